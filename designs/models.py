@@ -1,0 +1,226 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from designs.workflow import Source, Status
+
+
+def _dated_name(prefix: str, extension: str) -> str:
+    """Our own storage name: never derived from a remote or uploaded file name."""
+    now = timezone.now()
+    return f"{prefix}/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def design_image_path(instance, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return _dated_name("designs", extension if extension in {"png", "jpg", "jpeg", "webp"} else "png")
+
+
+def design_thumbnail_path(instance, filename: str) -> str:
+    return _dated_name("designs/thumbs", "webp")
+
+
+class GenerationPreset(models.Model):
+    """A ComfyUI workflow plus where each parameter goes in it, and the defaults staff start from."""
+
+    name = models.CharField(max_length=100, unique=True)
+    workflow = models.JSONField(help_text="API-format ComfyUI graph (as exported with 'Save (API)').")
+    parameter_map = models.JSONField(
+        default=dict,
+        help_text='Parameter name → "node_id.input", e.g. {"prompt": "6.text", "seed": "31.seed"}.',
+    )
+    prompt_template = models.CharField(
+        max_length=500, default="{prompt}", help_text="Python format string over {prompt} and {style}."
+    )
+    negative_prompt = models.TextField(blank=True)
+    width = models.PositiveIntegerField(default=1024)
+    height = models.PositiveIntegerField(default=1024)
+    steps = models.PositiveIntegerField(default=20)
+    guidance = models.FloatField(default=3.5)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Batch(models.Model):
+    """A group of designs started together; counts and cost are computed from its designs."""
+
+    class Origin(models.TextChoices):
+        ADMIN = "admin", "Admin form"
+        FILE = "file", "File (generate_designs)"
+        IMPORT = "import", "Imported images"
+
+    name = models.CharField(max_length=200)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.ADMIN)
+    source_name = models.CharField(max_length=255, blank=True, help_text="File name for file and import batches.")
+    preset = models.ForeignKey(GenerationPreset, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self):
+        return self.name
+
+
+class ProductTemplate(models.Model):
+    """How an approved design becomes a Printify product."""
+
+    name = models.CharField(max_length=100, unique=True)
+    blueprint_id = models.PositiveIntegerField()
+    print_provider_id = models.PositiveIntegerField()
+    # [{"id": 17390, "title": "Heather Grey / XS", "price": 2499, "is_enabled": true}, …]; price in minor units.
+    variants = models.JSONField(default=list)
+    print_position = models.CharField(max_length=50, default="front")
+    # {"mode": "fixed"|"fit", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
+    placement = models.JSONField(default=dict)
+    # Placeholder sizes per variant id as read from the catalog, used by "fit" placement and coverage checks.
+    placeholders = models.JSONField(default=dict, blank=True)
+    title_template = models.CharField(max_length=500, default="{{ design.title|default:design.prompt|truncatechars:100 }}")
+    description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
+    tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
+    publish_after_create = models.BooleanField(default=True)
+    publish_parts = models.JSONField(
+        default=dict, blank=True, help_text='Parts to publish, e.g. {"title": true, "images": true, "tags": false}.'
+    )
+    source_product_id = models.CharField(max_length=64, blank=True, help_text="Printify product this was imported from.")
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_template")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Design(models.Model):
+    # --- what it is
+    prompt = models.TextField()
+    style = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="designs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # --- where it is (written only by designs.workflow.transition)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    # --- the image (always stored under our own name through the storage API)
+    image = models.ImageField(upload_to=design_image_path, blank=True, max_length=255)
+    thumbnail = models.ImageField(upload_to=design_thumbnail_path, blank=True, max_length=255)
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
+    image_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+
+    # --- generation
+    preset = models.ForeignKey(GenerationPreset, null=True, blank=True, on_delete=models.SET_NULL)
+    # Stored in a signed 64-bit column: seeds run 0..2**63-1 (ComfyUI itself accepts up to 2**64-1).
+    seed = models.PositiveBigIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    steps = models.PositiveIntegerField(null=True, blank=True)
+    guidance = models.FloatField(null=True, blank=True)
+    runpod_job_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # Which image of its job this design holds: 0 for the design that asked, 1.. for siblings.
+    job_output_index = models.PositiveSmallIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    delay_ms = models.PositiveIntegerField(null=True, blank=True)
+    execution_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
+    generation_attempts = models.PositiveIntegerField(default=0)
+    # Makes the RunPod webhook URL of this design unguessable.
+    webhook_token = models.CharField(max_length=64, default=secrets.token_urlsafe, editable=False)
+
+    # --- publishing (each id saved the moment Printify returns it; a retry resumes from them)
+    product_template = models.ForeignKey(ProductTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    printify_upload_id = models.CharField(max_length=64, blank=True)
+    printify_product_id = models.CharField(max_length=64, blank=True, db_index=True)
+    printify_external = models.JSONField(default=dict, blank=True, help_text="The store listing: id and handle (URL).")
+    printify_mockups = models.JSONField(default=list, blank=True)
+    printify_deleted_at = models.DateTimeField(null=True, blank=True)
+    publish_attempts = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("approve_design", "Can approve, reject and reopen designs"),
+            ("publish_design", "Can publish designs to Printify"),
+        ]
+        indexes = [models.Index(fields=["status", "status_changed_at"], name="design_status_age")]
+        constraints = [
+            # Ingest may run twice; a second sibling for the same job output cannot exist.
+            models.UniqueConstraint(
+                fields=["runpod_job_id", "job_output_index"],
+                condition=~Q(runpod_job_id=""),
+                name="one_design_per_job_output",
+            )
+        ]
+
+    def __str__(self):
+        return self.title or f"Design {self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("admin:designs_design_change", args=[self.pk])
+
+    @property
+    def siblings(self):
+        """Designs made by the same RunPod job."""
+        if not self.runpod_job_id:
+            return Design.objects.none()
+        return Design.objects.filter(runpod_job_id=self.runpod_job_id).exclude(pk=self.pk)
+
+
+class DesignEvent(models.Model):
+    """One row per status change (and other notable moments): who, from where, and why."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status or '—'}"
+
+
+class WebhookReceipt(models.Model):
+    """Webhook deliveries already handled, so a redelivered event changes nothing twice."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=100)
+    topic = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_receipt_per_event")]

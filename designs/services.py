@@ -1,0 +1,32 @@
+"""Use cases: the one place the admin, the review page, commands and webhooks go through.
+
+Each function takes designs (instances, ids or a queryset) and the acting user, moves them with
+workflow.transition (race-safe), and returns a TransitionResult so callers can report
+"12 approved, 3 skipped (in review)".
+"""
+
+from __future__ import annotations
+
+from designs.workflow import Source, Status, TransitionResult, transition
+
+
+def approve(designs, *, actor, source: str = Source.ADMIN) -> TransitionResult:
+    return transition(designs, to=Status.APPROVED, sources=[Status.REVIEW], actor=actor, source=source)
+
+
+def reject(designs, *, actor, reason: str = "", source: str = Source.ADMIN) -> TransitionResult:
+    return transition(
+        designs, to=Status.REJECTED, sources=[Status.REVIEW], actor=actor, source=source, message=reason
+    )
+
+
+def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> TransitionResult:
+    """Approved or rejected back to review (also the review page's undo)."""
+    return transition(
+        designs,
+        to=Status.REVIEW,
+        sources=[Status.APPROVED, Status.REJECTED],
+        actor=actor,
+        source=source,
+        message=message,
+    )

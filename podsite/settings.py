@@ -1,0 +1,250 @@
+"""podsite settings: one module, every value from the environment (or an optional .env file).
+
+.env.example lists and explains each variable. Production differs from development only through
+environment variables; there are no per-environment settings modules.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A .env beside manage.py is optional; real environment variables always win over it.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _local_secret_key(path: Path) -> str:
+    """A key generated once per checkout (git-ignored), so one host works with no set-up.
+
+    Several hosts must share SECRET_KEY through the environment: django-q2 signs tasks with it.
+    """
+    import secrets
+
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    temp.write_text(secrets.token_urlsafe(50))
+    temp.chmod(0o600)
+    try:
+        os.link(temp, path)  # atomic: the first process to link wins, the others read its key
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key(BASE_DIR / "var" / "secret_key")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+    "integrations",
+    "designs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "podsite.urls"
+WSGI_APPLICATION = "podsite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "podsite.context_processors.sandbox",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------------
+# Default: a SQLite file beside manage.py. PostgreSQL for many hosts: DATABASE_URL=postgres://…
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the qcluster workers write at the same time. WAL lets readers run beside
+    # the writer; IMMEDIATE takes the write lock when a transaction starts (so two writers queue on
+    # the busy timeout instead of failing with "database is locked" when a read lock is upgraded).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Task queue (django-q2) ----------------------------------------------------------------------
+# The database is the queue of record; the broker only carries wake-up calls, so a lost or repeated
+# task is harmless (every task claims its design with a conditional transition first).
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_TASK_TIMEOUT = env.int("Q_TASK_TIMEOUT", default=120)
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="podsite"),
+    "workers": env.int("Q_WORKERS", default=2),
+    # Our tasks are short: a generation pump pass or one publishing step sequence. A task that runs
+    # longer than this is killed and recorded as failed; the reconciler picks its design up again.
+    "timeout": Q_TASK_TIMEOUT,
+    # retry must exceed timeout plus the worst wait in the cluster's internal queue, or the broker
+    # hands a still-running task to a second worker (django-q #614).
+    "retry": Q_TASK_TIMEOUT * 3,
+    # A task that keeps failing stops after 3 tries; the design keeps its state and the reconciler,
+    # not an endless redelivery, decides what happens next.
+    "max_attempts": 3,
+    # Replaying every missed schedule slot after downtime would fire dozens of identical reconciles.
+    "catch_up": False,
+    # Tasks held in a cluster's memory are invisible to other hosts and lost on a crash: keep it small.
+    "queue_limit": env.int("Q_QUEUE_LIMIT", default=4),
+    "bulk": 1,
+    # Each worker is a whole Django process; recycle it before memory creeps (django-q #43).
+    "recycle": 200,
+    "max_rss": env.int("Q_MAX_RSS_KB", default=400_000),
+    "save_limit": 500,
+    "ack_failures": True,
+    "label": "Task queue",
+    "sync": env.bool("Q_SYNC", default=False),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 0.2
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Auth, i18n ----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ----------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STORAGES = {
+    # Code only uses the storage API (open/save/url), so another backend can be configured here.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Media is served by Django only when SERVE_MEDIA is on (development, the sandbox, one-box installs).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Admin uploads and imports larger than this are refused before Pillow sees them.
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # bulk actions post one field per selected design
+
+# --- Security (all switchable from env; defaults are the safe production values) ------------------
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+
+# --- External services ---------------------------------------------------------------------------
+# POD_SANDBOX=1 points both clients at the local sandbox (manage.py sandbox); nothing leaves the machine.
+POD_SANDBOX = env.bool("POD_SANDBOX", default=False)
+SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8765").rstrip("/")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+
+RUNPOD_API_KEY = env.str("RUNPOD_API_KEY", default="")
+RUNPOD_ENDPOINT_ID = env.str("RUNPOD_ENDPOINT_ID", default="")
+RUNPOD_API_BASE = env.str("RUNPOD_API_BASE", default="https://api.runpod.ai/v2").rstrip("/")
+RUNPOD_MAX_IN_FLIGHT = env.int("RUNPOD_MAX_IN_FLIGHT", default=8)
+RUNPOD_COST_PER_SECOND = env.float("RUNPOD_COST_PER_SECOND", default=0.00044)
+GENERATION_TIMEOUT = env.int("GENERATION_TIMEOUT", default=1800)  # seconds from submission
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=64_000_000)
+MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=100 * 1024 * 1024)
+# Hosts an output URL may point at even when they resolve to loopback/private addresses.
+DOWNLOAD_ALLOW_HOSTS = env.list("DOWNLOAD_ALLOW_HOSTS", default=[])
+
+PRINTIFY_API_TOKEN = env.str("PRINTIFY_API_TOKEN", default="")
+PRINTIFY_SHOP_ID = env.str("PRINTIFY_SHOP_ID", default="")
+PRINTIFY_API_BASE = env.str("PRINTIFY_API_BASE", default="https://api.printify.com/v1").rstrip("/")
+PRINTIFY_WEBHOOK_SECRET = env.str("PRINTIFY_WEBHOOK_SECRET", default="")
+PRINTIFY_RATE_PER_MINUTE = env.int("PRINTIFY_RATE_PER_MINUTE", default=600)
+PRINTIFY_CATALOG_RATE_PER_MINUTE = env.int("PRINTIFY_CATALOG_RATE_PER_MINUTE", default=100)
+PRINTIFY_PUBLISH_LIMIT = env.int("PRINTIFY_PUBLISH_LIMIT", default=200)
+PRINTIFY_PUBLISH_WINDOW_SECONDS = env.int("PRINTIFY_PUBLISH_WINDOW_SECONDS", default=1800)
+
+if POD_SANDBOX:
+    RUNPOD_API_BASE = f"{SANDBOX_URL}/runpod/v2"
+    RUNPOD_API_KEY = RUNPOD_API_KEY or "sandbox-runpod-key"
+    RUNPOD_ENDPOINT_ID = RUNPOD_ENDPOINT_ID or "sandbox-endpoint"
+    PRINTIFY_API_BASE = f"{SANDBOX_URL}/printify/v1"
+    PRINTIFY_API_TOKEN = PRINTIFY_API_TOKEN or "sandbox-printify-token"
+    PRINTIFY_SHOP_ID = PRINTIFY_SHOP_ID or "1"
+    PRINTIFY_WEBHOOK_SECRET = PRINTIFY_WEBHOOK_SECRET or "sandbox-webhook-secret"
+    # The sandbox lives on loopback and serves s3_url outputs there.
+    DOWNLOAD_ALLOW_HOSTS = [*DOWNLOAD_ALLOW_HOSTS, "127.0.0.1", "localhost"]
+
+# --- Logging -------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True}},
+}

@@ -1,0 +1,166 @@
+import itertools
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from django.conf import settings
+
+from designs.models import Design, DesignEvent
+from designs.workflow import (
+    TRANSITIONS,
+    Source,
+    Status,
+    TransitionConflict,
+    transition,
+    transition_one,
+)
+
+ALL_PAIRS = list(itertools.product(Status.values, Status.values))
+ALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src]]
+DISALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst not in TRANSITIONS[src]]
+
+
+def test_table_matches_the_architecture():
+    # ARCHITECTURE.md "The life of a design", row by row.
+    expected = {
+        ("draft", "queued"),
+        ("queued", "generating"),
+        ("queued", "draft"),
+        ("generating", "draft"),
+        ("queued", "generation_failed"),
+        ("generating", "generation_failed"),
+        ("generation_failed", "queued"),
+        ("generating", "review"),
+        ("review", "approved"),
+        ("review", "rejected"),
+        ("approved", "review"),
+        ("rejected", "review"),
+        ("approved", "publishing"),
+        ("publish_failed", "publishing"),
+        ("publishing", "published"),
+        ("publishing", "publish_failed"),
+        ("published", "approved"),
+    }
+    assert set(ALLOWED) == expected
+    assert set(TRANSITIONS) == set(Status.values)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "target"), ALLOWED)
+def test_allowed_transition_moves_and_records_one_event(make_design, superuser, source, target):
+    design = make_design(status=source)
+    result = transition(design, to=target, actor=superuser, source=Source.ADMIN, message="because")
+
+    assert result.moved == [design.pk] and result.skipped == {}
+    design.refresh_from_db()
+    assert design.status == target
+    event = DesignEvent.objects.get(design=design)
+    assert (event.from_status, event.to_status, event.actor, event.source, event.message) == (
+        source,
+        target,
+        superuser,
+        "admin",
+        "because",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "target"), DISALLOWED)
+def test_disallowed_transition_leaves_the_row_untouched(make_design, source, target):
+    design = make_design(status=source)
+    before = Design.objects.filter(pk=design.pk).values().get()
+
+    result = transition(design, to=target, source=Source.WORKER)
+
+    assert result.moved == [] and result.skipped == {design.pk: source}
+    assert Design.objects.filter(pk=design.pk).values().get() == before
+    assert not DesignEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bulk_transition_reports_moved_and_skipped(make_design):
+    in_review = [make_design(status=Status.REVIEW) for _ in range(3)]
+    approved = make_design(status=Status.APPROVED)
+    draft = make_design(status=Status.DRAFT)
+
+    result = transition([*in_review, approved, draft, 999_999], to=Status.APPROVED, source=Source.ADMIN)
+
+    assert sorted(result.moved) == sorted(d.pk for d in in_review)
+    assert result.skipped == {approved.pk: "approved", draft.pk: "draft", 999_999: None}
+    assert result.summary("approved") == "3 approved, 3 skipped (approved, draft, missing)"
+    assert DesignEvent.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_narrower_sources_are_respected_and_illegal_ones_refused(make_design):
+    design = make_design(status=Status.REJECTED)
+    assert transition(design, to=Status.REVIEW, sources=[Status.APPROVED], source=Source.ADMIN).moved == []
+    with pytest.raises(ValueError, match="does not allow"):
+        transition(design, to=Status.PUBLISHED, sources=[Status.REVIEW], source=Source.ADMIN)
+
+
+@pytest.mark.django_db
+def test_transition_one_raises_a_readable_conflict_and_updates_the_instance(make_design):
+    design = make_design(status=Status.REVIEW)
+    transition_one(design, to=Status.APPROVED, source=Source.REVIEW, updates={"last_error": ""})
+    assert design.status == Status.APPROVED
+
+    with pytest.raises(TransitionConflict) as conflict:
+        transition_one(design.pk, to=Status.REJECTED, source=Source.REVIEW)
+    assert str(conflict.value) == f"Design {design.pk} could not move to rejected: it is approved now."
+
+
+@pytest.mark.django_db
+def test_extra_updates_are_written_in_the_same_update(make_design):
+    design = make_design(status=Status.GENERATING, runpod_job_id="job-1")
+    transition(design, to=Status.GENERATION_FAILED, source=Source.WORKER, updates={"last_error": "RunPod said no"})
+    design.refresh_from_db()
+    assert (design.status, design.last_error) == ("generation_failed", "RunPod said no")
+
+
+RACER = textwrap.dedent(
+    """
+    import os, sys, time
+    import django
+    django.setup()
+    from designs.workflow import transition
+    design_id, go_file = int(sys.argv[1]), sys.argv[2]
+    from django.db import connection
+    connection.ensure_connection()
+    while not os.path.exists(go_file):
+        time.sleep(0.005)
+    result = transition(design_id, to="approved", sources=["review"], source="review", message=sys.argv[3])
+    print("won" if result.moved else "lost")
+    """
+)
+
+
+@pytest.mark.parametrize("racers", [8])
+def test_concurrent_approvals_in_separate_processes_have_one_winner(child_env, make_design, tmp_path, racers):
+    design = make_design(status=Status.REVIEW)
+    go_file = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(design.pk), str(go_file), f"racer {n}"],
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=settings.BASE_DIR,
+        )
+        for n in range(racers)
+    ]
+    time.sleep(3)  # let every child import Django and connect before the start signal
+    go_file.touch()
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        outcomes.append(out.strip())
+
+    assert sorted(outcomes) == ["lost"] * (racers - 1) + ["won"]
+    events = DesignEvent.objects.filter(design=design)
+    assert events.count() == 1
+    assert Design.objects.get(pk=design.pk).status == Status.APPROVED

@@ -1,0 +1,81 @@
+"""Settings come from the environment: check them in fresh processes, as a deployment would start."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7!k2Qp9#vL4@mN8$wR3^tY6&zB1*cF5(hJ0)dG2-sA9=eU4+iO7",
+    "ALLOWED_HOSTS": "pod.example.com",
+}
+
+
+def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DATABASE_URL", "REDIS_URL"))}
+    env.update(DJANGO_SETTINGS_MODULE="podsite.settings", **env_overrides)
+    return subprocess.run(
+        [sys.executable, *code], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120
+    )
+
+
+def settings_value(expression: str, **env) -> object:
+    code = f"import django, json; django.setup(); from django.conf import settings; print(json.dumps({expression}))"
+    result = run_python(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_about_a_weak_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": "short"}
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+def test_redis_url_selects_the_redis_broker():
+    broker = "type(__import__('django_q.brokers', fromlist=['get_broker']).get_broker()).__name__"
+    assert settings_value(broker, REDIS_URL="redis://127.0.0.1:6379/0") == "Redis"
+    assert settings_value(broker) == "ORM"
+
+
+def test_sqlite_default_is_tuned_for_concurrent_writers():
+    options = settings_value("settings.DATABASES['default']['OPTIONS']")
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] >= 20
+
+
+def test_database_url_selects_postgres():
+    engine = settings_value(
+        "settings.DATABASES['default']['ENGINE']", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
+    )
+    assert engine == "django.db.backends.postgresql"
+
+
+def test_missing_optional_keys_do_not_break_start_up():
+    result = run_python(["manage.py", "check"], RUNPOD_API_KEY="", PRINTIFY_API_TOKEN="", PUBLIC_BASE_URL="")
+    assert result.returncode == 0, result.stderr
+
+
+def test_q_cluster_retry_outlasts_the_task_timeout():
+    cluster = settings.Q_CLUSTER
+    assert cluster["retry"] > cluster["timeout"] * 2
+    assert cluster["max_attempts"] and not cluster["catch_up"]
+    assert cluster["queue_limit"] <= 8 and cluster["recycle"] and cluster["max_rss"]
+
+
+def test_sandbox_mode_points_both_clients_at_loopback():
+    values = settings_value(
+        "[settings.RUNPOD_API_BASE, settings.PRINTIFY_API_BASE]", POD_SANDBOX="1", SANDBOX_URL="http://127.0.0.1:9999"
+    )
+    assert values == ["http://127.0.0.1:9999/runpod/v2", "http://127.0.0.1:9999/printify/v1"]
