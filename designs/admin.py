@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from designs import admin_generation, admin_publishing
 from designs.models import Design, DesignEvent
 
 
@@ -27,6 +28,7 @@ class DesignAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "status_changed_at", "last_error", "created_by", "created_at", "updated_at")
     fields = ("prompt", "title", "description", "tags", "image", *readonly_fields)
     inlines = [DesignEventInline]
+    actions = [*admin_generation.DESIGN_ACTIONS, *admin_publishing.DESIGN_ACTIONS]
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):

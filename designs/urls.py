@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401  (routes are added by the review and webhook views)
+from django.urls import path
+
+from designs import webhooks
 
 app_name = "designs"
-urlpatterns: list = []
+urlpatterns = [
+    path("hooks/runpod/<int:design_id>/<str:token>/", webhooks.runpod_webhook, name="runpod_webhook"),
+    path("hooks/printify/", webhooks.printify_webhook, name="printify_webhook"),
+]
