@@ -224,3 +224,14 @@ class WebhookReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_receipt_per_event")]
+
+
+class Lease(models.Model):
+    """A named, expiring lock shared by every process on every host (see designs/leases.py)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    token = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.key
