@@ -1,4 +1,412 @@
-"""Admin for publishing: Design actions (publish, retry, unpublish) and the ProductTemplate admin."""
+"""Admin for publishing: Design actions (publish, retry, unpublish, preview) and the ProductTemplate admin.
+
+Thin: the actions call designs.publishing; template checks and payloads come from designs.product_templates,
+so the preview page shows exactly the body the worker will send.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from designs import publishing
+from designs.models import Design, ProductTemplate
+from designs.product_templates import (
+    PLACEMENT_MODES,
+    build_product_payload,
+    enabled_variants,
+    placeholders_from_catalog,
+    publish_parts,
+    render_texts,
+    template_fields_from_product,
+    template_problems,
+)
+from designs.workflow import Source, Status
+from integrations.http import IntegrationError
+
+PUBLISHABLE = (Status.APPROVED, Status.PUBLISH_FAILED)
+
+# --- Design actions ------------------------------------------------------------------------------------------
+
+
+class PublishForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=ProductTemplate.objects.all(),
+        required=False,
+        empty_label="Each design's own template, else the default",
+        help_text="Given to designs that have no Printify product yet.",
+    )
+
+
+def _confirmation(modeladmin, request, template_name: str, context: dict, action_name: str, queryset):
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(
+        request,
+        template_name,
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.opts,
+            "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": action_name,
+            "media": modeladmin.media,
+            **context,
+        },
+    )
+
+
+@admin.action(permissions=["publish"], description="Publish to Printify…")
+def publish_to_printify(modeladmin, request, queryset):
+    """Confirmation first: which template, its enabled variants and prices, how many publish and how many skip."""
+    confirmed = request.POST.get("post") == "yes"
+    form = PublishForm(request.POST if "template" in request.POST else None)
+    chosen = form.cleaned_data["template"] if form.is_bound and form.is_valid() else None
+    if confirmed and form.is_valid():
+        try:
+            result = publishing.request_publish(queryset, actor=request.user, source=Source.ADMIN, template=chosen)
+        except publishing.PublishRefused as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        modeladmin.report_transition(
+            request, result, verb="queued for publishing", log_message="Publishing to Printify requested."
+        )
+        return None
+    shown = chosen or publishing.default_template()
+    statuses = list(queryset.values_list("status", flat=True))
+    publishable = sum(1 for status in statuses if status in PUBLISHABLE)
+    return _confirmation(
+        modeladmin,
+        request,
+        "admin/designs/design/publish_confirmation.html",
+        {
+            "title": "Publish to Printify",
+            "form": form,
+            "template": shown,
+            "variants": enabled_variants(shown) if shown else [],
+            "problems": template_problems(shown) if shown else [],
+            "parts": publish_parts(shown) if shown else {},
+            "publish_count": publishable,
+            "skip_count": len(statuses) - publishable,
+        },
+        "publish_to_printify",
+        queryset,
+    )
+
+
+@admin.action(permissions=["publish"], description="Retry publishing")
+def retry_publishing(modeladmin, request, queryset):
+    try:
+        result = publishing.retry_publish(queryset, actor=request.user, source=Source.ADMIN)
+    except publishing.PublishRefused as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return
+    modeladmin.report_transition(request, result, verb="queued to retry publishing", log_message="Publishing retried.")
+
+
+class UnpublishForm(forms.Form):
+    mode = forms.ChoiceField(
+        choices=[
+            ("unpublish", "Unpublish from the store, keep the Printify product (publishing again reuses it)"),
+            ("delete", "Unpublish and delete the Printify product"),
+        ],
+        widget=forms.RadioSelect,
+        initial="unpublish",
+    )
+
+
+@admin.action(permissions=["publish"], description="Unpublish / delete product…")
+def unpublish_products(modeladmin, request, queryset):
+    form = UnpublishForm(request.POST if request.POST.get("post") == "yes" else None)
+    if form.is_bound and form.is_valid():
+        delete = form.cleaned_data["mode"] == "delete"
+        queued = publishing.request_unpublish(queryset, actor=request.user, source=Source.ADMIN, delete=delete)
+        if queued:
+            modeladmin.log_changes(request, queued, "Deletion requested." if delete else "Unpublishing requested.")
+        skipped = queryset.count() - len(queued)
+        verb = "deletion" if delete else "unpublishing"
+        text = f"{len(queued)} queued for {verb}" + (f", {skipped} skipped (not published)" if skipped else "")
+        modeladmin.message_user(request, text + ".", messages.WARNING if skipped else messages.SUCCESS)
+        return None
+    published = Design.objects.filter(pk__in=queryset.values("pk"), status=Status.PUBLISHED).exclude(
+        printify_product_id=""
+    )
+    return _confirmation(
+        modeladmin,
+        request,
+        "admin/designs/design/publish_unpublish_confirmation.html",
+        {
+            "title": "Unpublish / delete Printify products",
+            "form": form,
+            "published": list(published.only("pk", "title", "prompt", "printify_product_id")[:100]),
+            "published_count": published.count(),
+            "skip_count": queryset.count() - published.count(),
+        },
+        "unpublish_products",
+        queryset,
+    )
+
+
+@admin.action(permissions=["publish"], description="Preview what will be sent to Printify")
+def preview_printify_payload(modeladmin, request, queryset):
+    design = queryset.order_by("pk").first()
+    if len(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)) > 1:
+        modeladmin.message_user(request, f"Showing the first selected design ({design.pk}).", messages.INFO)
+    return HttpResponseRedirect(reverse("admin:designs_producttemplate_preview", args=[design.pk]))
+
 
 # Admin actions (functions decorated with @admin.action) that DesignAdmin offers; see designs/admin.py.
-DESIGN_ACTIONS: list = []
+DESIGN_ACTIONS: list = [publish_to_printify, retry_publishing, unpublish_products, preview_printify_payload]
+
+
+# --- Product templates ---------------------------------------------------------------------------------------
+
+
+class ProductTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ProductTemplate
+        fields = (
+            "name",
+            "is_default",
+            "blueprint_id",
+            "print_provider_id",
+            "variants",
+            "print_position",
+            "placement",
+            "placeholders",
+            "title_template",
+            "description_template",
+            "tags_template",
+            "publish_after_create",
+            "publish_parts",
+        )
+
+    def clean(self):
+        """Refuse a template Printify would refuse (unpriced variants, print area not covering them, …)."""
+        cleaned = super().clean()
+        if not self.errors:
+            problems = template_problems(ProductTemplate(**cleaned))
+            if problems:
+                raise ValidationError(problems)
+        return cleaned
+
+
+class CatalogForm(forms.Form):
+    """Step 3 of "fill from catalog": the chosen variants and prices (whole numbers in the shop's minor units)."""
+
+    name = forms.CharField(max_length=100)
+    print_position = forms.ChoiceField()
+    placement_mode = forms.ChoiceField(choices=[(mode, mode) for mode in PLACEMENT_MODES], initial="fit")
+    price = forms.IntegerField(
+        min_value=1, label="Price for all", help_text="Minor units of the shop's currency: 2499 means 24.99."
+    )
+
+    def __init__(self, *args, catalog_variants: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        positions = sorted({p["position"] for v in catalog_variants for p in v.get("placeholders") or []})
+        self.fields["print_position"].choices = [(p, p) for p in positions]
+        self.catalog_variants = catalog_variants
+        for variant in catalog_variants:
+            self.fields[f"enable_{variant['id']}"] = forms.BooleanField(required=False, label=variant["title"])
+            self.fields[f"price_{variant['id']}"] = forms.IntegerField(
+                required=False, min_value=1, label=f"Price for {variant['title']}"
+            )
+
+    def rows(self):
+        return [(v, self[f"enable_{v['id']}"], self[f"price_{v['id']}"]) for v in self.catalog_variants]
+
+    def variants(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "id": v["id"],
+                "title": v["title"],
+                "price": data.get(f"price_{v['id']}") or data["price"],
+                "is_enabled": bool(data.get(f"enable_{v['id']}")),
+            }
+            for v in self.catalog_variants
+        ]
+
+
+class ImportForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    product_id = forms.RegexField(
+        regex=r"^[0-9a-fA-F]{24}$", label="Printify product id", help_text="The 24-character id in the product's URL."
+    )
+
+
+@admin.register(ProductTemplate)
+class ProductTemplateAdmin(admin.ModelAdmin):
+    form = ProductTemplateForm
+    list_display = ("name", "is_default", "blueprint_id", "print_provider_id", "enabled_count", "prices", "updated_at")
+    list_filter = ("is_default",)
+    search_fields = ("name",)
+    readonly_fields = ("source_product_id", "created_at", "updated_at")
+    change_list_template = "admin/designs/producttemplate/change_list.html"
+
+    @admin.display(description="Enabled variants")
+    def enabled_count(self, obj):
+        return len(enabled_variants(obj))
+
+    @admin.display(description="Prices (minor units)")
+    def prices(self, obj):
+        values = [v.get("price") for v in enabled_variants(obj) if isinstance(v.get("price"), int)]
+        if not values:
+            return "—"
+        return str(min(values)) if min(values) == max(values) else f"{min(values)}–{max(values)}"
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if obj.is_default:
+                # One default at a time: choosing a new one unmarks the old (the database also enforces it).
+                ProductTemplate.objects.exclude(pk=obj.pk).filter(is_default=True).update(is_default=False)
+            super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
+            path("import/", wrap(self.import_view), name="designs_producttemplate_import"),
+            path("preview/<int:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+
+    # --- fill from catalog: blueprint → provider → variants and prices
+    def catalog_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        from designs.clients import printify_client
+
+        blueprint_id, provider_id = request.GET.get("blueprint"), request.GET.get("provider")
+        context = self._context(request, "Fill a product template from the Printify catalog")
+        try:
+            client = printify_client()
+            if not blueprint_id:
+                query = request.GET.get("q", "").strip().lower()
+                blueprints = client.blueprints()
+                if query:
+                    blueprints = [b for b in blueprints if query in f"{b.get('title')} {b.get('brand')}".lower()]
+                context.update(step="blueprint", blueprints=blueprints[:300], query=query)
+            elif not provider_id:
+                context.update(
+                    step="provider",
+                    blueprint=client.blueprint(int(blueprint_id)),
+                    providers=client.print_providers(int(blueprint_id)),
+                )
+            else:
+                return self._catalog_variants(request, client, int(blueprint_id), int(provider_id), context)
+        except (IntegrationError, ValueError) as error:
+            self.message_user(request, f"Could not read the Printify catalog: {error}", messages.ERROR)
+            context.update(step="error")
+        return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
+
+    def _catalog_variants(self, request, client, blueprint_id: int, provider_id: int, context: dict):
+        catalog = client.variants(blueprint_id, provider_id)
+        catalog_variants = catalog.get("variants") or []
+        form = CatalogForm(request.POST or None, catalog_variants=catalog_variants)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            template = ProductTemplate(
+                name=data["name"],
+                blueprint_id=blueprint_id,
+                print_provider_id=provider_id,
+                variants=form.variants(),
+                print_position=data["print_position"],
+                placement={"mode": data["placement_mode"], "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
+                placeholders=placeholders_from_catalog(catalog_variants),
+                publish_parts=publish_parts(ProductTemplate()),
+            )
+            saved = self._save_new(request, template, form, "Filled from the Printify catalog.")
+            if saved:
+                return saved
+        context.update(step="variants", form=form, provider=catalog, blueprint_id=blueprint_id)
+        return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
+
+    def _save_new(self, request, template: ProductTemplate, form, note: str):
+        """Save a template built from Printify data, or put its problems on the form (returns None)."""
+        problems = template_problems(template)
+        if ProductTemplate.objects.filter(name=template.name).exists():
+            problems.append(f"A template named “{template.name}” exists already.")
+        for problem in problems:
+            form.add_error(None, problem)
+        if problems:
+            return None
+        template.save()
+        self.log_addition(request, template, note)
+        self.message_user(request, f"Template “{template.name}” saved. {note}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
+
+    # --- import from an existing Printify product
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        from designs.clients import printify_client
+
+        form = ImportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                client = printify_client()
+                fields = template_fields_from_product(client.get_product(form.cleaned_data["product_id"]))
+                catalog = client.variants(fields["blueprint_id"], fields["print_provider_id"])
+            except IntegrationError as error:
+                form.add_error(None, f"Could not read the product from Printify: {error}")
+            else:
+                template = ProductTemplate(
+                    name=form.cleaned_data["name"],
+                    placeholders=placeholders_from_catalog(catalog.get("variants") or []),
+                    **fields,
+                )
+                note = f"Imported from Printify product {template.source_product_id}."
+                saved = self._save_new(request, template, form, note)
+                if saved:
+                    return saved
+        context = self._context(request, "Import a product template from a Printify product", form=form)
+        return TemplateResponse(request, "admin/designs/producttemplate/import.html", context)
+
+    # --- preview: exactly what the worker will send for a design
+    def preview_view(self, request, design_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        design = get_object_or_404(Design.objects.select_related("product_template", "batch"), pk=design_id)
+        chosen = request.GET.get("template")
+        template = (
+            get_object_or_404(ProductTemplate, pk=chosen)
+            if chosen
+            else design.product_template or publishing.default_template()
+        )
+        context = self._context(
+            request,
+            f"What will be sent to Printify for design {design.pk}",
+            design=design,
+            template=template,
+            templates=ProductTemplate.objects.all(),
+        )
+        if template is not None:
+            problems = template_problems(template)
+            context["problems"] = problems
+            if not problems:
+                upload_id = design.printify_upload_id or "<upload id, known after the image upload>"
+                try:
+                    payload = build_product_payload(template, design, upload_id, publishing.image_size(design))
+                except (ValueError, OSError) as error:
+                    context["problems"] = [str(error)]
+                else:
+                    context.update(
+                        texts=render_texts(template, design),
+                        payload=json.dumps(payload, indent=2, ensure_ascii=False),
+                        publish=(
+                            json.dumps(publish_parts(template), indent=2) if template.publish_after_create else None
+                        ),
+                    )
+        return TemplateResponse(request, "admin/designs/producttemplate/preview.html", context)

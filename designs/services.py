@@ -7,6 +7,7 @@ workflow.transition (race-safe), and returns a TransitionResult so callers can r
 
 from __future__ import annotations
 
+from designs.selectors import last_standing_decision
 from designs.workflow import Source, Status, TransitionResult, transition
 
 
@@ -30,3 +31,24 @@ def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> 
         source=source,
         message=message,
     )
+
+
+def undo_last_decision(*, actor, source: str = Source.REVIEW):
+    """Take back this person's latest review decision that still stands: the design returns to review.
+
+    Returns (event undone, TransitionResult), or (None, None) when there is nothing to undo. The result
+    reports a skip when someone moved the design in the meantime.
+    """
+    decision = last_standing_decision(actor)
+    if decision is None:
+        return None, None
+    verb = "approval" if decision.to_status == Status.APPROVED else "rejection"
+    result = transition(
+        decision.design_id,
+        to=Status.REVIEW,
+        sources=[decision.to_status],
+        actor=actor,
+        source=source,
+        message=f"Undo of the {verb}.",
+    )
+    return decision, result

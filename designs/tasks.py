@@ -16,4 +16,42 @@ def reconcile():
 # --- generation tasks (designs/generation.py) ---
 
 
+def run_generation_pump():
+    """Submit queued designs and collect finished jobs until nothing is left or the time budget is used."""
+    from designs import generation
+
+    generation.run_pump()
+
+
+def cancel_runpod_jobs(job_ids):
+    """Cancel the RunPod jobs of designs staff took back to draft."""
+    from designs import generation
+
+    generation.cancel_runpod_jobs(job_ids)
+
+
 # --- publishing tasks (designs/publishing.py) ---
+
+
+def publish_design(design_id: int, resume: dict | None = None):
+    from designs import publishing
+
+    return publishing.run_publish(design_id, resume=resume)
+
+
+def unpublish_design(design_id: int, delete: bool, actor_id: int | None = None, source: str = "worker"):
+    from designs import publishing
+
+    return publishing.run_unpublish(design_id, delete=delete, actor_id=actor_id, source=source)
+
+
+def refresh_product(design_id: int):
+    from designs import publishing
+
+    return publishing.refresh_product(design_id)
+
+
+def refresh_published_products():
+    from designs import publishing
+
+    return publishing.refresh_published_products()

@@ -1,17 +1,56 @@
 """Webhook receivers. Both are csrf_exempt because the caller is RunPod or Printify, not a browser;
 each authenticates the request itself (an unguessable per-design token, or an HMAC signature)."""
 
-from django.http import Http404
+import hmac
+import json
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 # --- RunPod (written by the generation work) ---
 
 
+@csrf_exempt
+@require_POST
 def runpod_webhook(request, design_id: int, token: str):
-    raise Http404  # replaced by the generation work
+    """RunPod says a job ended. The body is not trusted (RunPod signs nothing): the token proves which design,
+    and the pump then asks the authenticated /status for the truth. Answers 200 at once."""
+    from designs import generation
+    from designs.models import Design
+
+    expected = Design.objects.filter(pk=design_id).values_list("webhook_token", flat=True).first()
+    if not expected or not hmac.compare_digest(expected.encode(), token.encode()):
+        raise Http404
+    generation.wake_pump()
+    return JsonResponse({"ok": True})
 
 
 # --- Printify (written by the publishing work) ---
 
 
+@csrf_exempt
+@require_POST
 def printify_webhook(request):
-    raise Http404  # replaced by the publishing work
+    """Printify product events, signed with PRINTIFY_WEBHOOK_SECRET (X-Pfy-Signature); see publishing.py."""
+    from django.conf import settings
+    from integrations.printify import verify_webhook_signature
+
+    from designs.publishing import handle_webhook_event
+
+    header = request.headers.get("X-Pfy-Signature")
+    if not header:
+        return HttpResponse("Missing signature.", status=401, content_type="text/plain")
+    # No secret configured means nothing can be verified: refuse everything rather than trust anyone.
+    if not settings.PRINTIFY_WEBHOOK_SECRET or not verify_webhook_signature(
+        settings.PRINTIFY_WEBHOOK_SECRET, request.body, header
+    ):
+        return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
+    try:
+        event = json.loads(request.body)
+    except ValueError:
+        return HttpResponse("The body is not JSON.", status=400, content_type="text/plain")
+    if not isinstance(event, dict):
+        return HttpResponse("The body is not a JSON object.", status=400, content_type="text/plain")
+    outcome = handle_webhook_event(event)
+    return HttpResponse(outcome.detail, status=outcome.status, content_type="text/plain")

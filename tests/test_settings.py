@@ -15,7 +15,9 @@ PRODUCTION_ENV = {
 
 
 def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DATABASE_URL", "REDIS_URL"))}
+    # A fresh deployment's environment: nothing the test run itself set (browser tests allow async-unsafe ORM).
+    inherited = ("PYTEST", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     env.update(DJANGO_SETTINGS_MODULE="podsite.settings", **env_overrides)
     return subprocess.run(
         [sys.executable, *code], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120

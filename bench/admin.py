@@ -1,0 +1,151 @@
+"""Admin speed: the Design changelist and the review page over 10,000 designs with real thumbnail files.
+
+    .venv/bin/python bench/admin.py [--designs 10000] [--requests 7]
+
+A temp SQLite database and media folder (nothing of the checkout is touched), migrated; N designs with small
+real WEBP thumbnails (one file per design), half of them in review. Then, through the test client as a
+superuser, each page is rendered R times (one warm-up first) and the script prints the median render time, the
+number of SQL queries per request, and the ratio against the targets: changelist ≤ 300 ms, review page ≤ 200 ms.
+It prints figures; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS_MS = {"changelist": 300, "review page": 200}
+
+
+def configure(workdir: Path) -> None:
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="podsite.settings",
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        MEDIA_ROOT=str(workdir / "media"),
+        STATIC_ROOT=str(workdir / "static"),
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
+    )
+    os.environ.pop("REDIS_URL", None)
+    (workdir / "static").mkdir()
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # The pages are measured without collectstatic: static URLs come from the finders, as in development.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+
+def populate(count: int):
+    from django.contrib.auth.models import User
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+    from PIL import Image
+
+    from designs.models import Batch, Design, GenerationPreset
+    from designs.workflow import Status
+
+    admin = User.objects.create_superuser("bench", password=None)
+    preset = GenerationPreset.objects.first()
+    batches = [Batch.objects.create(name=f"Batch {n}", preset=preset, created_by=admin) for n in range(20)]
+    statuses = [Status.REVIEW, Status.APPROVED, Status.REVIEW, Status.REJECTED, Status.PUBLISHED, Status.DRAFT]
+    started = time.perf_counter()
+    designs = []
+    for index in range(count):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 40), ((index * 37) % 256, (index * 11) % 256, 160)).save(buffer, "WEBP")
+        name = default_storage.save(f"designs/thumbs/bench/{index}.webp", io.BytesIO(buffer.getvalue()))
+        designs.append(
+            Design(
+                prompt=f"design number {index}: a fox in the snow, woodcut, limited palette " * 2,
+                title=f"Fox {index}" if index % 3 else "",
+                status=Status.REVIEW if index % 2 == 0 else statuses[index % len(statuses)],
+                batch=batches[index % len(batches)],
+                preset=preset,
+                created_by=admin,
+                thumbnail=name,
+                image=name,  # the bench never opens it; any stored file will do
+                seed=index,
+                width=1024,
+                height=1024,
+                cost="0.00440",
+                runpod_job_id=f"bench-job-{index}",
+            )
+        )
+    with transaction.atomic():
+        Design.objects.bulk_create(designs, batch_size=1000)
+    in_review = Design.objects.filter(status=Status.REVIEW).count()
+    print(f"created {count} designs ({in_review} in review) with thumbnails in {time.perf_counter() - started:.1f} s")
+    return admin
+
+
+def measure(client, url: str, requests: int) -> tuple[float, list[int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm-up: template loading, caches
+    timings, queries = [], []
+    for _ in range(requests):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        timings.append(elapsed * 1000)
+        queries.append(len(captured))
+    return statistics.median(timings), queries
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--designs", "-n", type=int, default=10_000)
+    parser.add_argument("--requests", "-r", type=int, default=7)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="podsite-bench-admin-") as tmp:
+        workdir = Path(tmp)
+        configure(workdir)
+        from django.core.management import call_command
+        from django.test import Client
+        from django.test.utils import setup_test_environment
+        from django.urls import reverse
+
+        setup_test_environment()  # lets the client capture the rendered template context, as tests do
+        call_command("migrate", verbosity=0)
+        admin = populate(args.designs)
+        client = Client()
+        client.force_login(admin)
+
+        pages = {
+            "changelist": reverse("admin:designs_design_changelist"),
+            "review page": reverse("admin:designs_design_review"),
+        }
+        print(f"\n{'page':<14}{'median ms':>10}{'target ms':>11}{'ratio':>8}   queries per request")
+        for label, url in pages.items():
+            median_ms, queries = measure(client, url, args.requests)
+            target = TARGETS_MS[label]
+            print(f"{label:<14}{median_ms:>10.1f}{target:>11}{median_ms / target:>8.2f}   {queries}")
+        print("\nQuery counts do not depend on the rows: tests/designs/test_admin.py and test_review.py assert it.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Generation throughput and ingest cost: N designs through the sandbox with real qcluster workers.
+
+    .venv/bin/python bench/generation.py [--designs 200] [--concurrency 20] [--latency 1.0] [--workers 2]
+
+A temp SQLite database and media folder, the sandbox in this process (RunPod latency L, C GPU workers),
+RUNPOD_MAX_IN_FLIGHT=C, and a real `manage.py qcluster` with W workers as a subprocess. Prints:
+- wall time from queueing to the last design in review, the ideal ceil(N/C)×L, and their ratio;
+- the highest number of jobs in flight the sandbox saw (target: C);
+- ingest time per 1024×1024 PNG (validate + thumbnail + store, timed here on the sandbox's own images);
+- the workers' peak RSS (VmHWM of every process of the qcluster tree);
+- ingest of one 4500×5400 PNG in a fresh subprocess: time and that process's peak RSS.
+Targets (N=200, C=20, L=1 s, W=2): ratio ≤ 1.3, in-flight reaches C, 1024² p50 ≤ 60 ms, 4500×5400 ≤ 1.5 s
+and ≤ 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--designs", "-n", type=int, default=200)
+    parser.add_argument("--concurrency", "-c", type=int, default=20, help="sandbox GPU workers = max in flight")
+    parser.add_argument("--latency", "-l", type=float, default=1.0, help="seconds one job runs on a GPU")
+    parser.add_argument("--workers", "-w", type=int, default=2, help="django-q2 workers")
+    parser.add_argument("--size", type=int, default=1024, help="image side in the throughput run")
+    parser.add_argument("--ingest-samples", type=int, default=40)
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+
+    from integrations.sandbox.server import SandboxServer
+
+    workdir = Path(tempfile.mkdtemp(prefix="podsite-bench-"))
+    sandbox = SandboxServer(runpod_latency=args.latency, runpod_gpu_workers=args.concurrency).start()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "podsite.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "POD_SANDBOX": "1",
+        "SANDBOX_URL": sandbox.url,
+        "RUNPOD_MAX_IN_FLIGHT": str(args.concurrency),
+        "Q_WORKERS": str(args.workers),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)  # the one-machine default: SQLite + ORM broker
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    print(f"N={args.designs} C={args.concurrency} L={args.latency}s W={args.workers}; work dir {workdir}")
+
+    cluster = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=open(workdir / "qcluster.log", "wb"),  # noqa: SIM115 (closed with the process)
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(3)  # let the cluster fork its workers before the clock starts
+        wall, peak_rss = run_designs(args, cluster.pid)
+    finally:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        try:
+            cluster.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+    state = sandbox.state()["runpod"]
+    ideal = math.ceil(args.designs / args.concurrency) * args.latency
+    print(f"wall time            {wall:8.2f} s")
+    print(f"ideal ceil(N/C)×L    {ideal:8.2f} s")
+    print(f"ratio                {wall / ideal:8.2f}   (target ≤ 1.3)")
+    print(f"peak jobs in flight  {state['peak_in_progress']:8d}   (target {args.concurrency})")
+    print(
+        f"RunPod submissions   {state['submissions']:8d}   "
+        f"status requests {state['requests_by_route'].get('GET /status', '?')}"
+    )
+    print(
+        f"worker peak RSS      {peak_rss['max'] / 1024:8.1f} MB (largest process), {peak_rss['sum'] / 1024:.1f} MB "
+        f"(all {peak_rss['count']} processes of the cluster)"
+    )
+    sandbox.close()
+
+    timings = ingest_timings(args.ingest_samples, args.concurrency)
+    print(
+        f"ingest 1024² PNG     p50 {statistics.median(timings):6.1f} ms, "
+        f"p95 {percentile(timings, 95):6.1f} ms (target p50 ≤ 60 ms; n={len(timings)})"
+    )
+    seconds, rss_mb = big_ingest(workdir, env)
+    print(f"ingest 4500×5400 PNG {seconds:6.2f} s, peak RSS {rss_mb:.0f} MB (targets ≤ 1.5 s, ≤ 400 MB)")
+    return 0
+
+
+def run_designs(args, cluster_pid: int):
+    from designs import generation
+    from designs.models import Design
+    from designs.workflow import Source, Status
+
+    rows = [generation.PromptRow(line=n, prompt=f"bench design {n}, sticker") for n in range(args.designs)]
+    started = time.monotonic()
+    generation.create_batch(rows, name="bench", origin="file", width=args.size, height=args.size, source=Source.COMMAND)
+    peak: dict[int, int] = {}
+    deadline = started + args.timeout
+    while time.monotonic() < deadline:
+        sample_rss(cluster_pid, peak)
+        pending = Design.objects.filter(status__in=generation.PENDING_STATUSES).count()
+        if not pending:
+            break
+        time.sleep(0.05)
+    wall = time.monotonic() - started
+    sample_rss(cluster_pid, peak)
+    failed = Design.objects.filter(status=Status.GENERATION_FAILED).count()
+    if failed or pending:
+        print(f"WARNING: {failed} failed, {pending} unfinished")
+    return wall, {"max": max(peak.values()), "sum": sum(peak.values()), "count": len(peak)}
+
+
+def sample_rss(root_pid: int, peak: dict[int, int]) -> None:
+    """VmHWM (peak resident set, kB) of every process in the tree under root_pid."""
+    for pid in process_tree(root_pid):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[pid] = max(peak.get(pid, 0), int(line.split()[1]))
+        except OSError:
+            pass
+
+
+def process_tree(root_pid: int) -> list[int]:
+    pids, queue = [], [root_pid]
+    while queue:
+        pid = queue.pop()
+        pids.append(pid)
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                queue.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return pids
+
+
+def ingest_timings(samples: int, concurrency: int) -> list[float]:
+    """Milliseconds for validate + thumbnail + store of 1024² PNGs like the sandbox returns."""
+    from designs import images
+    from integrations.sandbox.images import render_design
+
+    started = time.perf_counter()
+    pictures = [render_design(f"timing {n}", n, 1024, 1024) for n in range(samples)]
+    render_ms = (time.perf_counter() - started) * 1000 / samples
+    # The sandbox renders a job's image on the first /status after it completes, one at a time (one GIL):
+    # at 1024² that delays every wave of C completions by about C × this, a cost real RunPod does not have.
+    extra = render_ms * concurrency / 1000
+    print(f"sandbox render 1024² {render_ms:6.1f} ms per image (adds ~{extra:.2f} s per wave of {concurrency})")
+    timings = []
+    for n, data in enumerate(pictures):
+        started = time.perf_counter()
+        image, thumbnail = images.prepare(data)
+        images.store(image, thumbnail, names=images.job_output_names(f"timing-{n}", 0, image.extension))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+BIG_INGEST = """
+import os, sys, time, django
+django.setup()
+from designs import images
+data = open(sys.argv[1], "rb").read()
+started = time.perf_counter()
+image, thumbnail = images.prepare(data)
+images.store(image, thumbnail, names=images.job_output_names("big", 0, image.extension))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) forked parent.
+peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(time.perf_counter() - started, peak_kb / 1024)
+"""
+
+
+def big_ingest(workdir: Path, env: dict) -> tuple[float, float]:
+    """A 4500×5400 PNG (made here, with detail so it does not compress to nothing) ingested in a fresh process."""
+    from PIL import Image, ImageDraw
+
+    path = workdir / "big.png"
+    picture = Image.linear_gradient("L").resize((4500, 5400)).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    for n in range(0, 4500, 37):
+        draw.line([(n, 0), (4500 - n, 5400)], fill=(n % 255, 90, 200 - n % 200), width=3)
+    noise = Image.effect_noise((4500, 5400), 30).convert("RGB")
+    Image.blend(picture, noise, 0.2).save(path, "PNG")
+    print(f"(4500×5400 test PNG: {path.stat().st_size / 1e6:.1f} MB)")
+    result = subprocess.run(
+        [sys.executable, "-c", BIG_INGEST, str(path)], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    seconds, rss = result.stdout.split()[-2:]
+    return float(seconds), float(rss)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Build the integration clients from Django settings: the only place that connects settings to integrations/.
+
+The clients share one pooled HTTP session per process (created after any fork, keyed by pid), and the Printify
+client gets the shared rate limiter (Redis when REDIS_URL is set, else the database) and a catalog cache that
+is the Django cache: Redis at scale, so every worker reuses the catalog one of them fetched.
+"""
+
+from __future__ import annotations
+
+import os
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+
+from integrations.http import IntegrationError, build_session
+from integrations.printify import PrintifyClient, PrintifyLimits
+from integrations.ratelimit import SharedRateLimiter
+from integrations.runpod import RunPodClient
+
+_sessions: dict[int, requests.Session] = {}
+
+
+class NotConfigured(IntegrationError):
+    """A key or id the client needs is not set; the message names the setting."""
+
+
+def http_session() -> requests.Session:
+    pid = os.getpid()
+    if pid not in _sessions:
+        _sessions.clear()  # a forked child must not reuse its parent's pooled sockets
+        _sessions[pid] = build_session(pool_size=20)
+    return _sessions[pid]
+
+
+def runpod_client() -> RunPodClient:
+    missing = [name for name in ("RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID") if not getattr(settings, name)]
+    if missing:
+        raise NotConfigured(
+            f"RunPod is not configured: set {' and '.join(missing)} (or POD_SANDBOX=1 to use the local sandbox)",
+            service="RunPod",
+        )
+    return RunPodClient(
+        settings.RUNPOD_API_KEY,
+        settings.RUNPOD_ENDPOINT_ID,
+        settings.RUNPOD_API_BASE,
+        session=http_session(),
+    )
+
+
+def printify_limits() -> PrintifyLimits:
+    return PrintifyLimits(
+        per_minute=settings.PRINTIFY_RATE_PER_MINUTE,
+        catalog_per_minute=settings.PRINTIFY_CATALOG_RATE_PER_MINUTE,
+        publish_limit=settings.PRINTIFY_PUBLISH_LIMIT,
+        publish_window_seconds=settings.PRINTIFY_PUBLISH_WINDOW_SECONDS,
+    )
+
+
+def shared_rate_limiter() -> SharedRateLimiter:
+    return SharedRateLimiter(settings.REDIS_URL or None, service="Printify")
+
+
+def printify_client() -> PrintifyClient:
+    missing = [name for name in ("PRINTIFY_API_TOKEN", "PRINTIFY_SHOP_ID") if not getattr(settings, name)]
+    if missing:
+        raise NotConfigured(
+            f"Printify is not configured: set {' and '.join(missing)} (or POD_SANDBOX=1 to use the local sandbox)",
+            service="Printify",
+        )
+    return PrintifyClient(
+        settings.PRINTIFY_API_TOKEN,
+        settings.PRINTIFY_SHOP_ID,
+        settings.PRINTIFY_API_BASE,
+        limiter=shared_rate_limiter(),
+        session=http_session(),
+        limits=printify_limits(),
+        cache=cache,
+    )
+
+
+def download_allow_hosts() -> tuple[str, ...]:
+    return tuple(host.lower() for host in settings.DOWNLOAD_ALLOW_HOSTS)

@@ -1,0 +1,221 @@
+"""Decode, validate, thumbnail and hash images with Pillow; store them under our own names.
+
+Every image that enters media/ (RunPod output, imported files) goes through validate_image() first:
+PNG, JPEG or WEBP only, a byte cap, a pixel cap (decompression bombs are refused before any pixel is
+decoded), and Pillow's verify(). Stored names never come from a remote or uploaded file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP")
+EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+THUMBNAIL_SIZE = 512
+THUMBNAIL_QUALITY = 80
+# Namespace for names derived from a RunPod job output, so a re-ingest after a crash writes the same file.
+JOB_OUTPUT_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4c55-9a39-2f0d8e4b7c11")
+
+
+class ImageRejected(ValueError):
+    """The bytes are not an image we accept; str() says why in words a person understands."""
+
+
+@dataclass(frozen=True)
+class ValidatedImage:
+    data: bytes  # the original bytes, stored unchanged
+    format: str  # "PNG" | "JPEG" | "WEBP"
+    width: int
+    height: int
+    sha256: str
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.format]
+
+
+def validate_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None) -> ValidatedImage:
+    """Check `data` is a whole PNG/JPEG/WEBP within the byte and pixel limits; raise ImageRejected otherwise."""
+    max_bytes = settings.MAX_IMAGE_BYTES if max_bytes is None else max_bytes
+    max_pixels = settings.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    if not data:
+        raise ImageRejected("the file is empty")
+    if len(data) > max_bytes:
+        raise ImageRejected(f"the file is {_megabytes(len(data))}, more than the {_megabytes(max_bytes)} allowed")
+    try:
+        # Image.open reads only the header; the pixel check below runs before anything is decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data), formats=ALLOWED_FORMATS) as image:
+                image_format, (width, height) = image.format, image.size
+                _check_pixels(width, height, max_pixels)
+                # Checks the structure (for PNG every chunk's CRC); pixel data is decoded by make_thumbnail().
+                image.verify()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow's own limit (designs/apps.py sets it from MAX_IMAGE_PIXELS); its message gives the size.
+        raise ImageRejected(f"it has more pixels than allowed, refused as a decompression bomb ({error})") from None
+    except UnidentifiedImageError:
+        raise ImageRejected(f"it is not a {', '.join(ALLOWED_FORMATS[:-1])} or {ALLOWED_FORMATS[-1]} image") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageRejected(f"the image data is damaged or truncated ({error})") from None
+    if image_format not in ALLOWED_FORMATS:  # formats= already restricts this; kept as a guard
+        raise ImageRejected(f"{image_format} images are not accepted")
+    return ValidatedImage(
+        data=data, format=image_format, width=width, height=height, sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def prepare(data: bytes, **limits) -> tuple[ValidatedImage, bytes]:
+    """Validate and thumbnail: the thumbnail decodes every pixel, so damage verify() cannot see is caught too."""
+    image = validate_image(data, **limits)
+    return image, make_thumbnail(image)
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageRejected(f"it is {width}×{height} = {width * height:,} pixels, more than the {max_pixels:,} allowed")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def make_thumbnail(image: ValidatedImage, size: int = THUMBNAIL_SIZE) -> bytes:
+    """A WEBP at most `size` px on its longer side, upright per EXIF, decoded as cheaply as the format allows.
+
+    Raises ImageRejected when the pixel data cannot be decoded (e.g. a truncated JPEG, which verify() passes).
+    """
+    try:
+        return _thumbnail(image, size)
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageRejected(f"the image data is damaged or truncated ({error})") from None
+
+
+def _thumbnail(image: ValidatedImage, size: int) -> bytes:
+    with Image.open(BytesIO(image.data), formats=ALLOWED_FORMATS) as source:
+        if source.format == "JPEG":
+            source.draft("RGB", (size, size))  # decode at 1/2, 1/4 or 1/8 scale: far less memory and time
+        source.load()
+        # reduce() by an integer factor first (cheap box filter), then a quality resample of the small image.
+        factor = max(1, min(source.width, source.height) // (size * 2))
+        thumbnail = source.reduce(factor) if factor > 1 else source
+        thumbnail = ImageOps.exif_transpose(thumbnail) if source.getexif() else thumbnail
+        if thumbnail.mode not in ("RGB", "RGBA"):
+            has_alpha = "A" in thumbnail.mode or "transparency" in thumbnail.info
+            thumbnail = thumbnail.convert("RGBA" if has_alpha else "RGB")
+        thumbnail.thumbnail((size, size), Image.Resampling.LANCZOS)
+        buffer = BytesIO()
+        thumbnail.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, method=2)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    image_name: str
+    thumbnail_name: str
+    width: int
+    height: int
+    sha256: str
+    created: tuple[str, ...]  # names this call wrote (a re-used identical file is not listed)
+
+    def field_values(self) -> dict:
+        return {
+            "image": self.image_name,
+            "thumbnail": self.thumbnail_name,
+            "image_width": self.width,
+            "image_height": self.height,
+            "image_sha256": self.sha256,
+        }
+
+
+def job_output_names(job_id: str, index: int, extension: str, when=None) -> tuple[str, str]:
+    """(image name, thumbnail name) for image `index` of a RunPod job: our own names, the same on every ingest.
+
+    Deterministic, so an ingest repeated after a killed worker finds the file the first one wrote instead of
+    leaving it orphaned beside a second copy. The uuid is derived from the job id; no remote name is used.
+    """
+    when = when or timezone.now()
+    key = uuid.uuid5(JOB_OUTPUT_NAMESPACE, f"{job_id}/{index}").hex
+    return f"designs/{when:%Y/%m}/{key}.{extension}", f"designs/thumbs/{when:%Y/%m}/{key}.webp"
+
+
+def store(image: ValidatedImage, thumbnail: bytes, *, names: tuple[str, str] | None = None) -> StoredImage:
+    """Write the original bytes and the thumbnail through the storage API.
+
+    Without `names`, the model's upload_to functions name the files (designs/YYYY/MM/<uuid4>.<ext>). With
+    `names` (a job output), an identical file already there is re-used; a different one (a write cut short by
+    a killed worker) is replaced.
+    """
+    from designs.models import Design
+
+    image_field = Design._meta.get_field("image")
+    thumbnail_field = Design._meta.get_field("thumbnail")
+    storage = image_field.storage
+    if names is None:
+        names = (
+            image_field.generate_filename(None, f"image.{image.extension}"),
+            thumbnail_field.generate_filename(None, "thumbnail.webp"),
+        )
+    created: list[str] = []
+    saved = []
+    try:
+        for name, content in zip(names, (image.data, thumbnail), strict=True):
+            if storage.exists(name) and _same_content(storage, name, content):
+                saved.append(name)
+                continue
+            if storage.exists(name):
+                storage.delete(name)
+            actual = storage.save(name, ContentFile(content))
+            created.append(actual)
+            saved.append(actual)
+    except BaseException:
+        delete_files(created)
+        raise
+    return StoredImage(
+        image_name=saved[0],
+        thumbnail_name=saved[1],
+        width=image.width,
+        height=image.height,
+        sha256=image.sha256,
+        created=tuple(created),
+    )
+
+
+def _same_content(storage, name: str, content: bytes) -> bool:
+    if storage.size(name) != len(content):
+        return False
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as existing:
+        for chunk in iter(lambda: existing.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.digest() == hashlib.sha256(content).digest()
+
+
+def delete_files(names) -> None:
+    """Delete stored files that no design refers to (a lost race must not delete the winner's file)."""
+    from django.db.models import Q
+
+    from designs.models import Design
+
+    names = [name for name in names if name]
+    if not names:
+        return
+    referenced = set(
+        Design.objects.filter(Q(image__in=names) | Q(thumbnail__in=names)).values_list("image", "thumbnail")
+    )
+    in_use = {name for pair in referenced for name in pair}
+    storage = Design._meta.get_field("image").storage
+    for name in names:
+        if name not in in_use:
+            storage.delete(name)

@@ -1,0 +1,95 @@
+"""Read queries for the admin, the review page and the dashboard (writes live in services.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from designs.models import Design, DesignEvent
+from designs.workflow import IN_FLIGHT, Source, Status
+
+DECISIONS = (Status.APPROVED, Status.REJECTED)
+FAILED = (Status.GENERATION_FAILED, Status.PUBLISH_FAILED)
+# How far back U (undo) reaches: a working session, not last week's decisions.
+UNDO_WINDOW = timedelta(hours=12)
+
+
+def review_queue(*, batch_id: int | None = None) -> QuerySet[Design]:
+    """Designs waiting for a decision, oldest first (siblings of one job stay together)."""
+    designs = Design.objects.filter(status=Status.REVIEW).select_related("batch").order_by("created_at", "pk")
+    if batch_id is not None:
+        designs = designs.filter(batch_id=batch_id)
+    return designs
+
+
+def batches_in_review() -> list[dict]:
+    """[{"batch_id", "batch__name", "waiting"}] for the review page's batch filter, in one query."""
+    return list(
+        Design.objects.filter(status=Status.REVIEW, batch__isnull=False)
+        .values("batch_id", "batch__name")
+        .annotate(waiting=Count("pk"))
+        .order_by("batch__name", "batch_id")
+    )
+
+
+def status_counts() -> dict[str, int]:
+    """Designs per status (every status present, zero when none), in one aggregated query."""
+    counts = dict.fromkeys(Status.values, 0)
+    counts.update(Design.objects.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return counts
+
+
+def jobs_in_flight(counts: dict[str, int]) -> int:
+    """Designs a worker currently owns (queued, generating, publishing)."""
+    return sum(counts.get(status, 0) for status in IN_FLIGHT)
+
+
+def latest_failures(limit: int = 8) -> list[Design]:
+    return list(
+        Design.objects.filter(status__in=FAILED)
+        .only("pk", "title", "prompt", "status", "status_changed_at", "last_error")
+        .order_by("-status_changed_at", "-pk")[:limit]
+    )
+
+
+def start_of_today() -> datetime:
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+
+
+def decided_today(actor) -> int:
+    """Designs this person approved or rejected today and has not taken back (undo or reopen) since.
+
+    Approve, undo, reject of one design counts once; approve then undo counts zero.
+    """
+    taken_back = DesignEvent.objects.filter(
+        design_id=OuterRef("design_id"), actor=actor, to_status=Status.REVIEW, pk__gt=OuterRef("pk")
+    )
+    return (
+        DesignEvent.objects.filter(actor=actor, to_status__in=DECISIONS, created_at__gte=start_of_today())
+        .filter(~Exists(taken_back))
+        .values("design_id")
+        .distinct()
+        .count()
+    )
+
+
+def last_standing_decision(actor) -> DesignEvent | None:
+    """This person's latest review-page decision that nothing has superseded yet: what U (undo) takes back.
+
+    A decision is superseded once any later event exists for its design (an undo, someone else's reopen,
+    publishing...). Undoing repeatedly therefore walks back through the reviewer's decisions, newest first.
+    """
+    later = DesignEvent.objects.filter(design_id=OuterRef("design_id"), pk__gt=OuterRef("pk"))
+    return (
+        DesignEvent.objects.filter(
+            actor=actor,
+            source=Source.REVIEW,
+            to_status__in=DECISIONS,
+            created_at__gte=timezone.now() - UNDO_WINDOW,
+        )
+        .filter(~Exists(later))
+        .order_by("-created_at", "-pk")
+        .first()
+    )

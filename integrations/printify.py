@@ -1,0 +1,341 @@
+"""Printify API v1 client: shops, catalog, uploads, products, publishing, webhooks, webhook signatures.
+
+Facts and sources: shared/reference/printify-api.md. Nothing here knows about Design or settings.
+
+Rate limits are per account and shared by every process, so each request (and each repeat of it) first takes a
+slot from the SharedRateLimiter when one is given: "global" for every call, plus "catalog" or "publish".
+Which calls are repeated after 429/502/503/504 or a lost connection is explained in integrations/http.py.
+
+Unsure in the references, handled on purpose: Printify documents no Retry-After on 429 (we honour it when
+present, else back off); whether its windows are fixed or rolling is unknown (our limiter's sliding log is safe
+for both); publishing_succeeded answers {} per the docs but {"product_id"} in practice, so nothing reads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import requests
+
+from integrations.http import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT,
+    BadResponse,
+    RetryPolicy,
+    build_session,
+    dumps,
+    json_body,
+    send,
+)
+
+SERVICE = "Printify"
+PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
+MAX_PRODUCTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PrintifyLimits:
+    """Printify's documented limits (per account); configurable because Printify may change them."""
+
+    per_minute: int = 600
+    catalog_per_minute: int = 100
+    publish_limit: int = 200
+    publish_window_seconds: float = 1800
+    max_wait: float = 20.0  # how long one call may wait for a slot before RateLimited goes to the caller
+
+
+class TTLCache:
+    """A tiny in-process cache with Django's cache API subset (get/set with a timeout in seconds).
+
+    The catalog is read-only data, so a per-process copy is fine; pass a Django cache instead to share it.
+    """
+
+    def __init__(self):
+        self._items: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        with self._lock:
+            expires, value = self._items.get(key, (0.0, default))
+            return value if expires > time.monotonic() else default
+
+    def set(self, key, value, timeout):
+        with self._lock:
+            self._items[key] = (time.monotonic() + timeout, value)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+catalog_cache = TTLCache()  # shared by every client in the process: the catalog is the same for every account
+
+
+class PrintifyClient:
+    def __init__(
+        self,
+        token: str,
+        shop_id: str | int,
+        base_url: str = "https://api.printify.com/v1",
+        *,
+        limiter=None,
+        session: requests.Session | None = None,
+        timeout=DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        limits: PrintifyLimits = PrintifyLimits(),
+        cache=None,
+        catalog_ttl: float = 3600,
+        limiter_prefix: str = "printify",
+    ):
+        if not token:
+            raise ValueError("PrintifyClient needs an API token")
+        self._token = token
+        self.shop_id = str(shop_id)
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter
+        self.session = session or build_session()
+        self.timeout = timeout
+        self.retry = retry
+        self.limits = limits
+        self.cache = cache if cache is not None else catalog_cache
+        self.catalog_ttl = catalog_ttl
+        self.limiter_prefix = limiter_prefix
+
+    def __repr__(self) -> str:
+        return f"PrintifyClient({self.base_url!r}, shop_id={self.shop_id!r})"
+
+    # --- shops and catalog -------------------------------------------------------------------------------------
+
+    def shops(self) -> list:
+        return self._call("GET", "/shops.json", what="the shop list", expect=list)
+
+    def blueprints(self) -> list:
+        return self._catalog("/catalog/blueprints.json", what="the blueprint list", expect=list)
+
+    def blueprint(self, blueprint_id: int) -> dict:
+        return self._catalog(f"/catalog/blueprints/{_id(blueprint_id)}.json", what="the blueprint", expect=dict)
+
+    def print_providers(self, blueprint_id: int) -> list:
+        path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers.json"
+        return self._catalog(path, what="the print providers", expect=list)
+
+    def variants(self, blueprint_id: int, provider_id: int) -> dict:
+        path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers/{_id(provider_id)}/variants.json"
+        return self._catalog(path, what="the variants", expect=dict)
+
+    def _catalog(self, path: str, *, what: str, expect):
+        key = f"printify-catalog:{self.base_url}{path}"
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        value = self._call("GET", path, what=what, expect=expect, extra_bucket="catalog")
+        self.cache.set(key, value, self.catalog_ttl)
+        return value
+
+    # --- uploads -----------------------------------------------------------------------------------------------
+
+    def upload_image(self, file_name: str, *, url: str | None = None, contents: bytes | None = None) -> dict:
+        """Upload by URL (Printify fetches it; it must be public) or by contents. Safe to repeat: uploads are
+        content-addressed, identical bytes give the same id. Printify advises URLs above 5 MB."""
+        if (url is None) == (contents is None):
+            raise ValueError("upload_image needs exactly one of url= or contents=")
+        payload = {"file_name": file_name}
+        if url is not None:
+            payload["url"] = url
+        else:
+            payload["contents"] = base64.b64encode(contents).decode("ascii")
+        return self._call("POST", "/uploads/images.json", what="the image upload", payload=payload, safe=True)
+
+    def get_upload(self, upload_id: str) -> dict:
+        return self._call("GET", f"/uploads/{_id(upload_id)}.json", what="the upload")
+
+    # --- products ----------------------------------------------------------------------------------------------
+
+    def create_product(self, payload: dict) -> dict:
+        """NOT repeated: Printify has no idempotency key, a repeat after a lost answer makes a duplicate."""
+        return self._call("POST", self._shop("/products.json"), what="the product", payload=payload, safe=False)
+
+    def get_product(self, product_id: str) -> dict:
+        return self._call("GET", self._shop(f"/products/{_id(product_id)}.json"), what="the product")
+
+    def list_products(self, page: int = 1, limit: int = MAX_PRODUCTS_PER_PAGE) -> dict:
+        """One page of the Laravel envelope (current_page, data, last_page, next_page_url, total, …)."""
+        if not 1 <= limit <= MAX_PRODUCTS_PER_PAGE or page < 1:
+            raise ValueError(f"page must be ≥ 1 and limit between 1 and {MAX_PRODUCTS_PER_PAGE}")
+        answer = self._call(
+            "GET", self._shop("/products.json"), what="the product list", params={"page": page, "limit": limit}
+        )
+        if not isinstance(answer.get("data"), list):
+            raise BadResponse("Printify sent a product list without a data list", service=SERVICE)
+        return answer
+
+    def update_product(self, product_id: str, payload: dict) -> dict:
+        path = self._shop(f"/products/{_id(product_id)}.json")
+        return self._call("PUT", path, what="the product update", payload=payload, safe=True)
+
+    def delete_product(self, product_id: str) -> None:
+        self._call("DELETE", self._shop(f"/products/{_id(product_id)}.json"), what="the product", safe=True)
+
+    def publish(self, product_id: str, parts: dict | None = None) -> None:
+        """Publish all parts by default; parts={"images": False, …} leaves those alone in the sales channel."""
+        body = dict.fromkeys(PUBLISH_PARTS, True)
+        if parts:
+            unknown = set(parts) - set(PUBLISH_PARTS)
+            if unknown:
+                raise ValueError(f"Unknown publish parts: {', '.join(sorted(unknown))}")
+            body.update({name: bool(value) for name, value in parts.items()})
+        path = self._shop(f"/products/{_id(product_id)}/publish.json")
+        self._call("POST", path, what="the publish request", payload=body, safe=True, extra_bucket="publish")
+
+    def publishing_succeeded(self, product_id: str, external: dict) -> None:
+        """API shops only: unlock the product and record where it was published ({"id", "handle"})."""
+        path = self._shop(f"/products/{_id(product_id)}/publishing_succeeded.json")
+        self._call("POST", path, what="the publishing result", payload={"external": external}, safe=True)
+
+    def publishing_failed(self, product_id: str, reason: str) -> None:
+        path = self._shop(f"/products/{_id(product_id)}/publishing_failed.json")
+        self._call("POST", path, what="the publishing result", payload={"reason": reason}, safe=True)
+
+    def unpublish(self, product_id: str) -> None:
+        self._call("POST", self._shop(f"/products/{_id(product_id)}/unpublish.json"), what="the unpublish", safe=True)
+
+    # --- webhooks ----------------------------------------------------------------------------------------------
+
+    def webhooks(self) -> list:
+        return self._call("GET", self._shop("/webhooks.json"), what="the webhook list", expect=list)
+
+    def create_webhook(self, topic: str, url: str, secret: str | None = None) -> dict:
+        payload = {"topic": topic, "url": url}
+        if secret:
+            payload["secret"] = secret
+        return self._call("POST", self._shop("/webhooks.json"), what="the webhook", payload=payload, safe=False)
+
+    def delete_webhook(self, webhook_id: str, host: str) -> dict:
+        path = self._shop(f"/webhooks/{_id(webhook_id)}.json")
+        return self._call("DELETE", path, what="the webhook", params={"host": host}, safe=True)
+
+    # --- plumbing ----------------------------------------------------------------------------------------------
+
+    def _shop(self, path: str) -> str:
+        return f"/shops/{_id(self.shop_id)}{path}"
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        payload=None,
+        params=None,
+        safe: bool | None = None,
+        expect=dict,
+        extra_bucket: str | None = None,
+    ):
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        kwargs = {}
+        if payload is not None:
+            headers["Content-Type"] = "application/json;charset=utf-8"
+            kwargs["data"] = dumps(payload)
+        response = send(
+            self.session,
+            method,
+            self.base_url + path,
+            service=SERVICE,
+            what=what,
+            safe_to_repeat=(method == "GET") if safe is None else safe,
+            retry=self.retry,
+            timeout=self.timeout,
+            secrets=(self._token,),
+            error_details=printify_error_details,
+            before_attempt=(lambda: self._take_slots(extra_bucket)) if self.limiter else None,
+            headers=headers,
+            params=params,
+            **kwargs,
+        )
+        if method != "GET" and not response.content.strip():
+            return {}  # some writes answer with an empty body
+        return json_body(response, service=SERVICE, what=what, expect=expect)
+
+    def _take_slots(self, extra_bucket: str | None) -> None:
+        limits = self.limits
+        self.limiter.acquire(f"{self.limiter_prefix}:global", limits.per_minute, 60, max_wait=limits.max_wait)
+        if extra_bucket == "catalog":
+            bucket, limit, window = "catalog", limits.catalog_per_minute, 60
+        elif extra_bucket == "publish":
+            bucket, limit, window = "publish", limits.publish_limit, limits.publish_window_seconds
+        else:
+            return
+        self.limiter.acquire(f"{self.limiter_prefix}:{bucket}", limit, window, max_wait=limits.max_wait)
+
+
+def _id(value) -> str:
+    text = str(value)
+    if not text:
+        raise ValueError("an id must not be empty")
+    return quote(text, safe="")
+
+
+def printify_error_details(response: requests.Response) -> tuple[int | str | None, str | None]:
+    """(code, reason) from {"status":"error","code","message","errors":{"reason","code"}} or {"error": …}.
+
+    errors.reason may itself be a JSON string (printify-api.md §1); Laravel-style {"field": ["msg"]} errors are
+    flattened to "field: msg".
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    errors = body.get("errors")
+    code = body.get("code")
+    reason = None
+    if isinstance(errors, dict):
+        code = code if code is not None else errors.get("code")
+        reason = _readable(errors["reason"]) if "reason" in errors else _readable(errors)
+    elif errors:
+        reason = _readable(errors)
+    if not reason:
+        message = body.get("message") or body.get("error")
+        reason = _readable(message) if message else None
+    return code, reason
+
+
+def _readable(value) -> str:
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in "{[":
+            try:
+                return _readable(json.loads(stripped))
+            except ValueError:
+                pass
+        return stripped
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if key == "code":
+                continue
+            text = _readable(item)
+            parts.append(text if key == "reason" else f"{key}: {text}")
+        return "; ".join(part for part in parts if part)
+    if isinstance(value, list):
+        return "; ".join(_readable(item) for item in value if item is not None)
+    return "" if value is None else str(value)
+
+
+def verify_webhook_signature(secret: str, raw_body: bytes, header: str | None) -> bool:
+    """True when X-Pfy-Signature is "sha256=<hex HMAC-SHA256(secret, raw body)>" (constant-time compare)."""
+    if not secret or not header or not isinstance(raw_body, bytes):
+        return False
+    scheme, _, given = header.strip().partition("=")
+    if scheme.lower() != "sha256" or not given:
+        return False
+    expected = hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given.strip().lower())

@@ -1,0 +1,802 @@
+"""Printify public API v1 (/v1/…) for one shop (id 1), on loopback — see printify-api.md §8.
+
+Where the reference is silent the sandbox has to pick a behaviour; each such place says "guess" in a comment
+(error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import collections
+import copy
+import hashlib
+import hmac
+import io
+import json
+import re
+import secrets
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+from . import catalog
+from .base import (
+    FaultDice,
+    Request,
+    Response,
+    SandboxConfig,
+    WebhookSender,
+    WindowLimiter,
+    fetch_loopback,
+    json_response,
+)
+
+SHOP_ID = 1
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+PRODUCT_TOPICS = ("product:created", "product:updated", "product:deleted", "product:publish:started")
+TOPICS = (
+    "shop:disconnected",
+    *PRODUCT_TOPICS,
+    "order:created",
+    "order:updated",
+    "order:sent-to-production",
+    "order:shipment:created",
+    "order:shipment:delivered",
+    "personalization-preview-task:processed",
+)
+PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
+FORCED_ERRORS = {  # printify_next_create_errors: code -> reason (texts from printify-api.md §1)
+    8150: "print_areas: The print areas field is required.",
+    8203: "Image has low quality",
+    8251: "print_areas do not cover all variants",
+    8254: "Shop is not connected to a sales channel",
+}
+
+
+class Answer(Exception):
+    """Stop handling and send this error response."""
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(status)
+        self.response = json_response(status, body)
+
+
+class Problem(Answer):
+    """A Printify error answer: {"status":"error","code":…,"message":…,"errors":{"reason":…,"code":…}}."""
+
+    def __init__(self, code: int, reason: str, *, message: str = "Validation failed."):
+        super().__init__(
+            400, {"status": "error", "code": code, "message": message, "errors": {"reason": reason, "code": code}}
+        )
+
+
+class NotFound(Answer):
+    def __init__(self):
+        super().__init__(404, {"error": "Not found", "request_id": _request_id()})
+
+
+# (method, path pattern, handler name, rate bucket beyond the global one)
+ROUTES = [
+    ("GET", r"shops\.json", "shops", None),
+    ("GET", r"catalog/blueprints\.json", "blueprints", "catalog"),
+    ("GET", r"catalog/blueprints/(?P<blueprint>\d+)\.json", "blueprint", "catalog"),
+    ("GET", r"catalog/blueprints/(?P<blueprint>\d+)/print_providers\.json", "blueprint_providers", "catalog"),
+    (
+        "GET",
+        r"catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/variants\.json",
+        "variants",
+        "catalog",
+    ),
+    ("GET", r"catalog/print_providers\.json", "providers", "catalog"),
+    ("GET", r"catalog/print_providers/(?P<provider>\d+)\.json", "provider", "catalog"),
+    ("POST", r"uploads/images\.json", "upload", None),
+    ("GET", r"uploads\.json", "uploads", None),
+    ("GET", r"uploads/(?P<upload>\w+)\.json", "get_upload", None),
+    ("POST", r"uploads/(?P<upload>\w+)/archive\.json", "archive_upload", None),
+    ("GET", r"shops/(?P<shop>\d+)/products\.json", "products", None),
+    ("POST", r"shops/(?P<shop>\d+)/products\.json", "create_product", None),
+    ("GET", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)\.json", "get_product", None),
+    ("PUT", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)\.json", "update_product", None),
+    ("DELETE", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)\.json", "delete_product", None),
+    ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/publish\.json", "publish", "publish"),
+    ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/publishing_succeeded\.json", "succeeded", None),
+    ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/publishing_failed\.json", "failed", None),
+    ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/unpublish\.json", "unpublish", None),
+    ("GET", r"shops/(?P<shop>\d+)/webhooks\.json", "webhooks", None),
+    ("POST", r"shops/(?P<shop>\d+)/webhooks\.json", "create_webhook", None),
+    ("PUT", r"shops/(?P<shop>\d+)/webhooks/(?P<webhook>[^/]+)\.json", "update_webhook", None),
+    ("DELETE", r"shops/(?P<shop>\d+)/webhooks/(?P<webhook>[^/]+)\.json", "delete_webhook", None),
+]
+ROUTES = [(method, re.compile(pattern), name, bucket) for method, pattern, name, bucket in ROUTES]
+
+
+def _template(pattern: re.Pattern) -> str:
+    """A route as people write it, for per-endpoint counts: "shops/{shop}/products/{product}.json"."""
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern.pattern).replace("\\.", ".")
+
+
+class PrintifyFake:
+    def __init__(self, config: SandboxConfig, dice: FaultDice, webhooks: WebhookSender, base_url: str):
+        self.config = config
+        self.dice = dice
+        self.webhooks = webhooks
+        self.base_url = base_url
+        self.limiter = WindowLimiter()
+        self._lock = threading.RLock()
+        self._files = tempfile.TemporaryDirectory(prefix="podsite-sandbox-uploads-")
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.uploads: dict[str, dict] = {}  # content-addressed: id = hash of the bytes
+            self.products: dict[str, dict] = {}  # insertion order = creation order
+            self.hooks: dict[str, dict] = {}
+            self.counts = collections.Counter()
+            self.by_route = collections.Counter()
+            self.limiter.clear()
+            for path in Path(self._files.name).iterdir():
+                path.unlink()
+
+    def close(self) -> None:
+        self._files.cleanup()
+
+    # --- HTTP entry point --------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        response = self._answer(request)
+        response.headers["x-pfy-correlation-id"] = uuid.uuid4().hex
+        with self._lock:
+            if response.status >= 400:
+                self.counts["errors"] += 1
+            if response.status == 429:
+                self.counts["rate_limited"] += 1
+        return response
+
+    def _answer(self, request: Request) -> Response:
+        route = _route(request.method, request.path)
+        with self._lock:
+            self.counts["requests"] += 1
+            self.by_route[f"{request.method} /{_template(route[0]) if route else request.path}"] += 1
+        fault = self.dice.http_fault()
+        if fault == 429:
+            return _too_many(self.config.printify_rate_limit)
+        if fault:
+            return json_response(fault, {"error": "Server Error"})  # guess: 5xx bodies are undocumented
+        if not self._authorized(request):
+            return json_response(401, {"error": "Unauthenticated", "request_id": _request_id()})
+        if route is None:
+            return NotFound().response
+        pattern, name, bucket, params = route
+        now = time.monotonic()
+        config = self.config
+        if self.limiter.acquire("global", config.printify_rate_limit, config.printify_rate_window, now) is not None:
+            return _too_many(config.printify_rate_limit)
+        limits = {
+            "catalog": (config.printify_catalog_limit, config.printify_catalog_window),
+            "publish": (config.printify_publish_limit, config.printify_publish_window),
+        }
+        if bucket and self.limiter.acquire(bucket, *limits[bucket], now) is not None:
+            return _too_many(limits[bucket][0])
+        if "shop" in params and int(params.pop("shop")) != SHOP_ID:
+            return json_response(403, {"error": "This action is unauthorized.", "request_id": _request_id()})  # guess
+        try:
+            return getattr(self, f"_op_{name}")(request, **params)
+        except Answer as answer:
+            return answer.response
+
+    def _authorized(self, request: Request) -> bool:
+        if self.config.printify_unauthorized or not request.headers.get("User-Agent", "").strip():
+            return False
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not header[7:].strip():
+            return False
+        token = self.config.printify_token
+        return hmac.compare_digest(header[7:].strip(), token) if token else True
+
+    # --- shops and catalog -------------------------------------------------------------------------
+    def _op_shops(self, request):
+        return json_response(200, [{"id": SHOP_ID, "title": "Sandbox shop", "sales_channel": self._channel()}])
+
+    def _channel(self) -> str:
+        return self.config.printify_sales_channel
+
+    def _op_blueprints(self, request):
+        fields = ("id", "title", "description", "brand", "model", "images")
+        return json_response(200, [{key: bp[key] for key in fields} for bp in catalog.BLUEPRINTS.values()])
+
+    def _op_blueprint(self, request, blueprint):
+        return json_response(200, _blueprint(int(blueprint)))
+
+    def _op_blueprint_providers(self, request, blueprint):
+        _blueprint(int(blueprint))
+        return json_response(200, catalog.providers_for(int(blueprint)))
+
+    def _op_variants(self, request, blueprint, provider):
+        variants = catalog.variants_for(int(blueprint), int(provider))
+        if variants is None:
+            raise NotFound
+        provider = catalog.PROVIDERS[int(provider)]
+        body = {
+            "id": provider["id"],
+            "title": provider["title"],
+            "variants": list(map(catalog.public_variant, variants)),
+        }
+        return json_response(200, body)
+
+    def _op_providers(self, request):
+        return json_response(200, list(catalog.PROVIDERS.values()))
+
+    def _op_provider(self, request, provider):
+        if int(provider) not in catalog.PROVIDERS:
+            raise NotFound
+        return json_response(200, catalog.PROVIDERS[int(provider)])
+
+    # --- uploads -----------------------------------------------------------------------------------
+    def _op_upload(self, request):
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("file_name"), str) or not body["file_name"]:
+            raise Problem(8150, "file_name: The file name field is required.")
+        with self._lock:
+            self.counts["upload_requests"] += 1
+        if isinstance(body.get("url"), str):
+            try:
+                # Real Printify fetches from the internet; the sandbox only ever fetches from this machine.
+                data = fetch_loopback(body["url"], max_bytes=MAX_UPLOAD_BYTES)
+            except (OSError, ValueError) as exc:
+                raise Problem(10300, f"Could not fetch the image: {exc}", message="Operation failed.") from None
+        elif isinstance(body.get("contents"), str):
+            try:
+                data = base64.b64decode(body["contents"], validate=True)
+            except (binascii.Error, ValueError):
+                raise Problem(8150, "contents: The contents must be a valid base64 string.") from None  # guess
+        else:
+            raise Problem(8150, "url: The url field is required when contents is not present.")
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height, mime = image.width, image.height, Image.MIME.get(image.format, "image/png")
+        except Exception:  # noqa: BLE001 (any decoder error means "not an image we take")
+            raise Problem(8201, "error.file.wrong.format", message="Upload failed.") from None
+        upload_id = hashlib.sha256(data).hexdigest()[:24]  # same bytes, same id, whatever the file name (M)
+        with self._lock:
+            if upload_id not in self.uploads:
+                (Path(self._files.name) / upload_id).write_bytes(data)
+                self.uploads[upload_id] = {
+                    "id": upload_id,
+                    "file_name": body["file_name"],
+                    "height": height,
+                    "width": width,
+                    "size": len(data),
+                    "mime_type": mime,
+                    "preview_url": f"{self.base_url}/_sandbox/uploads/{upload_id}",
+                    "upload_time": _timestamp(with_zone=False),
+                }
+            return json_response(200, self.uploads[upload_id])
+
+    def upload_bytes(self, upload_id: str) -> bytes | None:
+        """Bytes behind an upload's preview_url (ids are hex, so they cannot point outside the folder)."""
+        if not re.fullmatch(r"[0-9a-f]{24}", upload_id):
+            return None
+        path = Path(self._files.name) / upload_id
+        return path.read_bytes() if path.exists() else None
+
+    def _op_get_upload(self, request, upload):
+        with self._lock:
+            if upload not in self.uploads:
+                raise NotFound
+            return json_response(200, self.uploads[upload])
+
+    def _op_uploads(self, request):
+        with self._lock:
+            items = list(reversed(self.uploads.values()))
+        return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=100))
+
+    def _op_archive_upload(self, request, upload):
+        with self._lock:
+            if self.uploads.pop(upload, None) is None:
+                raise NotFound
+        return json_response(200, {})
+
+    # --- products ----------------------------------------------------------------------------------
+    def _op_products(self, request):
+        with self._lock:
+            items = [self._settled(product) for product in reversed(self.products.values())]
+        return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=50))
+
+    def _op_create_product(self, request):
+        body = _object(request)
+        forced = self.dice.pop("printify_next_create_errors")
+        if forced:
+            raise Problem(forced, FORCED_ERRORS[forced])
+        for name in ("title", "blueprint_id", "print_provider_id", "variants", "print_areas"):
+            if body.get(name) in (None, "", []):
+                raise Problem(8150, f"{name}: The {name.replace('_', ' ')} field is required.")
+        blueprint_id, provider_id = body["blueprint_id"], body["print_provider_id"]
+        catalog_variants = catalog.variants_for(blueprint_id, provider_id) if _ints(blueprint_id, provider_id) else None
+        if catalog_variants is None:
+            raise Problem(8150, "print_provider_id: The selected print provider is not available for the blueprint.")
+        known = {variant["id"]: variant for variant in catalog_variants}
+        chosen = _check_variants(body["variants"], known)
+        with self._lock:
+            print_areas = self._check_print_areas(body["print_areas"], known)
+        now = _timestamp()
+        product = {
+            "id": secrets.token_hex(12),
+            "title": body["title"],
+            "description": body.get("description", ""),
+            "tags": [*body.get("tags", []), *catalog.BLUEPRINTS[blueprint_id]["tags"]],
+            "options": _options(catalog_variants),
+            "variants": [_product_variant(variant, chosen.get(variant["id"])) for variant in catalog_variants],
+            "images": [],
+            "created_at": now,
+            "updated_at": now,
+            "visible": bool(body.get("visible", True)),
+            "is_locked": False,
+            "blueprint_id": blueprint_id,
+            "user_id": 1,
+            "shop_id": SHOP_ID,
+            "print_provider_id": provider_id,
+            "print_areas": print_areas,
+            "print_details": body.get("print_details", {}),
+            "sales_channel_properties": [],
+            "is_printify_express_enabled": bool(body.get("is_printify_express_enabled", False)),
+        }
+        _cover_everything(product)
+        _check_coverage(product)
+        product["images"] = self._mockups(product)
+        with self._lock:
+            self.products[product["id"]] = product
+            self.counts["products_created"] += 1
+            answer = copy.deepcopy(product)
+        self._notify("product:created", product["id"], {"shop_id": SHOP_ID})
+        return json_response(200, answer)
+
+    def _check_print_areas(self, print_areas, known: dict) -> list[dict]:
+        if not isinstance(print_areas, list):
+            raise Problem(8150, "print_areas: The print areas must be an array.")
+        positions = {placeholder["position"] for variant in known.values() for placeholder in variant["placeholders"]}
+        checked = []
+        for number, area in enumerate(print_areas):
+            where = f"print_areas.{number}"
+            if not isinstance(area, dict) or not isinstance(area.get("variant_ids"), list):
+                raise Problem(8150, f"{where}.variant_ids: The variant ids field is required.")
+            if any(variant_id not in known for variant_id in area["variant_ids"]):
+                raise Problem(8150, f"{where}.variant_ids: The selected variant ids are invalid.")  # guess
+            placeholders = area.get("placeholders")
+            if not isinstance(placeholders, list) or not placeholders:
+                raise Problem(8150, f"{where}.placeholders: The placeholders field is required.")
+            used = []
+            for index, placeholder in enumerate(placeholders):
+                spot = f"{where}.placeholders.{index}"
+                if not isinstance(placeholder, dict) or placeholder.get("position") not in positions:
+                    raise Problem(8150, f"{spot}.position: The selected position is invalid.")  # guess
+                used.append({"position": placeholder["position"], "images": self._check_images(placeholder, spot)})
+            unused = sorted(positions - {placeholder["position"] for placeholder in used})
+            used += [{"position": position, "images": []} for position in unused]  # as the real answer lists them
+            checked.append({"variant_ids": list(area["variant_ids"]), "placeholders": used, "background": "#ffffff"})
+        return checked
+
+    def _check_images(self, placeholder: dict, spot: str) -> list[dict]:
+        images = placeholder.get("images")
+        if not isinstance(images, list) or not images:
+            raise Problem(8150, f"{spot}.images: The images field is required.")
+        checked = []
+        for index, image in enumerate(images):
+            if not isinstance(image, dict) or image.get("id") not in self.uploads:
+                raise Problem(8150, f"{spot}.images.{index}.id: The image was not found.")  # guess
+            if not all(isinstance(image.get(key, 0), (int, float)) for key in ("x", "y", "scale", "angle")):
+                raise Problem(8150, f"{spot}.images.{index}: x, y, scale and angle must be numbers.")
+            upload = self.uploads[image["id"]]
+            checked.append(
+                {
+                    "id": image["id"],
+                    "name": upload["file_name"],
+                    "type": upload["mime_type"],
+                    "height": upload["height"],
+                    "width": upload["width"],
+                    "x": image.get("x", 0.5),
+                    "y": image.get("y", 0.5),
+                    "scale": image.get("scale", 1),
+                    "angle": image.get("angle", 0),
+                }
+            )
+        return checked
+
+    def _mockups(self, product: dict) -> list[dict]:
+        """Read-only mockups: here simply the front image of each print area, for the enabled variants."""
+        enabled = {variant["id"] for variant in product["variants"] if variant["is_enabled"]}
+        mockups = []
+        for area in product["print_areas"]:
+            for placeholder in area["placeholders"]:
+                if placeholder["images"]:
+                    mockups.append(
+                        {
+                            "src": f"{self.base_url}/_sandbox/uploads/{placeholder['images'][0]['id']}",
+                            "variant_ids": [v for v in area["variant_ids"] if v in enabled],
+                            "position": placeholder["position"],
+                            "is_default": not mockups,
+                        }
+                    )
+        return mockups
+
+    def _op_get_product(self, request, product):
+        with self._lock:
+            return json_response(200, self._settled(self._product(product)))
+
+    def _op_update_product(self, request, product):
+        body = _object(request)
+        with self._lock:
+            current = self._product(product)
+            self._settle(current)
+            if current["is_locked"]:
+                # guess: code and text are not in the reference; Printify refuses edits while publishing
+                raise Problem(8252, "Product is disabled for editing while it is being published.")
+            updated = copy.deepcopy(current)
+            for name in ("title", "description", "tags", "visible"):
+                if name in body:
+                    updated[name] = body[name]
+            variants = catalog.variants_for(updated["blueprint_id"], updated["print_provider_id"])
+            known = {variant["id"]: variant for variant in variants}
+            if "variants" in body:  # merged by id: a variant left out keeps its settings (M)
+                changes = _check_variants(body["variants"], known)
+                for variant in updated["variants"]:
+                    change = changes.get(variant["id"])
+                    if change:
+                        variant["price"] = change["price"]
+                        variant["is_enabled"] = bool(change.get("is_enabled", variant["is_enabled"]))
+            if "print_areas" in body:
+                updated["print_areas"] = self._check_print_areas(body["print_areas"], known)
+                _cover_everything(updated)
+            _check_coverage(updated)
+            # blueprint_id / print_provider_id changes are accepted and ignored, as measured (M)
+            updated["images"] = self._mockups(updated)
+            updated["updated_at"] = _timestamp()
+            self.products[product] = updated
+            answer = copy.deepcopy(updated)
+        self._notify("product:updated", product, {"shop_id": SHOP_ID})
+        return json_response(200, answer)
+
+    def _op_delete_product(self, request, product):
+        with self._lock:
+            self._product(product)
+            del self.products[product]
+            self.counts["products_deleted"] += 1
+        self._notify("product:deleted", product, {"shop_id": SHOP_ID})
+        return json_response(200, {})
+
+    def _product(self, product_id: str) -> dict:
+        if not re.fullmatch(r"[0-9a-f]{24}", product_id):
+            raise Answer(422, {"error": "Invalid product ID format."})  # as measured (M)
+        if product_id not in self.products:
+            raise NotFound
+        return self.products[product_id]
+
+    # --- publishing --------------------------------------------------------------------------------
+    def _op_publish(self, request, product):
+        parts = request.json() or {}
+        if not isinstance(parts, dict):
+            raise Problem(8150, "The publish body must be an object of part: true/false.")
+        with self._lock:
+            current = self._product(product)
+            self._settle(current)
+            self.counts["publish_requests"] += 1
+            if self._channel() == "disconnected":
+                raise Problem(8254, "Shop is not connected to a sales channel", message="Operation failed.")
+            action = "update" if current.get("external") else "create"
+            current["is_locked"] = True
+            current["publish_count"] = current.get("publish_count", 0) + 1
+            delay = self.config.printify_publish_delay
+            current["_publish_done_at"] = None if delay is None else time.monotonic() + delay
+            self.counts["publishes"] += 1
+        details = {
+            ("key_features" if part == "keyFeatures" else part): bool(parts.get(part, True)) for part in PUBLISH_PARTS
+        }
+        self._notify(
+            "product:publish:started", product, {"shop_id": SHOP_ID, "publish_details": details, "action": action}
+        )
+        return json_response(200, {})
+
+    def _settle(self, product: dict) -> None:
+        """A connected shop finishes publishing on its own after printify_publish_delay seconds."""
+        done_at = product.get("_publish_done_at")
+        if product["is_locked"] and done_at is not None and time.monotonic() >= done_at:
+            listing = str(int(hashlib.sha256(product["id"].encode()).hexdigest()[:10], 16))
+            product["external"] = {
+                "id": listing,
+                "handle": f"https://sandbox-shop.invalid/listing/{listing}",  # .invalid never resolves
+                "shipping_template_id": None,
+                "type": 4,
+            }
+            product["is_locked"] = False
+            product["_publish_done_at"] = None
+
+    def _settled(self, product: dict) -> dict:
+        """A copy of the product as a client sees it now (private bookkeeping keys removed)."""
+        self._settle(product)
+        return {
+            key: copy.deepcopy(value)
+            for key, value in product.items()
+            if not key.startswith("_") and key != "publish_count"
+        }
+
+    def _op_succeeded(self, request, product):
+        body = _object(request)
+        external = body.get("external")
+        if not isinstance(external, dict) or not external.get("id") or not external.get("handle"):
+            raise Problem(8150, "external: The external field must have an id and a handle.")
+        with self._lock:
+            current = self._product(product)
+            current.update(
+                is_locked=False,
+                external={"id": str(external["id"]), "handle": external["handle"]},
+                _publish_done_at=None,
+            )
+        return json_response(200, {"product_id": product})  # D documents {}; M measured this
+
+    def _op_failed(self, request, product):
+        body = _object(request)
+        if not isinstance(body.get("reason"), str) or not body["reason"]:
+            raise Problem(8150, "reason: The reason field is required.")
+        with self._lock:
+            self._product(product).update(is_locked=False, _publish_done_at=None)
+            self.counts["publishes_failed"] += 1
+        return json_response(200, {})
+
+    def _op_unpublish(self, request, product):
+        with self._lock:
+            current = self._product(product)
+            self._settle(current)
+            current.pop("external", None)
+            self.counts["unpublishes"] += 1
+        return json_response(200, {})
+
+    # --- webhooks ----------------------------------------------------------------------------------
+    def _op_webhooks(self, request):
+        with self._lock:
+            return json_response(200, [_public_hook(hook) for hook in self.hooks.values()])
+
+    def _op_create_webhook(self, request):
+        body = _object(request)
+        if body.get("topic") not in TOPICS:
+            raise Problem(8150, "topic: The selected topic is invalid.")
+        if not isinstance(body.get("url"), str) or not urlsplit(body["url"]).hostname:
+            raise Problem(8150, "url: The url field must be a valid URL.")
+        hook = {
+            "id": secrets.token_hex(12),
+            "topic": body["topic"],
+            "url": body["url"],
+            "shop_id": str(SHOP_ID),
+            "secret": str(body.get("secret") or ""),
+        }
+        with self._lock:
+            self.hooks[hook["id"]] = hook
+        return json_response(200, _public_hook(hook))
+
+    def _op_update_webhook(self, request, webhook):
+        body = _object(request)
+        with self._lock:
+            if webhook not in self.hooks:
+                raise NotFound
+            if isinstance(body.get("url"), str):
+                self.hooks[webhook]["url"] = body["url"]  # the topic cannot change
+            return json_response(200, _public_hook(self.hooks[webhook]))
+
+    def _op_delete_webhook(self, request, webhook):
+        host = request.query.get("host")
+        if not host:
+            raise Problem(8150, "host: The host field is required.")
+        with self._lock:
+            hook = self.hooks.get(webhook)
+            if hook is None:
+                raise NotFound
+            if urlsplit(hook["url"]).hostname != host:
+                raise Problem(8150, "host: The host does not match the webhook URL.")  # guess
+            del self.hooks[webhook]
+        return json_response(200, {"id": webhook})
+
+    def _notify(self, topic: str, product_id: str, data: dict) -> None:
+        """POST the event to every webhook of this topic, signed X-Pfy-Signature: sha256=<hex HMAC of the body>."""
+        event = {
+            "id": str(uuid.uuid4()),
+            "type": topic,
+            "created_at": _timestamp(),
+            "resource": {"id": product_id, "type": "product", "data": data},
+        }
+        body = json.dumps(event).encode()
+        with self._lock:
+            hooks = [hook for hook in self.hooks.values() if hook["topic"] == topic]
+        for hook in hooks:
+            headers = {}
+            if hook["secret"]:  # guess: without a secret no signature is sent
+                digest = hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
+                headers["X-Pfy-Signature"] = f"sha256={digest}"
+            # 1 attempt + "up to 3" retries (D); the 1 h block that follows is not modelled.
+            self.webhooks.send(hook["url"], body, headers, attempts=4, label=f"{topic} {product_id}")
+
+    # --- state -------------------------------------------------------------------------------------
+    def state(self) -> dict:
+        with self._lock:
+            products = []
+            for product in self.products.values():
+                self._settle(product)
+                enabled = [variant for variant in product["variants"] if variant["is_enabled"]]
+                products.append(
+                    {
+                        "id": product["id"],
+                        "title": product["title"],
+                        "blueprint_id": product["blueprint_id"],
+                        "print_provider_id": product["print_provider_id"],
+                        "enabled_variants": len(enabled),
+                        "prices": {str(variant["id"]): variant["price"] for variant in enabled},
+                        "images": sorted(
+                            {
+                                image["id"]
+                                for area in product["print_areas"]
+                                for placeholder in area["placeholders"]
+                                for image in placeholder["images"]
+                            }
+                        ),
+                        "is_locked": product["is_locked"],
+                        "external": product.get("external"),
+                        "publish_count": product.get("publish_count", 0),
+                    }
+                )
+            return {
+                "requests": self.counts["requests"],
+                "errors": self.counts["errors"],
+                "rate_limited": self.counts["rate_limited"],
+                "requests_by_route": dict(self.by_route),
+                "uploads": len(self.uploads),
+                "upload_requests": self.counts["upload_requests"],
+                "products": products,
+                "products_created": self.counts["products_created"],
+                "products_deleted": self.counts["products_deleted"],
+                "publishes": self.counts["publishes"],
+                "publish_requests": self.counts["publish_requests"],
+                "publishes_failed": self.counts["publishes_failed"],
+                "unpublishes": self.counts["unpublishes"],
+                "webhooks": [_public_hook(hook) for hook in self.hooks.values()],
+            }
+
+
+def _route(method: str, path: str):
+    for route_method, pattern, name, bucket in ROUTES:
+        match = pattern.fullmatch(path)
+        if match and route_method == method:
+            return pattern, name, bucket, match.groupdict()
+    return None
+
+
+def _object(request: Request) -> dict:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise Problem(8150, "The request body must be a JSON object.")
+    return body
+
+
+def _ints(*values) -> bool:
+    return all(isinstance(value, int) and not isinstance(value, bool) for value in values)
+
+
+def _blueprint(blueprint_id: int) -> dict:
+    if blueprint_id not in catalog.BLUEPRINTS:
+        raise NotFound
+    return catalog.BLUEPRINTS[blueprint_id]
+
+
+def _check_variants(variants, known: dict) -> dict:
+    """{variant id: entry} for a variants list; every entry needs a known id and an integer price in cents."""
+    if not isinstance(variants, list):
+        raise Problem(8150, "variants: The variants must be an array.")
+    chosen = {}
+    for number, entry in enumerate(variants):
+        if not isinstance(entry, dict) or entry.get("id") not in known:
+            raise Problem(8150, f"variants.{number}.id: The selected variants.{number}.id is invalid.")  # guess
+        if "price" not in entry or entry["price"] is None:
+            raise Problem(8150, f"variants.{number}.price: The variants.{number}.price field is required.")
+        if not _ints(entry["price"]) or entry["price"] < 0:
+            raise Problem(8150, f"variants.{number}.price: The variants.{number}.price must be an integer.")
+        chosen[entry["id"]] = entry
+    return chosen
+
+
+def _product_variant(variant: dict, entry: dict | None) -> dict:
+    """One row of the whole matrix: chosen variants as sent, the rest disabled and priced at cost (M)."""
+    return {
+        "id": variant["id"],
+        "sku": (entry or {}).get("sku") or f"SBX-{variant['id']}",
+        "cost": variant["cost"],
+        "price": entry["price"] if entry else variant["cost"],
+        "title": variant["title"],
+        "grams": variant["grams"],
+        "is_enabled": bool(entry.get("is_enabled", True)) if entry else False,
+        "is_default": bool(entry.get("is_default", False)) if entry else False,
+        "is_available": True,
+        "options": [variant["options"]["color"], variant["options"]["size"]],
+    }
+
+
+def _options(variants: list[dict]) -> list[dict]:
+    colours = sorted({variant["options"]["color"] for variant in variants})
+    sizes = list(dict.fromkeys(variant["options"]["size"] for variant in variants))
+    return [
+        {"name": "Colors", "type": "color", "values": [{"id": n, "title": c} for n, c in enumerate(colours, 1)]},
+        {"name": "Sizes", "type": "size", "values": [{"id": n, "title": s} for n, s in enumerate(sizes, 101)]},
+    ]
+
+
+def _check_coverage(product: dict) -> None:
+    """8251 unless every enabled variant is in some print area that carries an image."""
+    covered = {
+        variant_id
+        for area in product["print_areas"]
+        if any(placeholder["images"] for placeholder in area["placeholders"])
+        for variant_id in area["variant_ids"]
+    }
+    missing = [v["id"] for v in product["variants"] if v["is_enabled"] and v["id"] not in covered]
+    if missing:
+        raise Problem(8251, f"print_areas do not cover all variants (missing {', '.join(map(str, missing))})")
+
+
+def _cover_everything(product: dict) -> None:
+    """The real answer rewrites variant_ids so the print areas list every variant (M): disabled ones go to
+    the first area. Enabled variants are never added, so _check_coverage still sees the caller's mistake."""
+    listed = {variant_id for area in product["print_areas"] for variant_id in area["variant_ids"]}
+    extra = [v["id"] for v in product["variants"] if not v["is_enabled"] and v["id"] not in listed]
+    if product["print_areas"]:
+        product["print_areas"][0]["variant_ids"] += extra
+
+
+def _paginate(items: list, query: dict, *, default_limit: int, max_limit: int) -> dict:
+    """Laravel's envelope, as Printify lists answer."""
+    try:
+        limit = int(query.get("limit", default_limit))
+        page = int(query.get("page", 1))
+    except ValueError:
+        raise Problem(8150, "limit and page must be whole numbers.") from None
+    if not 1 <= limit <= max_limit:
+        raise Problem(8150, f"limit: The limit may not be greater than {max_limit}.")  # guess: real may clamp
+    page = max(page, 1)
+    total = len(items)
+    last = max(1, -(-total // limit))
+    chunk = items[(page - 1) * limit : page * limit]
+    first_index = (page - 1) * limit + 1 if chunk else None
+    return {
+        "current_page": page,
+        "data": chunk,
+        "first_page_url": "/?page=1",
+        "from": first_index,
+        "last_page": last,
+        "last_page_url": f"/?page={last}",
+        "next_page_url": f"/?page={page + 1}" if page < last else None,
+        "path": "/",
+        "per_page": limit,
+        "prev_page_url": f"/?page={page - 1}" if page > 1 else None,
+        "to": first_index + len(chunk) - 1 if chunk else None,
+        "total": total,
+    }
+
+
+def _public_hook(hook: dict) -> dict:
+    return {key: hook[key] for key in ("id", "topic", "url", "shop_id")}
+
+
+def _too_many(limit: int) -> Response:
+    # guess: the 429 body is undocumented; Laravel's default text. X-RateLimit-Limit was seen live (M).
+    return json_response(
+        429, {"status": "error", "code": 429, "message": "Too Many Attempts."}, {"X-RateLimit-Limit": str(limit)}
+    )
+
+
+def _request_id() -> str:
+    return f"{int(time.time())}@{uuid.uuid4().hex[:16]}"
+
+
+def _timestamp(*, with_zone: bool = True) -> str:
+    text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return text + "+00:00" if with_zone else text

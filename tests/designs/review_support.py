@@ -1,0 +1,49 @@
+"""Helpers for the admin and review-page tests: real image files through the ImageFields, plain-HTTP settings."""
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from PIL import Image
+
+
+@pytest.fixture
+def admin_settings(settings, tmp_path):
+    """Admin pages in tests: plain HTTP (production keeps SSL redirect and secure cookies) and static
+    files found by the finders (production serves the collectstatic manifest)."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    # Test users are created many times over (permission matrix); the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def image_file(color=(200, 80, 40), size=(64, 64), fmt="PNG") -> ContentFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt)
+    return ContentFile(buffer.getvalue())
+
+
+def attach_images(design, color=(200, 80, 40)):
+    """Give a design a real original and a real small thumbnail file, as ingest would."""
+    design.image.save("original.png", image_file(color, (256, 256)), save=False)
+    design.thumbnail.save("thumb.webp", image_file(color, (48, 48), "WEBP"), save=False)
+    design.image_width = design.image_height = 256
+    design.save(update_fields=["image", "thumbnail", "image_width", "image_height"])
+    return design
+
+
+def make_reviewable(*, color_index=0, **fields):
+    """A design (in review unless told otherwise) with real image files; each color_index gets its own colour."""
+    from designs.models import Design
+
+    fields.setdefault("prompt", "a red fox in the snow, woodcut")
+    fields.setdefault("status", "review")
+    color = ((color_index * 47) % 256, 120, 200 - (color_index * 13) % 200)
+    return attach_images(Design.objects.create(**fields), color=color)

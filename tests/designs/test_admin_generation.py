@@ -1,0 +1,142 @@
+"""Generation in the admin: Design actions, the Batch add/change pages, the preset form's validation."""
+
+import json
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from designs.models import Batch, Design, GenerationPreset
+from designs.workflow import Status
+from integrations.comfyui import FLUX_DEV_FP8_PARAMETER_MAP, FLUX_DEV_FP8_WORKFLOW
+from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_settings")]
+CHANGELIST = reverse("admin:designs_design_changelist")
+
+
+def action(client, name, designs, **extra):
+    data = {"action": name, ACTION_CHECKBOX_NAME: [d.pk for d in designs], **extra}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def statuses(*designs):
+    return [Design.objects.get(pk=d.pk).status for d in designs]
+
+
+def test_generate_action_queues_drafts_and_reports_skips(client, superuser, make_design):
+    draft, in_review = make_design(), make_design(status=Status.REVIEW)
+    client.force_login(superuser)
+    response = action(client, "generate_designs", [draft, in_review])
+    assert statuses(draft, in_review) == [Status.QUEUED, Status.REVIEW]
+    assert "1 queued for generation, 1 skipped (in review)." in response.content.decode()
+
+
+def test_cancel_action_returns_queued_designs_to_draft(client, superuser, make_design):
+    design = make_design(status=Status.QUEUED)
+    client.force_login(superuser)
+    response = action(client, "cancel_generation", [design])
+    assert statuses(design) == [Status.DRAFT]
+    assert "1 cancelled (back to draft)." in response.content.decode()
+
+
+def test_variations_action_asks_how_many_then_queues_them(client, superuser, make_design):
+    original = make_design(prompt="a paper boat")
+    client.force_login(superuser)
+    page = action(client, "generate_variations", [original])
+    assert page.status_code == 200 and Design.objects.count() == 1
+    html = page.content.decode()
+    assert 'name="count"' in html and "a paper boat" in html
+    action(client, "generate_variations", [original], post="yes", count="3")
+    copies = Design.objects.exclude(pk=original.pk)
+    assert copies.count() == 3
+    assert set(copies.values_list("prompt", "status")) == {("a paper boat", Status.QUEUED)}
+
+
+def test_reviewers_cannot_start_generation(client, reviewer, make_design):
+    design = make_design()
+    client.force_login(reviewer)
+    response = action(client, "generate_designs", [design])
+    assert statuses(design) == [Status.DRAFT]
+    assert response.status_code in (200, 403)
+
+
+def test_batch_add_page_creates_and_queues_the_designs(client, superuser):
+    client.force_login(superuser)
+    add = reverse("admin:designs_batch_add")
+    assert 'name="prompts"' in client.get(add).content.decode()
+    preset = GenerationPreset.objects.get(name="Flux dev fp8")
+    response = client.post(
+        add,
+        {
+            "name": "Spring",
+            "prompts": "# flowers\ntulips, risograph\n\nirises, risograph\n",
+            "preset": preset.pk,
+            "variations": 2,
+            "width": 768,
+            "height": "",
+        },
+    )
+    batch = Batch.objects.get()
+    assert response.status_code == 302 and response.url == reverse("admin:designs_batch_change", args=[batch.pk])
+    designs = batch.designs.all()
+    assert designs.count() == 4
+    assert set(designs.values_list("status", "width", "created_by")) == {(Status.QUEUED, 768, superuser.pk)}
+
+
+def test_batch_add_page_shows_errors_and_creates_nothing(client, superuser):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:designs_batch_add"),
+        {"name": "x", "prompts": "\n# only a comment\n", "preset": "", "variations": 0, "width": 1000},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "no prompts found" in html and "Use a multiple of 16 from 256 to 2048." in html
+    assert not Batch.objects.exists() and not Design.objects.exists()
+
+
+def test_batch_add_page_needs_the_add_permission(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(reverse("admin:designs_batch_add")).status_code == 403
+
+
+def test_batch_change_page_shows_progress_and_cost(client, superuser):
+    batch = Batch.objects.create(name="Autumn")
+    for status, cost in [(Status.REVIEW, "0.01000"), (Status.REVIEW, "0.02000"), (Status.GENERATING, None)]:
+        Design.objects.create(prompt="leaf", batch=batch, status=status, cost=cost)
+    Design.objects.create(prompt="leaf", batch=batch, status=Status.GENERATION_FAILED)
+    client.force_login(superuser)
+    response = client.get(reverse("admin:designs_batch_change", args=[batch.pk]))
+    html = response.content.decode()
+    assert "Progress: 3 of 4 designs done · cost so far $0.0300" in html
+    assert f"batch__id__exact={batch.pk}&amp;status__exact=review" in html
+    changelist = client.get(reverse("admin:designs_batch_changelist")).content.decode()
+    assert "Autumn" in changelist and "0.03000" in changelist
+
+
+def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):
+    client.force_login(superuser)
+    add = reverse("admin:designs_generationpreset_add")
+    data = {
+        "name": "mine",
+        "is_active": "on",
+        "workflow": json.dumps(FLUX_DEV_FP8_WORKFLOW),
+        "parameter_map": json.dumps({**FLUX_DEV_FP8_PARAMETER_MAP, "seed": "99.seed"}),
+        "prompt_template": "{prompt}, {style} style",
+        "negative_prompt": "",
+        "width": 1024,
+        "height": 1024,
+        "steps": 20,
+        "guidance": 3.5,
+    }
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert "points at node &#x27;99&#x27;, which the workflow does not have" in response.content.decode()
+    response = client.post(
+        add, {**data, "prompt_template": "{prompt} {colour}", "parameter_map": '{"seed": "31.seed"}'}
+    )
+    html = response.content.decode()
+    assert "must say where the prompt goes" in html and "Only {prompt} and {style} may be used" in html
+    assert client.post(add, {**data, "parameter_map": json.dumps(FLUX_DEV_FP8_PARAMETER_MAP)}).status_code == 302
+    assert GenerationPreset.objects.filter(name="mine").exists()

@@ -1,0 +1,232 @@
+"""POST /hooks/printify/: signature (valid, invalid, missing, replayed) and what each product event changes."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+import responses
+from django.urls import reverse
+from django.utils import timezone
+
+from designs.models import Design, DesignEvent, WebhookReceipt
+from designs.workflow import Status
+from tests.designs.publishing_support import API, SHOP, configure_printify
+
+SECRET = "0123456789abcdef0123456789abcdef01234567"
+PRODUCT = "5d39b411749d0a000f30e0f4"
+
+
+@pytest.fixture(autouse=True)
+def webhook_settings(settings):
+    configure_printify(settings)
+    settings.PRINTIFY_WEBHOOK_SECRET = SECRET
+
+
+def event(topic, product_id=PRODUCT, event_id="653b6be8-2ff7-4ab5-a7a6-6889a8b3bbf5", **data):
+    return {
+        "id": event_id,
+        "type": topic,
+        "created_at": "2026-11-28 10:00:00+00:00",
+        "resource": {"id": product_id, "type": "product", "data": {"shop_id": int(SHOP), **data}},
+    }
+
+
+def post(client, body, signature="valid"):
+    raw = json.dumps(body).encode()
+    headers = {}
+    if signature == "valid":
+        headers["HTTP_X_PFY_SIGNATURE"] = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    elif signature:
+        headers["HTTP_X_PFY_SIGNATURE"] = signature
+    return client.post(
+        reverse("designs:printify_webhook"), raw, content_type="application/json", secure=True, **headers
+    )
+
+
+@pytest.fixture
+def published(make_design):
+    return make_design(
+        status=Status.PUBLISHED,
+        printify_product_id=PRODUCT,
+        printify_external={"id": "1", "handle": "https://shop/1"},
+        published_at=timezone.now(),
+    )
+
+
+def test_a_deleted_product_moves_the_design_back_to_approved(client, published):
+    response = post(client, event("product:deleted"))
+    assert response.status_code == 200
+    published.refresh_from_db()
+    assert published.status == Status.APPROVED
+    assert published.printify_deleted_at is not None and published.printify_product_id == ""
+    assert published.printify_external == {}
+    last = published.events.first()
+    assert last.source == "webhook" and "the product was deleted in printify" in last.message.lower()
+
+
+@pytest.mark.parametrize(
+    ("signature", "status"),
+    [(None, 401), ("sha256=" + "0" * 64, 403), ("md5=abc", 403), ("sha256=", 403)],
+)
+def test_unsigned_or_wrongly_signed_requests_change_nothing(client, published, signature, status):
+    assert post(client, event("product:deleted"), signature=signature).status_code == status
+    published.refresh_from_db()
+    assert published.status == Status.PUBLISHED
+    assert not WebhookReceipt.objects.exists()
+
+
+def test_a_body_signed_with_another_secret_is_refused(client, published):
+    raw = json.dumps(event("product:deleted")).encode()
+    wrong = "sha256=" + hmac.new(b"another-secret", raw, hashlib.sha256).hexdigest()
+    response = client.post(
+        reverse("designs:printify_webhook"),
+        raw,
+        secure=True,
+        content_type="application/json",
+        HTTP_X_PFY_SIGNATURE=wrong,
+    )
+    assert response.status_code == 403
+    assert Design.objects.get(pk=published.pk).status == Status.PUBLISHED
+
+
+def test_without_a_configured_secret_every_event_is_refused(client, settings, published):
+    settings.PRINTIFY_WEBHOOK_SECRET = ""
+    assert post(client, event("product:deleted")).status_code == 403
+    assert Design.objects.get(pk=published.pk).status == Status.PUBLISHED
+
+
+def test_a_replayed_event_is_applied_once(client, published):
+    assert post(client, event("product:publish:started", action="create")).status_code == 200
+    assert post(client, event("product:publish:started", action="create")).status_code == 200
+    assert DesignEvent.objects.filter(design=published, message__contains="started publishing").count() == 1
+    assert WebhookReceipt.objects.filter(provider="printify").count() == 1
+
+
+def test_product_updated_reads_the_product_instead_of_trusting_the_body(
+    client, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert post(client, event("product:updated")).status_code == 200
+    assert len(callbacks) == 1  # a refresh task, after commit
+
+    from designs.publishing import refresh_product
+
+    with responses.RequestsMock() as rsps:
+        rsps.get(
+            f"{API}/shops/{SHOP}/products/{PRODUCT}.json",
+            json={"id": PRODUCT, "external": {"id": "9", "handle": "https://shop/9"}, "images": [{"src": "https://m"}]},
+        )
+        assert refresh_product(published.pk) is True
+    published.refresh_from_db()
+    assert published.printify_external == {"id": "9", "handle": "https://shop/9"}
+    assert published.printify_mockups == ["https://m"]
+
+
+def test_unknown_products_other_shops_and_other_topics_are_acknowledged_and_ignored(client, published):
+    assert post(client, event("product:deleted", product_id="f" * 24, event_id="e1")).status_code == 200
+    other_shop = event("product:deleted", event_id="e2")
+    other_shop["resource"]["data"]["shop_id"] = 999
+    assert post(client, other_shop).status_code == 200
+    assert post(client, event("order:created", event_id="e3")).status_code == 200
+    published.refresh_from_db()
+    assert published.status == Status.PUBLISHED
+
+
+def test_malformed_bodies_get_a_400(client):
+    raw = b"not json"
+    signature = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    response = client.post(
+        reverse("designs:printify_webhook"),
+        raw,
+        secure=True,
+        content_type="application/json",
+        HTTP_X_PFY_SIGNATURE=signature,
+    )
+    assert response.status_code == 400
+    assert post(client, {"type": "product:deleted"}).status_code == 400  # no event id
+
+
+def test_only_post_is_accepted(client):
+    assert client.get(reverse("designs:printify_webhook"), secure=True).status_code == 405
+
+
+# --- manage.py printify_webhooks, and real deliveries from the sandbox ----------------------------------------
+
+
+def webhooks_command(*args) -> str:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("printify_webhooks", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_register_list_and_delete_against_the_sandbox(settings, sandbox, db):
+    settings.PRINTIFY_API_BASE = f"{sandbox.url}/printify/v1"
+    settings.PRINTIFY_SHOP_ID = "1"
+    settings.PUBLIC_BASE_URL = "https://pod.example.com"
+    assert "3 webhook(s)" not in webhooks_command("--list")
+    webhooks_command("--register")
+    again = webhooks_command("--register")  # idempotent
+    assert again.count("already registered") == 3
+    hooks = sandbox.state()["printify"]["webhooks"]
+    assert sorted(h["topic"] for h in hooks) == ["product:deleted", "product:publish:started", "product:updated"]
+    assert {h["url"] for h in hooks} == {"https://pod.example.com/hooks/printify/"}
+    assert "3 webhook(s)." in webhooks_command("--list")
+    assert "3 webhook(s) deleted." in webhooks_command("--delete")
+    assert sandbox.state()["printify"]["webhooks"] == []
+
+
+def test_register_refuses_without_a_public_url_or_a_secret(settings, db):
+    from django.core.management import CommandError
+
+    settings.PUBLIC_BASE_URL = ""
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/shops/{SHOP}/webhooks.json", json=[])
+        with pytest.raises(CommandError, match="PUBLIC_BASE_URL is not set"):
+            webhooks_command("--register")
+        settings.PUBLIC_BASE_URL = "https://pod.example.com"
+        settings.PRINTIFY_WEBHOOK_SECRET = ""
+        with pytest.raises(CommandError, match="PRINTIFY_WEBHOOK_SECRET is not set"):
+            webhooks_command("--register")
+
+
+def test_events_signed_by_the_sandbox_update_the_design(settings, sandbox, webhook_receiver, client, make_design):
+    """Register with the sandbox, publish, delete in Printify: the sandbox's real signed deliveries (caught by a
+    local receiver, then handed to our view byte for byte) move the design."""
+    from designs import publishing
+    from designs.clients import printify_client
+    from designs.workflow import Source
+    from tests.designs.publishing_support import attach_image, make_template
+
+    settings.PRINTIFY_API_BASE = f"{sandbox.url}/printify/v1"
+    settings.PRINTIFY_SHOP_ID = "1"
+    settings.PUBLIC_BASE_URL = webhook_receiver.url
+    webhooks_command("--register")
+    settings.PUBLIC_BASE_URL = ""  # media is not public here: upload the contents
+    make_template()
+    design = attach_image(make_design(status=Status.APPROVED))
+    publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    outcome = publishing.run_publish(design.pk)
+    design.refresh_from_db()
+    assert outcome == "published", design.last_error
+    printify_client().delete_product(design.printify_product_id)
+
+    deliveries = webhook_receiver.wait_for(2)
+    for delivery in deliveries:
+        assert delivery["path"] == "/hooks/printify/"
+        response = client.post(
+            delivery["path"],
+            delivery["body"],
+            content_type="application/json",
+            secure=True,
+            HTTP_X_PFY_SIGNATURE=delivery["headers"]["X-Pfy-Signature"],
+        )
+        assert response.status_code == 200, response.content
+    design.refresh_from_db()
+    assert design.events.filter(message__contains="started publishing").exists()
+    assert design.status == Status.APPROVED
+    assert design.printify_deleted_at is not None and design.printify_product_id == ""

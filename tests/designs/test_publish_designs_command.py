@@ -1,0 +1,91 @@
+"""manage.py publish_designs: selection, template choice, --wait progress and summary, exit status."""
+
+import io
+
+import pytest
+import responses
+from django.core.management import CommandError, call_command
+
+from designs.models import Batch, Design
+from designs.workflow import Status
+from tests.designs.publishing_support import FakePrintify, attach_image, configure_printify, make_template
+
+
+@pytest.fixture(autouse=True)
+def printify_settings(settings):
+    configure_printify(settings)
+
+
+@pytest.fixture
+def printify():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakePrintify(rsps)
+
+
+@pytest.fixture
+def inline_tasks(monkeypatch, transactional_db):
+    """Run django-q2 tasks in this process as soon as their transaction commits (no cluster needed)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("publish_designs", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_wait_follows_the_designs_to_the_end_with_progress_and_a_summary(make_design, printify, inline_tasks):
+    make_template()
+    designs = [attach_image(make_design(status=Status.APPROVED)) for _ in range(3)]
+    output = run("--ids", *[str(d.pk) for d in designs], "--wait", "--timeout", "60")
+    assert "3 queued for publishing" in output
+    assert "[##############################] 3/3 done: 3 published, 0 failed" in output
+    assert output.rstrip().endswith("Done: 3 published, 0 failed, 0 still publishing, 0 skipped.")
+    assert len(printify.created) == 3
+
+
+def test_a_failure_is_reported_and_exits_non_zero(make_design, printify, inline_tasks):
+    make_template()
+    good = attach_image(make_design(status=Status.APPROVED))
+    bad = attach_image(make_design(status=Status.APPROVED))
+    printify.fail("create", 400, {"code": 8203, "errors": {"reason": "Image has low quality", "code": 8203}})
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Some designs were not published"):
+        call_command("publish_designs", "--all-approved", "--wait", "--timeout", "60", stdout=out)
+    output = out.getvalue()
+    assert "1 published, 1 failed" in output
+    # Which design meets the refusal depends on queue order; exactly one does, and its reason is printed.
+    statuses = sorted(Design.objects.filter(pk__in=[good.pk, bad.pk]).values_list("status", flat=True))
+    assert statuses == [Status.PUBLISH_FAILED, Status.PUBLISHED]
+    assert "Printify refused the product (8203): the image quality is too low" in output
+
+
+def test_batch_selection_and_named_template(make_design):
+    make_template()
+    stickers = make_template(name="Stickers", is_default=False)
+    winter = Batch.objects.create(name="Winter")
+    chosen = make_design(status=Status.APPROVED, batch=winter)
+    other_batch = make_design(status=Status.APPROVED)
+    not_approved = make_design(status=Status.REVIEW, batch=winter)
+    output = run("--batch", "Winter", "--template", "Stickers")
+    assert "1 queued for publishing" in output
+    chosen.refresh_from_db()
+    assert chosen.status == Status.PUBLISHING and chosen.product_template == stickers
+    other_batch.refresh_from_db()
+    not_approved.refresh_from_db()
+    assert other_batch.status == Status.APPROVED and not_approved.status == Status.REVIEW
+
+
+def test_clear_errors_for_bad_requests(make_design):
+    design = make_design(status=Status.APPROVED)
+    with pytest.raises(CommandError, match="no product template"):
+        run("--ids", str(design.pk))
+    make_template()
+    with pytest.raises(CommandError, match="No product template is named “Mugs”"):
+        run("--all-approved", "--template", "Mugs")
+    with pytest.raises(CommandError, match="No designs match"):
+        run("--batch", "Nope")
+    design.refresh_from_db()
+    assert design.status == Status.APPROVED

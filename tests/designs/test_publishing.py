@@ -1,0 +1,578 @@
+"""The publishing run against Printify answers served by `responses`: exact payloads, every documented error
+code, resuming from each step, adoption after a crash, the concurrency guard, and the reconciler."""
+
+import ast
+import base64
+import threading
+from datetime import timedelta
+
+import pytest
+import responses
+from django.utils import timezone
+from django_q.models import Schedule
+
+from designs import leases, publishing
+from designs.models import Design, DesignEvent
+from designs.product_templates import variant_sku
+from designs.workflow import Source, Status
+from tests.designs.publishing_support import (
+    API,
+    SHOP,
+    TOKEN,
+    FakePrintify,
+    attach_image,
+    configure_printify,
+    make_template,
+)
+
+
+@pytest.fixture(autouse=True)
+def printify_settings(settings):
+    configure_printify(settings)
+
+
+@pytest.fixture
+def printify():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakePrintify(rsps)
+
+
+@pytest.fixture
+def template(db):
+    return make_template()
+
+
+@pytest.fixture
+def publishing_design(make_design, template):
+    """A design with a real PNG, already moved to publishing (as request_publish would)."""
+    design = attach_image(make_design(status=Status.APPROVED, style="woodcut"))
+    publishing.request_publish([design], actor=None, source=Source.COMMAND)
+    design.refresh_from_db()
+    assert design.status == Status.PUBLISHING
+    return design
+
+
+def reload(design):
+    design.refresh_from_db()
+    return design
+
+
+# --- request_publish ----------------------------------------------------------------------------------------
+
+
+def test_request_publish_moves_approved_and_failed_designs_and_wakes_a_run_after_commit(
+    make_design, template, django_capture_on_commit_callbacks
+):
+    approved = make_design(status=Status.APPROVED)
+    failed = make_design(status=Status.PUBLISH_FAILED, last_error="old trouble", publish_attempts=3)
+    in_review = make_design(status=Status.REVIEW)
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = publishing.request_publish([approved, failed, in_review], actor=None, source=Source.ADMIN)
+    assert sorted(result.moved) == sorted([approved.pk, failed.pk])
+    assert result.skipped == {in_review.pk: Status.REVIEW}
+    assert len(callbacks) == 2  # one wake-up per moved design, only after commit
+    for design in (approved, failed):
+        reload(design)
+        assert design.status == Status.PUBLISHING
+        assert design.product_template == template
+        assert design.last_error == "" and design.publish_attempts == 0
+
+
+def test_request_publish_refuses_before_any_change_when_there_is_no_template(make_design):
+    design = make_design(status=Status.APPROVED)
+    with pytest.raises(publishing.PublishRefused, match="no product template"):
+        publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    assert reload(design).status == Status.APPROVED
+    assert not DesignEvent.objects.filter(design=design).exists()
+
+
+def test_request_publish_refuses_an_unpriced_template_before_setting_publishing(make_design, template):
+    # The predecessor checked the price after setting "publishing" and left designs stuck there.
+    template.variants[0]["price"] = None
+    template.save()
+    design = make_design(status=Status.APPROVED)
+    with pytest.raises(publishing.PublishRefused, match="17390"):
+        publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    assert reload(design).status == Status.APPROVED
+    assert reload(design).product_template is None
+
+
+def test_an_explicit_template_is_given_to_designs_without_a_product_only(make_design, template):
+    other = make_template(name="Stickers", is_default=False)
+    fresh = make_design(status=Status.APPROVED, product_template=template)
+    with_product = make_design(status=Status.PUBLISH_FAILED, product_template=template, printify_product_id="a" * 24)
+    publishing.request_publish([fresh, with_product], actor=None, source=Source.ADMIN, template=other)
+    assert reload(fresh).product_template == other
+    assert reload(with_product).product_template == template  # its product was made from this one
+
+
+def test_retry_publish_only_takes_failed_designs(make_design, template):
+    failed = make_design(status=Status.PUBLISH_FAILED)
+    approved = make_design(status=Status.APPROVED)
+    result = publishing.retry_publish([failed, approved], actor=None, source=Source.ADMIN)
+    assert result.moved == [failed.pk]
+    assert result.skipped == {approved.pk: Status.APPROVED}
+
+
+# --- the run: exact payloads --------------------------------------------------------------------------------
+
+
+def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_design, printify):
+    assert publishing.run_publish(publishing_design.pk) == "published"
+
+    design = reload(publishing_design)
+    assert design.status == Status.PUBLISHED and design.published_at is not None
+    assert design.publish_attempts == 1
+
+    # (1) upload: base64 of the stored file, under our own file name.
+    [upload] = printify.uploads
+    with design.image.open("rb") as stored:
+        assert base64.b64decode(upload["contents"]) == stored.read()
+    assert upload["file_name"] == f"design-{design.pk}.png"
+    assert design.printify_upload_id == "upload000000000000000001"
+
+    # (2) create: integer prices, enabled variants only, SKU markers, print areas covering them.
+    [created] = printify.created
+    assert created["blueprint_id"] == 3 and created["print_provider_id"] == 3
+    assert created["variants"] == [
+        {"id": 17390, "price": 2499, "is_enabled": True, "sku": f"podsite-{design.pk}-17390"},
+        {"id": 17426, "price": 2499, "is_enabled": True, "sku": f"podsite-{design.pk}-17426"},
+        {"id": 17393, "price": 2699, "is_enabled": True, "sku": f"podsite-{design.pk}-17393"},
+    ]
+    assert all(type(v["price"]) is int for v in created["variants"])
+    covered = [vid for area in created["print_areas"] for vid in area["variant_ids"]]
+    assert sorted(covered) == [17390, 17393, 17426]
+    image = created["print_areas"][0]["placeholders"][0]
+    assert image == {
+        "position": "front",
+        "images": [{"id": design.printify_upload_id, "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}],
+    }
+    assert created["title"] == "a red fox in the snow, woodcut"
+    assert created["description"] == "<p>a red fox in the snow, woodcut</p>"
+    assert created["tags"] == ["kids", "woodcut"]
+    assert design.printify_product_id == next(iter(printify.products))
+
+    # (3) publish with the template's parts.
+    [(published_id, parts)] = printify.published
+    assert published_id == design.printify_product_id
+    assert parts == {
+        "title": True,
+        "description": True,
+        "images": True,
+        "variants": True,
+        "tags": True,
+        "keyFeatures": True,
+        "shipping_template": True,
+    }
+
+    for call in printify.rsps.calls:
+        assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert call.request.headers["User-Agent"].startswith("podsite/")
+    assert [e.to_status for e in design.events.order_by("pk")] == [Status.PUBLISHING, Status.PUBLISHED]
+
+
+def test_publish_parts_and_no_publish_follow_the_template(make_design, printify):
+    make_template(publish_parts={"images": False, "tags": False})
+    design = attach_image(make_design(status=Status.APPROVED))
+    publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    publishing.run_publish(design.pk)
+    [(_, parts)] = printify.published
+    assert parts["images"] is False and parts["tags"] is False and parts["title"] is True
+
+    make_template(name="Create only", is_default=False, publish_after_create=False)
+    quiet = attach_image(make_design(status=Status.APPROVED))
+    publishing.request_publish(
+        [quiet], actor=None, source=Source.ADMIN, template=publishing.ProductTemplate.objects.get(name="Create only")
+    )
+    assert publishing.run_publish(quiet.pk) == "published"
+    assert len(printify.published) == 1  # no publish call for the second design
+    assert "does not publish" in reload(quiet).events.first().message
+
+
+def test_design_overrides_win_over_the_template_texts(make_design, template, printify):
+    design = attach_image(
+        make_design(status=Status.APPROVED, title="Fox", description="<b>Mine</b>", tags=["fox", "snow"])
+    )
+    publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    publishing.run_publish(design.pk)
+    [created] = printify.created
+    assert (created["title"], created["description"], created["tags"]) == ("Fox", "<b>Mine</b>", ["fox", "snow"])
+
+
+def test_upload_by_url_when_media_is_public(settings, publishing_design, printify):
+    settings.PUBLIC_BASE_URL = "https://pod.example.com"
+    publishing.run_publish(publishing_design.pk)
+    [upload] = printify.uploads
+    assert upload == {
+        "file_name": f"design-{publishing_design.pk}.png",
+        "url": f"https://pod.example.com{publishing_design.image.url}",
+    }
+
+
+def test_fit_placement_makes_one_print_area_per_placeholder_size(make_design, printify):
+    make_template(placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0})
+    design = attach_image(make_design(status=Status.APPROVED), size=(100, 200))  # tall: height limits
+    publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    publishing.run_publish(design.pk)
+    [created] = printify.created
+    scales = {tuple(a["variant_ids"]): a["placeholders"][0]["images"][0]["scale"] for a in created["print_areas"]}
+    assert scales == {
+        (17390, 17426): round((100 / 200) / (3153 / 3995), 4),
+        (17393,): round((100 / 200) / (4500 / 5700), 4),
+    }
+
+
+def test_a_big_base64_upload_is_recorded_as_a_warning(settings, publishing_design, printify):
+    import os
+
+    from django.core.files.base import ContentFile
+
+    publishing_design.image.save("big.png", ContentFile(os.urandom(publishing.BASE64_WARN_BYTES + 1)), save=True)
+    publishing.run_publish(publishing_design.pk)
+    assert publishing_design.events.filter(message__contains="Printify asks for uploads above 5 MB by URL").exists()
+
+
+# --- resuming ----------------------------------------------------------------------------------------------
+
+
+def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):
+    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="upload-from-before")
+    publishing.run_publish(publishing_design.pk)
+    assert printify.uploads == []
+    [created] = printify.created
+    assert created["print_areas"][0]["placeholders"][0]["images"][0]["id"] == "upload-from-before"
+    assert printify.calls("GET", "/products.json")  # it had an earlier attempt: it looked for a product first
+
+
+def test_a_saved_product_id_is_not_created_again(publishing_design, printify):
+    existing = printify.add_product({"variants": []})
+    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id=existing)
+    assert publishing.run_publish(publishing_design.pk) == "published"
+    assert printify.created == [] and printify.uploads == []
+    assert printify.published[0][0] == existing
+
+
+def test_a_product_already_published_by_a_crashed_run_is_not_published_twice(publishing_design, printify):
+    existing = printify.add_product({"variants": [], "is_locked": True})
+    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id=existing)
+    assert publishing.run_publish(publishing_design.pk) == "published"
+    assert printify.published == []
+
+
+def test_a_product_created_before_a_crash_is_adopted_by_its_sku_marker(publishing_design, printify):
+    design = publishing_design
+    # The crashed run: upload id saved, product created in Printify, product id never saved.
+    orphan = printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(design.pk, 17390)}]})
+    for n in range(60):  # newer products of other designs push it to the second page
+        printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(10_000 + n, 17390)}]})
+    Design.objects.filter(pk=design.pk).update(printify_upload_id="u1", publish_attempts=1)
+
+    assert publishing.run_publish(design.pk) == "published"
+    assert printify.created == []
+    assert reload(design).printify_product_id == orphan
+    assert printify.published[0][0] == orphan
+    assert design.events.filter(message__contains=f"Found Printify product {orphan}").exists()
+
+
+def test_a_similar_design_id_is_not_mistaken_for_ours(publishing_design, printify):
+    design = publishing_design
+    printify.add_product({"variants": [{"id": 17390, "sku": f"podsite-{design.pk}0-17390"}]})
+    Design.objects.filter(pk=design.pk).update(printify_upload_id="u1")
+    publishing.run_publish(design.pk)
+    assert len(printify.created) == 1
+
+
+def test_a_product_deleted_in_printify_meanwhile_is_forgotten_and_made_again(publishing_design, printify):
+    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id="f" * 24)
+    assert publishing.run_publish(publishing_design.pk) == "product vanished"
+    design = reload(publishing_design)
+    assert design.status == Status.PUBLISHING and design.printify_product_id == ""
+    assert design.events.filter(message__contains="no longer exists").exists()
+
+
+# --- errors ------------------------------------------------------------------------------------------------
+
+PRINTIFY_REFUSALS = [
+    (8150, "variants.0.price: The price field is required.", "a field is missing or invalid"),
+    (8201, "error.file.size.limit.exceeded", "the image file was refused"),
+    (8203, "Image has low quality", "the image quality is too low"),
+    (8251, "print_areas must cover all variants", "print areas do not cover all variants"),
+    (8104, "Product belongs to another shop", "the product belongs to another shop"),
+    (10300, "cURL error 6: Could not resolve host", "must be reachable from the internet"),
+    (61003, "Title contains excessive caps", "excessive capital letters"),
+]
+
+
+@pytest.mark.parametrize(("code", "reason", "meaning"), PRINTIFY_REFUSALS)
+def test_each_printify_refusal_fails_the_design_with_code_and_plain_reason(publishing_design, code, reason, meaning):
+    body = {
+        "status": "error",
+        "code": code,
+        "message": "Validation failed.",
+        "errors": {"reason": reason, "code": code},
+    }
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{API}/uploads/images.json", json={"id": "u1"})
+        rsps.post(f"{API}/shops/{SHOP}/products.json", status=400, json=body)
+        assert publishing.run_publish(publishing_design.pk) == "failed"
+    design = reload(publishing_design)
+    assert design.status == Status.PUBLISH_FAILED
+    assert design.last_error.startswith(f"Printify refused the product ({code}): ")
+    assert meaning in design.last_error
+    assert reason in design.last_error
+    assert design.events.first().message == design.last_error
+    assert design.printify_upload_id == "u1"  # kept: a retry starts at create
+
+
+def test_a_disconnected_shop_fails_at_publish_and_a_retry_publishes_the_same_product(publishing_design, printify):
+    printify.fail("publish", 400, {"status": "error", "code": 8254, "message": "Shop is not connected."})
+    assert publishing.run_publish(publishing_design.pk) == "failed"
+    design = reload(publishing_design)
+    assert "(8254): the shop is not connected to a sales channel" in design.last_error
+    assert design.printify_product_id
+
+    publishing.retry_publish([design], actor=None, source=Source.ADMIN)
+    assert publishing.run_publish(design.pk) == "published"
+    assert len(printify.created) == 1 and len(printify.uploads) == 1
+    assert printify.published[0][0] == design.printify_product_id
+
+
+def test_bad_credentials_fail_without_showing_the_token(publishing_design):
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{API}/uploads/images.json", status=401, json={"error": "Unauthenticated"})
+        assert publishing.run_publish(publishing_design.pk) == "failed"
+    design = reload(publishing_design)
+    assert "Printify refused our credentials (HTTP 401)" in design.last_error
+    assert "PRINTIFY_API_TOKEN" in design.last_error and TOKEN not in design.last_error
+
+
+def test_a_429_requeues_after_the_wait_without_using_an_attempt(
+    publishing_design, printify, django_capture_on_commit_callbacks
+):
+    printify.fail("create", 429, headers={"Retry-After": "45"})
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publishing.run_publish(publishing_design.pk) == "rate limited"
+    design = reload(publishing_design)
+    assert design.status == Status.PUBLISHING and design.last_error == ""
+    [wake] = Schedule.objects.filter(func="designs.tasks.publish_design")
+    assert ast.literal_eval(wake.args) == (design.pk,)
+    assert timedelta(seconds=44) <= wake.next_run - before <= timedelta(seconds=60)
+    resume = ast.literal_eval(wake.kwargs)["resume"]
+    assert resume == {"may_have_product": False, "may_have_published": False}
+
+    # The continuation: no attempt counted, no product scan (the 429 proves nothing was created), one product.
+    assert publishing.run_publish(design.pk, resume=resume) == "published"
+    assert reload(design).publish_attempts == 1
+    assert not printify.calls("GET", "/products.json")
+    assert len(printify.uploads) == 1 and len(printify.created) == 1
+
+
+def test_our_own_limiter_holds_back_without_calling_printify(settings, publishing_design, printify):
+    from designs.clients import shared_rate_limiter
+
+    settings.PRINTIFY_RATE_PER_MINUTE = 2
+    limiter = shared_rate_limiter()
+    bucket = "printify:global"
+    _clear_limiter(bucket)  # hits of earlier tests (Redis outlives the test database)
+    for _ in range(2):
+        limiter.acquire(bucket, 2, 60, max_wait=0)
+    try:
+        assert publishing.run_publish(publishing_design.pk) == "rate limited"
+        assert len(printify.rsps.calls) == 0
+        assert reload(publishing_design).status == Status.PUBLISHING
+    finally:
+        _clear_limiter(bucket)
+
+
+def _clear_limiter(bucket):
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).delete(f"podsite:ratelimit:{bucket}")
+    else:
+        from integrations.models import RateLimitHit
+
+        RateLimitHit.objects.filter(bucket_id=bucket).delete()
+
+
+def test_server_errors_retry_with_backoff_then_fail_in_plain_words(
+    publishing_design, printify, django_capture_on_commit_callbacks
+):
+    printify.fail("create", 500, {"error": "Internal"}, times=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = [publishing.run_publish(publishing_design.pk) for _ in range(publishing.MAX_ATTEMPTS)]
+    assert outcomes == ["retrying", "retrying", "failed"]
+    design = reload(publishing_design)
+    assert design.status == Status.PUBLISH_FAILED and design.publish_attempts == 3
+    assert "Printify had a server error (HTTP 500)" in design.last_error
+    assert "Gave up after 3 attempts" in design.last_error
+    assert Schedule.objects.filter(func="designs.tasks.publish_design").count() == 2  # the two backoffs
+    # A create that failed with 5xx may still have made a product: the next attempts looked first.
+    assert len(printify.calls("GET", "/products.json")) == 2
+    assert len(printify.uploads) == 1
+
+
+def test_a_timeout_on_create_then_success_adopts_instead_of_duplicating(publishing_design, printify):
+    import requests
+
+    design = publishing_design
+    original = printify._create
+
+    def created_but_answer_lost(request):
+        original(request)  # Printify made the product …
+        raise requests.ConnectionError("connection reset")  # … and the answer never arrived
+
+    printify.rsps.remove(responses.POST, f"{API}/shops/{SHOP}/products.json")
+    printify.rsps.add_callback(responses.POST, f"{API}/shops/{SHOP}/products.json", callback=created_but_answer_lost)
+    assert publishing.run_publish(design.pk) == "retrying"
+    assert reload(design).printify_product_id == ""
+
+    assert publishing.run_publish(design.pk) == "published"
+    assert len(printify.products) == 1
+    assert reload(design).printify_product_id == next(iter(printify.products))
+
+
+# --- exclusivity -------------------------------------------------------------------------------------------
+
+
+def test_a_run_exits_quietly_when_the_design_is_not_publishing(make_design, template, printify):
+    design = make_design(status=Status.APPROVED)
+    assert publishing.run_publish(design.pk) == "not publishing"
+    assert publishing.run_publish(987654) == "not publishing"
+    assert len(printify.rsps.calls) == 0
+
+
+def test_a_duplicate_delivery_exits_while_the_lease_is_held(publishing_design, printify):
+    token = leases.acquire(f"publish:{publishing_design.pk}", 60)
+    assert publishing.run_publish(publishing_design.pk) == "busy"
+    assert len(printify.rsps.calls) == 0 and reload(publishing_design).publish_attempts == 0
+    leases.release(f"publish:{publishing_design.pk}", token)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_one_product(make_design, printify):
+    make_template()
+    design = attach_image(make_design(status=Status.APPROVED))
+    publishing.request_publish([design], actor=None, source=Source.COMMAND)
+    inside_upload = threading.Event()
+    original = printify._upload
+
+    def slow_upload(request):
+        inside_upload.set()
+        threading.Event().wait(0.5)  # the second run arrives while the first is mid-call
+        return original(request)
+
+    printify.rsps.remove(responses.POST, f"{API}/uploads/images.json")
+    printify.rsps.add_callback(responses.POST, f"{API}/uploads/images.json", callback=slow_upload)
+    outcomes = []
+
+    def run():
+        from django.db import connection
+
+        try:
+            outcomes.append(publishing.run_publish(design.pk))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run)
+    first.start()
+    assert inside_upload.wait(10)
+    second = threading.Thread(target=run)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert sorted(outcomes) == ["busy", "published"]
+    assert len(printify.created) == 1 and len(printify.uploads) == 1
+
+
+# --- reconciler, product refresh, unpublish ----------------------------------------------------------------
+
+
+def test_reconcile_wakes_only_stale_publishing_designs_without_a_live_run(
+    make_design, template, django_capture_on_commit_callbacks
+):
+    old = timezone.now() - timedelta(minutes=30)
+    lost = make_design(status=Status.PUBLISHING)
+    running = make_design(status=Status.PUBLISHING)
+    recent = make_design(status=Status.PUBLISHING)
+    Design.objects.filter(pk__in=[lost.pk, running.pk]).update(updated_at=old)
+    token = leases.acquire(f"publish:{running.pk}", 60)
+    with django_capture_on_commit_callbacks() as callbacks:
+        outcome = publishing.reconcile()
+    assert outcome["woken"] == [lost.pk]
+    assert len(callbacks) == 1
+    assert reload(lost).updated_at > old  # touched: the next pass waits again
+    assert publishing.reconcile()["woken"] == []
+    leases.release(f"publish:{running.pk}", token)
+    assert recent.pk not in outcome["woken"]
+
+
+def test_reconcile_collects_missing_store_links(make_design, printify, django_capture_on_commit_callbacks):
+    product_id = printify.add_product(
+        {
+            "external": {"id": "etsy-1", "handle": "https://shop.example/listing/1"},
+            "images": [{"src": "https://m/1.png"}],
+        }
+    )
+    design = make_design(status=Status.PUBLISHED, printify_product_id=product_id, published_at=timezone.now())
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert publishing.reconcile()["refresh"] is True
+    assert len(callbacks) == 1
+    assert publishing.refresh_published_products() == 1
+    design = reload(design)
+    assert design.printify_external == {"id": "etsy-1", "handle": "https://shop.example/listing/1"}
+    assert design.printify_mockups == ["https://m/1.png"]
+    assert publishing.reconcile()["refresh"] is False
+
+
+@pytest.mark.parametrize("delete", [False, True])
+def test_unpublish_takes_the_product_off_the_store_and_returns_to_approved(make_design, template, delete):
+    product_id = "b" * 24
+    design = make_design(status=Status.PUBLISHED, printify_product_id=product_id, printify_external={"id": "1"})
+    base = f"{API}/shops/{SHOP}/products/{product_id}"
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{base}/unpublish.json", json={})
+        if delete:
+            rsps.delete(f"{base}.json", json={})
+        assert publishing.run_unpublish(design.pk, delete=delete) == ("deleted" if delete else "unpublished")
+    design = reload(design)
+    assert design.status == Status.APPROVED and design.printify_external == {}
+    assert design.printify_product_id == ("" if delete else product_id)
+    assert (design.printify_deleted_at is not None) is delete
+
+
+def test_an_unpublish_failure_keeps_the_design_published_with_a_reason(make_design, template):
+    design = make_design(status=Status.PUBLISHED, printify_product_id="c" * 24)
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{API}/shops/{SHOP}/products/{'c' * 24}/unpublish.json", status=400, json={"code": 8104})
+        assert publishing.run_unpublish(design.pk, delete=True) == "failed"
+    design = reload(design)
+    assert design.status == Status.PUBLISHED
+    assert "(8104): the product belongs to another shop" in design.last_error
+
+
+def test_no_secret_reaches_events_or_errors(publishing_design):
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{API}/uploads/images.json", status=422, json={"error": f"bad token {TOKEN}"})
+        publishing.run_publish(publishing_design.pk)
+    design = reload(publishing_design)
+    assert design.status == Status.PUBLISH_FAILED
+    assert TOKEN not in design.last_error
+    assert not DesignEvent.objects.filter(message__contains=TOKEN).exists()
+
+
+def test_a_design_without_an_image_fails_with_a_plain_message(make_design, template, printify):
+    design = make_design(status=Status.APPROVED)
+    publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    assert publishing.run_publish(design.pk) == "failed"
+    assert reload(design).last_error == "The design has no image to upload."
+
+
+def test_a_missing_image_file_fails_with_a_plain_message(publishing_design, printify):
+    publishing_design.image.storage.delete(publishing_design.image.name)
+    assert publishing.run_publish(publishing_design.pk) == "failed"
+    assert reload(publishing_design).last_error == "The design's image file could not be read from storage."
+    assert len(printify.rsps.calls) == 0

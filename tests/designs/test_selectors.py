@@ -1,0 +1,97 @@
+"""Read queries behind the review page and the dashboard, and the review undo service."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from designs import selectors, services
+from designs.models import Batch, DesignEvent
+from designs.workflow import Source, Status
+
+
+def test_review_queue_is_oldest_first_and_filters_by_batch(make_design):
+    batch = Batch.objects.create(name="Owls")
+    newer = make_design(status=Status.REVIEW)
+    older = make_design(status=Status.REVIEW, batch=batch)
+    older.created_at = newer.created_at - timedelta(hours=1)
+    older.save(update_fields=["created_at"])
+    make_design(status=Status.APPROVED, batch=batch)
+
+    assert list(selectors.review_queue()) == [older, newer]
+    assert list(selectors.review_queue(batch_id=batch.pk)) == [older]
+    assert selectors.batches_in_review() == [{"batch_id": batch.pk, "batch__name": "Owls", "waiting": 1}]
+
+
+def test_status_counts_cover_every_status_in_one_query(make_design):
+    for status in ("review", "review", "queued", "publishing", "generating"):
+        make_design(status=status)
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = selectors.status_counts()
+
+    assert len(queries) == 1
+    assert set(counts) == set(Status.values)
+    assert (counts["review"], counts["queued"], counts["draft"]) == (2, 1, 0)
+    assert selectors.jobs_in_flight(counts) == 3
+
+
+def test_latest_failures_newest_first_with_their_reasons(make_design):
+    now = timezone.now()
+    old = make_design(status=Status.GENERATION_FAILED, last_error="old", status_changed_at=now - timedelta(days=1))
+    new = make_design(status=Status.PUBLISH_FAILED, last_error="new", status_changed_at=now)
+    make_design(status=Status.REVIEW, last_error="not a failure")
+
+    failures = selectors.latest_failures()
+
+    assert failures == [new, old]
+    assert [f.last_error for f in failures] == ["new", "old"]
+    assert selectors.latest_failures(limit=1) == [new]
+
+
+def test_decided_today_counts_standing_decisions_of_this_actor_today(make_design, reviewer, make_user):
+    someone = make_user("someone", groups=["Reviewers"])
+    first, second, third, fourth = (make_design(status=Status.REVIEW) for _ in range(4))
+    services.approve([first, second, fourth], actor=reviewer, source=Source.REVIEW)
+    undone, _ = services.undo_last_decision(actor=reviewer)
+    assert undone.design_id == fourth.pk  # approved, then taken back: not counted
+    services.reopen([first], actor=reviewer, source=Source.REVIEW)
+    services.reject([first], actor=reviewer, source=Source.REVIEW)  # the same design decided twice counts once
+    services.approve([third], actor=someone, source=Source.REVIEW)
+    DesignEvent.objects.filter(design=second).update(created_at=selectors.start_of_today() - timedelta(seconds=1))
+
+    assert selectors.decided_today(reviewer) == 1
+    assert selectors.decided_today(someone) == 1
+
+
+def test_undo_last_decision_only_touches_the_actors_own_standing_decisions(make_design, reviewer, make_user):
+    someone = make_user("someone", groups=["Reviewers"])
+    mine, theirs = make_design(status=Status.REVIEW), make_design(status=Status.REVIEW)
+    services.approve([mine], actor=reviewer, source=Source.REVIEW)
+    services.reject([theirs], actor=someone, source=Source.REVIEW)
+
+    decision, result = services.undo_last_decision(actor=reviewer)
+
+    assert decision.design_id == mine.pk and result.moved == [mine.pk]
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == (Status.REVIEW, Status.REJECTED)
+    assert services.undo_last_decision(actor=reviewer) == (None, None)
+
+
+def test_admin_bulk_decisions_are_not_undone_from_the_review_page(make_design, reviewer):
+    design = make_design(status=Status.REVIEW)
+    services.approve([design], actor=reviewer, source=Source.ADMIN)
+
+    assert selectors.last_standing_decision(reviewer) is None
+
+
+@pytest.mark.parametrize("hours_ago, expected", [(1, True), (13, False)])
+def test_undo_reaches_back_one_working_session(make_design, reviewer, hours_ago, expected):
+    design = make_design(status=Status.REVIEW)
+    services.approve([design], actor=reviewer, source=Source.REVIEW)
+    DesignEvent.objects.update(created_at=timezone.now() - timedelta(hours=hours_ago))
+
+    assert (selectors.last_standing_decision(reviewer) is not None) is expected

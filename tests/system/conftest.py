@@ -1,0 +1,93 @@
+"""Fixtures for end-to-end tests that start real processes: a `qcluster` factory and the installed defaults."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture
+def installed_defaults(transactional_db):
+    """What migrations 0002/0003 install (default preset, roles, the reconcile schedule).
+
+    Transactional tests flush the database after each test, data migrations included; this puts it back the
+    way the migrations do, by running their own functions.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("designs.migrations.0002_default_preset_and_roles").install_defaults(apps, None)
+    importlib.import_module("designs.migrations.0003_reconcile_schedule").add_schedule(apps, None)
+
+
+class ClusterProcess(subprocess.Popen):
+    log_path = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+    def kill_hard(self) -> None:
+        """kill -9 the whole cluster (the parent and every worker it forked), like a machine that dies."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.wait(timeout=10)
+
+
+@pytest.fixture
+def qcluster(child_env, tmp_path):
+    """qcluster(**extra_env) starts `manage.py qcluster` sharing this test's database and media; returns it.
+
+    Every cluster started is stopped at teardown (SIGTERM to its process group, SIGKILL after 10 s).
+    The output goes to a log file (process.log()) so a failing test can show it.
+    """
+    started: list[ClusterProcess] = []
+
+    def start(**extra_env) -> ClusterProcess:
+        env = {**child_env, **{key: str(value) for key, value in extra_env.items()}}
+        log_path = tmp_path / f"qcluster-{len(started) + 1}.log"
+        with open(log_path, "wb") as log:
+            process = ClusterProcess(
+                [sys.executable, "manage.py", "qcluster"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so teardown reaches the forked workers too
+            )
+        process.log_path = log_path
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill_hard()
+            except ProcessLookupError:
+                pass
+        # A worker the parent forked may outlive it; make sure nothing of this cluster is left.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def wait_until(condition, *, timeout: float, interval: float = 0.2, message: str = ""):
+    """Poll `condition()` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout} s waiting: {message}")
