@@ -27,7 +27,12 @@ def make_user(db):
     from django.contrib.auth.models import Group, User
 
     def make(username="staff", *, staff=True, superuser=False, groups=(), perms=()):
-        user = User.objects.create_user(username, password="pw-for-tests-only", is_staff=staff, is_superuser=superuser)
+        user = User.objects.create_user(
+            username,
+            password="pw-for-tests-only",  # noqa: S106
+            is_staff=staff,
+            is_superuser=superuser,
+        )
         user.groups.add(*Group.objects.filter(name__in=groups))
         if perms:
             from django.contrib.auth.models import Permission
@@ -87,3 +92,11 @@ def child_env(transactional_db, media_root):
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_root_exists():
+    """whitenoise warns once per test client when STATIC_ROOT is missing; collectstatic creates it in production."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -89,14 +89,18 @@ class ProductTemplate(models.Model):
     placement = models.JSONField(default=dict)
     # Placeholder sizes per variant id as read from the catalog, used by "fit" placement and coverage checks.
     placeholders = models.JSONField(default=dict, blank=True)
-    title_template = models.CharField(max_length=500, default="{{ design.title|default:design.prompt|truncatechars:100 }}")
+    title_template = models.CharField(
+        max_length=500, default="{{ design.title|default:design.prompt|truncatechars:100 }}"
+    )
     description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
     tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
     publish_after_create = models.BooleanField(default=True)
     publish_parts = models.JSONField(
         default=dict, blank=True, help_text='Parts to publish, e.g. {"title": true, "images": true, "tags": false}.'
     )
-    source_product_id = models.CharField(max_length=64, blank=True, help_text="Printify product this was imported from.")
+    source_product_id = models.CharField(
+        max_length=64, blank=True, help_text="Printify product this was imported from."
+    )
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -224,6 +228,9 @@ class WebhookReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_receipt_per_event")]
+
+    def __str__(self):
+        return f"{self.provider} {self.topic} {self.event_id}"
 
 
 class Lease(models.Model):

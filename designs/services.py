@@ -16,9 +16,7 @@ def approve(designs, *, actor, source: str = Source.ADMIN) -> TransitionResult:
 
 
 def reject(designs, *, actor, reason: str = "", source: str = Source.ADMIN) -> TransitionResult:
-    return transition(
-        designs, to=Status.REJECTED, sources=[Status.REVIEW], actor=actor, source=source, message=reason
-    )
+    return transition(designs, to=Status.REJECTED, sources=[Status.REVIEW], actor=actor, source=source, message=reason)
 
 
 def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> TransitionResult:

@@ -34,9 +34,9 @@ def runpod_webhook(request, design_id: int, token: str):
 def printify_webhook(request):
     """Printify product events, signed with PRINTIFY_WEBHOOK_SECRET (X-Pfy-Signature); see publishing.py."""
     from django.conf import settings
-    from integrations.printify import verify_webhook_signature
 
     from designs.publishing import handle_webhook_event
+    from integrations.printify import verify_webhook_signature
 
     header = request.headers.get("X-Pfy-Signature")
     if not header:

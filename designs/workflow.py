@@ -67,9 +67,7 @@ class TransitionConflict(Exception):
         self.target = target
         self.current = current
         label = Status(current).label.lower() if current else "deleted"
-        super().__init__(
-            f"Design {design_id} could not move to {Status(target).label.lower()}: it is {label} now."
-        )
+        super().__init__(f"Design {design_id} could not move to {Status(target).label.lower()}: it is {label} now.")
 
 
 @dataclass
@@ -155,9 +153,7 @@ def transition_one(design, *, to: str, sources=None, actor=None, source: str, me
 
     When `design` is an instance, its in-memory status and updated fields follow the database.
     """
-    result = transition(
-        design, to=to, sources=sources, actor=actor, source=source, message=message, updates=updates
-    )
+    result = transition(design, to=to, sources=sources, actor=actor, source=source, message=message, updates=updates)
     design_id = _design_ids(design)[0]
     if not result.moved:
         raise TransitionConflict(design_id, to, result.skipped.get(design_id))

@@ -88,7 +88,7 @@ def validate_workflow(workflow, parameter_map) -> None:
     if not isinstance(parameter_map, dict):
         raise WorkflowError("The parameter map must be a JSON object of parameter → 'node_id.input'.")
     if "prompt" not in parameter_map:
-        raise WorkflowError("The parameter map must say where the prompt goes (e.g. \"prompt\": \"6.text\").")
+        raise WorkflowError('The parameter map must say where the prompt goes (e.g. "prompt": "6.text").')
     for name, path in parameter_map.items():
         if name not in PARAMETERS:
             raise WorkflowError(f"Unknown parameter {name!r}; known: {', '.join(PARAMETERS)}.")

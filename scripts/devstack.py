@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CREDENTIALS = ROOT / ".admin-credentials"
+CREDENTIALS = Path(os.environ.get("ADMIN_CREDENTIALS_FILE", ROOT / ".admin-credentials"))
 WEB = os.environ.get("WEB_ADDRESS", "127.0.0.1:8000")
 SANDBOX_PORT = os.environ.get("SANDBOX_PORT", "8765")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import concurrent.futures
 import hashlib
 import json
 import re
@@ -70,6 +71,8 @@ class Job:
     cancelled_at: float | None = None
     retries: int = 0
     result: tuple | None = field(default=None, repr=False)  # (output, error), built once on first read
+    # The pictures, drawn in the background while the job "runs", as a real GPU makes them during execution.
+    pictures: concurrent.futures.Future | None = field(default=None, repr=False)
 
     def status(self, now: float) -> str:
         if self.cancelled_at is not None and (self.ends_at is None or self.cancelled_at < self.ends_at):
@@ -112,6 +115,7 @@ class RunPodFake:
         self._lock = threading.RLock()
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
+        self._painter = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-gpu")
         self.reset()
 
     def reset(self) -> None:
@@ -279,7 +283,7 @@ class RunPodFake:
         ttl = _ms(policy.get("ttl"), DEFAULT_TTL)
         retention = self.config.runpod_sync_retention if sync else self.config.runpod_retention
         suffix = "-u1" if not sync else ""
-        return Job(
+        job = Job(
             id=("sync-" if sync else "") + str(uuid.uuid4()) + suffix,
             endpoint=endpoint,
             input=job_input,
@@ -292,6 +296,9 @@ class RunPodFake:
             retention=0.0 if outcome == "expired" else retention,
             webhook=body.get("webhook") if isinstance(body.get("webhook"), str) else None,
         )
+        if outcome not in OUTCOME_STATUS and params.get("images"):
+            job.pictures = self._painter.submit(_render_all, params)
+        return job
 
     def _draw_outcome(self, job_input: dict, params: dict, policy: dict) -> tuple[str, float, str | None]:
         """(outcome, seconds on the GPU, validation error) for a new or retried job."""
@@ -428,7 +435,9 @@ class RunPodFake:
             return [images.bomb_png()] * count
         if job.outcome == "oversized":
             return [images.oversized_png(self.config.runpod_oversized_side)] * count
-        return [_render(job.params, number) for number in range(count)]
+        if job.pictures is not None:
+            return job.pictures.result()[:count]
+        return _render_all(job.params)[:count]
 
     def _file_url(self, job: Job, number: int) -> str:
         if job.outcome == "url_private":
@@ -494,6 +503,7 @@ class RunPodFake:
 
     def close(self) -> None:
         self._closed.set()
+        self._painter.shutdown(wait=False, cancel_futures=True)
 
     # --- state -------------------------------------------------------------------------------------
     def state(self) -> dict:
@@ -582,6 +592,10 @@ def _positive_prompt(workflow: dict, by_class) -> str:
         link = node["inputs"].get("conditioning")
     texts = [str(inputs.get("text", "")) for _, inputs in by_class["CLIPTextEncode"]]
     return next((text for text in texts if text.strip()), "")
+
+
+def _render_all(params: dict) -> list[bytes]:
+    return [_render(params, number) for number in range(params["images"])]
 
 
 def _render(params: dict, number: int) -> bytes:

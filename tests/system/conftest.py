@@ -91,3 +91,67 @@ def wait_until(condition, *, timeout: float, interval: float = 0.2, message: str
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout} s waiting: {message}")
+
+
+# --- any command as its own process (the web server, the sandbox…), for the full-flow tests -------------------
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (bound to port 0, then released for the child to take)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop_process_group(process: ClusterProcess) -> None:
+    """SIGTERM the process and everything it forked, SIGKILL after 10 s."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill_hard()
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture
+def start_process(tmp_path):
+    """start_process(name, argv, env) runs argv from the project folder in its own process group, output in
+    <tmp_path>/<name>.log (process.log()); every process started is stopped at teardown, the last one first."""
+    started: list[ClusterProcess] = []
+
+    def start(name: str, argv: list[str], env: dict) -> ClusterProcess:
+        log_path = tmp_path / f"{name}.log"
+        with open(log_path, "wb") as log:
+            process = ClusterProcess(
+                argv, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        process.log_path = log_path
+        started.append(process)
+        return process
+
+    yield start
+    for process in reversed(started):
+        stop_process_group(process)
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT for a DEBUG=false web server: `collectstatic` (whitenoise's manifest) once per session."""
+    static_root = tmp_path_factory.mktemp("staticfiles")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env={**env, "DEBUG": "false", "STATIC_ROOT": str(static_root)},
+        check=True,
+        timeout=60,
+    )
+    return static_root

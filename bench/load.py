@@ -1,0 +1,585 @@
+"""Load: S staff sessions click through the admin while the workers generate and publish N designs.
+
+    .venv/bin/python bench/load.py [--designs 500] [--sessions 20] [--time-limit 1800] [--postgres]
+
+Every piece is a real process on loopback, in a temp work dir (nothing of the checkout is touched):
+- the sandbox (`manage.py sandbox`): RunPod with --gpu-workers GPUs of --latency s each and its rate limit
+  raised out of the way; Printify at its real request limit (600/min) and its publish limit of 200 per
+  --publish-window s (real: 1800 s; scaled so a run is minutes, not hours; PRINTIFY_* settings match);
+- the web server: gunicorn podsite.wsgi, 2 workers × 4 threads, DEBUG=false (SSL redirect and secure cookies
+  off: plain HTTP on loopback) after collectstatic into a temp STATIC_ROOT. PUBLIC_BASE_URL points at it, so
+  RunPod webhooks and Printify's image fetches (SERVE_MEDIA) hit it too, as on a one-box install;
+- default: a SQLite file + the ORM broker and ONE `qcluster` (Q_WORKERS=2);
+  --postgres: a PostgreSQL database created for the run and dropped after it (postgres@127.0.0.1:5432), the
+  Redis broker on redis://127.0.0.1:6379/9 (flushed first) and TWO `qcluster` processes of 2 workers, as two
+  hosts would run them.
+A superuser pastes N prompts into the admin's Batch add page; then S threads, each a requests.Session logged
+in as its own staff user (Reviewers + Publishers), click as people do (think time around --think s): the
+changelist (plain, filtered, searched), change pages, the review page, approve/reject through the review
+endpoint (about --approve-share approved), and every --publish-every s one of them runs the Publish admin
+action on a page of approved designs. It stops when every design is published, rejected, generation_failed
+or publish_failed, or at --time-limit. It prints figures; it is not a test:
+- requests, median and p95 latency per page type and overall; 5xx answers (target 0), other unexpected answers;
+- "database is locked" lines in the web and worker logs (target 0), with the first few shown;
+- designs per final status (their sum must be N), sandbox counts (jobs, products), total wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generation import percentile  # noqa: E402 (needs ROOT on sys.path)
+
+FINAL = ("published", "rejected", "generation_failed", "publish_failed")
+STATUSES = ("draft", "queued", "generating", "review", "approved", "publishing", *FINAL)
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+LOCKED = re.compile(r"database is locked", re.IGNORECASE)
+CHANGELIST = "/admin/designs/design/"
+REVIEW = "/admin/designs/design/review/"
+REQUEST_TIMEOUT = 60  # seconds; gunicorn's own worker timeout is 30 s, so a hung request shows as an error
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--designs", "-n", type=int, default=500)
+    parser.add_argument("--sessions", "-s", type=int, default=20)
+    parser.add_argument("--time-limit", type=float, default=1800, help="seconds from the batch to giving up")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis broker + 2 qcluster hosts")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a person pauses between clicks")
+    parser.add_argument("--approve-share", type=float, default=0.8)
+    parser.add_argument("--publish-every", type=float, default=10.0, help="seconds between Publish actions")
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds one RunPod job runs on a GPU")
+    parser.add_argument("--gpu-workers", type=int, default=20, help="sandbox GPUs = RUNPOD_MAX_IN_FLIGHT")
+    parser.add_argument("--size", type=int, default=512, help="image side (the sandbox renders real PNGs)")
+    parser.add_argument("--publish-window", type=int, default=60, help="seconds per 200 publishes (real: 1800)")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (database, media, logs)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="podsite-bench-load-"))
+    stack = Stack(workdir)
+    database = f"podsite_load_{secrets.token_hex(4)}" if args.postgres else None
+    try:
+        env = environment(args, workdir, database)
+        os.environ.update(env)
+        if not args.postgres:
+            os.environ.pop("REDIS_URL", None)
+        prepare_django(args)
+        password = secrets.token_urlsafe(16)
+        users = create_users(args.sessions, password)
+
+        sandbox = ["manage.py", "sandbox", "--quiet", "--port", env["SANDBOX_PORT"], "--publish-delay", "1"]
+        stack.start("sandbox", [*sandbox, "--latency", str(args.latency), "--gpu-workers", str(args.gpu_workers)], env)
+        wait_for(f"{env['SANDBOX_URL']}/_sandbox/state", stack)
+        requests.post(
+            f"{env['SANDBOX_URL']}/_sandbox/config",
+            json={"runpod_rate_limit": 1_000_000, "printify_publish_window": args.publish_window},
+            timeout=10,
+        ).raise_for_status()
+        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "podsite.wsgi:application", "--bind"]
+        access_log = ["--access-logfile", str(workdir / "access.log"), "--access-logformat", "%(s)s %(m)s %(U)s %(M)s"]
+        stack.start("web", [*gunicorn, env["WEB_ADDRESS"], "--workers", "2", "--threads", "4", *access_log], env)
+        wait_for(f"{env['PUBLIC_BASE_URL']}/admin/login/", stack)
+        for host in range(2 if args.postgres else 1):
+            stack.start(f"qcluster-{host + 1}", ["manage.py", "qcluster"], env)
+        time.sleep(3)  # let the clusters fork their workers
+
+        base = env["PUBLIC_BASE_URL"]
+        print(
+            f"{'PostgreSQL + Redis, 2 qcluster' if args.postgres else 'SQLite + ORM broker, 1 qcluster'} × 2 "
+            f"workers; gunicorn 2×4 threads; N={args.designs} designs, S={args.sessions} sessions; "
+            f"RunPod {args.gpu_workers} GPUs × {args.latency:g} s; Printify 600 requests/min, "
+            f"200 publishes/{args.publish_window} s; work dir {workdir}",
+            flush=True,
+        )
+        recorder = Recorder()
+        started = time.monotonic()
+        lead = StaffSession("lead", password, base, recorder, args, Shared())
+        lead.login()
+        lead.start_batch(args.designs, args.size)
+        outcome = drive(args, users, password, base, recorder, stack, started)
+        wall = time.monotonic() - started
+        sandbox_state = requests.get(f"{env['SANDBOX_URL']}/_sandbox/state", timeout=10).json()
+    finally:
+        stack.stop_all()
+        from django.db import connections
+
+        connections.close_all()
+        if database:
+            drop_database(database)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report(args, recorder, outcome, wall, sandbox_state, stack.locked_lines, stack.access_5xx)
+    return 0
+
+
+# --- set-up -----------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment(args, workdir: Path, database: str | None) -> dict:
+    """The environment of every process; creates the PostgreSQL database when there is one."""
+    web_port, sandbox_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "podsite.settings",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "STATIC_ROOT": str(workdir / "static"),
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SERVE_MEDIA": "true",
+        "WEB_ADDRESS": f"127.0.0.1:{web_port}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+        "POD_SANDBOX": "1",
+        "SANDBOX_PORT": str(sandbox_port),
+        "SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
+        "RUNPOD_MAX_IN_FLIGHT": str(args.gpu_workers),
+        "PRINTIFY_RATE_PER_MINUTE": "600",
+        "PRINTIFY_PUBLISH_LIMIT": "200",
+        "PRINTIFY_PUBLISH_WINDOW_SECONDS": str(args.publish_window),
+        "Q_WORKERS": "2",
+        "Q_CLUSTER_NAME": f"podsite-load-{os.getpid()}",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    if database:
+        create_database(database)
+        env["DATABASE_URL"] = f"{POSTGRES_SERVER}/{database}"
+        env["REDIS_URL"] = REDIS_URL
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()  # db 9 is this benchmark's: no stale wake-ups or limiter slots
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'load.sqlite3'}"
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def create_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare_django(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    product_template()
+
+
+def product_template() -> None:
+    """The default template on the sandbox catalogue's tee (blueprint 3, provider 3), every variant priced."""
+    from designs.models import ProductTemplate
+    from designs.product_templates import placeholders_from_catalog
+    from integrations.sandbox import catalog
+
+    variants = catalog.VARIANTS[(3, 3)]
+    ProductTemplate.objects.create(
+        name="Load tee",
+        blueprint_id=3,
+        print_provider_id=3,
+        variants=[{"id": v["id"], "title": v["title"], "price": 2500, "is_enabled": True} for v in variants],
+        placeholders=placeholders_from_catalog(variants),
+        placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0},
+        is_default=True,
+    )
+
+
+def create_users(count: int, password: str) -> list[str]:
+    """A superuser `lead` (starts the batch) and `staff01`… in Reviewers + Publishers (approve and publish)."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, User
+
+    hashed = make_password(password)  # hashed once: PBKDF2 twenty times over would only slow the set-up
+    User.objects.create(username="lead", password=hashed, is_staff=True, is_superuser=True)
+    groups = list(Group.objects.filter(name__in=["Reviewers", "Publishers"]))
+    assert len(groups) == 2, "migration 0002 installs the Reviewers and Publishers groups"
+    names = [f"staff{n + 1:02d}" for n in range(count)]
+    for name in names:
+        User.objects.create(username=name, password=hashed, is_staff=True).groups.set(groups)
+    return names
+
+
+class Stack:
+    """The processes of the run, each in its own process group with its output in a log file."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.locked_lines: list[str] = []
+        self.access_5xx: collections.Counter = collections.Counter()
+
+    def start(self, name: str, argv: list[str], env: dict) -> None:
+        command = argv if argv[0].startswith("/") else [sys.executable, *argv]
+        with open(self.workdir / f"{name}.log", "wb") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                tail = (self.workdir / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise SystemExit(f"{name} exited with {process.returncode}:\n{tail}")
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            _signal_group(process, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+            _signal_group(process, signal.SIGKILL)  # forked workers may outlive their parent
+            process.wait(timeout=5)
+        self.scan_logs()
+
+    def scan_logs(self) -> None:
+        for name in self.processes:
+            for line in (self.workdir / f"{name}.log").read_text(errors="replace").splitlines():
+                if LOCKED.search(line):
+                    self.locked_lines.append(f"[{name}] {line}")
+        access = self.workdir / "access.log"
+        if access.exists():
+            for line in access.read_text(errors="replace").splitlines():
+                status, _method, path, _ms = (line.split() + ["", "", "", ""])[:4]
+                if status.startswith("5"):
+                    self.access_5xx[f"{status} {path}"] += 1
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def wait_for(url: str, stack: Stack, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        stack.check_alive()
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {seconds:g} s")
+
+
+# --- the people -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    """(page type, HTTP status or None for no answer, seconds) of every request the sessions made."""
+
+    samples: list = field(default_factory=list)
+
+    def add(self, kind: str, status: int | None, seconds: float) -> None:
+        self.samples.append((kind, status, seconds))  # list.append is atomic: no lock needed
+
+
+@dataclass
+class Shared:
+    """What the sessions share: when the Publish action last ran (it runs every --publish-every s)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_publish: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def publish_turn(self, every: float) -> bool:
+        with self.lock:
+            if time.monotonic() - self.last_publish < every:
+                return False
+            self.last_publish = time.monotonic()
+            return True
+
+
+CARD = re.compile(r'class="pod-card[^"]*" data-id="(\d+)"')
+SELECTABLE = re.compile(r'name="_selected_action" value="(\d+)"')
+CHANGE_LINK = re.compile(r'href="/admin/designs/design/(\d+)/change/')
+EXPECTED = {
+    # page type: answers that are normal for it (a decision can lose the race against another reviewer: 409)
+    "review decide": {200, 409},
+    "publish (confirm)": {200},
+    "publish (queue)": {302},
+    "login": {302},
+    "batch add": {302},
+}
+
+
+class StaffSession:
+    def __init__(self, username: str, password: str, base: str, recorder: Recorder, args, shared: Shared):
+        self.username, self.password, self.base = username, password, base
+        self.recorder, self.args, self.shared = recorder, args, shared
+        self.http = requests.Session()
+        self.random = random.Random(username)
+        self.to_review: list[int] = []
+        self.seen: list[int] = []
+
+    def request(self, kind: str, method: str, path: str, **kwargs) -> requests.Response | None:
+        started = time.perf_counter()
+        try:
+            response = self.http.request(
+                method, self.base + path, timeout=REQUEST_TIMEOUT, allow_redirects=False, **kwargs
+            )
+        except requests.RequestException:
+            self.recorder.add(kind, None, time.perf_counter() - started)
+            return None
+        self.recorder.add(kind, response.status_code, time.perf_counter() - started)
+        return response
+
+    def csrf(self) -> str:
+        return self.http.cookies.get("csrftoken", "")
+
+    def login(self) -> None:
+        self.http.get(f"{self.base}/admin/login/", timeout=REQUEST_TIMEOUT)
+        response = self.request(
+            "login",
+            "POST",
+            "/admin/login/?next=/admin/",
+            data={"username": self.username, "password": self.password, "csrfmiddlewaretoken": self.csrf()},
+        )
+        if response is None or response.status_code != 302:
+            raise SystemExit(f"{self.username} could not log in ({response and response.status_code})")
+
+    def start_batch(self, count: int, size: int) -> None:
+        from designs.generation import default_preset
+
+        self.request("batch add", "GET", "/admin/designs/batch/add/")
+        prompts = "\n".join(f"load design {n}: a fox in the snow, woodcut, limited palette" for n in range(count))
+        response = self.request(
+            "batch add",
+            "POST",
+            "/admin/designs/batch/add/",
+            data={
+                "csrfmiddlewaretoken": self.csrf(),
+                "name": "Load",
+                "prompts": prompts,
+                "preset": default_preset().pk,
+                "variations": 1,
+                "width": size,
+                "height": size,
+            },
+        )
+        if response is None or response.status_code != 302:
+            raise SystemExit(f"the batch was not created: {response and response.status_code}")
+
+    # --- clicks
+    def run(self) -> None:
+        try:
+            self.login()
+        except SystemExit as error:
+            print(error, file=sys.stderr)
+            return
+        clicks = [
+            (self.changelist, 3),
+            (self.filtered_changelist, 2),
+            (self.searched_changelist, 1),
+            (self.change_page, 2),
+            (self.review_page, 2),
+            (self.decide, 6),
+        ]
+        actions, weights = zip(*clicks, strict=True)
+        while not self.shared.stop.is_set():
+            if self.shared.publish_turn(self.args.publish_every):
+                self.publish()
+            else:
+                self.random.choices(actions, weights)[0]()
+            self.shared.stop.wait(self.random.uniform(0.3, 1.7) * self.args.think)
+
+    def remember(self, html: str) -> None:
+        self.seen = [int(pk) for pk in CHANGE_LINK.findall(html)][:200] or self.seen
+
+    def changelist(self) -> None:
+        response = self.request("changelist", "GET", CHANGELIST)
+        if response is not None and response.ok:
+            self.remember(response.text)
+
+    def filtered_changelist(self) -> None:
+        status = self.random.choice(STATUSES)
+        response = self.request("changelist filtered", "GET", f"{CHANGELIST}?status__exact={status}")
+        if response is not None and response.ok:
+            self.remember(response.text)
+
+    def searched_changelist(self) -> None:
+        term = self.random.choice([f"load design {self.random.randrange(self.args.designs)}", "fox", "woodcut"])
+        self.request("changelist search", "GET", CHANGELIST, params={"q": term})
+
+    def change_page(self) -> None:
+        if self.seen:
+            self.request("change page", "GET", f"{CHANGELIST}{self.random.choice(self.seen)}/change/")
+
+    def review_page(self) -> None:
+        response = self.request("review page", "GET", REVIEW)
+        if response is not None and response.ok:
+            self.to_review = [int(pk) for pk in CARD.findall(response.text)]
+            self.random.shuffle(self.to_review)  # people do not all start at the first card
+
+    def decide(self) -> None:
+        if not self.to_review:
+            self.review_page()
+            return
+        decision = "approve" if self.random.random() < self.args.approve_share else "reject"
+        self.request(
+            "review decide",
+            "POST",
+            f"{REVIEW}decide/",
+            data={"design": self.to_review.pop(), "decision": decision, "reason": "Rejected by the load benchmark."},
+            headers={"Accept": "application/json", "X-CSRFToken": self.csrf(), "Referer": self.base + REVIEW},
+        )
+
+    def publish(self) -> None:
+        """Filter the changelist to approved, select the page, Publish to Printify…, confirm."""
+        response = self.request("changelist filtered", "GET", f"{CHANGELIST}?status__exact=approved")
+        if response is None or not response.ok:
+            return
+        selected = SELECTABLE.findall(response.text)
+        if not selected:
+            return
+        form = {"action": "publish_to_printify", "index": "0", "select_across": "0", "_selected_action": selected}
+        confirm = self.request(
+            "publish (confirm)", "POST", CHANGELIST, data={**form, "csrfmiddlewaretoken": self.csrf()}
+        )
+        if confirm is None or not confirm.ok:
+            return
+        self.shared.stop.wait(self.random.uniform(0.3, 1.7) * self.args.think)  # reads the confirmation
+        self.request(
+            "publish (queue)",
+            "POST",
+            CHANGELIST,
+            data={**form, "post": "yes", "template": "", "csrfmiddlewaretoken": self.csrf()},
+        )
+
+
+def drive(args, users, password, base, recorder, stack: Stack, started: float) -> dict:
+    """Run the sessions until every design is final or the time limit; returns the final status counts."""
+    from django.db.models import Count
+
+    from designs.models import Design
+
+    shared = Shared()
+    sessions = [StaffSession(name, password, base, recorder, args, shared) for name in users]
+    threads = [threading.Thread(target=session.run, name=session.username, daemon=True) for session in sessions]
+    for thread in threads:
+        thread.start()
+    counts: dict = {}
+    last_print = 0.0
+    try:
+        while time.monotonic() - started < args.time_limit:
+            stack.check_alive()
+            rows = Design.objects.values("status").annotate(n=Count("pk")).order_by()
+            counts = {row["status"]: row["n"] for row in rows}
+            total = sum(counts.values())
+            done = sum(counts.get(status, 0) for status in FINAL)
+            if time.monotonic() - last_print > 15:
+                last_print = time.monotonic()
+                print(
+                    f"  {time.monotonic() - started:6.0f} s  {len(recorder.samples):6d} requests  {counts}", flush=True
+                )
+            if total >= args.designs and done == total:
+                break
+            time.sleep(1)
+        else:
+            print(f"TIME LIMIT reached after {args.time_limit:g} s", flush=True)
+    finally:
+        shared.stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_TIMEOUT + 5)
+    return counts
+
+
+# --- figures ----------------------------------------------------------------------------------------------------
+
+
+def report(args, recorder: Recorder, counts: dict, wall: float, sandbox: dict, locked: list, access_5xx) -> None:
+    by_kind: dict[str, list] = collections.defaultdict(list)
+    for kind, status, seconds in recorder.samples:
+        by_kind[kind].append((status, seconds))
+    print(f"\n{'page type':<20}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}   answers")
+    for kind, rows in sorted(by_kind.items()):
+        print(_latency_row(kind, rows))
+    print(_latency_row("overall", [row for rows in by_kind.values() for row in rows]))
+
+    server_errors = sum(1 for _, status, _ in recorder.samples if status and status >= 500)
+    no_answer = sum(1 for _, status, _ in recorder.samples if status is None)
+    unexpected = sum(
+        1
+        for kind, status, _ in recorder.samples
+        if status is not None and status < 500 and status not in EXPECTED.get(kind, {200})
+    )
+    print(f"\n5xx answers to the sessions   {server_errors:6d}   (target 0); no answer (timeout/reset) {no_answer}")
+    print(f"5xx in the web access log     {sum(access_5xx.values()):6d}   (webhooks, media too) {dict(access_5xx)}")
+    print(f"other unexpected answers      {unexpected:6d}   (4xx other than a 409 lost race)")
+    print(f'"database is locked" lines    {len(locked):6d}   (target 0; web and worker logs)')
+    for line in locked[:10]:
+        print(f"    {line[:300]}")
+
+    total = sum(counts.values())
+    print(f"\ndesigns by status             {', '.join(f'{s} {n}' for s, n in sorted(counts.items()))}")
+    final = {status: counts.get(status, 0) for status in FINAL}
+    verdict = "every design accounted for" if sum(final.values()) == total == args.designs else "NOT all final"
+    print(f"final: {final}; sum {sum(final.values())} of {total} designs (N={args.designs}): {verdict}")
+    runpod, printify = sandbox["runpod"], sandbox["printify"]
+    print(
+        f"sandbox: RunPod {runpod['submissions']} submissions; Printify {printify['products_created']} products "
+        f"created, {printify['publish_requests']} publish requests, {printify['requests']} requests of which "
+        f"{printify['rate_limited']} answered 429"
+    )
+    print(f"total wall time               {wall:8.1f} s")
+
+
+def _latency_row(kind: str, rows: list) -> str:
+    timings = [seconds * 1000 for _, seconds in rows]
+    answers = collections.Counter(status or "none" for status, _ in rows)
+    return (
+        f"{kind:<20}{len(rows):>9}{statistics.median(timings):>11.0f}{percentile(timings, 95):>9.0f}"
+        f"{max(timings):>9.0f}   {dict(sorted(answers.items(), key=str))}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Helpers for tests/test_security.py: every URL pattern of the site, a world of real objects to fill their
+parameters, users in every role, response classification and a fingerprint of everything a request may change."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
+
+ANON, NON_STAFF, STAFF, REVIEWER, PUBLISHER, SUPERUSER = USERS = (
+    "anonymous",
+    "non_staff",
+    "staff_without_perms",
+    "reviewer",
+    "publisher",
+    "superuser",
+)
+STAFF_USERS = (STAFF, REVIEWER, PUBLISHER, SUPERUSER)
+# Outcomes that must leave the database (and the task queue) exactly as it was.
+REFUSALS = {"login", "forbidden", "missing", "method", "unauthorized", "csrf"}
+
+
+def url_key(name: str | None, route: str) -> str:
+    """The expectation table's key: the namespaced URL name, or the route for unnamed patterns."""
+    return name or f"route:{route}"
+
+
+def walk_urls(patterns=None, prefix: str = "", namespace: str = ""):
+    """(key, route) for every URL pattern of the site, recursing into includes and admin.site.urls."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from walk_urls(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            yield url_key(f"{namespace}{pattern.name}" if pattern.name else None, route), route
+
+
+def resolved_key(path: str) -> str:
+    from django.urls import resolve
+
+    match = resolve(path.split("?", 1)[0])
+    return url_key(match.view_name if match.url_name else None, match.route)
+
+
+@contextmanager
+def media_served():
+    """podsite/urls.py as a one-box install loads it (SERVE_MEDIA on), restored afterwards."""
+    import podsite.urls
+
+    with override_settings(SERVE_MEDIA=True):
+        importlib.reload(podsite.urls)
+        clear_url_caches()
+        try:
+            yield
+        finally:
+            clear_url_caches()
+    importlib.reload(podsite.urls)
+    clear_url_caches()
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code in (301, 302):
+        return "login" if response["Location"].startswith(reverse("admin:login")) else "redirect"
+    if code == 403 and b"CSRF verification failed" in response.content:
+        return "csrf"
+    names = {200: "ok", 401: "unauthorized", 403: "forbidden", 404: "missing", 405: "method", 400: "bad"}
+    return names.get(code, str(code))
+
+
+def fingerprint() -> str:
+    """A digest of every row a request could change, plus the task queue's length (Redis is outside the DB)."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.models import Group, User
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ, Schedule, Task
+
+    from designs.models import Batch, Design, DesignEvent, GenerationPreset, ProductTemplate, WebhookReceipt
+
+    digest = hashlib.sha256()
+    models = [Design, DesignEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt, LogEntry]
+    models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
+    models += [Schedule, Task, OrmQ]
+    for model in models:
+        rows = list(model.objects.order_by("pk").values())
+        digest.update(json.dumps([model._meta.label, rows], default=str, sort_keys=True).encode())
+    digest.update(str(get_broker().queue_size()).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class World:
+    """Real objects in every state the admin pages and actions act on."""
+
+    users: dict
+    review: object
+    approved: object
+    draft: object
+    queued: object
+    publish_failed: object
+    published: object
+    batch: object
+    preset: object
+    template: object
+    schedule: object
+    success: object
+    failure: object
+    ormq: object | None
+
+    def design_ids(self) -> list[int]:
+        designs = [self.review, self.approved, self.draft, self.queued, self.publish_failed, self.published]
+        return [design.pk for design in designs]
+
+
+def make_world(make_user) -> World:
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ, Schedule, Task
+    from django_q.tasks import async_task
+
+    from designs.models import Batch, Design, GenerationPreset
+    from tests.designs.publishing_support import attach_image, make_template
+    from tests.designs.review_support import make_reviewable
+
+    users = {
+        ANON: None,
+        NON_STAFF: make_user("customer", staff=False),
+        STAFF: make_user("staff-only"),
+        REVIEWER: make_user("reviewer", groups=["Reviewers"]),
+        PUBLISHER: make_user("publisher", groups=["Publishers"]),
+        SUPERUSER: make_user("boss", superuser=True),
+    }
+    assert Group.objects.filter(name__in=["Reviewers", "Publishers"]).count() == 2
+    preset = GenerationPreset.objects.get(name="Flux dev fp8")
+    batch = Batch.objects.create(name="Winter foxes", preset=preset, created_by=users[SUPERUSER])
+    now = timezone.now()
+    ormq = None
+    if get_broker().__class__.__name__ == "ORM":
+        async_task("math.floor", 1.5)
+        ormq = OrmQ.objects.latest("pk")
+    return World(
+        users=users,
+        review=make_reviewable(batch=batch, preset=preset),
+        approved=attach_image(Design.objects.create(prompt="an owl", status="approved", preset=preset)),
+        draft=Design.objects.create(prompt="a hare", preset=preset),
+        queued=Design.objects.create(prompt="a lynx", status="queued", preset=preset),
+        publish_failed=attach_image(
+            Design.objects.create(prompt="a bear", status="publish_failed", last_error="Printify said no")
+        ),
+        published=Design.objects.create(
+            prompt="a stag", status="published", printify_product_id="5d39b411749d0a000f30e0f4", published_at=now
+        ),
+        batch=batch,
+        preset=preset,
+        template=make_template(),
+        schedule=Schedule.objects.get_or_create(func="math.floor", defaults={"name": "floor", "args": "1.5"})[0],
+        success=Task.objects.create(
+            id="a" * 32, name="alpha-bravo", func="math.floor", args=(1.5,), started=now, stopped=now, success=True
+        ),
+        failure=Task.objects.create(
+            id="b" * 32, name="charlie-delta", func="math.floor", result="boom", started=now, stopped=now, success=False
+        ),
+        ormq=ormq,
+    )

@@ -1,0 +1,643 @@
+"""The whole shop on real processes, driven over HTTP the way a person uses it, and the "no secret anywhere" check.
+
+Three separate processes on loopback share the test database: the sandbox (`manage.py sandbox`), the web server
+as production runs it (gunicorn, DEBUG=false, whitenoise static files, media served by Django for the
+sandbox to fetch) and a `qcluster`. PUBLIC_BASE_URL points at the web server, so RunPod webhooks, Printify
+image fetches and signed Printify webhooks all travel over real sockets too.
+
+The API keys are random values shaped like real ones, and the sandbox is told to accept exactly those: had any
+process used another key, nothing would work. At the end everything the run produced (logs, pages, events,
+errors, task rows, the sandbox's own state) is searched for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import pytest
+import requests
+from django.conf import settings
+
+from designs import generation
+from designs.models import Batch, Design, DesignEvent, ProductTemplate
+from designs.workflow import Source, Status
+from tests.system.conftest import free_port
+
+pytestmark = pytest.mark.system
+
+PASSWORD = "pw-for-tests-only"  # the `superuser` fixture's
+PROMPTS = [
+    "a red fox in the snow, woodcut",
+    "a lighthouse at dusk, risograph",
+    "an owl reading a book, line art",
+    "a koi pond from above, watercolour",
+    "a mountain cabin, flat vector",
+    "a bicycle made of leaves, collage",
+    "a whale in the clouds, gouache",
+    "a cactus with sunglasses, sticker",
+    "a paper boat on a puddle, linocut",
+    "a cat astronaut, retro poster",
+]
+# The template made from the sandbox's catalog: Kids tee (blueprint 3, provider 3), two XS variants at the
+# "price for all" and one L variant with its own price. Prices are whole numbers in minor units.
+TEMPLATE_PRICES = {"17390": 2500, "17426": 2500, "17393": 2900}
+IMAGE_SIDE = 512
+
+
+# --- secrets --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Secrets:
+    runpod_api_key: str = field(default_factory=lambda: "rpa_" + secrets.token_hex(20).upper())
+    # A Printify personal access token is a long JWT.
+    printify_api_token: str = field(
+        default_factory=lambda: "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + secrets.token_urlsafe(300)
+    )
+    printify_webhook_secret: str = field(default_factory=lambda: secrets.token_hex(20))
+
+    def named(self) -> dict[str, str]:
+        return {
+            "RUNPOD_API_KEY": self.runpod_api_key,
+            "PRINTIFY_API_TOKEN": self.printify_api_token,
+            "PRINTIFY_WEBHOOK_SECRET": self.printify_webhook_secret,
+        }
+
+    def redact(self, text: str) -> str:
+        """For failure messages: a leaked secret must not reach the test output either."""
+        for name, value in self.named().items():
+            text = text.replace(value, f"<{name}>")
+        return text
+
+    def leaks(self, haystack: dict[str, str]) -> list[str]:
+        """'<where>: <which secret>' for every place holding a secret, whole or a 16-character piece of it
+        (a secret cut short by a message length limit still leaks)."""
+        found = []
+        for where, text in haystack.items():
+            for name, value in self.named().items():
+                pieces = [value] + [value[i : i + 16] for i in range(0, len(value) - 15, 8)]
+                if any(piece in text for piece in pieces):
+                    found.append(f"{where}: {name}")
+        return found
+
+
+# --- the processes --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    sandbox_url: str
+    web_url: str
+    env: dict
+    secrets: Secrets
+    processes: dict = field(default_factory=dict)  # name -> ClusterProcess
+    outputs: dict = field(default_factory=dict)  # name -> output of one-off commands
+
+    def logs(self) -> dict[str, str]:
+        return {**{f"{name} log": p.log() for name, p in self.processes.items()}, **self.outputs}
+
+    def tail(self) -> str:
+        """The end of every log, for a failure message (secrets redacted)."""
+        return self.secrets.redact(
+            "\n".join(f"--- {name}\n{text[-2500:]}" for name, text in self.logs().items())
+        )
+
+    def sandbox(self, method: str, path: str, body: dict | None = None):
+        response = requests.request(method, f"{self.sandbox_url}{path}", json=body, timeout=10)
+        response.raise_for_status()
+        return response
+
+    def sandbox_state(self) -> dict:
+        return self.sandbox("GET", "/_sandbox/state").json()
+
+    def configure_sandbox(self, **changes) -> None:
+        self.sandbox("POST", "/_sandbox/config", changes)
+
+
+def wait_for(condition, *, timeout: float, what: str, stack: Stack, interval: float = 0.25):
+    """Poll condition() until it is truthy; on timeout fail with the statuses and every process's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        for name, process in stack.processes.items():
+            if process.poll() is not None:
+                pytest.fail(f"the {name} process exited ({process.returncode}) while waiting for {what}\n{stack.tail()}")
+        time.sleep(interval)
+    now = list(Design.objects.order_by("pk").values_list("pk", "status", "last_error"))
+    pytest.fail(f"timed out after {timeout} s waiting for {what}\ndesigns: {stack.secrets.redact(str(now))}\n{stack.tail()}")
+
+
+def _wait_until_serving(url: str, process, stack: Stack, name: str) -> None:
+    def answers():
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_for(answers, timeout=30, what=f"the {name} to answer at {url}", stack=stack, interval=0.1)
+
+
+def _purge_broker() -> None:
+    """Wake-up calls left in a shared Redis by an earlier run must not reach this test's cluster."""
+    from django_q.brokers import get_broker
+
+    get_broker().purge_queue()
+
+
+@pytest.fixture
+def stack(child_env, start_process, qcluster, collected_static, installed_defaults) -> Stack:
+    """Sandbox, gunicorn and a qcluster, each its own process, sharing this test's database and media."""
+    # child_env copies the parent's environment: on the scale path the children use the same Redis broker.
+    assert child_env.get("REDIS_URL", "") == settings.REDIS_URL
+    _purge_broker()
+    keys = Secrets()
+    sandbox_port, web_port = free_port(), free_port()
+    sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
+    env = {
+        **child_env,
+        "POD_SANDBOX": "1",
+        "SANDBOX_URL": sandbox_url,
+        "RUNPOD_API_KEY": keys.runpod_api_key,
+        "RUNPOD_ENDPOINT_ID": "fullflow",
+        "PRINTIFY_API_TOKEN": keys.printify_api_token,
+        "PRINTIFY_WEBHOOK_SECRET": keys.printify_webhook_secret,
+        "PUBLIC_BASE_URL": web_url,
+        "RUNPOD_MAX_IN_FLIGHT": "10",
+        # Production settings, except plain http on loopback.
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "STATIC_ROOT": str(collected_static),
+        "SERVE_MEDIA": "true",  # the one-box set-up: Django serves media (here: to the sandbox's Printify)
+        # As much logging as anyone would switch on while debugging: more places a secret could slip into.
+        "LOG_LEVEL": "DEBUG",
+        "Q_LOG_LEVEL": "INFO",
+    }
+    found = Stack(sandbox_url=sandbox_url, web_url=web_url, env=env, secrets=keys)
+    manage = [sys.executable, "manage.py"]
+    found.processes["sandbox"] = start_process(
+        "sandbox",
+        [*manage, "sandbox", "--port", str(sandbox_port), "--latency", "0.2", "--gpu-workers", "10",
+         "--publish-delay", "0.2"],
+        env,
+    )
+    found.processes["web"] = start_process(
+        "web",
+        [sys.executable, "-m", "gunicorn", "podsite.wsgi", "--bind", f"127.0.0.1:{web_port}", "--workers", "2",
+         "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-", "--error-logfile", "-"],
+        env,
+    )
+    found.processes["qcluster"] = qcluster(**{k: v for k, v in env.items() if k not in child_env or k == "REDIS_URL"})
+    _wait_until_serving(f"{sandbox_url}/_sandbox/state", found.processes["sandbox"], found, "sandbox")
+    # The sandbox accepts exactly our key and token from now on (and its state shows them only as "(set)").
+    found.configure_sandbox(
+        runpod_api_key=keys.runpod_api_key, printify_token=keys.printify_api_token, webhook_retry_delay=0.2
+    )
+    _wait_until_serving(f"{web_url}/admin/login/", found.processes["web"], found, "web server")
+
+    # Printify's product webhooks, signed with PRINTIFY_WEBHOOK_SECRET, as the README has staff register them.
+    import subprocess
+
+    registered = subprocess.run(
+        [*manage, "printify_webhooks", "--register"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    found.outputs["printify_webhooks --register"] = registered.stdout + registered.stderr
+    assert registered.returncode == 0, keys.redact(registered.stdout + registered.stderr)
+    return found
+
+
+# --- a person at a browser -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    attrs: dict
+    inputs: list = field(default_factory=list)  # attribute dicts
+    selects: dict = field(default_factory=dict)  # name -> [(value, label, selected)]
+    textareas: dict = field(default_factory=dict)  # name -> text
+
+    def options(self, name: str) -> dict[str, str]:
+        """label -> value of a select."""
+        return {label.strip(): value for value, label, _ in self.selects[name]}
+
+    def data(self, changes: dict | None = None) -> list[tuple[str, str]]:
+        """What the browser sends with no button pressed: hidden and text inputs, ticked boxes, selected options,
+        textareas; `changes` replaces fields by name (a list value sends the name once per item)."""
+        changes = dict(changes or {})
+        sent: list[tuple[str, str]] = []
+        for attrs in self.inputs:
+            kind, name = attrs.get("type", "text"), attrs.get("name")
+            if not name or name in changes or kind in ("submit", "button", "image", "file"):
+                continue
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                continue
+            sent.append((name, attrs.get("value") or ("on" if kind in ("checkbox", "radio") else "")))
+        for name, options in self.selects.items():
+            if name in changes:
+                continue
+            chosen = [value for value, _, selected in options if selected] or [options[0][0]] if options else []
+            sent += [(name, value) for value in chosen[:1]]
+        sent += [(name, text) for name, text in self.textareas.items() if name not in changes]
+        for name, value in changes.items():
+            sent += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
+        return sent
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self._select: str | None = None
+        self._option: list | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(attrs.get("action", ""), attrs.get("method", "get").lower(), attrs))
+        elif not self.forms:
+            return
+        elif tag in ("input", "button") and (tag == "input" or attrs.get("name")):
+            self.forms[-1].inputs.append({"type": "submit", **attrs} if tag == "button" else attrs)
+        elif tag == "select":
+            self._select = attrs.get("name", "")
+            self.forms[-1].selects[self._select] = []
+        elif tag == "option" and self._select is not None:
+            self._option = [attrs.get("value", ""), "", "selected" in attrs]
+            self.forms[-1].selects[self._select].append(self._option)
+        elif tag == "textarea":
+            self._textarea = attrs.get("name", "")
+            self.forms[-1].textareas[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option[1] += data
+        elif self._textarea is not None:
+            self.forms[-1].textareas[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "option":
+            self._option = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def forms_of(html: str) -> list[Form]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+class Browser:
+    """One staff member: a cookie-keeping session, CSRF token from the page's form, Referer on every POST.
+
+    Every page and JSON answer is kept (`pages`) for the secrets check."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.pages: dict[str, str] = {}
+
+    def _keep(self, response: requests.Response) -> requests.Response:
+        for step in [*response.history, response]:
+            self.pages[f"{step.request.method} {step.url} #{len(self.pages)}"] = step.text
+        assert response.status_code < 500, f"{response.status_code} from {response.url}"
+        return response
+
+    def get(self, path: str, **params) -> requests.Response:
+        return self._keep(self.session.get(urljoin(self.base_url, path), params=params, timeout=20))
+
+    def post(self, url: str, data, *, referer: str, headers: dict | None = None, follow: bool = True):
+        headers = {"Referer": referer, **(headers or {})}
+        response = self.session.post(url, data=data, headers=headers, timeout=20, allow_redirects=follow)
+        return self._keep(response)
+
+    def submit(self, page: requests.Response, changes: dict | None = None, *, form_id: str | None = None,
+               method: str = "post", follow: bool = True) -> requests.Response:
+        """Fill in and send a form of `page` as its button would (the first form of `method`, or by id)."""
+        candidates = [f for f in forms_of(page.text) if f.method == method]
+        form = next(f for f in candidates if f.attrs.get("id") == form_id) if form_id else candidates[0]
+        url = urljoin(page.url, form.action) if form.action else page.url
+        if method == "get":
+            return self._keep(self.session.get(url, params=form.data(changes), timeout=20))
+        return self.post(url, form.data(changes), referer=page.url, follow=follow)
+
+    def log_in(self, username: str, password: str) -> requests.Response:
+        page = self.get("/admin/login/", next="/admin/")
+        dashboard = self.submit(page, {"username": username, "password": password})
+        assert dashboard.url == urljoin(self.base_url, "/admin/"), "login failed"
+        assert "Log out" in dashboard.text
+        return dashboard
+
+
+# --- what a person does ------------------------------------------------------------------------------------------
+
+
+def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
+    """Product templates → fill from catalog: blueprint, provider, variants and prices (three pages and a form)."""
+    blueprints = browser.get("/admin/designs/producttemplate/catalog/")
+    blueprint = next(v for label, v in forms_of(blueprints.text)[-1].options("blueprint").items() if "Kids" in label)
+    providers = browser.submit(blueprints, {"blueprint": blueprint}, method="get", form_id=None)
+    # the first GET form of the blueprint page is the search box: choose the blueprint list's form instead
+    if "Print provider" not in providers.text:
+        providers = browser.get("/admin/designs/producttemplate/catalog/", blueprint=blueprint)
+    variants = browser.submit(providers, method="get")  # its one provider is preselected: The Dream Junction
+    assert "17393" in variants.text, "the variants page lists the catalog's variants"
+    saved = browser.submit(
+        variants,
+        {
+            "name": name,
+            "print_position": "front",
+            "placement_mode": "fit",
+            "price": 2500,
+            "enable_17390": "on",
+            "enable_17426": "on",
+            "enable_17393": "on",
+            "price_17393": 2900,
+        },
+    )
+    assert "/admin/designs/producttemplate/" in saved.url and "saved" in saved.text, saved.text[-3000:]
+    return ProductTemplate.objects.get(name=name)
+
+
+def start_batch(browser: Browser, name: str, prompts: list[str]) -> Batch:
+    page = browser.get("/admin/designs/batch/add/")
+    form = forms_of(page.text)[-1]
+    assert form.options("preset"), "the default preset is offered"
+    done = browser.submit(
+        page,
+        {"name": name, "prompts": "\n".join(prompts), "width": IMAGE_SIDE, "height": IMAGE_SIDE, "variations": 1},
+    )
+    batch_id = int(re.search(r"/admin/designs/batch/(\d+)/change/", done.url).group(1))
+    assert f"{len(prompts)} designs queued" in done.text or "queued" in done.text
+    return Batch.objects.get(pk=batch_id)
+
+
+def review(browser: Browser, batch: Batch, *, reject: int) -> tuple[list[int], list[int]]:
+    """The review page for the batch; approve all cards but the last `reject`, with the page's own POSTs."""
+    page = browser.get("/admin/designs/design/review/", batch=batch.pk)
+    card_ids = [int(i) for i in re.findall(r'<li class="pod-card[^"]*" data-id="(\d+)"', page.text)]
+    # What review.js sends: the decide form's fields, the design and decision, Accept JSON and X-CSRFToken.
+    form = next(f for f in forms_of(page.text) if f.attrs.get("id") == "pod-decide-form")
+    token = dict(form.data())["csrfmiddlewaretoken"]
+    url = urljoin(page.url, form.action)
+    approved, rejected = card_ids[: len(card_ids) - reject], card_ids[len(card_ids) - reject :]
+    left = len(card_ids)
+    for design_id in card_ids:
+        decision = "approve" if design_id in approved else "reject"
+        changes = {"design": design_id, "decision": decision}
+        if decision == "reject":
+            changes["reason"] = "Too busy for a shirt."
+        answer = browser.post(
+            url,
+            form.data(changes),
+            referer=page.url,
+            headers={"Accept": "application/json", "X-CSRFToken": token},
+        )
+        body = answer.json()
+        left -= 1
+        assert (answer.status_code, body["ok"], body["left"]) == (200, True, left), body
+        assert body["design"]["status"] == ("approved" if decision == "approve" else "rejected")
+    return approved, rejected
+
+
+def run_action(browser: Browser, ids: list[int], action: str, query: dict) -> requests.Response:
+    """Tick the designs on the changelist (filtered by `query`) and run an action on them."""
+    changelist = browser.get("/admin/designs/design/", **query)
+    listed = {int(i) for i in re.findall(r'name="_selected_action" value="(\d+)"', changelist.text)}
+    assert set(ids) <= listed, f"{ids} not all listed: {listed}"
+    form = next(f for f in forms_of(changelist.text) if f.attrs.get("id") == "changelist-form")
+    return browser.submit(changelist, {"action": action, "_selected_action": ids, "index": 0}, form_id=form.attrs["id"])
+
+
+def publish(browser: Browser, ids: list[int], template: ProductTemplate, query: dict) -> requests.Response:
+    confirmation = run_action(browser, ids, "publish_to_printify", query)
+    assert f"<strong>{len(ids)}</strong> designs will be published" in confirmation.text
+    # Choose the template and look at it ("Show this template"), then confirm with the button that publishes.
+    option = forms_of(confirmation.text)[-1].options("template")[template.name]
+    shown = browser.submit(confirmation, {"template": option, "show": "Show this template"})
+    table = re.search(r'<table id="pod-publish-variants">.*?</table>', shown.text, re.S).group(0)
+    for variant_id, price in TEMPLATE_PRICES.items():
+        assert re.search(rf"<td>{variant_id}</td><td>[^<]*</td><td>{price}</td>", table), table
+    done = browser.submit(shown, {"template": option, "post": "yes"})
+    assert f"{len(ids)} queued for publishing" in done.text or "queued for publishing" in done.text, done.text[-2000:]
+    return done
+
+
+def statuses(batch: Batch) -> dict[int, str]:
+    return dict(Design.objects.filter(batch=batch).values_list("pk", "status"))
+
+
+def visit_everything(browser: Browser, batch: Batch) -> None:
+    """The pages staff look at: dashboard, changelist, every change page, the batch, the review page, templates."""
+    browser.get("/admin/")
+    browser.get("/admin/designs/design/", batch__id__exact=batch.pk)
+    for design_id in statuses(batch):
+        browser.get(f"/admin/designs/design/{design_id}/change/")
+    browser.get(f"/admin/designs/batch/{batch.pk}/change/")
+    browser.get("/admin/designs/design/review/")
+    browser.get("/admin/designs/producttemplate/")
+
+
+def everything_produced(stack: Stack, browser: Browser) -> dict[str, str]:
+    """Logs, pages, and every row of the run a secret could have been written into."""
+    from django.contrib.admin.models import LogEntry
+    from django_q.models import Schedule, Task
+
+    haystack = {**stack.logs(), **browser.pages}
+    haystack["sandbox state"] = json.dumps(stack.sandbox_state())
+    haystack["sandbox config"] = stack.sandbox("GET", "/_sandbox/config").text
+    for design in Design.objects.all():
+        haystack[f"design {design.pk}"] = " | ".join(
+            str(value) for value in (design.last_error, design.title, design.description, design.printify_external)
+        )
+    haystack["events"] = "\n".join(DesignEvent.objects.values_list("message", flat=True))
+    haystack["admin log"] = "\n".join(f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all())
+    haystack["tasks"] = "\n".join(
+        f"{t.name} {t.func} {t.args!r} {t.kwargs!r} {t.result!r}" for t in Task.objects.all()
+    )
+    haystack["schedules"] = "\n".join(f"{s.func} {s.args} {s.kwargs}" for s in Schedule.objects.all())
+    return haystack
+
+
+def assert_no_secret_anywhere(stack: Stack, browser: Browser) -> dict[str, str]:
+    haystack = everything_produced(stack, browser)
+    # The check can find what it looks for (and it looked at a real run, not at empty logs).
+    assert stack.secrets.leaks({"probe": f"Bearer {stack.secrets.printify_api_token[:40]}…"})
+    assert "Listening at: http://127.0.0.1" in haystack["web log"]
+    assert "POST /admin/designs/design/review/decide/" in haystack["web log"] or "fault" in stack.outputs
+    assert haystack["tasks"] and haystack["events"] and len(browser.pages) > 20
+    leaks = stack.secrets.leaks(haystack)
+    assert not leaks, f"secrets found in: {leaks}"
+    return haystack
+
+
+# --- the tests ---------------------------------------------------------------------------------------------------
+
+
+def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
+    started = time.monotonic()
+    browser = Browser(stack.web_url)
+    browser.log_in(superuser.username, PASSWORD)
+    template = make_template_from_catalog(browser, "Kids tee")
+
+    batch = start_batch(browser, "Full flow", PROMPTS)
+    wait_for(
+        lambda: list(statuses(batch).values()).count(Status.REVIEW) == 10,
+        timeout=45,
+        what="all 10 designs in review",
+        stack=stack,
+    )
+    approved, rejected = review(browser, batch, reject=2)
+    assert len(approved) == 8 and len(rejected) == 2
+
+    publish(browser, approved, template, {"batch__id__exact": batch.pk, "status__exact": "approved"})
+    wait_for(
+        lambda: list(statuses(batch).values()).count(Status.PUBLISHED) == 8,
+        timeout=45,
+        what="the 8 approved designs published",
+        stack=stack,
+    )
+    # Printify tells us it started publishing each product: a signed webhook the web server verified.
+    wait_for(
+        lambda: DesignEvent.objects.filter(design__batch=batch, source=Source.WEBHOOK).count() == 8,
+        timeout=20,
+        what="8 product:publish:started webhooks accepted",
+        stack=stack,
+    )
+
+    # --- the sandbox holds exactly the 8 products, with the template's prices and the designs' images
+    state = stack.sandbox_state()
+    products = {product["id"]: product for product in state["printify"]["products"]}
+    designs = {d.pk: d for d in Design.objects.filter(batch=batch)}
+    assert len(products) == 8 and state["printify"]["products_created"] == 8
+    assert state["runpod"]["submissions"] == 10
+    assert state["printify"]["publishes"] == 8
+    for design_id in approved:
+        design = designs[design_id]
+        product = products[design.printify_product_id]
+        assert (product["blueprint_id"], product["print_provider_id"]) == (3, 3)
+        assert product["prices"] == TEMPLATE_PRICES
+        assert all(type(price) is int for price in product["prices"].values())
+        assert product["images"] == [design.printify_upload_id]
+        # The upload the product shows is the design's image file, byte for byte (fetched from our web server).
+        uploaded = requests.get(f"{stack.sandbox_url}/_sandbox/uploads/{design.printify_upload_id}", timeout=10)
+        assert uploaded.status_code == 200
+        assert hashlib.sha256(uploaded.content).hexdigest() == design.image_sha256
+        assert design.image.read() == uploaded.content
+    deliveries = state["webhook_deliveries"]["counts"]
+    assert deliveries.get("delivered", 0) >= 10 + 8 and not deliveries.get("failed"), deliveries
+
+    # --- the database agrees
+    assert sorted(statuses(batch).values()) == sorted([Status.PUBLISHED] * 8 + [Status.REJECTED] * 2)
+    for design_id in approved:
+        assert designs[design_id].status == Status.PUBLISHED and designs[design_id].published_at
+    assert {designs[i].status for i in rejected} == {Status.REJECTED}
+    assert len({designs[i].printify_product_id for i in approved}) == 8
+    moves = set(
+        DesignEvent.objects.filter(design__batch=batch).values_list("design", "from_status", "to_status", "source", "actor")
+    )
+    user = superuser.pk
+    for design_id in designs:
+        expected = {
+            (design_id, "draft", "queued", "admin", user),
+            (design_id, "queued", "generating", "worker", None),
+            (design_id, "generating", "review", "worker", None),
+        }
+        if design_id in approved:
+            expected |= {
+                (design_id, "review", "approved", "review", user),
+                (design_id, "approved", "publishing", "admin", user),
+                (design_id, "publishing", "published", "worker", None),
+            }
+        else:
+            expected.add((design_id, "review", "rejected", "review", user))
+        assert expected <= moves, expected - moves
+    rejection = DesignEvent.objects.get(design=rejected[0], to_status=Status.REJECTED)
+    assert "Too busy for a shirt." in rejection.message
+
+    # --- what staff see afterwards, then: no secret in anything the run produced
+    visit_everything(browser, batch)
+    review_page = browser.get("/admin/designs/design/review/")
+    script = re.search(r'src="(/static/podsite/review\.[0-9a-f]+\.js)"', review_page.text)
+    assert script, "DEBUG=false serves hashed static files (whitenoise manifest)"
+    assert browser.get(script.group(1)).status_code == 200
+    assert_no_secret_anywhere(stack, browser)
+    assert time.monotonic() - started < 120
+
+
+def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
+    """RunPod refuses the key at first and Printify answers 401: the designs wait or fail with a message a
+    person can act on, naming the setting but never its value; once the keys work, the same designs finish."""
+    wrong_key = "rpa_" + secrets.token_hex(20).upper()
+    stack.configure_sandbox(runpod_api_key=wrong_key)
+    browser = Browser(stack.web_url)
+    browser.log_in(superuser.username, PASSWORD)
+    template = make_template_from_catalog(browser, "Kids tee")
+
+    batch = start_batch(browser, "Refused keys", PROMPTS[:2])
+    wait_for(
+        lambda: set(Design.objects.filter(batch=batch).values_list("status", "last_error"))
+        == {(Status.QUEUED, generation.AUTH_MESSAGE)},
+        timeout=30,
+        what="both designs waiting with RunPod's refusal explained",
+        stack=stack,
+    )
+    some_design = Design.objects.filter(batch=batch).first()
+    change_page = browser.get(f"/admin/designs/design/{some_design.pk}/change/")
+    assert "RunPod refused the API key (check RUNPOD_API_KEY)" in change_page.text
+
+    # The key is fixed (here: the sandbox now takes it); the scheduled reconcile wakes the pump within a
+    # minute. Run what it runs, now, so the test need not wait for the scheduler.
+    stack.configure_sandbox(runpod_api_key=stack.secrets.runpod_api_key)
+    generation.reconcile()
+    wait_for(
+        lambda: list(statuses(batch).values()) == [Status.REVIEW] * 2, timeout=30, what="both in review", stack=stack
+    )
+    approved, _ = review(browser, batch, reject=0)
+
+    stack.configure_sandbox(printify_unauthorized=True)
+    query = {"batch__id__exact": batch.pk}
+    publish(browser, approved, template, query)
+    wait_for(
+        lambda: list(statuses(batch).values()) == [Status.PUBLISH_FAILED] * 2,
+        timeout=30,
+        what="both publishes failed on Printify's 401",
+        stack=stack,
+    )
+    for design in Design.objects.filter(batch=batch):
+        assert design.last_error.startswith("Printify refused our credentials (HTTP 401): check PRINTIFY_API_TOKEN")
+        page = browser.get(f"/admin/designs/design/{design.pk}/change/")
+        assert "Printify refused our credentials" in page.text
+
+    stack.configure_sandbox(printify_unauthorized=False)
+    retried = run_action(browser, approved, "retry_publishing", query)
+    assert "2 queued to retry publishing" in retried.text, retried.text[-2000:]
+    wait_for(
+        lambda: list(statuses(batch).values()) == [Status.PUBLISHED] * 2, timeout=30, what="both published", stack=stack
+    )
+    assert len(stack.sandbox_state()["printify"]["products"]) == 2
+
+    visit_everything(browser, batch)
+    stack.outputs["fault"] = ""  # no review decide POSTs with reject here; the web log check adapts
+    assert_no_secret_anywhere(stack, browser)
