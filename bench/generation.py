@@ -19,7 +19,6 @@ import argparse
 import math
 import os
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._support import percentile, running_cluster  # noqa: E402 (needs ROOT on sys.path)
 
 
 def main() -> int:
@@ -69,23 +69,9 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     print(f"N={args.designs} C={args.concurrency} L={args.latency}s W={args.workers}; work dir {workdir}")
 
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=open(workdir / "qcluster.log", "wb"),  # noqa: SIM115 (closed with the process)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with running_cluster(env, workdir / "qcluster.log") as cluster:
         time.sleep(3)  # let the cluster fork its workers before the clock starts
         wall, peak_rss = run_designs(args, cluster.pid)
-    finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
     state = sandbox.state()["runpod"]
     ideal = math.ceil(args.designs / args.concurrency) * args.latency
     print(f"wall time            {wall:8.2f} s")
@@ -212,11 +198,6 @@ def big_ingest(workdir: Path, env: dict) -> tuple[float, float]:
     )
     seconds, rss = result.stdout.split()[-2:]
     return float(seconds), float(rss)
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 if __name__ == "__main__":

@@ -20,8 +20,6 @@ import io
 import math
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._support import create_tee_template, running_cluster  # noqa: E402 (needs ROOT on sys.path)
 
 REQUESTS_PER_DESIGN = 3  # upload, create, publish (reads for store links come on top: see refresh below)
 
@@ -81,23 +80,9 @@ def main() -> int:
         f"N={args.designs} designs; Printify limits scaled to {args.rate} requests/60 s and "
         f"{args.publish_limit} publishes/{args.publish_window:g} s; {args.workers} workers; work dir {workdir}"
     )
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=open(workdir / "qcluster.log", "wb"),  # noqa: SIM115 (closed with the process)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with running_cluster(env, workdir / "qcluster.log"):
         time.sleep(3)  # let the cluster fork its workers before the clock starts
         wall, counts = publish_all(ids, args.timeout)
-    finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
     state = sandbox.state()["printify"]
     sandbox.close()
     report(args, wall, counts, state)
@@ -108,20 +93,9 @@ def populate(count: int) -> list[int]:
     from django.core.files.base import ContentFile
     from PIL import Image
 
-    from designs.models import Design, ProductTemplate
-    from designs.product_templates import placeholders_from_catalog
-    from integrations.sandbox import catalog
+    from designs.models import Design
 
-    variants = catalog.VARIANTS[(3, 3)]
-    ProductTemplate.objects.create(
-        name="Bench tee",
-        blueprint_id=3,
-        print_provider_id=3,
-        variants=[{"id": v["id"], "title": v["title"], "price": 2500, "is_enabled": True} for v in variants],
-        placeholders=placeholders_from_catalog(variants),
-        placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0},
-        is_default=True,
-    )
+    create_tee_template("Bench tee")
     ids = []
     for n in range(count):
         buffer = io.BytesIO()

@@ -219,6 +219,7 @@ class DesignAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "printify_links",
+                    "mockup_gallery",
                     "product_template",
                     "printify_upload_id",
                     "printify_product_id",
@@ -361,6 +362,19 @@ class DesignAdmin(admin.ModelAdmin):
         if not links:
             return "—"
         return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', links)
+
+    @admin.display(description="Mockups")
+    def mockup_gallery(self, obj):
+        # Printify's own mockup images (https only), loaded by the browser; the server never fetches them.
+        sources = [src for src in obj.printify_mockups or [] if isinstance(src, str) and src.startswith("https://")]
+        if not sources:
+            return "—"
+        return format_html_join(
+            " ",
+            '<a href="{0}" target="_blank" rel="noopener noreferrer">'
+            '<img src="{0}" loading="lazy" width="120" alt="mockup"></a>',
+            ((src,) for src in sources[:12]),
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -117,7 +117,9 @@ class BatchAdmin(admin.ModelAdmin):
     add_form_template = "admin/designs/batch/add_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(design_count=Count("designs"), total_cost=Sum("designs__cost"))
+        # An aggregate drops Meta.ordering (GROUP BY): order explicitly so pages (and autocomplete) are stable.
+        counted = super().get_queryset(request).annotate(design_count=Count("designs"), total_cost=Sum("designs__cost"))
+        return counted.order_by("-created_at", "-pk")
 
     @admin.display(description="Designs", ordering="design_count")
     def design_count(self, obj):

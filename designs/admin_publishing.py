@@ -381,7 +381,8 @@ class ProductTemplateAdmin(admin.ModelAdmin):
         design = get_object_or_404(Design.objects.select_related("product_template", "batch"), pk=design_id)
         chosen = request.GET.get("template")
         template = (
-            get_object_or_404(ProductTemplate, pk=chosen)
+            # A non-numeric id is a missing template (404), not a server error.
+            get_object_or_404(ProductTemplate, pk=int(chosen) if chosen.isdigit() else None)
             if chosen
             else design.product_template or publishing.default_template()
         )

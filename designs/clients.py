@@ -33,13 +33,17 @@ def http_session() -> requests.Session:
     return _sessions[pid]
 
 
-def runpod_client() -> RunPodClient:
-    missing = [name for name in ("RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID") if not getattr(settings, name)]
+def _require(service: str, *names: str) -> None:
+    missing = [name for name in names if not getattr(settings, name)]
     if missing:
         raise NotConfigured(
-            f"RunPod is not configured: set {' and '.join(missing)} (or POD_SANDBOX=1 to use the local sandbox)",
-            service="RunPod",
+            f"{service} is not configured: set {' and '.join(missing)} (or POD_SANDBOX=1 to use the local sandbox)",
+            service=service,
         )
+
+
+def runpod_client() -> RunPodClient:
+    _require("RunPod", "RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID")
     return RunPodClient(
         settings.RUNPOD_API_KEY,
         settings.RUNPOD_ENDPOINT_ID,
@@ -62,12 +66,7 @@ def shared_rate_limiter() -> SharedRateLimiter:
 
 
 def printify_client() -> PrintifyClient:
-    missing = [name for name in ("PRINTIFY_API_TOKEN", "PRINTIFY_SHOP_ID") if not getattr(settings, name)]
-    if missing:
-        raise NotConfigured(
-            f"Printify is not configured: set {' and '.join(missing)} (or POD_SANDBOX=1 to use the local sandbox)",
-            service="Printify",
-        )
+    _require("Printify", "PRINTIFY_API_TOKEN", "PRINTIFY_SHOP_ID")
     return PrintifyClient(
         settings.PRINTIFY_API_TOKEN,
         settings.PRINTIFY_SHOP_ID,

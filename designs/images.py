@@ -8,6 +8,7 @@ decoded), and Pillow's verify(). Stored names never come from a remote or upload
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -63,8 +64,14 @@ def validate_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        # Pillow's own limit (designs/apps.py sets it from MAX_IMAGE_PIXELS); its message gives the size.
-        raise ImageRejected(f"it has more pixels than allowed, refused as a decompression bomb ({error})") from None
+        # Pillow refuses at open (designs/apps.py sets its limit from MAX_IMAGE_PIXELS), before our own check;
+        # its message carries the header's pixel count, which is what a person needs to see with OUR limit.
+        claimed = re.search(r"\((\d+) pixels\)", str(error))
+        size = f"{int(claimed.group(1)):,} pixels" if claimed else "more pixels than allowed"
+        raise ImageRejected(
+            f"its header claims {size}, more than the {max_pixels:,} allowed; refused before decoding "
+            "(a possible decompression bomb)"
+        ) from None
     except UnidentifiedImageError:
         raise ImageRejected(f"it is not a {', '.join(ALLOWED_FORMATS[:-1])} or {ALLOWED_FORMATS[-1]} image") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:

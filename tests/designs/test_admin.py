@@ -352,3 +352,17 @@ def test_admin_index_hides_the_dashboard_from_staff_who_cannot_view_designs(clie
     html = client.get(reverse("admin:index")).content.decode()
 
     assert "pod-dashboard" not in html and "secret-ish detail" not in html
+
+
+def test_change_page_shows_printify_mockups_but_only_https_ones(client, superuser, make_design):
+    design = make_design(
+        status=Status.PUBLISHED,
+        printify_product_id="65f0c0ffee",
+        printify_mockups=["https://images.printify.com/mockup/1.jpg", "javascript:alert(1)", "http://x/2.jpg"],
+    )
+    client.force_login(superuser)
+
+    html = client.get(change_url(design)).content.decode()
+
+    assert '<img src="https://images.printify.com/mockup/1.jpg"' in html
+    assert "javascript:alert" not in html and "http://x/2.jpg" not in html

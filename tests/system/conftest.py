@@ -44,7 +44,7 @@ class ClusterProcess(subprocess.Popen):
 def qcluster(child_env, tmp_path):
     """qcluster(**extra_env) starts `manage.py qcluster` sharing this test's database and media; returns it.
 
-    Every cluster started is stopped at teardown (SIGTERM to its process group, SIGKILL after 10 s).
+    Every cluster started is stopped at teardown (stop_process_group).
     The output goes to a log file (process.log()) so a failing test can show it.
     """
     started: list[ClusterProcess] = []
@@ -67,19 +67,7 @@ def qcluster(child_env, tmp_path):
 
     yield start
     for process in started:
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill_hard()
-            except ProcessLookupError:
-                pass
-        # A worker the parent forked may outlive it; make sure nothing of this cluster is left.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_process_group(process)
 
 
 def wait_until(condition, *, timeout: float, interval: float = 0.2, message: str = ""):
@@ -106,19 +94,23 @@ def free_port() -> int:
 
 
 def stop_process_group(process: ClusterProcess) -> None:
-    """SIGTERM the process and everything it forked, SIGKILL after 10 s."""
+    """Stop a process the way systemd's KillMode=mixed does, then make sure nothing it forked is left.
+
+    SIGTERM goes to the parent only: qcluster and gunicorn stop their own workers. (Signalling the whole group
+    at once leaves django-q2's parent waiting for workers that already died, until a SIGKILL.)
+    """
     if process.poll() is None:
         try:
-            os.killpg(process.pid, signal.SIGTERM)
+            process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill_hard()
-        except ProcessLookupError:
             pass
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    if process.poll() is None:
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ the design and how many attempts it used. The generation rows drive the real pum
 the sandbox server; the publishing rows run the real publish_design tasks, taken from the real broker the way a
 qcluster worker takes them (one-off schedules — the backoffs — are fired at once instead of after their delay,
 and the delay is checked). The last tests are process-level: the database briefly unavailable under a real
-qcluster.
+qcluster, and kill -9 of gunicorn in the middle of an admin action.
 """
 
 from __future__ import annotations
@@ -273,13 +273,15 @@ GENERATION_FAULTS = [
         "a decompression bomb (30000×30000 header)",
         (Configure({"runpod_next_outcomes": ["bomb"]}), FINISH),
         Status.GENERATION_FAILED,
-        (NO_USABLE, "30000×30000", "more than the 64,000,000 allowed"),
+        # Pillow refuses it on opening, before our own pixel check: its message quotes its hard limit, 2 × ours.
+        (NO_USABLE, "claims 900,000,000 pixels", "more than the 64,000,000 allowed", "decompression bomb"),
     ),
     GenerationFault(
         "an oversized image (8200×8200, a real PNG)",
         (Configure({"runpod_next_outcomes": ["oversized"]}), FINISH),
         Status.GENERATION_FAILED,
-        (NO_USABLE, "8200×8200", "more than the 64,000,000 allowed"),
+        # Pillow's bomb check (set to MAX_IMAGE_PIXELS) fires on opening, before our own pixel check.
+        (NO_USABLE, "67,240,000 pixels", "more than the 64,000,000 allowed"),
     ),
     GenerationFault(
         "URL output at a private address",
@@ -346,7 +348,8 @@ def test_runpod_fault(row: GenerationFault, apis, settings, make_design, media_r
     assert result.moved == [design.pk]
 
     _run_steps(row, sandbox, client, design)
-    time.sleep(0.5)  # a request our client gave up on may still be finishing in the sandbox
+    if any(isinstance(step, Configure) and "http_delay" in step.changes for step in row.steps):
+        time.sleep(0.5)  # a request our client gave up on may still be finishing in the sandbox
 
     design.refresh_from_db()
     events = list(design.events.order_by("created_at", "pk").values_list("message", flat=True))
@@ -586,6 +589,16 @@ def test_a_disconnected_shop_recovers_with_the_same_product(apis, make_design):
 # --- Process level: the database briefly unavailable under a real qcluster -------------------------------------
 
 
+OUTAGE_SIGNS = {
+    "sqlite": ("database is locked",),
+    "postgresql": (
+        "terminating connection due to administrator command",
+        "server closed the connection unexpectedly",
+        "connection already closed",
+    ),
+}
+
+
 def _hold_database(seconds: float):
     """Make the database unusable for other processes for `seconds`: an exclusive lock on SQLite, terminated
     connections (twice, a moment apart) on PostgreSQL. Returns a description for messages."""
@@ -655,6 +668,9 @@ def test_the_database_briefly_unavailable_loses_nothing(apis, qcluster, child_en
         message=f"every design settled after: {outage}; now "
         f"{dict(Design.objects.values_list('pk', 'status'))}\n{cluster.log()[-4000:]}",
     )
+    # The outage really reached the cluster (else this test would prove nothing).
+    log = cluster.log()
+    assert any(sign in log for sign in OUTAGE_SIGNS[connection.vendor]), log[-4000:]
     designs = {d.pk: d for d in Design.objects.all()}
     assert {designs[pk].status for pk in to_generate} == {Status.REVIEW}, outage
     assert {designs[pk].status for pk in to_publish} == {Status.PUBLISHED}, outage
@@ -705,3 +721,113 @@ def test_hold_database_really_blocks_writers(transactional_db, make_design):
     _hold_database(1.0)
     thread.join()
     assert errors == ["database is locked"]
+
+
+# --- Process level: kill -9 of the web server in the middle of an admin action --------------------------------
+
+
+@pytest.mark.system
+def test_kill_9_of_the_web_server_mid_action_leaves_nothing_half_done(
+    apis, start_process, child_env, collected_static, superuser
+):
+    """gunicorn is killed -9 while it runs "Generate" on 1500 designs: afterwards either all of them are queued
+    (each with its event) or none is; a restarted server then queues them once."""
+    import sys
+
+    import requests
+
+    from tests.system.conftest import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **child_env,
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "STATIC_ROOT": str(collected_static),
+    }
+    argv = [sys.executable, "-m", "gunicorn", "podsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+
+    def serve(name):
+        process = start_process(name, argv, env)
+        deadline = time.monotonic() + 30
+        while not _answers(f"{url}/admin/login/"):
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail(f"gunicorn did not answer:\n{process.log()[-3000:]}")
+            time.sleep(0.1)
+        return process
+
+    def log_in():
+        browser = requests.Session()
+        browser.get(f"{url}/admin/login/", timeout=10)
+        token = browser.cookies["csrftoken"]
+        answer = browser.post(
+            f"{url}/admin/login/?next=/admin/",
+            data={"username": "boss", "password": "pw-for-tests-only", "csrfmiddlewaretoken": token},
+            timeout=10,
+        )
+        assert answer.ok and "sessionid" in browser.cookies, answer.text[:500]
+        return browser
+
+    def generate(browser, ids):
+        return browser.post(
+            f"{url}/admin/designs/design/",
+            data={
+                "action": "generate_designs",
+                "_selected_action": [str(pk) for pk in ids],
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+                "index": "0",
+            },
+            timeout=60,
+            allow_redirects=False,
+        )
+
+    first = Design.objects.bulk_create(Design(prompt=f"warm-up {n}", width=SIZE, height=SIZE) for n in range(500))
+    doomed = Design.objects.bulk_create(Design(prompt=f"kill -9 {n}", width=SIZE, height=SIZE) for n in range(1500))
+    warm_ids, doomed_ids = [d.pk for d in first], [d.pk for d in doomed]
+
+    web = serve("gunicorn-1")
+    browser = log_in()
+    started = time.monotonic()
+    assert generate(browser, warm_ids).status_code == 302
+    took = time.monotonic() - started  # a third of the designs: the big action takes about three times this
+    assert Design.objects.filter(pk__in=warm_ids, status=Status.QUEUED).count() == 500
+
+    answers = []
+    request = threading.Thread(target=lambda: answers.append(_post_or_error(generate, browser, doomed_ids)))
+    request.start()
+    time.sleep(took * 1.2)
+    web.kill_hard()
+    request.join(timeout=60)
+    assert answers and isinstance(answers[0], requests.ConnectionError), f"the kill came too late: {answers}"
+
+    queued = Design.objects.filter(pk__in=doomed_ids, status=Status.QUEUED).count()
+    events = DesignEvent.objects.filter(design__in=doomed_ids).count()
+    assert (queued, events) in ((0, 0), (1500, 1500)), (queued, events)  # all or nothing, events included
+
+    serve("gunicorn-2")
+    browser = log_in()
+    assert generate(browser, doomed_ids).status_code == 302
+    assert Design.objects.filter(pk__in=doomed_ids, status=Status.QUEUED).count() == 1500
+    assert DesignEvent.objects.filter(design__in=doomed_ids, to_status=Status.QUEUED).count() == 1500
+    print(f"killed {took * 1.2:.2f} s into the action; {queued} of 1500 were queued at the kill")
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def _post_or_error(post, *args):
+    import requests
+
+    try:
+        return post(*args)
+    except requests.ConnectionError as error:
+        return error

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import secrets
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -106,9 +107,7 @@ class Stack:
 
     def tail(self) -> str:
         """The end of every log, for a failure message (secrets redacted)."""
-        return self.secrets.redact(
-            "\n".join(f"--- {name}\n{text[-2500:]}" for name, text in self.logs().items())
-        )
+        return self.secrets.redact("\n".join(f"--- {name}\n{text[-2500:]}" for name, text in self.logs().items()))
 
     def sandbox(self, method: str, path: str, body: dict | None = None):
         response = requests.request(method, f"{self.sandbox_url}{path}", json=body, timeout=10)
@@ -131,13 +130,17 @@ def wait_for(condition, *, timeout: float, what: str, stack: Stack, interval: fl
             return value
         for name, process in stack.processes.items():
             if process.poll() is not None:
-                pytest.fail(f"the {name} process exited ({process.returncode}) while waiting for {what}\n{stack.tail()}")
+                pytest.fail(
+                    f"the {name} process exited ({process.returncode}) while waiting for {what}\n{stack.tail()}"
+                )
         time.sleep(interval)
     now = list(Design.objects.order_by("pk").values_list("pk", "status", "last_error"))
-    pytest.fail(f"timed out after {timeout} s waiting for {what}\ndesigns: {stack.secrets.redact(str(now))}\n{stack.tail()}")
+    pytest.fail(
+        f"timed out after {timeout} s waiting for {what}\ndesigns: {stack.secrets.redact(str(now))}\n{stack.tail()}"
+    )
 
 
-def _wait_until_serving(url: str, process, stack: Stack, name: str) -> None:
+def _wait_until_serving(url: str, stack: Stack, name: str) -> None:
     def answers():
         try:
             return requests.get(url, timeout=2).status_code == 200
@@ -155,7 +158,7 @@ def _purge_broker() -> None:
 
 
 @pytest.fixture
-def stack(child_env, start_process, qcluster, collected_static, installed_defaults) -> Stack:
+def stack(child_env, start_process, qcluster, collected_static, installed_defaults):
     """Sandbox, gunicorn and a qcluster, each its own process, sharing this test's database and media."""
     # child_env copies the parent's environment: on the scale path the children use the same Redis broker.
     assert child_env.get("REDIS_URL", "") == settings.REDIS_URL
@@ -163,8 +166,7 @@ def stack(child_env, start_process, qcluster, collected_static, installed_defaul
     keys = Secrets()
     sandbox_port, web_port = free_port(), free_port()
     sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
-    env = {
-        **child_env,
+    extra = {
         "POD_SANDBOX": "1",
         "SANDBOX_URL": sandbox_url,
         "RUNPOD_API_KEY": keys.runpod_api_key,
@@ -184,31 +186,31 @@ def stack(child_env, start_process, qcluster, collected_static, installed_defaul
         "LOG_LEVEL": "DEBUG",
         "Q_LOG_LEVEL": "INFO",
     }
+    env = {**child_env, **extra}
     found = Stack(sandbox_url=sandbox_url, web_url=web_url, env=env, secrets=keys)
     manage = [sys.executable, "manage.py"]
     found.processes["sandbox"] = start_process(
         "sandbox",
-        [*manage, "sandbox", "--port", str(sandbox_port), "--latency", "0.2", "--gpu-workers", "10",
-         "--publish-delay", "0.2"],
+        [*manage, *f"sandbox --port {sandbox_port} --latency 0.2 --gpu-workers 10 --publish-delay 0.2".split()],
         env,
     )
     found.processes["web"] = start_process(
         "web",
-        [sys.executable, "-m", "gunicorn", "podsite.wsgi", "--bind", f"127.0.0.1:{web_port}", "--workers", "2",
-         "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-", "--error-logfile", "-"],
+        [
+            *[sys.executable, "-m", "gunicorn", "podsite.wsgi", "--bind", f"127.0.0.1:{web_port}"],
+            *"--workers 2 --threads 4 --graceful-timeout 5 --access-logfile - --error-logfile -".split(),
+        ],
         env,
     )
-    found.processes["qcluster"] = qcluster(**{k: v for k, v in env.items() if k not in child_env or k == "REDIS_URL"})
-    _wait_until_serving(f"{sandbox_url}/_sandbox/state", found.processes["sandbox"], found, "sandbox")
+    found.processes["qcluster"] = qcluster(**extra)
+    _wait_until_serving(f"{sandbox_url}/_sandbox/state", found, "sandbox")
     # The sandbox accepts exactly our key and token from now on (and its state shows them only as "(set)").
     found.configure_sandbox(
         runpod_api_key=keys.runpod_api_key, printify_token=keys.printify_api_token, webhook_retry_delay=0.2
     )
-    _wait_until_serving(f"{web_url}/admin/login/", found.processes["web"], found, "web server")
+    _wait_until_serving(f"{web_url}/admin/login/", found, "web server")
 
     # Printify's product webhooks, signed with PRINTIFY_WEBHOOK_SECRET, as the README has staff register them.
-    import subprocess
-
     registered = subprocess.run(
         [*manage, "printify_webhooks", "--register"],
         cwd=settings.BASE_DIR,
@@ -219,7 +221,7 @@ def stack(child_env, start_process, qcluster, collected_static, installed_defaul
     )
     found.outputs["printify_webhooks --register"] = registered.stdout + registered.stderr
     assert registered.returncode == 0, keys.redact(registered.stdout + registered.stderr)
-    return found
+    yield found
 
 
 # --- a person at a browser -------------------------------------------------------------------------------------
@@ -233,6 +235,9 @@ class Form:
     inputs: list = field(default_factory=list)  # attribute dicts
     selects: dict = field(default_factory=dict)  # name -> [(value, label, selected)]
     textareas: dict = field(default_factory=dict)  # name -> text
+
+    def has(self, name: str) -> bool:
+        return name in self.selects or name in self.textareas or any(i.get("name") == name for i in self.inputs)
 
     def options(self, name: str) -> dict[str, str]:
         """label -> value of a select."""
@@ -253,8 +258,9 @@ class Form:
         for name, options in self.selects.items():
             if name in changes:
                 continue
-            chosen = [value for value, _, selected in options if selected] or [options[0][0]] if options else []
-            sent += [(name, value) for value in chosen[:1]]
+            if options:  # a single select sends its selected option, else its first
+                chosen = next((value for value, _, selected in options if selected), options[0][0])
+                sent.append((name, chosen))
         sent += [(name, text) for name, text in self.textareas.items() if name not in changes]
         for name, value in changes.items():
             sent += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
@@ -321,30 +327,27 @@ class Browser:
     def _keep(self, response: requests.Response) -> requests.Response:
         for step in [*response.history, response]:
             self.pages[f"{step.request.method} {step.url} #{len(self.pages)}"] = step.text
-        assert response.status_code < 500, f"{response.status_code} from {response.url}"
+        assert response.ok, f"{response.status_code} from {response.url}"  # every step here expects success
         return response
 
     def get(self, path: str, **params) -> requests.Response:
         return self._keep(self.session.get(urljoin(self.base_url, path), params=params, timeout=20))
 
-    def post(self, url: str, data, *, referer: str, headers: dict | None = None, follow: bool = True):
+    def post(self, url: str, data, *, referer: str, headers: dict | None = None) -> requests.Response:
         headers = {"Referer": referer, **(headers or {})}
-        response = self.session.post(url, data=data, headers=headers, timeout=20, allow_redirects=follow)
-        return self._keep(response)
+        return self._keep(self.session.post(url, data=data, headers=headers, timeout=20))
 
-    def submit(self, page: requests.Response, changes: dict | None = None, *, form_id: str | None = None,
-               method: str = "post", follow: bool = True) -> requests.Response:
-        """Fill in and send a form of `page` as its button would (the first form of `method`, or by id)."""
-        candidates = [f for f in forms_of(page.text) if f.method == method]
-        form = next(f for f in candidates if f.attrs.get("id") == form_id) if form_id else candidates[0]
+    def submit(self, page: requests.Response, changes: dict | None = None, *, having: str, method: str = "post"):
+        """Fill in and send the form of `page` that has a field named `having`, as its button would."""
+        form = next(f for f in forms_of(page.text) if f.method == method and f.has(having))
         url = urljoin(page.url, form.action) if form.action else page.url
         if method == "get":
             return self._keep(self.session.get(url, params=form.data(changes), timeout=20))
-        return self.post(url, form.data(changes), referer=page.url, follow=follow)
+        return self.post(url, form.data(changes), referer=page.url)
 
     def log_in(self, username: str, password: str) -> requests.Response:
         page = self.get("/admin/login/", next="/admin/")
-        dashboard = self.submit(page, {"username": username, "password": password})
+        dashboard = self.submit(page, {"username": username, "password": password}, having="password")
         assert dashboard.url == urljoin(self.base_url, "/admin/"), "login failed"
         assert "Log out" in dashboard.text
         return dashboard
@@ -356,12 +359,11 @@ class Browser:
 def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
     """Product templates → fill from catalog: blueprint, provider, variants and prices (three pages and a form)."""
     blueprints = browser.get("/admin/designs/producttemplate/catalog/")
-    blueprint = next(v for label, v in forms_of(blueprints.text)[-1].options("blueprint").items() if "Kids" in label)
-    providers = browser.submit(blueprints, {"blueprint": blueprint}, method="get", form_id=None)
-    # the first GET form of the blueprint page is the search box: choose the blueprint list's form instead
-    if "Print provider" not in providers.text:
-        providers = browser.get("/admin/designs/producttemplate/catalog/", blueprint=blueprint)
-    variants = browser.submit(providers, method="get")  # its one provider is preselected: The Dream Junction
+    listed = next(f for f in forms_of(blueprints.text) if f.has("blueprint")).options("blueprint")
+    tee = next(value for label, value in listed.items() if label.startswith("Kids Regular Fit Tee"))
+    providers = browser.submit(blueprints, {"blueprint": tee}, having="blueprint", method="get")
+    # The tee's one provider, The Dream Junction, is preselected.
+    variants = browser.submit(providers, having="provider", method="get")
     assert "17393" in variants.text, "the variants page lists the catalog's variants"
     saved = browser.submit(
         variants,
@@ -375,6 +377,7 @@ def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
             "enable_17393": "on",
             "price_17393": 2900,
         },
+        having="placement_mode",
     )
     assert "/admin/designs/producttemplate/" in saved.url and "saved" in saved.text, saved.text[-3000:]
     return ProductTemplate.objects.get(name=name)
@@ -382,14 +385,11 @@ def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
 
 def start_batch(browser: Browser, name: str, prompts: list[str]) -> Batch:
     page = browser.get("/admin/designs/batch/add/")
-    form = forms_of(page.text)[-1]
-    assert form.options("preset"), "the default preset is offered"
-    done = browser.submit(
-        page,
-        {"name": name, "prompts": "\n".join(prompts), "width": IMAGE_SIDE, "height": IMAGE_SIDE, "variations": 1},
-    )
+    # The default preset is preselected; the person names the batch, pastes the prompts and picks a size.
+    changes = {"name": name, "prompts": "\n".join(prompts), "width": IMAGE_SIDE, "height": IMAGE_SIDE}
+    done = browser.submit(page, changes, having="prompts")
     batch_id = int(re.search(r"/admin/designs/batch/(\d+)/change/", done.url).group(1))
-    assert f"{len(prompts)} designs queued" in done.text or "queued" in done.text
+    assert f"{len(prompts)} designs queued." in done.text, done.text[-2000:]
     return Batch.objects.get(pk=batch_id)
 
 
@@ -398,7 +398,7 @@ def review(browser: Browser, batch: Batch, *, reject: int) -> tuple[list[int], l
     page = browser.get("/admin/designs/design/review/", batch=batch.pk)
     card_ids = [int(i) for i in re.findall(r'<li class="pod-card[^"]*" data-id="(\d+)"', page.text)]
     # What review.js sends: the decide form's fields, the design and decision, Accept JSON and X-CSRFToken.
-    form = next(f for f in forms_of(page.text) if f.attrs.get("id") == "pod-decide-form")
+    form = next(f for f in forms_of(page.text) if f.has("decision"))
     token = dict(form.data())["csrfmiddlewaretoken"]
     url = urljoin(page.url, form.action)
     approved, rejected = card_ids[: len(card_ids) - reject], card_ids[len(card_ids) - reject :]
@@ -426,21 +426,21 @@ def run_action(browser: Browser, ids: list[int], action: str, query: dict) -> re
     changelist = browser.get("/admin/designs/design/", **query)
     listed = {int(i) for i in re.findall(r'name="_selected_action" value="(\d+)"', changelist.text)}
     assert set(ids) <= listed, f"{ids} not all listed: {listed}"
-    form = next(f for f in forms_of(changelist.text) if f.attrs.get("id") == "changelist-form")
-    return browser.submit(changelist, {"action": action, "_selected_action": ids, "index": 0}, form_id=form.attrs["id"])
+    return browser.submit(changelist, {"action": action, "_selected_action": ids, "index": 0}, having="action")
 
 
 def publish(browser: Browser, ids: list[int], template: ProductTemplate, query: dict) -> requests.Response:
     confirmation = run_action(browser, ids, "publish_to_printify", query)
     assert f"<strong>{len(ids)}</strong> designs will be published" in confirmation.text
     # Choose the template and look at it ("Show this template"), then confirm with the button that publishes.
-    option = forms_of(confirmation.text)[-1].options("template")[template.name]
-    shown = browser.submit(confirmation, {"template": option, "show": "Show this template"})
+    choices = next(f for f in forms_of(confirmation.text) if f.has("template")).options("template")
+    option = choices[template.name]
+    shown = browser.submit(confirmation, {"template": option, "show": "Show this template"}, having="template")
     table = re.search(r'<table id="pod-publish-variants">.*?</table>', shown.text, re.S).group(0)
     for variant_id, price in TEMPLATE_PRICES.items():
         assert re.search(rf"<td>{variant_id}</td><td>[^<]*</td><td>{price}</td>", table), table
-    done = browser.submit(shown, {"template": option, "post": "yes"})
-    assert f"{len(ids)} queued for publishing" in done.text or "queued for publishing" in done.text, done.text[-2000:]
+    done = browser.submit(shown, {"template": option, "post": "yes"}, having="template")
+    assert f"{len(ids)} queued for publishing." in done.text, done.text[-2000:]
     return done
 
 
@@ -473,9 +473,7 @@ def everything_produced(stack: Stack, browser: Browser) -> dict[str, str]:
         )
     haystack["events"] = "\n".join(DesignEvent.objects.values_list("message", flat=True))
     haystack["admin log"] = "\n".join(f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all())
-    haystack["tasks"] = "\n".join(
-        f"{t.name} {t.func} {t.args!r} {t.kwargs!r} {t.result!r}" for t in Task.objects.all()
-    )
+    haystack["tasks"] = "\n".join(f"{t.name} {t.func} {t.args!r} {t.kwargs!r} {t.result!r}" for t in Task.objects.all())
     haystack["schedules"] = "\n".join(f"{s.func} {s.args} {s.kwargs}" for s in Schedule.objects.all())
     return haystack
 
@@ -485,7 +483,7 @@ def assert_no_secret_anywhere(stack: Stack, browser: Browser) -> dict[str, str]:
     # The check can find what it looks for (and it looked at a real run, not at empty logs).
     assert stack.secrets.leaks({"probe": f"Bearer {stack.secrets.printify_api_token[:40]}…"})
     assert "Listening at: http://127.0.0.1" in haystack["web log"]
-    assert "POST /admin/designs/design/review/decide/" in haystack["web log"] or "fault" in stack.outputs
+    assert "POST /admin/designs/design/review/decide/" in haystack["web log"]
     assert haystack["tasks"] and haystack["events"] and len(browser.pages) > 20
     leaks = stack.secrets.leaks(haystack)
     assert not leaks, f"secrets found in: {leaks}"
@@ -496,7 +494,6 @@ def assert_no_secret_anywhere(stack: Stack, browser: Browser) -> dict[str, str]:
 
 
 def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
-    started = time.monotonic()
     browser = Browser(stack.web_url)
     browser.log_in(superuser.username, PASSWORD)
     template = make_template_from_catalog(browser, "Kids tee")
@@ -544,7 +541,10 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
         uploaded = requests.get(f"{stack.sandbox_url}/_sandbox/uploads/{design.printify_upload_id}", timeout=10)
         assert uploaded.status_code == 200
         assert hashlib.sha256(uploaded.content).hexdigest() == design.image_sha256
-        assert design.image.read() == uploaded.content
+        with design.image.open("rb") as image:
+            assert image.read() == uploaded.content
+    # PUBLIC_BASE_URL is set, so Printify was given image URLs and fetched them from our web server.
+    assert len(re.findall(r'"GET /media/designs/\S+ HTTP/1.1" 200', stack.processes["web"].log())) >= 8
     deliveries = state["webhook_deliveries"]["counts"]
     assert deliveries.get("delivered", 0) >= 10 + 8 and not deliveries.get("failed"), deliveries
 
@@ -555,7 +555,9 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     assert {designs[i].status for i in rejected} == {Status.REJECTED}
     assert len({designs[i].printify_product_id for i in approved}) == 8
     moves = set(
-        DesignEvent.objects.filter(design__batch=batch).values_list("design", "from_status", "to_status", "source", "actor")
+        DesignEvent.objects.filter(design__batch=batch).values_list(
+            "design", "from_status", "to_status", "source", "actor"
+        )
     )
     user = superuser.pk
     for design_id in designs:
@@ -581,9 +583,8 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     review_page = browser.get("/admin/designs/design/review/")
     script = re.search(r'src="(/static/podsite/review\.[0-9a-f]+\.js)"', review_page.text)
     assert script, "DEBUG=false serves hashed static files (whitenoise manifest)"
-    assert browser.get(script.group(1)).status_code == 200
+    assert 'getElementById("pod-review")' in browser.get(script.group(1)).text
     assert_no_secret_anywhere(stack, browser)
-    assert time.monotonic() - started < 120
 
 
 def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
@@ -597,8 +598,10 @@ def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
 
     batch = start_batch(browser, "Refused keys", PROMPTS[:2])
     wait_for(
-        lambda: set(Design.objects.filter(batch=batch).values_list("status", "last_error"))
-        == {(Status.QUEUED, generation.AUTH_MESSAGE)},
+        lambda: (
+            set(Design.objects.filter(batch=batch).values_list("status", "last_error"))
+            == {(Status.QUEUED, generation.AUTH_MESSAGE)}
+        ),
         timeout=30,
         what="both designs waiting with RunPod's refusal explained",
         stack=stack,
@@ -639,5 +642,4 @@ def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
     assert len(stack.sandbox_state()["printify"]["products"]) == 2
 
     visit_everything(browser, batch)
-    stack.outputs["fault"] = ""  # no review decide POSTs with reject here; the web log check adapts
     assert_no_secret_anywhere(stack, browser)

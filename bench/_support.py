@@ -1,0 +1,62 @@
+"""Pieces the benchmark scripts share: a qcluster subprocess, the sandbox tee template, percentiles."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def running_cluster(env: dict, log_path: Path):
+    """A real `manage.py qcluster` in its own process group; stopped (SIGTERM, then SIGKILL) on exit."""
+    with open(log_path, "wb") as log:
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield cluster
+    finally:
+        cluster.send_signal(signal.SIGTERM)  # the parent stops its own workers (like systemd's KillMode=mixed)
+        try:
+            cluster.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(cluster.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def create_tee_template(name: str, price: int = 2500):
+    """The default template on the sandbox catalogue's tee (blueprint 3, provider 3), every variant priced."""
+    from designs.models import ProductTemplate
+    from designs.product_templates import placeholders_from_catalog
+    from integrations.sandbox import catalog
+
+    variants = catalog.VARIANTS[(3, 3)]
+    return ProductTemplate.objects.create(
+        name=name,
+        blueprint_id=3,
+        print_provider_id=3,
+        variants=[{"id": v["id"], "title": v["title"], "price": price, "is_enabled": True} for v in variants],
+        placeholders=placeholders_from_catalog(variants),
+        placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0},
+        is_default=True,
+    )
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
