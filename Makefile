@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint bench bench-smoke clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lint: install
 
 bench: install
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+## The same scripts at small sizes: they must run end to end (CI does this); the figures mean little.
+bench-smoke: install
+	$(BIN)/python bench/admin.py --designs 300 --requests 3
+	$(BIN)/python bench/generation.py --designs 20 --concurrency 5 --latency 0.2 --ingest-samples 5
+	$(BIN)/python bench/publishing.py --designs 6 --rate 120 --publish-limit 20 --publish-window 30
+	$(BIN)/python bench/load.py --designs 20 --sessions 3 --time-limit 300
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
