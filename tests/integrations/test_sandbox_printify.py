@@ -380,7 +380,8 @@ def test_events_are_delivered_with_a_valid_signature_and_retried(printify, webho
     printify.ok("PUT", f"shops/1/products/{product_id}.json", json={"title": "New title"})
     printify.ok("DELETE", f"shops/1/products/{product_id}.json")
     types = [json.loads(d["body"])["type"] for d in webhook_receiver.wait_for(5)[3:]]
-    assert types == ["product:updated", "product:deleted"]
+    # Each delivery runs on its own thread, and Printify documents no ordering either: compare as a set.
+    assert sorted(types) == ["product:deleted", "product:updated"]
 
 
 def test_failed_deliveries_stop_after_three_retries(sandbox, printify, webhook_receiver):
