@@ -60,3 +60,56 @@ def create_tee_template(name: str, price: int = 2500):
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+class SandboxProcess:
+    """`manage.py sandbox` in its own process, so its painting does not share a GIL with the measuring code."""
+
+    def __init__(self, *flags: str, log_path: Path):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "sandbox", "--quiet", "--port", str(port), *flags],
+                cwd=ROOT,
+                env={**os.environ, "DJANGO_SETTINGS_MODULE": "podsite.settings"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._wait_until_up()
+
+    def _wait_until_up(self, seconds: float = 30) -> None:
+        import time
+
+        import requests
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/_sandbox/state", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("the sandbox did not start")
+
+    def configure(self, **changes) -> None:
+        import requests
+
+        requests.post(f"{self.url}/_sandbox/config", json=changes, timeout=10).raise_for_status()
+
+    def state(self) -> dict:
+        import requests
+
+        return requests.get(f"{self.url}/_sandbox/state", timeout=10).json()
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
