@@ -143,27 +143,34 @@ def cancel_runpod_jobs(job_ids) -> None:
         _cancel_quietly(client, job_id)
 
 
+# What a design asks for, shared by its variations (which get a new seed) and its siblings (same job, same seed).
+PROMPT_SETTINGS = (
+    "prompt",
+    "style",
+    "title",
+    "description",
+    "tags",
+    "batch_id",
+    "preset_id",
+    "width",
+    "height",
+    "steps",
+    "guidance",
+)
+
+
+def _copy_fields(design: Design, names) -> dict:
+    return {name: getattr(design, name) for name in names}
+
+
 def request_variations(designs, *, count: int, actor, source: str) -> TransitionResult:
     """`count` new designs per given design: same prompt and settings, a new random seed each; queued at once."""
     if not 1 <= count <= 50:
         raise ValueError("Ask for 1 to 50 variations per design.")
-    copied = (
-        "prompt",
-        "style",
-        "title",
-        "description",
-        "tags",
-        "batch_id",
-        "preset_id",
-        "width",
-        "height",
-        "steps",
-        "guidance",
-    )
     originals = Design.objects.filter(pk__in=_ids(designs)).exclude(prompt="")
     with transaction.atomic():
         created = Design.objects.bulk_create(
-            Design(**{name: getattr(original, name) for name in copied}, created_by=_user_or_none(actor))
+            Design(**_copy_fields(original, PROMPT_SETTINGS), created_by=_user_or_none(actor))
             for original in originals
             for _ in range(count)
         )
@@ -854,25 +861,9 @@ def store_job_images(design: Design, checked: _Checked) -> bool:
 
 
 def _create_sibling(design: Design, job_id: str, index: int, stored: images.StoredImage) -> Design:
-    copied = (
-        "prompt",
-        "style",
-        "title",
-        "description",
-        "tags",
-        "batch_id",
-        "created_by_id",
-        "preset_id",
-        "seed",
-        "width",
-        "height",
-        "steps",
-        "guidance",
-        "submitted_at",
-    )
     # A creation, not a transition: the sibling is born in review, with its own event saying where it came from.
     sibling = Design.objects.create(
-        **{name: getattr(design, name) for name in copied},
+        **_copy_fields(design, (*PROMPT_SETTINGS, "created_by_id", "seed", "submitted_at")),
         status=S.REVIEW,
         runpod_job_id=job_id,
         job_output_index=index,
