@@ -113,3 +113,24 @@ class SandboxProcess:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def sandbox_environment(workdir: Path, sandbox_url: str, workers: int, **settings: str) -> dict:
+    """The environment of a one-machine bench run: temp SQLite + media, the ORM broker, the sandbox; plus `settings`."""
+    import secrets
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "podsite.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "POD_SANDBOX": "1",
+        "SANDBOX_URL": sandbox_url,
+        "Q_WORKERS": str(workers),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **settings,
+    }
+    env.pop("REDIS_URL", None)  # the one-machine default: SQLite + ORM broker + database rate limiter
+    return env

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._support import SandboxProcess, percentile, running_cluster  # noqa: E402 (needs ROOT on sys.path)
+from bench._support import SandboxProcess, percentile, running_cluster, sandbox_environment  # noqa: E402 (needs ROOT on sys.path)
 
 
 def main() -> int:
@@ -46,20 +45,7 @@ def main() -> int:
     sandbox = SandboxProcess(
         "--latency", str(args.latency), "--gpu-workers", str(args.concurrency), log_path=workdir / "sandbox.log"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "podsite.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "POD_SANDBOX": "1",
-        "SANDBOX_URL": sandbox.url,
-        "RUNPOD_MAX_IN_FLIGHT": str(args.concurrency),
-        "Q_WORKERS": str(args.workers),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)  # the one-machine default: SQLite + ORM broker
+    env = sandbox_environment(workdir, sandbox.url, args.workers, RUNPOD_MAX_IN_FLIGHT=str(args.concurrency))
     os.environ.update(env)
     import django
 

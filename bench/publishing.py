@@ -19,7 +19,6 @@ import argparse
 import io
 import math
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._support import create_tee_template, running_cluster  # noqa: E402 (needs ROOT on sys.path)
+from bench._support import create_tee_template, running_cluster, sandbox_environment  # noqa: E402 (needs ROOT on sys.path)
 
 REQUESTS_PER_DESIGN = 3  # upload, create, publish (reads for store links come on top: see refresh below)
 
@@ -52,22 +51,14 @@ def main() -> int:
         printify_publish_window=args.publish_window,
         printify_publish_delay=0.2,
     ).start()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "podsite.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "POD_SANDBOX": "1",
-        "SANDBOX_URL": sandbox.url,
-        "PRINTIFY_RATE_PER_MINUTE": str(args.rate),
-        "PRINTIFY_PUBLISH_LIMIT": str(args.publish_limit),
-        "PRINTIFY_PUBLISH_WINDOW_SECONDS": str(int(args.publish_window)),
-        "Q_WORKERS": str(args.workers),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)  # the one-machine default: SQLite + ORM broker + database rate limiter
+    env = sandbox_environment(
+        workdir,
+        sandbox.url,
+        args.workers,
+        PRINTIFY_RATE_PER_MINUTE=str(args.rate),
+        PRINTIFY_PUBLISH_LIMIT=str(args.publish_limit),
+        PRINTIFY_PUBLISH_WINDOW_SECONDS=str(int(args.publish_window)),
+    )
     os.environ.update(env)
     import django
 

@@ -30,7 +30,7 @@ from integrations.http import RetryPolicy
 from integrations.runpod import RunPodClient, parse_output
 from tests.designs.generation_support import IMAGE_HOST, JOBS, b64, completed, image_bytes
 from tests.designs.publishing_support import API as PRINTIFY_API
-from tests.designs.publishing_support import configure_printify
+from tests.designs.publishing_support import CATALOG_VARIANTS, configure_printify
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
 from tests.security_support import (
     ANON,
@@ -70,24 +70,6 @@ def secret_settings(settings):
     settings.POD_SANDBOX = False
     settings.DOWNLOAD_ALLOW_HOSTS = []
     return settings
-
-
-CATALOG_VARIANTS = {
-    "id": 3,
-    "title": "The Dream Junction",
-    "variants": [
-        {
-            "id": 17390,
-            "title": "Heather Grey / XS",
-            "placeholders": [{"position": "front", "width": 3153, "height": 3995}],
-        },
-        {
-            "id": 17393,
-            "title": "Heather Grey / L",
-            "placeholders": [{"position": "front", "width": 4500, "height": 5700}],
-        },
-    ],
-}
 
 
 @pytest.fixture

@@ -16,6 +16,24 @@ API = "https://api.printify.com/v1"
 SHOP = "77"
 TOKEN = "pfy-token-do-not-leak-123456"
 
+# The catalog's variants.json answer for blueprint 3 / provider 3 (two of its variants).
+CATALOG_VARIANTS = {
+    "id": 3,
+    "title": "The Dream Junction",
+    "variants": [
+        {
+            "id": 17390,
+            "title": "Heather Grey / XS",
+            "placeholders": [{"position": "front", "width": 3153, "height": 3995}],
+        },
+        {
+            "id": 17393,
+            "title": "Heather Grey / L",
+            "placeholders": [{"position": "front", "width": 4500, "height": 5700}],
+        },
+    ],
+}
+
 # Blueprint 3 / provider 3 (printify-api.md §6): XS variants 3153×3995, L and XL 4500×5700.
 TEE_VARIANTS = [
     {"id": 17390, "title": "Heather Grey / XS", "price": 2499, "is_enabled": True},

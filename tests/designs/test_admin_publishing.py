@@ -12,6 +12,7 @@ from designs.models import Design, ProductTemplate
 from designs.workflow import Status
 from tests.designs.publishing_support import (
     API,
+    CATALOG_VARIANTS,
     SHOP,
     TEE_PLACEHOLDERS,
     TEE_VARIANTS,
@@ -175,28 +176,12 @@ def test_template_form_refuses_unpriced_or_uncovered_variants(as_superuser):
 
 
 def test_fill_from_catalog_blueprint_then_provider_then_prices(as_superuser):
-    catalog = {
-        "id": 3,
-        "title": "The Dream Junction",
-        "variants": [
-            {
-                "id": 17390,
-                "title": "Heather Grey / XS",
-                "placeholders": [{"position": "front", "width": 3153, "height": 3995}],
-            },
-            {
-                "id": 17393,
-                "title": "Heather Grey / L",
-                "placeholders": [{"position": "front", "width": 4500, "height": 5700}],
-            },
-        ],
-    }
     url = reverse("admin:designs_producttemplate_catalog")
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/catalog/blueprints.json", json=[{"id": 3, "title": "Kids Regular Fit Tee", "brand": "Delta"}])
         rsps.get(f"{API}/catalog/blueprints/3.json", json={"id": 3, "title": "Kids Regular Fit Tee"})
         rsps.get(f"{API}/catalog/blueprints/3/print_providers.json", json=[{"id": 3, "title": "The Dream Junction"}])
-        rsps.get(f"{API}/catalog/blueprints/3/print_providers/3/variants.json", json=catalog)
+        rsps.get(f"{API}/catalog/blueprints/3/print_providers/3/variants.json", json=CATALOG_VARIANTS)
         assert "Kids Regular Fit Tee" in as_superuser.get(url, secure=True).content.decode()
         assert "The Dream Junction" in as_superuser.get(url, {"blueprint": 3}, secure=True).content.decode()
         step3 = f"{url}?blueprint=3&provider=3"
