@@ -9,8 +9,17 @@ class DesignsConfig(AppConfig):
         import warnings
 
         from django.conf import settings
+        from django_q.signals import post_spawn
         from PIL import Image
 
         # Pillow only warns between 1x and 2x MAX_IMAGE_PIXELS; we refuse anything above our own limit.
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        post_spawn.connect(resume_when_a_worker_starts, dispatch_uid="designs.resume_after_restart")
+
+
+def resume_when_a_worker_starts(sender, proc_name=None, **kwargs):
+    """A (re)started qcluster resumes its work at once, not at the next reconcile tick (see workers/reconcile.py)."""
+    from designs.workers import enqueue
+
+    enqueue("resume_after_restart")

@@ -7,15 +7,19 @@ dies simply lets its lease expire; nothing waits on it forever.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from designs.models import Lease
+
+logger = logging.getLogger(__name__)
 
 
 def acquire(key: str, seconds: float) -> str | None:
@@ -57,3 +61,53 @@ def held(key: str, seconds: float):
     finally:
         if token:
             release(key, token)
+
+
+class Heartbeat(threading.Thread):
+    """Renews a lease from its own thread every `every` seconds, so one slow HTTP call cannot let it lapse.
+
+    A holder killed with its process stops renewing, and the lease frees within `seconds` (not minutes).
+    `lost` is set when someone else took the lease (ours had expired): the holder must stop.
+    """
+
+    def __init__(self, key: str, token: str, *, seconds: float, every: float):
+        super().__init__(name=f"lease-{key}", daemon=True)
+        self.key, self.token, self.seconds, self.every = key, token, seconds, every
+        self.lost = threading.Event()
+        self._stopped = threading.Event()
+
+    def run(self):
+        try:
+            while not self._stopped.wait(self.every):
+                try:
+                    if not renew(self.key, self.token, self.seconds):
+                        self.lost.set()
+                        return
+                except Exception:  # a busy database: the lease still has slack, try again next beat
+                    logger.warning("Could not renew the lease %s", self.key, exc_info=True)
+                    close_old_connections()
+        finally:
+            connections.close_all()
+
+    def stop(self):
+        self._stopped.set()
+        self.join(timeout=self.seconds)
+
+
+@contextmanager
+def kept(key: str, *, seconds: float, every: float):
+    """`with kept("publish:12", seconds=15, every=5) as heartbeat:` — None when someone else holds the lease.
+
+    Held (and renewed) until the block ends, then released.
+    """
+    token = acquire(key, seconds)
+    if token is None:
+        yield None
+        return
+    heartbeat = Heartbeat(key, token, seconds=seconds, every=every)
+    heartbeat.start()
+    try:
+        yield heartbeat
+    finally:
+        heartbeat.stop()
+        release(key, token)

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from designs.workflow import Source, Status
+from designs.workflow import EventKind, Source, Status
 
 
 def _dated_name(prefix: str, extension: str) -> str:
@@ -201,9 +201,10 @@ class Design(models.Model):
 
 
 class DesignEvent(models.Model):
-    """One row per status change (and other notable moments): who, from where, and why."""
+    """One row per status change, creation or note (a moment that changed no status): who, from where, and why."""
 
     design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=EventKind.choices, default=EventKind.MOVE)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -215,6 +216,8 @@ class DesignEvent(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
+        if self.kind == EventKind.NOTE:
+            return f"note: {self.message[:60]}"
         return f"{self.from_status or '—'} → {self.to_status or '—'}"
 
 

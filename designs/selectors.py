@@ -1,17 +1,16 @@
-"""Read queries for the admin, the review page and the dashboard (writes live in services.py)."""
+"""Every read the admin, the review page, the commands and the dashboard make (writes live in services/)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from designs.models import Design, DesignEvent
-from designs.workflow import IN_FLIGHT, Source, Status
+from designs.workflow import DECIDED, FAILED, IN_FLIGHT, Source, Status
 
-DECISIONS = (Status.APPROVED, Status.REJECTED)
-FAILED = (Status.GENERATION_FAILED, Status.PUBLISH_FAILED)
 # How far back U (undo) reaches: a working session, not last week's decisions.
 UNDO_WINDOW = timedelta(hours=12)
 
@@ -34,11 +33,48 @@ def batches_in_review() -> list[dict]:
     )
 
 
-def status_counts() -> dict[str, int]:
-    """Designs per status (every status present, zero when none), in one aggregated query."""
+def status_counts(designs: QuerySet[Design] | None = None) -> dict[str, int]:
+    """Designs per status (every status present, zero when none), in one aggregated query; all designs or these."""
     counts = dict.fromkeys(Status.values, 0)
-    counts.update(Design.objects.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    rows = (Design.objects.all() if designs is None else designs).order_by().values_list("status")
+    counts.update(rows.annotate(n=Count("pk")).values_list("status", "n"))
     return counts
+
+
+def progress(designs: QuerySet[Design]) -> dict:
+    """Counts per status and cost so far for these designs, in one aggregate query (batch page, --wait)."""
+    counts = dict.fromkeys(Status.values, 0)
+    total_cost = Decimal(0)
+    for row in designs.order_by().values("status").annotate(n=Count("pk"), cost=Sum("cost")):
+        counts[row["status"]] = row["n"]
+        total_cost += row["cost"] or 0
+    return {"counts": counts, "total": sum(counts.values()), "cost": total_cost}
+
+
+def batch_designs(batch_ids) -> QuerySet[Design]:
+    return Design.objects.filter(batch_id__in=batch_ids)
+
+
+def failures(designs: QuerySet[Design]) -> list[tuple[int, str, str]]:
+    """(design id, prompt or title, last_error) of the failed ones among these designs."""
+    failed = designs.filter(status__in=FAILED).order_by("pk")
+    return [
+        (pk, prompt or title, error)
+        for pk, prompt, title, error in failed.values_list("pk", "prompt", "title", "last_error")
+    ]
+
+
+def publishable(*, batch_name: str | None = None) -> QuerySet[Design]:
+    """Approved designs (optionally of the batches with this name): what "publish all approved" means."""
+    designs = Design.objects.filter(status=Status.APPROVED)
+    if batch_name:
+        designs = designs.filter(batch__name=batch_name)
+    return designs
+
+
+def designs_with_products(designs: QuerySet[Design]) -> QuerySet[Design]:
+    """Those of `designs` that have a Printify product (published or not): deleting them needs a decision."""
+    return designs.filter(~Q(printify_product_id=""))
 
 
 def jobs_in_flight(counts: dict[str, int]) -> int:
@@ -67,7 +103,7 @@ def decided_today(actor) -> int:
         design_id=OuterRef("design_id"), actor=actor, to_status=Status.REVIEW, pk__gt=OuterRef("pk")
     )
     return (
-        DesignEvent.objects.filter(actor=actor, to_status__in=DECISIONS, created_at__gte=start_of_today())
+        DesignEvent.objects.filter(actor=actor, to_status__in=DECIDED, created_at__gte=start_of_today())
         .filter(~Exists(taken_back))
         .values("design_id")
         .distinct()
@@ -86,7 +122,7 @@ def last_standing_decision(actor) -> DesignEvent | None:
         DesignEvent.objects.filter(
             actor=actor,
             source=Source.REVIEW,
-            to_status__in=DECISIONS,
+            to_status__in=DECIDED,
             created_at__gte=timezone.now() - UNDO_WINDOW,
         )
         .filter(~Exists(later))

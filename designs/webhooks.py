@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 def runpod_webhook(request, design_id: int, token: str):
     """RunPod says a job ended. The body is not trusted (RunPod signs nothing): the token proves which design,
     and the pump then asks the authenticated /status for the truth. Answers 200 at once."""
-    from designs import generation
     from designs.models import Design
+    from designs.workers.pump import wake_pump
 
     expected = Design.objects.filter(pk=design_id).values_list("webhook_token", flat=True).first()
     if not expected or not hmac.compare_digest(expected.encode(), token.encode()):
         raise Http404
-    generation.wake_pump()
+    wake_pump()
     return JsonResponse({"ok": True})
 
 
@@ -32,10 +32,12 @@ def runpod_webhook(request, design_id: int, token: str):
 @csrf_exempt
 @require_POST
 def printify_webhook(request):
-    """Printify product events, signed with PRINTIFY_WEBHOOK_SECRET (X-Pfy-Signature); see publishing.py."""
+    """Printify product events, signed with PRINTIFY_WEBHOOK_SECRET (X-Pfy-Signature).
+
+    See designs/workers/printify_events.py."""
     from django.conf import settings
 
-    from designs.publishing import handle_webhook_event
+    from designs.workers.printify_events import handle_webhook_event
     from integrations.printify import verify_webhook_signature
 
     header = request.headers.get("X-Pfy-Signature")

@@ -1,7 +1,9 @@
 """The life of a design: its statuses, the one table of allowed moves, and the only code that changes status.
 
-Every status change is a conditional UPDATE (`… WHERE pk = ? AND status = <what we read>`), so two
-admins, or an admin and a worker, can race and exactly one wins; the loser is told, nothing else happens.
+Every status change is a conditional UPDATE (`… WHERE pk IN (…) AND status = <what we read>`), so two admins,
+or an admin and a worker, can race and exactly one wins; the loser is told, nothing else happens. Designs that
+are born with a status (imports, extra images of one job) are created here too, with their creation event, and
+notes (events that change no status) are written here, marked as notes.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 
@@ -36,12 +38,18 @@ class Source(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
 
 
+class EventKind(models.TextChoices):
+    MOVE = "move", "Status change"
+    CREATED = "created", "Created"
+    NOTE = "note", "Note"
+
+
 S = Status
 # from status -> the statuses it may move to (ARCHITECTURE.md, "The life of a design").
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.QUEUED}),
     S.QUEUED: frozenset({S.GENERATING, S.DRAFT, S.GENERATION_FAILED}),
-    S.GENERATING: frozenset({S.REVIEW, S.DRAFT, S.GENERATION_FAILED}),
+    S.GENERATING: frozenset({S.REVIEW, S.DRAFT, S.GENERATION_FAILED, S.QUEUED}),
     S.GENERATION_FAILED: frozenset({S.QUEUED}),
     S.REVIEW: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.REVIEW, S.PUBLISHING}),
@@ -50,13 +58,34 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PUBLISH_FAILED: frozenset({S.PUBLISHING}),
     S.PUBLISHED: frozenset({S.APPROVED}),
 }
+# Moves only a worker makes: RunPod did not take the job yet (429, timeout), so the claim goes back to the queue.
+WORKER_ONLY: frozenset[tuple[str, str]] = frozenset({(S.GENERATING, S.QUEUED)})
+# Statuses a design can be born with (created, not moved): imports and the extra images of one RunPod job.
+BORN_IN = frozenset({S.DRAFT, S.REVIEW})
 
+
+def allowed_sources(target: str, *, source: str | None = None) -> frozenset[str]:
+    """Statuses the table allows into `target` (for `source`: worker-only moves only for the worker)."""
+    return frozenset(
+        src
+        for src, targets in TRANSITIONS.items()
+        if target in targets and (source == Source.WORKER or (src, target) not in WORKER_ONLY)
+    )
+
+
+# The status sets every module uses, derived from the table so they cannot drift from it.
+DECIDED = TRANSITIONS[S.REVIEW]  # a reviewer's outcomes
+PUBLISHABLE = allowed_sources(S.PUBLISHING)  # what "Publish" starts from
+GENERATABLE = allowed_sources(S.QUEUED) - {S.GENERATING}  # what "Generate / Retry" starts from (staff)
+CANCELLABLE = allowed_sources(S.DRAFT)  # generation that staff can call off
+PENDING = frozenset({S.DRAFT, *CANCELLABLE})  # a batch's design that has not reached review or failed yet
+FAILED = frozenset(s for s in Status if s.endswith("_failed"))
 # States in which a worker owns the design; the reconciler watches these.
-IN_FLIGHT = frozenset({S.QUEUED, S.GENERATING, S.PUBLISHING})
+IN_FLIGHT = frozenset({*CANCELLABLE, *allowed_sources(S.PUBLISHED)})
 
-
-def allowed_sources(target: str) -> frozenset[str]:
-    return frozenset(src for src, targets in TRANSITIONS.items() if target in targets)
+# One UPDATE per status group covers at most this many designs, and each chunk is its own transaction when the
+# caller has none: a select-all of 100,000 never holds SQLite's write lock for more than a fraction of a second.
+CHUNK = 2000
 
 
 class TransitionConflict(Exception):
@@ -85,6 +114,20 @@ class TransitionResult:
             text += f", {len(self.skipped)} skipped ({', '.join(reasons)})"
         return text
 
+    def merge(self, other: TransitionResult) -> TransitionResult:
+        self.moved += other.moved
+        self.skipped.update(other.skipped)
+        return self
+
+
+def design_ids(designs) -> list[int]:
+    """The one way a Design, a pk, a queryset or an iterable of either becomes a list of ids (order kept)."""
+    if hasattr(designs, "values_list") and not isinstance(designs, list):
+        return list(designs.order_by("pk").values_list("pk", flat=True))
+    if isinstance(designs, (int, str)) or hasattr(designs, "pk"):
+        designs = [designs]
+    return list(dict.fromkeys(int(getattr(item, "pk", item)) for item in designs))
+
 
 def transition(
     designs,
@@ -98,53 +141,72 @@ def transition(
 ) -> TransitionResult:
     """Move designs to `to`, each only if its current status is one of `sources`.
 
-    `designs` is a Design, a pk, or an iterable of either. `sources` defaults to every status the table
-    allows into `to`; passing a narrower set is how a caller says "only from review". `updates` are
-    extra field values written in the same UPDATE (e.g. clearing `last_error`). One DesignEvent is
-    written per design that moved. Designs that were not in a source state are left untouched and
-    reported in `skipped`.
+    `designs` is anything design_ids() takes. `sources` defaults to every status the table allows into `to`
+    (for this `source`); a narrower set is how a caller says "only from review". `updates` are extra field
+    values written in the same UPDATE (e.g. clearing `last_error`). One DesignEvent per design that moved.
+    Designs not in a source state are left untouched and reported in `skipped`.
     """
+    target = Status(to)
+    permitted = allowed_sources(target, source=source)
+    wanted = permitted if sources is None else frozenset({sources} if isinstance(sources, str) else sources)
+    illegal = wanted - permitted
+    if illegal:
+        raise ValueError(f"The transition table does not allow {sorted(illegal)} -> {target} (source {source}).")
+    ids = design_ids(designs)
+    result = TransitionResult(target=target)
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            result.merge(
+                _move_chunk(
+                    ids[start : start + CHUNK], target, wanted, getattr(actor, "pk", actor), source, message, updates
+                )
+            )
+    return result
+
+
+def _move_chunk(ids, target, wanted, actor_id, source, message, updates) -> TransitionResult:
     from designs.models import Design, DesignEvent
 
-    target = Status(to)
-    permitted = allowed_sources(target)
-    if sources is None:
-        wanted = permitted
-    else:
-        wanted = frozenset({sources} if isinstance(sources, str) else sources)
-        illegal = wanted - permitted
-        if illegal:
-            raise ValueError(f"The transition table does not allow {sorted(illegal)} -> {target}.")
-
-    ids = _design_ids(designs)
     result = TransitionResult(target=target)
-    if not ids:
-        return result
     now = timezone.now()
     values = {**(updates or {}), "status": target, "status_changed_at": now, "updated_at": now}
-    actor_id = getattr(actor, "pk", actor)
-    with transaction.atomic():
-        current = dict(Design.objects.filter(pk__in=ids).values_list("pk", "status"))
-        events = []
-        for design_id in ids:
-            status = current.get(design_id)
-            # The WHERE on the status we read is the guard: if anyone changed it since, zero rows match.
-            if status in wanted and Design.objects.filter(pk=design_id, status=status).update(**values):
-                result.moved.append(design_id)
-                events.append(
-                    DesignEvent(
-                        design_id=design_id,
-                        from_status=status,
-                        to_status=target,
-                        actor_id=actor_id,
-                        source=source,
-                        message=message,
-                        created_at=now,
-                    )
-                )
-            else:
-                result.skipped[design_id] = status
-        DesignEvent.objects.bulk_create(events)
+    rows = Design.objects.filter(pk__in=ids)
+    # The rows read here cannot change before our UPDATE: PostgreSQL locks them (FOR UPDATE); SQLite runs this
+    # transaction IMMEDIATE (settings), holding the write lock from its first statement.
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update()
+    current = dict(rows.values_list("pk", "status"))
+    groups: dict[str, list[int]] = {}
+    for design_id in ids:
+        status = current.get(design_id)
+        if status in wanted:
+            groups.setdefault(status, []).append(design_id)
+        else:
+            result.skipped[design_id] = status
+    events = []
+    for status, group in groups.items():
+        # The WHERE on the status we read is the guard (one UPDATE per status group).
+        updated = Design.objects.filter(pk__in=group, status=status).update(**values)
+        if updated != len(group):  # only possible without the lock above; never report a move that did not happen
+            raise RuntimeError(f"{len(group) - updated} designs changed status during a locked transition")
+        result.moved += group
+        events += [
+            DesignEvent(
+                design_id=design_id,
+                kind=EventKind.MOVE,
+                from_status=status,
+                to_status=target,
+                actor_id=actor_id,
+                source=source,
+                message=message,
+                created_at=now,
+            )
+            for design_id in group
+        ]
+    DesignEvent.objects.bulk_create(events)
+    if len(groups) > 1:  # report in the order asked for
+        moved = set(result.moved)
+        result.moved = [design_id for design_id in ids if design_id in moved]
     return result
 
 
@@ -154,7 +216,7 @@ def transition_one(design, *, to: str, sources=None, actor=None, source: str, me
     When `design` is an instance, its in-memory status and updated fields follow the database.
     """
     result = transition(design, to=to, sources=sources, actor=actor, source=source, message=message, updates=updates)
-    design_id = _design_ids(design)[0]
+    design_id = design_ids(design)[0]
     if not result.moved:
         raise TransitionConflict(design_id, to, result.skipped.get(design_id))
     if hasattr(design, "status"):
@@ -165,10 +227,34 @@ def transition_one(design, *, to: str, sources=None, actor=None, source: str, me
     return result
 
 
-def _design_ids(designs) -> list[int]:
-    if isinstance(designs, (int, str)) or hasattr(designs, "pk"):
-        designs = [designs]
-    seen: dict[int, None] = {}
-    for item in designs:
-        seen[int(getattr(item, "pk", item))] = None
-    return list(seen)
+def create_design(*, status: str = S.DRAFT, source: str, actor=None, message: str = "", **fields):
+    """A design born in `status` (draft, or review for imports and sibling images) with its creation event."""
+    from designs.models import Design, DesignEvent
+
+    if status not in BORN_IN:
+        raise ValueError(f"A design cannot be created as {status}; it must move there through the table.")
+    with transaction.atomic():
+        design = Design.objects.create(status=status, **fields)
+        DesignEvent.objects.create(
+            design=design,
+            kind=EventKind.CREATED,
+            from_status="",
+            to_status=status,
+            actor_id=getattr(actor, "pk", actor),
+            source=source,
+            message=message,
+        )
+    return design
+
+
+def note(design, message: str, *, source: str, actor=None) -> None:
+    """An event that changes no status (a retry message, an adopted product), marked as a note in the history."""
+    from designs.models import DesignEvent
+
+    DesignEvent.objects.create(
+        design_id=design_ids(design)[0],
+        kind=EventKind.NOTE,
+        actor_id=getattr(actor, "pk", actor),
+        source=source,
+        message=message,
+    )

@@ -214,6 +214,16 @@ RUNPOD_API_BASE = env.str("RUNPOD_API_BASE", default="https://api.runpod.ai/v2")
 RUNPOD_MAX_IN_FLIGHT = env.int("RUNPOD_MAX_IN_FLIGHT", default=8)
 RUNPOD_COST_PER_SECOND = env.float("RUNPOD_COST_PER_SECOND", default=0.00044)
 GENERATION_TIMEOUT = env.int("GENERATION_TIMEOUT", default=1800)  # seconds from submission
+# Jobs submitted beyond RUNPOD_MAX_IN_FLIGHT wait in RunPod's own queue (free until a worker takes them), so a
+# GPU that frees up starts the next job at once instead of waiting for our next poll.
+RUNPOD_QUEUE_AHEAD = env.int("RUNPOD_QUEUE_AHEAD", default=2)
+# Cost estimates before anything is queued use the average run time so far, else this many seconds per image.
+GENERATION_ESTIMATED_SECONDS = env.float("GENERATION_ESTIMATED_SECONDS", default=20.0)
+# Limits on one request: prompts in one batch, designs one action or batch may create or queue; above
+# CONFIRM_DESIGNS_ABOVE the batch form shows the count and estimated cost and asks again.
+MAX_PROMPTS_PER_BATCH = env.int("MAX_PROMPTS_PER_BATCH", default=5000)
+MAX_DESIGNS_PER_ACTION = env.int("MAX_DESIGNS_PER_ACTION", default=20000)
+CONFIRM_DESIGNS_ABOVE = env.int("CONFIRM_DESIGNS_ABOVE", default=100)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=64_000_000)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=100 * 1024 * 1024)
 # Hosts an output URL may point at even when they resolve to loopback/private addresses.
@@ -227,6 +237,9 @@ PRINTIFY_RATE_PER_MINUTE = env.int("PRINTIFY_RATE_PER_MINUTE", default=600)
 PRINTIFY_CATALOG_RATE_PER_MINUTE = env.int("PRINTIFY_CATALOG_RATE_PER_MINUTE", default=100)
 PRINTIFY_PUBLISH_LIMIT = env.int("PRINTIFY_PUBLISH_LIMIT", default=200)
 PRINTIFY_PUBLISH_WINDOW_SECONDS = env.int("PRINTIFY_PUBLISH_WINDOW_SECONDS", default=1800)
+# Printify's product answers carry prices in minor units but never say the currency: it is the shop's (set in
+# Printify); say it here so prices are shown as money.
+SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()
 
 if POD_SANDBOX:
     RUNPOD_API_BASE = f"{SANDBOX_URL}/runpod/v2"

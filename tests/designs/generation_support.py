@@ -53,3 +53,24 @@ def v5_output(*images: bytes) -> dict:
             for n, data in enumerate(images, start=1)
         ]
     }
+
+
+SECRET = "rp-secret-key-0123456789"
+
+
+def status_answer(rsps, job_id, body, status=200):
+    rsps.get(f"{JOBS}/status/{job_id}", json=body, status=status)
+
+
+def media_files(media_root):
+    return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
+
+
+def assert_no_secret():
+    from designs.models import Design, DesignEvent
+
+    for text in [
+        *Design.objects.values_list("last_error", flat=True),
+        *DesignEvent.objects.values_list("message", flat=True),
+    ]:
+        assert SECRET not in text

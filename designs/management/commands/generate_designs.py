@@ -5,9 +5,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from designs import generation
+from designs import selectors
+from designs.management.progress import report_outcome, wait_and_report
 from designs.models import Batch, GenerationPreset
-from designs.workflow import Source, Status
+from designs.services.batches import PromptFileError, create_batch, parse_prompts
+from designs.services.generation import TooManyDesigns, default_preset, estimated_cost, variations_problem
+from designs.workflow import FAILED, PENDING, Source, Status
 
 
 class Command(BaseCommand):
@@ -30,30 +33,35 @@ class Command(BaseCommand):
         name = options["file"]
         text = sys.stdin.read() if name == "-" else self._read(name)
         try:
-            rows = generation.parse_prompts(text, csv_format=True if name.lower().endswith(".csv") else None)
-        except generation.PromptFileError as error:
+            rows = parse_prompts(text, csv_format=True if name.lower().endswith(".csv") else None)
+        except PromptFileError as error:
             raise CommandError(f"{name}: nothing was created.\n  " + "\n  ".join(error.errors)) from None
         preset = self._preset(options["preset"])
         variations = options["variations"]
-        if not 1 <= variations <= 50:
-            raise CommandError("--variations must be from 1 to 50.")
+        if variations_problem(variations):
+            raise CommandError(f"--variations: {variations_problem(variations)}")
         total = len(rows) * variations
+        estimate = f"estimated cost ${estimated_cost(total)}"
         if options["dry_run"]:
             self.stdout.write(
-                f"{len(rows)} prompts × {variations} = {total} designs would be queued with preset “{preset}”."
+                f"{len(rows)} prompts × {variations} = {total} designs would be queued with preset “{preset}” "
+                f"({estimate})."
             )
             return
         batch_name = options["batch"] or ("stdin" if name == "-" else Path(name).name)
-        batch, result = generation.create_batch(
-            rows,
-            name=batch_name,
-            origin=Batch.Origin.FILE,
-            source_name=batch_name,
-            preset=preset,
-            variations=variations,
-            source=Source.COMMAND,
-        )
-        self.stdout.write(f"Batch #{batch.pk} “{batch}”: {result.summary('designs queued')}.")
+        try:
+            batch, result = create_batch(
+                rows,
+                name=batch_name,
+                origin=Batch.Origin.FILE,
+                source_name=batch_name,
+                preset=preset,
+                variations=variations,
+                source=Source.COMMAND,
+            )
+        except (TooManyDesigns, ValueError) as error:
+            raise CommandError(f"{name}: nothing was created. {error}") from None
+        self.stdout.write(f"Batch #{batch.pk} “{batch}”: {result.summary('designs queued')} ({estimate}).")
         if options["wait"]:
             self._wait(batch, options["timeout"])
 
@@ -65,7 +73,7 @@ class Command(BaseCommand):
 
     def _preset(self, name: str | None) -> GenerationPreset:
         if name is None:
-            preset = generation.default_preset()
+            preset = default_preset()
             if preset is None:
                 raise CommandError("There is no active generation preset; create one in the admin.")
             return preset
@@ -76,42 +84,12 @@ class Command(BaseCommand):
         return preset
 
     def _wait(self, batch: Batch, timeout: float) -> None:
-        interactive = self.stdout.isatty()
-        last_line = ""
-        progress = None
-        for progress in generation.wait_for_batch(batch.pk, timeout=timeout):
-            line = _progress_line(progress)
-            if interactive:
-                self.stdout.write(f"\r{line}", ending="")
-                self.stdout.flush()
-            elif line != last_line:  # plain text when not a terminal: one line per change
-                self.stdout.write(line)
-            last_line = line
-        if interactive:
-            self.stdout.write("")
+        designs = selectors.batch_designs([batch.pk])
+        shown = (Status.QUEUED, Status.GENERATING, Status.REVIEW, Status.GENERATION_FAILED)
+        progress = wait_and_report(self, designs, pending=PENDING, shown=shown, timeout=timeout)
         counts = progress["counts"]
-        failures = generation.batch_failures([batch.pk])
-        self.stdout.write(
-            f"Done in {progress['elapsed']:.1f} s: {counts[Status.REVIEW]} in review, "
-            f"{counts[Status.GENERATION_FAILED]} failed, {progress['pending']} unfinished; "
-            f"total cost ${progress['cost']:.4f}."
+        summary = (
+            f"{counts[Status.REVIEW]} in review, {sum(counts[s] for s in FAILED)} failed, "
+            f"{progress['pending']} unfinished"
         )
-        for design_id, prompt, error in failures:
-            self.stdout.write(f"  design {design_id} ({prompt[:60]}): {error}")
-        if progress["pending"]:
-            raise CommandError(f"Gave up waiting after {timeout:g} s; {progress['pending']} designs are unfinished.")
-        if failures:
-            raise CommandError(f"{len(failures)} of {progress['total']} designs failed.")
-
-
-def _progress_line(progress: dict, width: int = 30) -> str:
-    total = progress["total"] or 1
-    done = progress["total"] - progress["pending"]
-    filled = round(width * done / total)
-    counts = progress["counts"]
-    parts = ", ".join(
-        f"{Status(status).label.lower()} {counts[status]}"
-        for status in (Status.QUEUED, Status.GENERATING, Status.REVIEW, Status.GENERATION_FAILED)
-        if counts[status]
-    )
-    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{progress['total']} done ({parts})"
+        report_outcome(self, progress, selectors.failures(designs), timeout=timeout, summary=summary)

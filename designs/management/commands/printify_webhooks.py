@@ -1,12 +1,8 @@
-"""Register, list or delete this site's Printify webhooks (the product topics publishing.py handles)."""
+"""Register, list or delete this site's Printify webhooks (the product topics workers/printify_events.py handles)."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
 
-from designs.publishing import PRODUCT_TOPICS
+from designs.services import webhooks
 from integrations.http import IntegrationError
 
 
@@ -20,46 +16,23 @@ class Command(BaseCommand):
         action.add_argument("--delete", action="store_true", help="Delete the webhooks pointing at this site.")
 
     def handle(self, *args, **options):
-        from designs.clients import printify_client
-
-        client = printify_client()
         try:
-            existing = client.webhooks()
             if options["list"]:
-                for hook in existing:
+                hooks = webhooks.list_webhooks()
+                for hook in hooks:
                     self.stdout.write(f"{hook.get('id')}  {hook.get('topic')}  {hook.get('url')}")
-                self.stdout.write(f"{len(existing)} webhook(s).")
-                return
-            url = self._our_url()
-            ours = [hook for hook in existing if hook.get("url") == url]
-            if options["register"]:
-                self._register(client, url, {hook.get("topic") for hook in ours})
+                self.stdout.write(f"{len(hooks)} webhook(s).")
+            elif options["register"]:
+                url = webhooks.our_url()
+                if not url.startswith("https://"):
+                    self.stderr.write("Warning: Printify must reach this URL from the internet; it is not https.")
+                for line in webhooks.register_webhooks():
+                    self.stdout.write(line)
+                self.stdout.write(f"Webhooks point at {url}")
             else:
-                for hook in ours:
-                    client.delete_webhook(hook["id"], urlsplit(url).hostname)
-                    self.stdout.write(f"Deleted {hook.get('topic')} ({hook['id']}).")
-                self.stdout.write(f"{len(ours)} webhook(s) deleted.")
-        except IntegrationError as error:
+                lines = webhooks.delete_webhooks()
+                for line in lines:
+                    self.stdout.write(line)
+                self.stdout.write(f"{len(lines)} webhook(s) deleted.")
+        except (IntegrationError, webhooks.WebhookSetupError) as error:
             raise CommandError(str(error)) from error
-
-    def _register(self, client, url: str, registered: set) -> None:
-        if not settings.PRINTIFY_WEBHOOK_SECRET:
-            raise CommandError(
-                "PRINTIFY_WEBHOOK_SECRET is not set: without it every event would be refused. "
-                "Generate one with `openssl rand -hex 20`."
-            )
-        if not url.startswith("https://"):
-            self.stderr.write("Warning: Printify must reach this URL from the internet; it is not https.")
-        for topic in PRODUCT_TOPICS:
-            if topic in registered:
-                self.stdout.write(f"{topic}: already registered.")
-                continue
-            hook = client.create_webhook(topic, url, secret=settings.PRINTIFY_WEBHOOK_SECRET)
-            self.stdout.write(f"{topic}: registered ({hook.get('id')}).")
-        self.stdout.write(f"Webhooks point at {url}")
-
-    @staticmethod
-    def _our_url() -> str:
-        if not settings.PUBLIC_BASE_URL:
-            raise CommandError("PUBLIC_BASE_URL is not set: Printify needs a public address to call.")
-        return f"{settings.PUBLIC_BASE_URL}{reverse('designs:printify_webhook')}"

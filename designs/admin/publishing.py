@@ -1,7 +1,7 @@
 """Admin for publishing: Design actions (publish, retry, unpublish, preview) and the ProductTemplate admin.
 
-Thin: the actions call designs.publishing; template checks and payloads come from designs.product_templates,
-so the preview page shows exactly the body the worker will send.
+Thin: the actions call designs/services/publishing.py, the template screens designs/services/templates.py;
+checks and payloads come from designs/product_templates.py, so the preview shows exactly what the worker sends.
 """
 
 from __future__ import annotations
@@ -12,28 +12,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from designs import publishing
+from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.display import shop_price
+from designs.admin.review import id_or_none
 from designs.models import Design, ProductTemplate
 from designs.product_templates import (
     PLACEMENT_MODES,
     build_product_payload,
     enabled_variants,
-    placeholders_from_catalog,
     publish_parts,
     render_texts,
-    template_fields_from_product,
     template_problems,
 )
-from designs.workflow import Source, Status
+from designs.services import publishing, templates
+from designs.workers.publish_run import image_size
+from designs.workflow import PUBLISHABLE, Source, Status
 from integrations.http import IntegrationError
-
-PUBLISHABLE = (Status.APPROVED, Status.PUBLISH_FAILED)
 
 # --- Design actions ------------------------------------------------------------------------------------------
 
@@ -47,30 +46,12 @@ class PublishForm(forms.Form):
     )
 
 
-def _confirmation(modeladmin, request, template_name: str, context: dict, action_name: str, queryset):
-    request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(
-        request,
-        template_name,
-        {
-            **modeladmin.admin_site.each_context(request),
-            "opts": modeladmin.opts,
-            "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": action_name,
-            "media": modeladmin.media,
-            **context,
-        },
-    )
-
-
 @admin.action(permissions=["publish"], description="Publish to Printify…")
 def publish_to_printify(modeladmin, request, queryset):
     """Confirmation first: which template, its enabled variants and prices, how many publish and how many skip."""
-    confirmed = request.POST.get("post") == "yes"
     form = PublishForm(request.POST if "template" in request.POST else None)
     chosen = form.cleaned_data["template"] if form.is_bound and form.is_valid() else None
-    if confirmed and form.is_valid():
+    if is_confirmed(request) and form.is_valid():
         try:
             result = publishing.request_publish(queryset, actor=request.user, source=Source.ADMIN, template=chosen)
         except publishing.PublishRefused as error:
@@ -81,24 +62,24 @@ def publish_to_printify(modeladmin, request, queryset):
         )
         return None
     shown = chosen or publishing.default_template()
-    statuses = list(queryset.values_list("status", flat=True))
-    publishable = sum(1 for status in statuses if status in PUBLISHABLE)
-    return _confirmation(
+    publishable = queryset.filter(status__in=PUBLISHABLE).count()
+    problems = template_problems(shown) if shown else []
+    return confirmation_page(
         modeladmin,
         request,
-        "admin/designs/design/publish_confirmation.html",
-        {
-            "title": "Publish to Printify",
-            "form": form,
-            "template": shown,
-            "variants": enabled_variants(shown) if shown else [],
-            "problems": template_problems(shown) if shown else [],
-            "parts": publish_parts(shown) if shown else {},
-            "publish_count": publishable,
-            "skip_count": len(statuses) - publishable,
-        },
-        "publish_to_printify",
         queryset,
+        action_name="publish_to_printify",
+        title="Publish to Printify",
+        confirm_label=f"Publish {publishable} design{'s' if publishable != 1 else ''}",
+        template="admin/designs/design/publish_confirmation.html",
+        form=form,
+        can_confirm=bool(shown and not problems and publishable),
+        template_obj=shown,
+        variants=[{**v, "price_text": shop_price(v.get("price"))} for v in enabled_variants(shown)] if shown else [],
+        problems=problems,
+        parts=publish_parts(shown) if shown else {},
+        publish_count=publishable,
+        skip_count=queryset.count() - publishable,
     )
 
 
@@ -125,45 +106,42 @@ class UnpublishForm(forms.Form):
 
 @admin.action(permissions=["publish"], description="Unpublish / delete product…")
 def unpublish_products(modeladmin, request, queryset):
-    form = UnpublishForm(request.POST if request.POST.get("post") == "yes" else None)
+    form = UnpublishForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
         delete = form.cleaned_data["mode"] == "delete"
-        queued = publishing.request_unpublish(queryset, actor=request.user, source=Source.ADMIN, delete=delete)
-        if queued:
-            modeladmin.log_changes(request, queued, "Deletion requested." if delete else "Unpublishing requested.")
-        skipped = queryset.count() - len(queued)
-        verb = "deletion" if delete else "unpublishing"
-        text = f"{len(queued)} queued for {verb}" + (f", {skipped} skipped (not published)" if skipped else "")
-        modeladmin.message_user(request, text + ".", messages.WARNING if skipped else messages.SUCCESS)
+        result = publishing.request_unpublish(queryset, actor=request.user, source=Source.ADMIN, delete=delete)
+        verb = "queued for deletion" if delete else "queued for unpublishing"
+        modeladmin.report_transition(
+            request, result, verb=verb, log_message="Deletion requested." if delete else "Unpublishing requested."
+        )
         return None
-    published = Design.objects.filter(pk__in=queryset.values("pk"), status=Status.PUBLISHED).exclude(
-        printify_product_id=""
-    )
-    return _confirmation(
+    published = queryset.filter(status=Status.PUBLISHED).exclude(printify_product_id="")
+    published_count = published.count()
+    return confirmation_page(
         modeladmin,
         request,
-        "admin/designs/design/publish_unpublish_confirmation.html",
-        {
-            "title": "Unpublish / delete Printify products",
-            "form": form,
-            "published": list(published.only("pk", "title", "prompt", "printify_product_id")[:100]),
-            "published_count": published.count(),
-            "skip_count": queryset.count() - published.count(),
-        },
-        "unpublish_products",
         queryset,
+        action_name="unpublish_products",
+        title="Unpublish / delete Printify products",
+        confirm_label="Yes, go ahead",
+        template="admin/designs/design/publish_unpublish_confirmation.html",
+        form=form,
+        can_confirm=bool(published_count),
+        published=list(published.only("pk", "title", "prompt", "printify_product_id")[:100]),
+        published_count=published_count,
+        skip_count=queryset.count() - published_count,
     )
 
 
 @admin.action(permissions=["publish"], description="Preview what will be sent to Printify")
 def preview_printify_payload(modeladmin, request, queryset):
     design = queryset.order_by("pk").first()
-    if len(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)) > 1:
+    if request.POST.get("select_across") == "1" or len(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)) > 1:
         modeladmin.message_user(request, f"Showing the first selected design ({design.pk}).", messages.INFO)
     return HttpResponseRedirect(reverse("admin:designs_producttemplate_preview", args=[design.pk]))
 
 
-# Admin actions (functions decorated with @admin.action) that DesignAdmin offers; see designs/admin.py.
+# Admin actions (functions decorated with @admin.action) that DesignAdmin offers; see designs/admin/design.py.
 DESIGN_ACTIONS: list = [publish_to_printify, retry_publishing, unpublish_products, preview_printify_payload]
 
 
@@ -212,6 +190,8 @@ class CatalogForm(forms.Form):
     def __init__(self, *args, catalog_variants: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         positions = sorted({p["position"] for v in catalog_variants for p in v.get("placeholders") or []})
+        # Front first when offered: the print position a seller means nine times out of ten.
+        positions.sort(key=lambda position: position != "front")
         self.fields["print_position"].choices = [(p, p) for p in positions]
         self.catalog_variants = catalog_variants
         for variant in catalog_variants:
@@ -256,26 +236,23 @@ class ProductTemplateAdmin(admin.ModelAdmin):
     def enabled_count(self, obj):
         return len(enabled_variants(obj))
 
-    @admin.display(description="Prices (minor units)")
+    @admin.display(description="Prices")
     def prices(self, obj):
         values = [v.get("price") for v in enabled_variants(obj) if isinstance(v.get("price"), int)]
         if not values:
             return "—"
-        return str(min(values)) if min(values) == max(values) else f"{min(values)}–{max(values)}"
+        low, high = shop_price(min(values)), shop_price(max(values))
+        return low if low == high else f"{low}–{high}"
 
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            if obj.is_default:
-                # One default at a time: choosing a new one unmarks the old (the database also enforces it).
-                ProductTemplate.objects.exclude(pk=obj.pk).filter(is_default=True).update(is_default=False)
-            super().save_model(request, obj, form, change)
+        templates.save_template(obj)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
             path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
             path("import/", wrap(self.import_view), name="designs_producttemplate_import"),
-            path("preview/<int:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
+            path("preview/<str:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
             *super().get_urls(),
         ]
 
@@ -288,12 +265,12 @@ class ProductTemplateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         from designs.clients import printify_client
 
-        blueprint_id, provider_id = request.GET.get("blueprint"), request.GET.get("provider")
+        blueprint_id, provider_id = id_or_none(request.GET.get("blueprint")), id_or_none(request.GET.get("provider"))
         context = self._context(request, "Fill a product template from the Printify catalog")
         try:
             client = printify_client()
             if not blueprint_id:
-                query = request.GET.get("q", "").strip().lower()
+                query = request.GET.get("q", "").strip().lower()[:100]
                 blueprints = client.blueprints()
                 if query:
                     blueprints = [b for b in blueprints if query in f"{b.get('title')} {b.get('brand')}".lower()]
@@ -301,12 +278,12 @@ class ProductTemplateAdmin(admin.ModelAdmin):
             elif not provider_id:
                 context.update(
                     step="provider",
-                    blueprint=client.blueprint(int(blueprint_id)),
-                    providers=client.print_providers(int(blueprint_id)),
+                    blueprint=client.blueprint(blueprint_id),
+                    providers=client.print_providers(blueprint_id),
                 )
             else:
-                return self._catalog_variants(request, client, int(blueprint_id), int(provider_id), context)
-        except (IntegrationError, ValueError) as error:
+                return self._catalog_variants(request, client, blueprint_id, provider_id, context)
+        except IntegrationError as error:
             self.message_user(request, f"Could not read the Printify catalog: {error}", messages.ERROR)
             context.update(step="error")
         return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
@@ -317,72 +294,58 @@ class ProductTemplateAdmin(admin.ModelAdmin):
         form = CatalogForm(request.POST or None, catalog_variants=catalog_variants)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            template = ProductTemplate(
+            outcome = templates.create_from_catalog(
                 name=data["name"],
                 blueprint_id=blueprint_id,
                 print_provider_id=provider_id,
+                catalog_variants=catalog_variants,
                 variants=form.variants(),
                 print_position=data["print_position"],
-                placement={"mode": data["placement_mode"], "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
-                placeholders=placeholders_from_catalog(catalog_variants),
-                publish_parts=publish_parts(ProductTemplate()),
+                placement_mode=data["placement_mode"],
             )
-            saved = self._save_new(request, template, form, "Filled from the Printify catalog.")
+            saved = self._saved(request, outcome, form, "Filled from the Printify catalog.")
             if saved:
                 return saved
         context.update(step="variants", form=form, provider=catalog, blueprint_id=blueprint_id)
         return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
 
-    def _save_new(self, request, template: ProductTemplate, form, note: str):
-        """Save a template built from Printify data, or put its problems on the form (returns None)."""
-        problems = template_problems(template)
-        if ProductTemplate.objects.filter(name=template.name).exists():
-            problems.append(f"A template named “{template.name}” exists already.")
-        for problem in problems:
+    def _saved(self, request, outcome: templates.TemplateOutcome, form, note: str):
+        """Redirect to the saved template, or put the problems on the form (returns None)."""
+        for problem in outcome.problems:
             form.add_error(None, problem)
-        if problems:
+        if outcome.template is None:
             return None
-        template.save()
-        self.log_addition(request, template, note)
-        self.message_user(request, f"Template “{template.name}” saved. {note}", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
+        self.log_addition(request, outcome.template, note)
+        self.message_user(request, f"Template “{outcome.template.name}” saved. {note}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[outcome.template.pk]))
 
     # --- import from an existing Printify product
     def import_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        from designs.clients import printify_client
-
         form = ImportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            product_id = form.cleaned_data["product_id"]
             try:
-                client = printify_client()
-                fields = template_fields_from_product(client.get_product(form.cleaned_data["product_id"]))
-                catalog = client.variants(fields["blueprint_id"], fields["print_provider_id"])
+                outcome = templates.import_from_product(name=form.cleaned_data["name"], product_id=product_id)
             except IntegrationError as error:
                 form.add_error(None, f"Could not read the product from Printify: {error}")
             else:
-                template = ProductTemplate(
-                    name=form.cleaned_data["name"],
-                    placeholders=placeholders_from_catalog(catalog.get("variants") or []),
-                    **fields,
-                )
-                note = f"Imported from Printify product {template.source_product_id}."
-                saved = self._save_new(request, template, form, note)
+                saved = self._saved(request, outcome, form, f"Imported from Printify product {product_id}.")
                 if saved:
                     return saved
         context = self._context(request, "Import a product template from a Printify product", form=form)
         return TemplateResponse(request, "admin/designs/producttemplate/import.html", context)
 
     # --- preview: exactly what the worker will send for a design
-    def preview_view(self, request, design_id: int):
+    def preview_view(self, request, design_id: str):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        design = get_object_or_404(Design.objects.select_related("product_template", "batch"), pk=design_id)
+        design = get_object_or_404(Design.objects.select_related("product_template", "batch"), pk=id_or_none(design_id))
         chosen = request.GET.get("template")
         template = (
             # A non-numeric id is a missing template (404), not a server error.
-            get_object_or_404(ProductTemplate, pk=int(chosen) if chosen.isdigit() else None)
+            get_object_or_404(ProductTemplate, pk=id_or_none(chosen))
             if chosen
             else design.product_template or publishing.default_template()
         )
@@ -399,7 +362,7 @@ class ProductTemplateAdmin(admin.ModelAdmin):
             if not problems:
                 upload_id = design.printify_upload_id or "<upload id, known after the image upload>"
                 try:
-                    payload = build_product_payload(template, design, upload_id, publishing.image_size(design))
+                    payload = build_product_payload(template, design, upload_id, image_size(design))
                 except (ValueError, OSError) as error:
                     context["problems"] = [str(error)]
                 else:

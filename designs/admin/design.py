@@ -1,52 +1,33 @@
-"""The Design admin: a workbench for staff (changelist, change page, bulk actions) and the keyboard review page.
+"""The Design admin: the staff workbench (changelist, change page, bulk actions).
 
-Everything here is thin: status changes go through designs.services (which use workflow.transition), reads
-through designs.selectors. Generation and publishing actions come from admin_generation/admin_publishing.
+Thin: status changes go through designs.services, reads through designs.selectors. The review page lives in
+admin/review.py, generation and publishing actions in admin/generation.py and admin/publishing.py.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
-from designs import admin_generation, admin_publishing, selectors, services
+from designs.admin import generation as generation_admin
+from designs.admin import publishing as publishing_admin
+from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.display import status_badge_tag, thumbnail_tag, usd
+from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
-from designs.workflow import Source, Status, TransitionConflict
+from designs.services import deletion, review
+from designs.workflow import Source, Status
 
-# The review grid is paginated so the page stays fast with thousands waiting.
-REVIEW_PAGE_SIZE = 60
 SIBLINGS_SHOWN = 24
 # Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
 # only this line changes. Covered by test_change_page_links_printify_product_and_store.
 PRINTIFY_PRODUCT_URL = "https://printify.com/app/product-details/{product_id}"
-
-
-def thumbnail_tag(design: Design, css_class: str = "pod-thumb"):
-    """The small thumbnail file (never the original), lazy-loaded; a placeholder while there is none."""
-    if not design.thumbnail:
-        return format_html('<span class="{} pod-thumb-empty" aria-label="No image yet">—</span>', css_class)
-    # .url only joins MEDIA_URL and the name: no file access, no query.
-    return format_html(
-        '<img src="{}" class="{}" loading="lazy" decoding="async" alt="Design {}">',
-        design.thumbnail.url,
-        css_class,
-        design.pk,
-    )
-
-
-def status_badge_tag(status: str):
-    return format_html('<span class="pod-status pod-status-{}">{}</span>', status, Status(status).label)
 
 
 class CommaSeparatedTagsField(forms.CharField):
@@ -81,11 +62,22 @@ class RejectForm(forms.Form):
     )
 
 
+class DeleteForm(forms.Form):
+    products = forms.ChoiceField(
+        label="Their Printify products",
+        choices=[
+            (deletion.DELETE_PRODUCTS, "Delete the products in Printify too (taken off the store first)"),
+            (deletion.KEEP_PRODUCTS, "Keep the products in Printify (podsite stops tracking them)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
 class DesignEventInline(admin.TabularInline):
-    """The history of a design, newest first, read-only."""
+    """The history of a design, newest first, read-only: status changes and notes told apart."""
 
     model = DesignEvent
-    fields = ("created_at", "from_status", "to_status", "actor", "source", "message")
+    fields = ("created_at", "kind", "from_status", "to_status", "actor", "source", "message")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -105,61 +97,84 @@ class DesignEventInline(admin.TabularInline):
         return False
 
 
-# --- bulk actions (approve/reject/reopen; generation and publishing bring their own) -----------------
-
-
-def _selected_ids(queryset) -> list[int]:
-    return list(queryset.values_list("pk", flat=True))
+# --- review actions (generation and publishing bring their own) ----------------------------------------------
 
 
 @admin.action(permissions=["approve"], description="Approve selected designs")
 def approve_designs(modeladmin, request, queryset):
-    result = services.approve(_selected_ids(queryset), actor=request.user, source=Source.ADMIN)
+    result = review.approve(queryset, actor=request.user, source=Source.ADMIN)
     modeladmin.report_transition(request, result, verb="approved", log_message="Approved.")
 
 
 @admin.action(permissions=["approve"], description="Reject selected designs…")
 def reject_designs(modeladmin, request, queryset):
     """Asks for an optional reason first (like Django's delete confirmation), then rejects."""
-    form = RejectForm(request.POST if request.POST.get("post") == "yes" else None)
+    form = RejectForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]
-        result = services.reject(_selected_ids(queryset), actor=request.user, reason=reason, source=Source.ADMIN)
+        result = review.reject(queryset, actor=request.user, reason=reason, source=Source.ADMIN)
         log_message = f"Rejected: {reason}" if reason else "Rejected."
         modeladmin.report_transition(request, result, verb="rejected", log_message=log_message)
         return None
-    selected = list(queryset.select_related(None).only("pk", "title", "status", "thumbnail").order_by("pk"))
-    in_review = [design for design in selected if design.status == Status.REVIEW]
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": "Reject designs",
-        "opts": modeladmin.opts,
-        "form": form,
-        "selected_ids": [design.pk for design in selected],
-        "preview": [(design, thumbnail_tag(design)) for design in in_review[:48]],
-        "in_review_count": len(in_review),
-        "skipped_count": len(selected) - len(in_review),
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action_name": "reject_designs",
-        "media": modeladmin.media,
-    }
-    request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(request, "admin/designs/design/reject_confirmation.html", context)
+    in_review = queryset.filter(status=Status.REVIEW)
+    in_review_count = in_review.count()
+    preview = list(in_review.select_related(None).only("pk", "title", "status", "thumbnail").order_by("pk")[:48])
+    return confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        action_name="reject_designs",
+        title="Reject designs",
+        confirm_label=f"Reject {in_review_count} design{'s' if in_review_count != 1 else ''}",
+        template="admin/designs/design/reject_confirmation.html",
+        form=form,
+        can_confirm=bool(in_review_count),
+        preview=[(design, thumbnail_tag(design)) for design in preview],
+        in_review_count=in_review_count,
+        skipped_count=queryset.count() - in_review_count,
+    )
 
 
 @admin.action(permissions=["approve"], description="Reopen selected designs (back to review)")
 def reopen_designs(modeladmin, request, queryset):
-    result = services.reopen(_selected_ids(queryset), actor=request.user, source=Source.ADMIN)
+    result = review.reopen(queryset, actor=request.user, source=Source.ADMIN)
     modeladmin.report_transition(request, result, verb="reopened", log_message="Reopened for review.")
+
+
+@admin.action(permissions=["delete"], description="Delete selected designs…")
+def delete_designs(modeladmin, request, queryset):
+    """Django's delete_selected, plus the one question it cannot ask: what happens to the Printify products."""
+    with_product = queryset.exclude(printify_product_id="")
+    with_product_count = with_product.count()
+    form = DeleteForm(request.POST if is_confirmed(request) and with_product_count else None)
+    if is_confirmed(request) and (not with_product_count or form.is_valid()):
+        products = form.cleaned_data["products"] if with_product_count else None
+        result = deletion.delete_designs(queryset, actor=request.user, products=products)
+        modeladmin.message_user(
+            request, f"{result.summary()}.", messages.WARNING if result.skipped else messages.SUCCESS
+        )
+        return None
+    return confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        action_name="delete_designs",
+        title="Delete designs",
+        confirm_label="Yes, delete",
+        template="admin/designs/design/delete_confirmation_products.html",
+        form=form if with_product_count else None,
+        with_product=list(with_product.only("pk", "title", "status", "printify_product_id").order_by("pk")[:50]),
+        with_product_count=with_product_count,
+    )
 
 
 REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 
 
 @admin.register(Design)
-class DesignAdmin(admin.ModelAdmin):
+class DesignAdmin(ReviewPageMixin, admin.ModelAdmin):
     form = DesignForm
-    actions = [*REVIEW_ACTIONS, *admin_generation.DESIGN_ACTIONS, *admin_publishing.DESIGN_ACTIONS]
+    actions = [*REVIEW_ACTIONS, *generation_admin.DESIGN_ACTIONS, *publishing_admin.DESIGN_ACTIONS, delete_designs]
 
     # --- changelist
     list_display = (
@@ -170,7 +185,7 @@ class DesignAdmin(admin.ModelAdmin):
         "title",
         "batch",
         "preset",
-        "cost",
+        "cost_money",
         "created_at",
     )
     list_display_links = ("thumbnail_preview", "id")
@@ -205,7 +220,7 @@ class DesignAdmin(admin.ModelAdmin):
                     "generation_attempts",
                     "submitted_at",
                     "timings",
-                    "cost",
+                    "cost_money",
                     "created_by",
                     "created_at",
                     "updated_at",
@@ -232,6 +247,11 @@ class DesignAdmin(admin.ModelAdmin):
     )
     inlines = [DesignEventInline]
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # replaced by delete_designs, which asks about Printify products
+        return actions
+
     # --- permissions for actions (Django looks up has_<name>_permission for @admin.action(permissions=[name]))
     def _has_design_permission(self, request, action: str) -> bool:
         codename = get_permission_codename(action, self.opts)  # "approve_design", "publish_design"
@@ -245,14 +265,15 @@ class DesignAdmin(admin.ModelAdmin):
 
     # --- reporting, shared by every action that moves designs
     def log_changes(self, request, design_ids, message: str) -> None:
-        """One admin LogEntry per design that actually moved, written in one bulk insert.
+        """One admin LogEntry per design that actually moved, written in bulk inserts.
 
         The bulk form of ModelAdmin.log_change (same LogEntryManager.log_actions API, Django 5.1+).
         """
-        designs = Design.objects.filter(pk__in=design_ids).only("pk", "title")
-        LogEntry.objects.log_actions(
-            user_id=request.user.pk, queryset=designs, action_flag=CHANGE, change_message=message
-        )
+        for start in range(0, len(design_ids), 2000):
+            designs = Design.objects.filter(pk__in=design_ids[start : start + 2000]).only("pk", "title")
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk, queryset=designs, action_flag=CHANGE, change_message=message
+            )
 
     def report_transition(self, request, result, *, verb: str, log_message: str) -> None:
         """Log the designs that moved and tell the user '12 approved, 3 skipped (approved, draft).'"""
@@ -273,6 +294,10 @@ class DesignAdmin(admin.ModelAdmin):
     @admin.display(description="Prompt")
     def prompt_excerpt(self, obj):
         return obj.prompt if len(obj.prompt) <= 80 else obj.prompt[:79] + "…"
+
+    @admin.display(description="Cost", ordering="cost")
+    def cost_money(self, obj):
+        return usd(obj.cost) if obj.cost is not None else "—"
 
     # --- change page fields
     def get_fieldsets(self, request, obj=None):
@@ -323,7 +348,7 @@ class DesignAdmin(admin.ModelAdmin):
     def image_size(self, obj):
         # Stored at ingest; reading obj.image.width here would open the file.
         if obj.image_width and obj.image_height:
-            return f"{obj.image_width} × {obj.image_height}"
+            return f"{obj.image_width} × {obj.image_height} px"
         return "—"
 
     @admin.display(description="Other images from this job")
@@ -365,8 +390,10 @@ class DesignAdmin(admin.ModelAdmin):
 
     @admin.display(description="Mockups")
     def mockup_gallery(self, obj):
-        # Printify's own mockup images (https only), loaded by the browser; the server never fetches them.
-        sources = [src for src in obj.printify_mockups or [] if isinstance(src, str) and src.startswith("https://")]
+        # Printify's own mockup images, loaded by the browser; the server never fetches them. https only, except
+        # the local sandbox's own address in sandbox mode (so the feature can be seen without a real shop).
+        allowed = ("https://", f"{settings.SANDBOX_URL}/") if settings.POD_SANDBOX else ("https://",)
+        sources = [src for src in obj.printify_mockups or [] if isinstance(src, str) and src.startswith(allowed)]
         if not sources:
             return "—"
         return format_html_join(
@@ -381,155 +408,37 @@ class DesignAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    # --- the review page and its endpoints
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        wrap = self.admin_site.admin_view  # staff login, CSRF, never_cache
-        custom = [
-            path("review/", wrap(self.review_view), name="{}_{}_review".format(*info)),
-            path("review/decide/", wrap(self.review_decide_view), name="{}_{}_review_decide".format(*info)),
-            path("review/undo/", wrap(self.review_undo_view), name="{}_{}_review_undo".format(*info)),
-        ]
-        return custom + super().get_urls()  # before the defaults, or "review/" would be read as an object id
-
-    def review_view(self, request):
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        batch_id = _int_or_none(request.GET.get("batch"))
-        page = Paginator(selectors.review_queue(batch_id=batch_id), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-        designs = list(page.object_list)
-        focus_id = _int_or_none(request.GET.get("focus"))
-        focused = next((design for design in designs if design.pk == focus_id), designs[0] if designs else None)
-        can_decide = self.has_approve_permission(request)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review designs",
-            "opts": self.opts,
-            "cards": [(design, thumbnail_tag(design, "pod-card-thumb")) for design in designs],
-            "focused": focused,
-            "page": page,
-            "left": page.paginator.count,
-            "today": selectors.decided_today(request.user),
-            "can_decide": can_decide,
-            "batches": selectors.batches_in_review(),
-            "batch_id": batch_id,
-            "here": request.get_full_path(),
-            "review_config": {
-                "canDecide": can_decide,
-                # Where to go when every card on this page is decided: the same page, refilled.
-                "reloadUrl": request.path + (f"?batch={batch_id}" if batch_id is not None else ""),
-            },
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/designs/design/review.html", context)
-
-    @staticmethod
-    def _wants_json(request) -> bool:
-        return "application/json" in request.headers.get("Accept", "")
-
-    def _review_reply(self, request, *, status: int, message: str, design_id=None, batch_id=None):
-        """JSON for fetch(), or a message and a redirect back to the review page for plain forms."""
-        if self._wants_json(request):
-            body = {
-                "ok": status == 200,
-                "message": message,
-                "left": selectors.review_queue(batch_id=batch_id).count(),
-                "today": selectors.decided_today(request.user),
-            }
-            if design_id is not None:
-                body["design"] = self._design_json(design_id)
-            return JsonResponse(body, status=status)
-        if status >= 400:
-            self.message_user(request, message, messages.ERROR)
-        else:
-            self.message_user(request, message, messages.SUCCESS)
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            target = reverse("admin:designs_design_review")
-        return HttpResponseRedirect(target)
-
-    @staticmethod
-    def _design_json(design_id: int) -> dict | None:
-        design = Design.objects.filter(pk=design_id).only("pk", "status", "title", "prompt", "thumbnail", "image")
-        design = design.first()
-        if design is None:
-            return None
-        return {
-            "id": design.pk,
-            "status": design.status,
-            "status_label": design.get_status_display(),
-            "title": design.title,
-            "prompt": design.prompt,
-            "thumbnail_url": design.thumbnail.url if design.thumbnail else "",
-            "image_url": design.image.url if design.image else "",
-            "change_url": reverse("admin:designs_design_change", args=[design.pk]),
-        }
-
-    def _refuse(self, request):
-        if self._wants_json(request):
-            return JsonResponse({"ok": False, "message": "You may not approve or reject designs."}, status=403)
-        raise PermissionDenied
-
-    def review_decide_view(self, request):
-        return require_POST(self._review_decide)(request)
-
-    def _review_decide(self, request):
-        if not self.has_approve_permission(request):
-            return self._refuse(request)
-        design_id = _int_or_none(request.POST.get("design"))
-        decision = request.POST.get("decision")
-        batch_id = _int_or_none(request.POST.get("batch"))
-        if design_id is None or decision not in ("approve", "reject"):
-            return self._review_reply(request, status=400, message="Choose a design and approve or reject.")
-        if decision == "approve":
-            result = services.approve([design_id], actor=request.user, source=Source.REVIEW)
-            log_message, verb = "Approved on the review page.", "approved"
-        else:
-            reason = request.POST.get("reason", "").strip()[:1000]
-            result = services.reject([design_id], actor=request.user, reason=reason, source=Source.REVIEW)
-            log_message, verb = "Rejected on the review page.", "rejected"
-        if not result.moved:
-            current = result.skipped.get(design_id)
-            conflict = TransitionConflict(design_id, result.target, current)
-            status = 404 if current is None else 409  # gone, or someone else decided first
-            return self._review_reply(
-                request, status=status, message=str(conflict), design_id=design_id, batch_id=batch_id
-            )
-        self.log_changes(request, result.moved, log_message)
-        return self._review_reply(
-            request, status=200, message=f"Design {design_id} {verb}.", design_id=design_id, batch_id=batch_id
-        )
-
-    def review_undo_view(self, request):
-        return require_POST(self._review_undo)(request)
-
-    def _review_undo(self, request):
-        if not self.has_approve_permission(request):
-            return self._refuse(request)
-        batch_id = _int_or_none(request.POST.get("batch"))
-        decision, result = services.undo_last_decision(actor=request.user, source=Source.REVIEW)
-        if decision is None:
-            return self._review_reply(request, status=404, message="Nothing to undo.", batch_id=batch_id)
-        design_id = decision.design_id
-        if not result.moved:
-            conflict = TransitionConflict(design_id, Status.REVIEW, result.skipped.get(design_id))
-            return self._review_reply(
-                request, status=409, message=str(conflict), design_id=design_id, batch_id=batch_id
-            )
-        self.log_changes(request, result.moved, "Undo on the review page: back to review.")
-        return self._review_reply(
+    def delete_view(self, request, object_id, extra_context=None):
+        """A design with a Printify product is deleted through delete_designs, which asks about the product."""
+        design_id = id_or_none(object_id)
+        design = Design.objects.filter(pk=design_id).exclude(printify_product_id="").first() if design_id else None
+        if design is None or not self.has_delete_permission(request, design):
+            return super().delete_view(request, object_id, extra_context)
+        return confirmation_page(
+            self,
             request,
-            status=200,
-            message=f"Design {design_id} is back in review.",
-            design_id=design_id,
-            batch_id=batch_id,
+            Design.objects.filter(pk=design.pk),
+            action_name="delete_designs",
+            title="Delete design",
+            confirm_label="Yes, delete",
+            template="admin/designs/design/delete_confirmation_products.html",
+            form=DeleteForm(),
+            carry_ids=[design.pk],
+            form_action=reverse("admin:designs_design_changelist"),
+            with_product=[design],
+            with_product_count=1,
         )
 
+    def delete_model(self, request, obj):
+        if obj.printify_product_id:  # the confirmation above is the only way in; refuse a stray POST
+            self.message_user(request, "This design has a Printify product; delete it from the list.", messages.ERROR)
+            return
+        deletion.delete_designs([obj.pk], actor=request.user)
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    def get_urls(self):
+        return self.get_review_urls() + super().get_urls()  # before the defaults, or "review/" reads as an id
+
+    def response_delete(self, request, obj_display, obj_id):
+        if Design.objects.filter(pk=obj_id).exists():
+            return HttpResponseRedirect(reverse("admin:designs_design_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)

@@ -1,4 +1,4 @@
-"""Use cases: the one place the admin, the review page, commands and webhooks go through.
+"""Review use cases: approve, reject, reopen, and undo of a reviewer's last decision.
 
 Each function takes designs (instances, ids or a queryset) and the acting user, moves them with
 workflow.transition (race-safe), and returns a TransitionResult so callers can report
@@ -8,7 +8,7 @@ workflow.transition (race-safe), and returns a TransitionResult so callers can r
 from __future__ import annotations
 
 from designs.selectors import last_standing_decision
-from designs.workflow import Source, Status, TransitionResult, transition
+from designs.workflow import DECIDED, Source, Status, TransitionResult, transition
 
 
 def approve(designs, *, actor, source: str = Source.ADMIN) -> TransitionResult:
@@ -24,7 +24,7 @@ def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> 
     return transition(
         designs,
         to=Status.REVIEW,
-        sources=[Status.APPROVED, Status.REJECTED],
+        sources=DECIDED,
         actor=actor,
         source=source,
         message=message,

@@ -1,0 +1,49 @@
+"""How the admin shows things: thumbnails, status badges, and money as money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.html import format_html
+
+from designs.models import Design
+from designs.workflow import Status
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+
+
+def thumbnail_tag(design: Design, css_class: str = "pod-thumb"):
+    """The small thumbnail file (never the original), lazy-loaded; a placeholder while there is none."""
+    if not design.thumbnail:
+        return format_html('<span class="{} pod-thumb-empty" aria-label="No image yet">—</span>', css_class)
+    # .url only joins MEDIA_URL and the name: no file access, no query.
+    return format_html(
+        '<img src="{}" class="{}" loading="lazy" decoding="async" alt="Design {}">',
+        design.thumbnail.url,
+        css_class,
+        design.pk,
+    )
+
+
+def status_badge_tag(status: str):
+    return format_html('<span class="pod-status pod-status-{}">{}</span>', status, Status(status).label)
+
+
+def usd(amount) -> str:
+    """RunPod cost in dollars: "$12.40", and sub-dime GPU costs to a hundredth of a cent ("$0.0079")."""
+    if amount is None:
+        return "—"
+    amount = Decimal(amount)
+    places = Decimal("0.0001") if abs(amount) < Decimal("0.10") and amount else Decimal("0.01")
+    return f"${amount.quantize(places):,}"
+
+
+def shop_price(minor_units) -> str:
+    """A Printify price (integer minor units, e.g. 2499) in the shop's currency: "$24.99"."""
+    if not isinstance(minor_units, int) or isinstance(minor_units, bool):
+        return "—"
+    currency = settings.SHOP_CURRENCY
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    text = f"{minor_units / 100:,.2f}"
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"

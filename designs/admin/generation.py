@@ -1,0 +1,314 @@
+"""Admin for generation: Design actions (generate, cancel, variations), the Batch and GenerationPreset admins.
+
+Thin: every action and form calls designs/services/generation.py or batches.py, where the limits live.
+Generating spends GPU money, so the Design actions need the "add design" permission (Reviewers do not have it),
+and each says the count and estimated cost before anything is queued.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from designs import selectors
+from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.display import usd
+from designs.models import Batch, GenerationPreset
+from designs.services import batches, generation
+from designs.workflow import CANCELLABLE, GENERATABLE, PENDING, Source, Status
+from integrations.comfyui import WorkflowError, validate_workflow
+
+# --- Design actions ------------------------------------------------------------------------------------------
+
+
+def _cost_basis() -> str:
+    return f"average RunPod run time so far × ${settings.RUNPOD_COST_PER_SECOND}/s"
+
+
+@admin.action(permissions=["add"], description="Generate / Retry generation…")
+def generate_designs(modeladmin, request, queryset):
+    """Asks first (count and estimated GPU cost), then queues drafts and failed designs."""
+    if is_confirmed(request):
+        try:
+            result = generation.request_generation(queryset, actor=request.user, source=Source.ADMIN)
+        except generation.TooManyDesigns as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        modeladmin.report_transition(
+            request, result, verb="queued for generation", log_message="Queued for generation."
+        )
+        return None
+    count = queryset.filter(status__in=GENERATABLE).count()
+    return confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        action_name="generate_designs",
+        title="Generate designs",
+        confirm_label=f"Queue {count} for generation",
+        template="admin/designs/design/generation_confirmation.html",
+        can_confirm=bool(count) and count <= settings.MAX_DESIGNS_PER_ACTION,
+        count=count,
+        what="queued for generation on RunPod",
+        skip_count=queryset.count() - count,
+        skip_reason="only drafts and failed generations can be generated",
+        estimate=usd(generation.estimated_cost(count)),
+        cost_basis=_cost_basis(),
+        warning=(
+            f"At most {settings.MAX_DESIGNS_PER_ACTION:,} designs can be queued at once."
+            if count > settings.MAX_DESIGNS_PER_ACTION
+            else ""
+        ),
+    )
+
+
+@admin.action(permissions=["add"], description="Cancel generation…")
+def cancel_generation(modeladmin, request, queryset):
+    """Asks first: cancelled jobs are stopped on RunPod and their designs go back to draft."""
+    if is_confirmed(request):
+        result = generation.cancel_generation(queryset, actor=request.user, source=Source.ADMIN)
+        modeladmin.report_transition(
+            request, result, verb="cancelled (back to draft)", log_message="Generation cancelled."
+        )
+        return None
+    count = queryset.filter(status__in=CANCELLABLE).count()
+    return confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        action_name="cancel_generation",
+        title="Cancel generation",
+        confirm_label=f"Cancel {count} generation{'s' if count != 1 else ''}",
+        template="admin/designs/design/generation_confirmation.html",
+        can_confirm=bool(count),
+        count=count,
+        what="taken back to draft (running RunPod jobs are cancelled; time already used is still billed)",
+        skip_count=queryset.count() - count,
+        skip_reason="not queued or generating",
+    )
+
+
+class VariationsForm(forms.Form):
+    count = forms.IntegerField(label="Variations per design", initial=4)
+
+    def clean_count(self):
+        count = self.cleaned_data["count"]
+        problem = generation.variations_problem(count)
+        if problem:
+            raise ValidationError(problem)
+        return count
+
+
+@admin.action(permissions=["add"], description="Generate N more variations…")
+def generate_variations(modeladmin, request, queryset):
+    """Asks how many first; then new designs with the same prompt and settings and new seeds are queued."""
+    form = VariationsForm(request.POST if is_confirmed(request) else None)
+    if form.is_bound and form.is_valid():
+        try:
+            result = generation.request_variations(
+                queryset, count=form.cleaned_data["count"], actor=request.user, source=Source.ADMIN
+            )
+        except generation.TooManyDesigns as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        modeladmin.message_user(request, f"{len(result.moved)} new variations queued for generation.", messages.SUCCESS)
+        return None
+    return confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        action_name="generate_variations",
+        title="Generate more variations",
+        confirm_label="Generate",
+        template="admin/designs/design/generate_variations.html",
+        form=form,
+        selected=list(queryset.select_related(None).only("pk", "prompt", "title").order_by("pk")[:50]),
+        without_prompt=queryset.filter(prompt="").count(),
+        cost_each=usd(generation.estimated_cost(1)),
+    )
+
+
+# Admin actions (functions decorated with @admin.action) that DesignAdmin offers; see designs/admin/design.py.
+DESIGN_ACTIONS: list = [generate_designs, cancel_generation, generate_variations]
+
+
+# --- Batches -------------------------------------------------------------------------------------------------
+
+
+class BatchForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    prompts = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 100}),
+        help_text="One prompt per line. Blank lines and lines starting with # are ignored.",
+    )
+    preset = forms.ModelChoiceField(queryset=GenerationPreset.objects.filter(is_active=True), required=True)
+    variations = forms.IntegerField(label="Variations per prompt", initial=1)
+    width = forms.IntegerField(required=False, help_text="Empty: the preset's width.")
+    height = forms.IntegerField(required=False, help_text="Empty: the preset's height.")
+    # Set by the page after it showed the count and cost of a large batch; a changed batch asks again.
+    confirmed_total = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].initial = generation.default_preset()
+
+    def clean_prompts(self):
+        try:
+            return batches.parse_prompts(self.cleaned_data["prompts"], csv_format=False)
+        except batches.PromptFileError as error:
+            raise ValidationError(error.errors) from None
+
+    def clean_variations(self):
+        problem = generation.variations_problem(self.cleaned_data["variations"])
+        if problem:
+            raise ValidationError(problem)
+        return self.cleaned_data["variations"]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("width", "height"):
+            problem = batches.size_problem(name, cleaned.get(name))
+            if problem:
+                self.add_error(name, problem[0].upper() + problem[1:] + ".")
+        if "prompts" in cleaned and "variations" in cleaned:
+            self.total = len(cleaned["prompts"]) * cleaned["variations"]
+            if self.total > settings.MAX_DESIGNS_PER_ACTION:
+                self.add_error(
+                    None,
+                    f"That is {self.total:,} designs; one batch may hold at most "
+                    f"{settings.MAX_DESIGNS_PER_ACTION:,}. Split the prompts into several batches.",
+                )
+        return cleaned
+
+    def needs_confirmation(self) -> bool:
+        """A large batch is created only after the page showed its count and cost and the same total came back."""
+        total = getattr(self, "total", 0)
+        return total > settings.CONFIRM_DESIGNS_ABOVE and self.cleaned_data.get("confirmed_total") != total
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ("name", "origin", "preset", "design_count", "total_cost", "created_by", "created_at")
+    list_filter = ("origin", "preset")
+    search_fields = ("name", "source_name")
+    readonly_fields = ("origin", "source_name", "preset", "created_by", "created_at")
+    fields = ("name", *readonly_fields)
+    list_select_related = ("preset", "created_by")
+    change_form_template = "admin/designs/batch/change_form.html"
+    add_form_template = "admin/designs/batch/add_form.html"
+
+    def get_queryset(self, request):
+        # An aggregate drops Meta.ordering (GROUP BY): order explicitly so pages (and autocomplete) are stable.
+        counted = super().get_queryset(request).annotate(design_count=Count("designs"), total_cost=Sum("designs__cost"))
+        return counted.order_by("-created_at", "-pk")
+
+    @admin.display(description="Designs", ordering="design_count")
+    def design_count(self, obj):
+        return obj.design_count
+
+    @admin.display(description="Cost so far", ordering="total_cost")
+    def total_cost(self, obj):
+        return usd(obj.total_cost or 0)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Paste prompts, pick a preset: the batch's designs are created and queued in one go."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BatchForm(request.POST or None)
+        confirm = None
+        if request.method == "POST" and form.is_valid():
+            if not form.needs_confirmation():
+                return self._create(request, form.cleaned_data)
+            form.data = form.data.copy()
+            form.data["confirmed_total"] = form.total
+            confirm = {"total": form.total, "estimate": usd(generation.estimated_cost(form.total))}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Start a batch",
+            "opts": self.opts,
+            "form": form,
+            "confirm": confirm,
+            "media": self.media + form.media,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.add_form_template, context)
+
+    def _create(self, request, data):
+        batch, result = batches.create_batch(
+            data["prompts"],
+            name=data["name"],
+            origin=Batch.Origin.ADMIN,
+            preset=data["preset"],
+            variations=data["variations"],
+            width=data["width"],
+            height=data["height"],
+            actor=request.user,
+            source=Source.ADMIN,
+        )
+        self.log_addition(request, batch, "Created from the batch form.")
+        self.message_user(request, f"Batch “{batch}”: {result.summary('designs queued')}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:designs_batch_change", args=[batch.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        progress = selectors.progress(selectors.batch_designs([object_id])) if str(object_id).isdigit() else None
+        if progress and len(str(object_id)) <= 18:
+            progress["rows"] = [(Status(value).label, progress["counts"][value], value) for value in Status.values]
+            progress["done"] = sum(progress["counts"][value] for value in Status.values if value not in PENDING)
+            progress["cost_text"] = usd(progress["cost"])
+        else:
+            progress = None
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "progress": progress})
+
+
+# --- Presets -------------------------------------------------------------------------------------------------
+
+
+class GenerationPresetForm(forms.ModelForm):
+    class Meta:
+        model = GenerationPreset
+        fields = (
+            "name",
+            "is_active",
+            "workflow",
+            "parameter_map",
+            "prompt_template",
+            "negative_prompt",
+            "width",
+            "height",
+            "steps",
+            "guidance",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        workflow, parameter_map = cleaned.get("workflow"), cleaned.get("parameter_map")
+        if workflow is not None and parameter_map is not None:
+            try:
+                validate_workflow(workflow, parameter_map)
+            except WorkflowError as error:
+                self.add_error(None, str(error))
+        if cleaned.get("prompt_template"):
+            try:
+                generation.render_prompt(cleaned["prompt_template"], prompt="test", style="test")
+            except generation.PromptTemplateError as error:
+                self.add_error("prompt_template", str(error))
+        for name in ("width", "height"):
+            problem = batches.size_problem(name, cleaned.get(name))
+            if problem:
+                self.add_error(name, problem[0].upper() + problem[1:] + ".")
+        return cleaned
+
+
+@admin.register(GenerationPreset)
+class GenerationPresetAdmin(admin.ModelAdmin):
+    form = GenerationPresetForm
+    list_display = ("name", "is_active", "width", "height", "steps", "guidance", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)

@@ -1,0 +1,47 @@
+"""Progress output shared by the commands' --wait: a bar redrawn in place on a terminal, one line per change in
+a log, then the outcome. Exit status 1 (CommandError) when designs failed or are still unfinished."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from designs.services.waiting import follow
+from designs.workflow import Status
+
+
+def wait_and_report(command, designs, *, pending: frozenset[str], shown: tuple[str, ...], timeout: float) -> dict:
+    """Follow `designs` until none is in `pending`, drawing a bar with the counts of `shown` statuses."""
+    interactive = command.stdout.isatty()
+    last_line = ""
+    progress = None
+    for progress in follow(designs, pending=pending, timeout=timeout):
+        line = progress_line(progress, shown)
+        if interactive:
+            command.stdout.write(f"\r{line}", ending="")
+            command.stdout.flush()
+        elif line != last_line:
+            command.stdout.write(line)
+        last_line = line
+    if interactive:
+        command.stdout.write("")
+    return progress
+
+
+def progress_line(progress: dict, shown: tuple[str, ...], width: int = 30) -> str:
+    total = progress["total"] or 1
+    done = progress["total"] - progress["pending"]
+    filled = round(width * done / total)
+    counts = progress["counts"]
+    parts = ", ".join(f"{Status(status).label.lower()} {counts[status]}" for status in shown if counts[status])
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{progress['total']} done ({parts})"
+
+
+def report_outcome(command, progress: dict, failures: list, *, timeout: float, summary: str) -> None:
+    """Print the summary and each failure with its reason; raise CommandError (exit 1) if anything is left."""
+    command.stdout.write(f"Done in {progress['elapsed']:.1f} s: {summary}; total cost ${progress['cost']:.4f}.")
+    for design_id, what, error in failures:
+        command.stdout.write(f"  design {design_id} ({what[:60]}): {error}")
+    if progress["pending"]:
+        raise CommandError(f"Gave up waiting after {timeout:g} s; {progress['pending']} designs are unfinished.")
+    if failures:
+        raise CommandError(f"{len(failures)} of {progress['total']} designs failed.")

@@ -1,0 +1,87 @@
+"""Fixtures for the designs tests: RunPod settings and client (HTTP through `responses`), the pump, and designs
+queued or submitted through the real use cases."""
+
+import pytest
+import responses
+
+from tests.designs.generation_support import API, ENDPOINT, IMAGE_HOST, JOBS, SECRET
+
+
+@pytest.fixture
+def runpod_settings(settings):
+    settings.RUNPOD_API_KEY = SECRET
+    settings.RUNPOD_ENDPOINT_ID = ENDPOINT
+    settings.RUNPOD_API_BASE = API
+    settings.RUNPOD_MAX_IN_FLIGHT = 8
+    settings.RUNPOD_QUEUE_AHEAD = 0
+    settings.RUNPOD_COST_PER_SECOND = 0.0004
+    settings.DOWNLOAD_ALLOW_HOSTS = [IMAGE_HOST]
+    settings.PUBLIC_BASE_URL = ""
+    settings.POD_SANDBOX = False
+
+
+@pytest.fixture
+def flux_preset(db):
+    """The preset migration 0002 installs (transactional tests flush it away, so make sure it exists)."""
+    from designs.models import GenerationPreset
+    from integrations.comfyui import FLUX_DEV_FP8_PARAMETER_MAP, FLUX_DEV_FP8_WORKFLOW
+
+    preset, _ = GenerationPreset.objects.get_or_create(
+        name="Flux dev fp8", defaults={"workflow": FLUX_DEV_FP8_WORKFLOW, "parameter_map": FLUX_DEV_FP8_PARAMETER_MAP}
+    )
+    return preset
+
+
+@pytest.fixture
+def runpod():
+    from integrations.http import RetryPolicy
+    from integrations.runpod import RunPodClient
+
+    no_wait = RetryPolicy(attempts=2, base=0.001, cap=0.001, sleep=lambda seconds: None)
+    return RunPodClient(SECRET, ENDPOINT, API, retry=no_wait)
+
+
+@pytest.fixture
+def pump(runpod):
+    from designs.workers.pump import Pump
+
+    return Pump(runpod, sleep=lambda seconds: None)
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def queued(make_design, flux_preset):
+    """A design queued through the real use case (preset filled in, event written)."""
+    from designs.services.generation import request_generation
+    from designs.workflow import Source
+
+    def make(**fields):
+        design = make_design(**fields)
+        request_generation([design], actor=None, source=Source.COMMAND)
+        design.refresh_from_db()
+        return design
+
+    return make
+
+
+@pytest.fixture
+def generating(make_design, pump, rsps):
+    """A design submitted through the pump, with job id `job_id`."""
+    from designs.services.generation import request_generation
+    from designs.workflow import Source, Status
+
+    def make(job_id="job-1", **fields):
+        design = make_design(**fields)
+        request_generation([design], actor=None, source=Source.COMMAND)
+        rsps.post(f"{JOBS}/run", json={"id": job_id, "status": "IN_QUEUE"})
+        pump.submit()
+        design.refresh_from_db()
+        assert design.status == Status.GENERATING and design.runpod_job_id == job_id
+        return design
+
+    return make

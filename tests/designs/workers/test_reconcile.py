@@ -1,0 +1,73 @@
+"""The reconciler: claims a dead worker left, waking the pump.
+
+Real database, real Pillow, real files in the temp MEDIA_ROOT; RunPod's HTTP answered by `responses`.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from designs import leases
+from designs.models import Design
+from designs.workers.pump import CLAIM_WINDOW_SECONDS, MAX_AUTOMATIC_ATTEMPTS, PUMP_LEASE
+from designs.workers.reconcile import reconcile
+from designs.workflow import Source, Status
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("runpod_settings")]
+
+
+def test_reconcile_requeues_claims_a_dead_worker_left(make_design, queued, django_capture_on_commit_callbacks):
+    design = queued()
+    from designs.workflow import transition_one
+
+    transition_one(design, to=Status.GENERATING, source=Source.WORKER)  # claimed, then the worker died
+    Design.objects.filter(pk=design.pk).update(
+        status_changed_at=timezone.now() - timedelta(seconds=CLAIM_WINDOW_SECONDS + 5),
+        generation_attempts=1,
+    )
+    reconcile()
+    design.refresh_from_db()
+    assert design.status == Status.QUEUED
+    assert "worker stopped before RunPod confirmed the job" in design.last_error
+    assert design.generation_attempts == 1
+
+
+def test_reconcile_gives_up_after_the_attempt_budget(queued):
+    design = queued()
+    from designs.workflow import transition_one
+
+    transition_one(design, to=Status.GENERATING, source=Source.WORKER)
+    Design.objects.filter(pk=design.pk).update(
+        status_changed_at=timezone.now() - timedelta(minutes=5), generation_attempts=MAX_AUTOMATIC_ATTEMPTS
+    )
+    reconcile()
+    design.refresh_from_db()
+    assert design.status == Status.GENERATION_FAILED
+    assert "Gave up after 3 attempts" in design.last_error
+
+
+def test_reconcile_leaves_recent_claims_and_running_pumps_alone(queued):
+    recent = queued()
+    from designs.workflow import transition_one
+
+    transition_one(recent, to=Status.GENERATING, source=Source.WORKER)
+    reconcile()
+    assert Design.objects.get(pk=recent.pk).status == Status.GENERATING
+    Design.objects.filter(pk=recent.pk).update(status_changed_at=timezone.now() - timedelta(minutes=5))
+    token = leases.acquire(PUMP_LEASE, 30)
+    reconcile()  # a live pump owns the claim
+    assert Design.objects.get(pk=recent.pk).status == Status.GENERATING
+    leases.release(PUMP_LEASE, token)
+
+
+def test_reconcile_wakes_the_pump_when_work_waits():
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    before = broker.queue_size()
+    reconcile()
+    assert broker.queue_size() == before  # nothing to do
+    Design.objects.create(prompt="x", status=Status.QUEUED)
+    reconcile()
+    assert broker.queue_size() == before + 1
