@@ -20,6 +20,10 @@ class DesignsConfig(AppConfig):
 
 def resume_when_a_worker_starts(sender, proc_name=None, **kwargs):
     """A (re)started qcluster resumes its work at once, not at the next reconcile tick (see workers/reconcile.py)."""
+    from django_q.conf import Conf
+
     from designs.workers import enqueue
 
+    if Conf.SYNC:  # tasks run inline (tests): every task "spawns" a worker, and this would recurse
+        return
     enqueue("resume_after_restart")

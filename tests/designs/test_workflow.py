@@ -9,16 +9,25 @@ from django.conf import settings
 
 from designs.models import Design, DesignEvent
 from designs.workflow import (
+    DECIDED,
+    FAILED,
+    GENERATABLE,
+    PENDING,
+    PUBLISHABLE,
     TRANSITIONS,
+    WORKER_ONLY,
+    EventKind,
     Source,
     Status,
     TransitionConflict,
+    create_design,
+    note,
     transition,
     transition_one,
 )
 
 ALL_PAIRS = list(itertools.product(Status.values, Status.values))
-ALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src]]
+ALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src] and (src, dst) not in WORKER_ONLY]
 DISALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst not in TRANSITIONS[src]]
 
 
@@ -31,6 +40,7 @@ def test_table_matches_the_architecture():
         ("generating", "draft"),
         ("queued", "generation_failed"),
         ("generating", "generation_failed"),
+        ("generating", "queued"),
         ("generation_failed", "queued"),
         ("generating", "review"),
         ("review", "approved"),
@@ -43,8 +53,26 @@ def test_table_matches_the_architecture():
         ("publishing", "publish_failed"),
         ("published", "approved"),
     }
-    assert set(ALLOWED) == expected
+    assert {(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src]} == expected
     assert set(TRANSITIONS) == set(Status.values)
+
+
+def test_status_sets_come_from_the_table():
+    assert DECIDED == {Status.APPROVED, Status.REJECTED}
+    assert PUBLISHABLE == {Status.APPROVED, Status.PUBLISH_FAILED}
+    assert GENERATABLE == {Status.DRAFT, Status.GENERATION_FAILED}
+    assert PENDING == {Status.DRAFT, Status.QUEUED, Status.GENERATING}
+    assert FAILED == {Status.GENERATION_FAILED, Status.PUBLISH_FAILED}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("source", [Source.ADMIN, Source.REVIEW, Source.COMMAND, Source.WEBHOOK])
+def test_worker_only_moves_are_refused_to_everyone_else(make_design, source):
+    design = make_design(status=Status.GENERATING)
+    with pytest.raises(ValueError, match="does not allow"):
+        transition(design, to=Status.QUEUED, sources=[Status.GENERATING], source=source)
+    assert transition(design, to=Status.QUEUED, source=source).skipped == {design.pk: Status.GENERATING}
+    assert transition(design, to=Status.QUEUED, source=Source.WORKER).moved == [design.pk]
 
 
 @pytest.mark.django_db
@@ -57,7 +85,8 @@ def test_allowed_transition_moves_and_records_one_event(make_design, superuser, 
     design.refresh_from_db()
     assert design.status == target
     event = DesignEvent.objects.get(design=design)
-    assert (event.from_status, event.to_status, event.actor, event.source, event.message) == (
+    assert (event.kind, event.from_status, event.to_status, event.actor, event.source, event.message) == (
+        EventKind.MOVE,
         source,
         target,
         superuser,
@@ -91,6 +120,53 @@ def test_bulk_transition_reports_moved_and_skipped(make_design):
     assert result.skipped == {approved.pk: "approved", draft.pk: "draft", 999_999: None}
     assert result.summary("approved") == "3 approved, 3 skipped (approved, draft, missing)"
     assert DesignEvent.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_bulk_moves_are_one_update_per_status_group(make_design, django_assert_max_num_queries):
+    approved = [make_design(status=Status.APPROVED) for _ in range(30)]
+    rejected = [make_design(status=Status.REJECTED) for _ in range(30)]
+    ids = [d.pk for pair in zip(approved, rejected, strict=True) for d in pair]
+    # read (1) + one UPDATE per status group (2) + one bulk INSERT of events (1), inside a savepoint pair
+    with django_assert_max_num_queries(6):
+        result = transition(ids, to=Status.REVIEW, source=Source.ADMIN)
+    assert result.moved == ids  # reported in the order asked for
+    assert DesignEvent.objects.filter(to_status=Status.REVIEW).count() == 60
+
+
+@pytest.mark.django_db
+def test_bulk_moves_commit_in_chunks(make_design, monkeypatch):
+    from designs import workflow
+
+    monkeypatch.setattr(workflow, "CHUNK", 4)
+    designs = [make_design(status=Status.REVIEW) for _ in range(10)]
+    result = transition(designs, to=Status.APPROVED, source=Source.ADMIN)
+    assert len(result.moved) == 10 and not result.skipped
+    assert Design.objects.filter(status=Status.APPROVED).count() == 10
+
+
+@pytest.mark.django_db
+def test_designs_born_in_review_get_one_creation_event(superuser):
+    design = create_design(status=Status.REVIEW, source=Source.COMMAND, actor=superuser, message="Imported.", prompt="")
+    event = DesignEvent.objects.get(design=design)
+    assert (event.kind, event.from_status, event.to_status, event.actor, event.message) == (
+        EventKind.CREATED,
+        "",
+        Status.REVIEW,
+        superuser,
+        "Imported.",
+    )
+    with pytest.raises(ValueError, match="cannot be created as approved"):
+        create_design(status=Status.APPROVED, source=Source.COMMAND, prompt="")
+
+
+@pytest.mark.django_db
+def test_notes_change_no_status_and_are_marked_as_notes(make_design):
+    design = make_design(status=Status.PUBLISHING)
+    note(design, "Found an earlier product and kept it.", source=Source.WORKER)
+    event = DesignEvent.objects.get(design=design)
+    assert (event.kind, event.from_status, event.to_status) == (EventKind.NOTE, "", "")
+    assert Design.objects.get(pk=design.pk).status == Status.PUBLISHING
 
 
 @pytest.mark.django_db

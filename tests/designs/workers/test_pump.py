@@ -102,8 +102,13 @@ def test_rate_limited_submit_requeues_without_using_an_attempt(queued, pump, rsp
     assert design.generation_attempts == 0
     assert "rate limiting" in design.last_error
     assert pump.interval(0) > 5  # the pump waits out Retry-After before the next round
-    trail = list(design.events.order_by("pk").values_list("to_status", flat=True))
-    assert trail == [Status.QUEUED, Status.GENERATING, Status.GENERATION_FAILED, Status.QUEUED]
+    # A worker-only move straight back to the queue: no failure that never happened in the history.
+    trail = list(design.events.order_by("pk").values_list("from_status", "to_status"))
+    assert trail == [
+        (Status.DRAFT, Status.QUEUED),
+        (Status.QUEUED, Status.GENERATING),
+        (Status.GENERATING, Status.QUEUED),
+    ]
 
 
 def test_server_error_on_submit_retries_a_bounded_number_of_times(queued, pump, rsps):
@@ -222,16 +227,53 @@ def test_bad_api_key_while_polling_keeps_the_job_and_says_so(generating, pump, r
     assert_no_secret()
 
 
-def test_overdue_job_is_cancelled_then_failed(generating, pump, rsps, settings):
+def test_overdue_job_still_running_is_cancelled_then_failed(generating, pump, rsps, settings):
     design = generating("job-slow")
     Design.objects.filter(pk=design.pk).update(submitted_at=timezone.now() - timedelta(hours=1))
     settings.GENERATION_TIMEOUT = 600
+    status_answer(rsps, "job-slow", {"id": "job-slow", "status": "IN_PROGRESS"})
     rsps.post(f"{JOBS}/cancel/job-slow", json={"id": "job-slow", "status": "CANCELLED"})
     pump.poll()
     design.refresh_from_db()
     assert design.status == Status.GENERATION_FAILED
     assert design.last_error == "RunPod did not finish the job within 10 minutes, so it was cancelled."
     assert rsps.calls[-1].request.url.endswith("/cancel/job-slow")
+
+
+def test_overdue_job_that_runpod_finished_is_ingested_not_cancelled(generating, pump, rsps, settings):
+    # A cluster down for longer than GENERATION_TIMEOUT comes back to jobs RunPod finished long ago: ask first.
+    design = generating("job-late")
+    Design.objects.filter(pk=design.pk).update(submitted_at=timezone.now() - timedelta(hours=1))
+    settings.GENERATION_TIMEOUT = 60
+    status_answer(rsps, "job-late", completed("job-late", v5_output(image_bytes())))
+    pump.poll()
+    design.refresh_from_db()
+    assert design.status == Status.REVIEW and design.image
+    assert not any("/cancel/" in call.request.url for call in rsps.calls)
+
+
+def test_overdue_job_that_runpod_failed_fails_with_runpods_reason(generating, pump, rsps, settings):
+    design = generating("job-bad")
+    Design.objects.filter(pk=design.pk).update(submitted_at=timezone.now() - timedelta(hours=1))
+    settings.GENERATION_TIMEOUT = 60
+    status_answer(rsps, "job-bad", {"id": "job-bad", "status": "FAILED", "error": "CUDA out of memory"})
+    pump.poll()
+    design.refresh_from_db()
+    assert design.status == Status.GENERATION_FAILED
+    assert "CUDA out of memory" in design.last_error and "minutes" not in design.last_error
+    assert not any("/cancel/" in call.request.url for call in rsps.calls)
+
+
+def test_submit_keeps_runpods_queue_primed_beyond_the_in_flight_cap(queued, pump, rsps, settings):
+    settings.RUNPOD_MAX_IN_FLIGHT = 2
+    settings.RUNPOD_QUEUE_AHEAD = 2
+    designs = [queued() for _ in range(6)]
+    for n in range(6):
+        rsps.post(f"{JOBS}/run", json={"id": f"job-{n}", "status": "IN_QUEUE"})
+    pump.submit()
+    statuses = sorted(Design.objects.filter(pk__in=[d.pk for d in designs]).values_list("status", flat=True))
+    assert statuses.count(Status.GENERATING) == 4  # 2 running on the endpoint's workers + 2 waiting in its queue
+    assert statuses.count(Status.QUEUED) == 2
 
 
 @pytest.mark.django_db(transaction=True)
