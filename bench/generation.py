@@ -85,18 +85,18 @@ def main() -> int:
 
 
 def run_designs(args, cluster_pid: int):
-    from designs import generation
     from designs.models import Design
-    from designs.workflow import Source, Status
+    from designs.services import batches
+    from designs.workflow import PENDING, Source, Status
 
-    rows = [generation.PromptRow(line=n, prompt=f"bench design {n}, sticker") for n in range(args.designs)]
+    rows = [batches.PromptRow(line=n, prompt=f"bench design {n}, sticker") for n in range(args.designs)]
     started = time.monotonic()
-    generation.create_batch(rows, name="bench", origin="file", width=args.size, height=args.size, source=Source.COMMAND)
+    batches.create_batch(rows, name="bench", origin="file", width=args.size, height=args.size, source=Source.COMMAND)
     peak: dict[int, int] = {}
     deadline = started + args.timeout
     while time.monotonic() < deadline:
         sample_rss(cluster_pid, peak)
-        pending = Design.objects.filter(status__in=generation.PENDING_STATUSES).count()
+        pending = Design.objects.filter(status__in=PENDING).count()
         if not pending:
             break
         time.sleep(0.05)
@@ -156,6 +156,7 @@ def ingest_timings(samples: int, concurrency: int) -> list[float]:
 BIG_INGEST = """
 import os, sys, time, django
 django.setup()
+from designs.services import batches
 from designs import images
 data = open(sys.argv[1], "rb").read()
 started = time.perf_counter()

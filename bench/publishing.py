@@ -102,7 +102,7 @@ def publish_all(ids: list[int], timeout: float) -> tuple[float, dict]:
     from django.db.models import Count
 
     from designs.models import Design
-    from designs.publishing import request_publish
+    from designs.services.publishing import request_publish
     from designs.workflow import Source, Status
 
     started = time.monotonic()

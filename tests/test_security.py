@@ -22,9 +22,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
-from designs import generation
-from designs.generation import Pump
 from designs.models import Design
+from designs.services import generation as generation_service
+from designs.workers.pump import Pump
 from designs.workflow import Source, Status
 from integrations.http import RetryPolicy
 from integrations.runpod import RunPodClient, parse_output
@@ -333,14 +333,14 @@ def cases(world) -> list[Case]:
         ("approve_designs", designs, {}, deciders, True),
         ("reject_designs", designs, {"post": "yes", "reason": "off-brand"}, deciders, True),
         ("reopen_designs", designs, {}, deciders, True),
-        ("generate_designs", designs, {}, su, True),
-        ("cancel_generation", designs, {}, su, True),
+        ("generate_designs", designs, {"post": "yes"}, su, True),
+        ("cancel_generation", designs, {"post": "yes"}, su, True),
         ("generate_variations", designs, {"post": "yes", "count": "1"}, su, True),
         ("publish_to_printify", designs, {"post": "yes", "template": ""}, publishers, True),
         ("retry_publishing", designs, {}, publishers, True),
         ("unpublish_products", designs, {"post": "yes", "mode": "unpublish"}, publishers, True),
         ("preview_printify_payload", [world.approved.pk], {}, publishers, False),
-        ("delete_selected", designs, {"post": "yes"}, su, True),
+        ("delete_designs", designs, {"post": "yes", "products": "keep_products"}, su, True),
     ]
 
     def delete_only(obj):
@@ -726,7 +726,7 @@ def runpod_pump(secret_settings):
 
 def generating_design(pump, rsps, job_id: str) -> Design:
     design = Design.objects.create(prompt="a fox")
-    generation.request_generation([design], actor=None, source=Source.COMMAND)
+    generation_service.request_generation([design], actor=None, source=Source.COMMAND)
     rsps.post(f"{JOBS}/run", json={"id": job_id, "status": "IN_QUEUE"})
     pump.submit()
     design.refresh_from_db()

@@ -163,7 +163,9 @@ def delete_designs(modeladmin, request, queryset):
         confirm_label="Yes, delete",
         template="admin/designs/design/delete_confirmation_products.html",
         form=form if with_product_count else None,
-        with_product=list(with_product.only("pk", "title", "status", "printify_product_id").order_by("pk")[:50]),
+        with_product=list(
+            with_product.select_related(None).only("pk", "title", "status", "printify_product_id").order_by("pk")[:50]
+        ),
         with_product_count=with_product_count,
     )
 

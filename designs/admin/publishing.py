@@ -127,7 +127,7 @@ def unpublish_products(modeladmin, request, queryset):
         template="admin/designs/design/publish_unpublish_confirmation.html",
         form=form,
         can_confirm=bool(published_count),
-        published=list(published.only("pk", "title", "prompt", "printify_product_id")[:100]),
+        published=list(published.select_related(None).only("pk", "title", "prompt", "printify_product_id")[:100]),
         published_count=published_count,
         skip_count=queryset.count() - published_count,
     )

@@ -38,7 +38,7 @@ def progress_line(progress: dict, shown: tuple[str, ...], width: int = 30) -> st
 
 def report_outcome(command, progress: dict, failures: list, *, timeout: float, summary: str) -> None:
     """Print the summary and each failure with its reason; raise CommandError (exit 1) if anything is left."""
-    command.stdout.write(f"Done in {progress['elapsed']:.1f} s: {summary}; total cost ${progress['cost']:.4f}.")
+    command.stdout.write(f"Done in {progress['elapsed']:.1f} s: {summary}.")
     for design_id, what, error in failures:
         command.stdout.write(f"  design {design_id} ({what[:60]}): {error}")
     if progress["pending"]:

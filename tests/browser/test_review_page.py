@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from designs.models import Batch, Design, DesignEvent
+from designs.services import review
 from designs.workflow import Source, Status
 from tests.browser.conftest import artwork, thumbnail_of
 
@@ -123,9 +124,8 @@ def test_review_with_the_keyboard(page, reviewer, superuser, artifacts):
         shutil.copyfile(artifacts / "review-page.png", Path(__file__).resolve().parents[2] / "docs" / "review-page.png")
 
     # A conflict: someone else rejects the next design first; approving it here is refused and said so.
-    from designs import services
 
-    services.reject([designs[2]], actor=superuser, source=Source.ADMIN)
+    review.reject([designs[2]], actor=superuser, source=Source.ADMIN)
     page.keyboard.press("ArrowRight")
     expect(stage_id).to_have_text(f"#{designs[2].pk}")
     page.keyboard.press("a")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from designs.admin import DesignAdmin
+from designs.admin.design import DesignAdmin
 from designs.models import Batch, Design, DesignEvent, GenerationPreset
 from designs.workflow import Source, Status
 from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
@@ -167,7 +167,7 @@ def test_reject_action_asks_for_a_reason_first_and_changes_nothing_until_confirm
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "2 of the selected designs are in review and will be rejected." in html
+    assert "2 of the 3 selected designs are in review and will be rejected." in html
     assert "1 is not in review and will be skipped." in html
     for design in [*designs, published]:
         assert f'name="_selected_action" value="{design.pk}"' in html
@@ -270,7 +270,7 @@ def test_change_page_shows_preview_metadata_siblings_and_history(client, superus
         "1234567",
         "1024 × 768 px",
         "job-42",
-        "0.00321",
+        "$0.0032",
         "queued 2.5 s, ran 12.4 s",
         "ab" * 32,
     ):

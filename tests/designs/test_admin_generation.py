@@ -27,7 +27,11 @@ def statuses(*designs):
 def test_generate_action_queues_drafts_and_reports_skips(client, superuser, make_design):
     draft, in_review = make_design(), make_design(status=Status.REVIEW)
     client.force_login(superuser)
-    response = action(client, "generate_designs", [draft, in_review])
+    question = action(client, "generate_designs", [draft, in_review]).content.decode()
+    assert "<strong>1</strong> of the 2 selected designs will be queued for generation on RunPod." in question
+    assert "Estimated RunPod cost: <strong>$" in question
+    assert statuses(draft, in_review) == [Status.DRAFT, Status.REVIEW]  # spends nothing before the answer
+    response = action(client, "generate_designs", [draft, in_review], post="yes")
     assert statuses(draft, in_review) == [Status.QUEUED, Status.REVIEW]
     assert "1 queued for generation, 1 skipped (in review)." in response.content.decode()
 
@@ -35,7 +39,9 @@ def test_generate_action_queues_drafts_and_reports_skips(client, superuser, make
 def test_cancel_action_returns_queued_designs_to_draft(client, superuser, make_design):
     design = make_design(status=Status.QUEUED)
     client.force_login(superuser)
-    response = action(client, "cancel_generation", [design])
+    assert "will be taken back to draft" in action(client, "cancel_generation", [design]).content.decode()
+    assert statuses(design) == [Status.QUEUED]
+    response = action(client, "cancel_generation", [design], post="yes")
     assert statuses(design) == [Status.DRAFT]
     assert "1 cancelled (back to draft)." in response.content.decode()
 
@@ -92,7 +98,8 @@ def test_batch_add_page_shows_errors_and_creates_nothing(client, superuser):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "no prompts found" in html and "Use a multiple of 16 from 256 to 2048." in html
+    assert "no prompts found" in html and "Width must be a multiple of 16 from 256 to 2048, got 1000." in html
+    assert "Variations must be a whole number from 1 to 50." in html
     assert not Batch.objects.exists() and not Design.objects.exists()
 
 
@@ -112,7 +119,7 @@ def test_batch_change_page_shows_progress_and_cost(client, superuser):
     assert "Progress: 3 of 4 designs done · cost so far $0.0300" in html
     assert f"batch__id__exact={batch.pk}&amp;status__exact=review" in html
     changelist = client.get(reverse("admin:designs_batch_changelist")).content.decode()
-    assert "Autumn" in changelist and "0.03000" in changelist
+    assert "Autumn" in changelist and "$0.0300" in changelist
 
 
 def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):
@@ -137,6 +144,6 @@ def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):
         add, {**data, "prompt_template": "{prompt} {colour}", "parameter_map": '{"seed": "31.seed"}'}
     )
     html = response.content.decode()
-    assert "must say where the prompt goes" in html and "Only {prompt} and {style} may be used" in html
+    assert "must say where the prompt goes" in html and "only {prompt} and {style} may be used" in html
     assert client.post(add, {**data, "parameter_map": json.dumps(FLUX_DEV_FP8_PARAMETER_MAP)}).status_code == 302
     assert GenerationPreset.objects.filter(name="mine").exists()

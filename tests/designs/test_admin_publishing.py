@@ -63,7 +63,8 @@ def test_publish_confirmation_shows_template_variants_prices_and_counts(as_publi
     assert "<strong>2</strong> designs will be published" in page
     assert "<strong>1</strong> will be skipped" in page
     for variant in (v for v in TEE_VARIANTS if v["is_enabled"]):
-        assert f"<td>{variant['id']}</td><td>{variant['title']}</td><td>{variant['price']}</td>" in page
+        price = f"${variant['price'] / 100:.2f}"  # money, not minor units
+        assert f"<td>{variant['id']}</td><td>{variant['title']}</td><td>{price}</td>" in page
     assert "17394" not in page  # disabled variant
     assert Design.objects.get(pk=approved.pk).status == Status.APPROVED  # nothing happens before confirming
 

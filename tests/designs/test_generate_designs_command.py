@@ -27,7 +27,7 @@ def test_text_file_with_variations_makes_a_queued_batch(tmp_path):
     assert designs.count() == 4
     assert set(designs.values_list("status", flat=True)) == {Status.QUEUED}
     assert sorted(set(designs.values_list("prompt", flat=True))) == ["a fox in snow", "an owl at night"]
-    assert f"Batch #{batch.pk} “animals.txt”: 4 designs queued." in output
+    assert f"Batch #{batch.pk} “animals.txt”: 4 designs queued (estimated cost $" in output
 
 
 def test_csv_columns_fill_the_designs(tmp_path):

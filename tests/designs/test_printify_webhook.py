@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from designs.models import Design, DesignEvent, WebhookReceipt
+from designs.services import publishing as publish_service
+from designs.workers import publish_run
 from designs.workflow import Status
 from tests.designs.publishing_support import API, SHOP, configure_printify
 
@@ -110,7 +112,7 @@ def test_product_updated_reads_the_product_instead_of_trusting_the_body(
         assert post(client, event("product:updated")).status_code == 200
     assert len(callbacks) == 1  # a refresh task, after commit
 
-    from designs.publishing import refresh_product
+    from designs.workers.printify_events import refresh_product
 
     with responses.RequestsMock() as rsps:
         rsps.get(
@@ -184,8 +186,7 @@ def test_register_refuses_without_a_public_url_or_a_secret(settings, db):
     from django.core.management import CommandError
 
     settings.PUBLIC_BASE_URL = ""
-    with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/shops/{SHOP}/webhooks.json", json=[])
+    with responses.RequestsMock():  # refused before any request to Printify
         with pytest.raises(CommandError, match="PUBLIC_BASE_URL is not set"):
             webhooks_command("--register")
         settings.PUBLIC_BASE_URL = "https://pod.example.com"
@@ -197,7 +198,6 @@ def test_register_refuses_without_a_public_url_or_a_secret(settings, db):
 def test_events_signed_by_the_sandbox_update_the_design(settings, sandbox, webhook_receiver, client, make_design):
     """Register with the sandbox, publish, delete in Printify: the sandbox's real signed deliveries (caught by a
     local receiver, then handed to our view byte for byte) move the design."""
-    from designs import publishing
     from designs.clients import printify_client
     from designs.workflow import Source
     from tests.designs.publishing_support import attach_image, make_template
@@ -209,8 +209,8 @@ def test_events_signed_by_the_sandbox_update_the_design(settings, sandbox, webho
     settings.PUBLIC_BASE_URL = ""  # media is not public here: upload the contents
     make_template()
     design = attach_image(make_design(status=Status.APPROVED))
-    publishing.request_publish([design], actor=None, source=Source.ADMIN)
-    outcome = publishing.run_publish(design.pk)
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    outcome = publish_run.run_publish(design.pk)
     design.refresh_from_db()
     assert outcome == "published", design.last_error
     printify_client().delete_product(design.printify_product_id)

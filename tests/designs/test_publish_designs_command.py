@@ -41,8 +41,8 @@ def test_wait_follows_the_designs_to_the_end_with_progress_and_a_summary(make_de
     designs = [attach_image(make_design(status=Status.APPROVED)) for _ in range(3)]
     output = run("--ids", *[str(d.pk) for d in designs], "--wait", "--timeout", "60")
     assert "3 queued for publishing" in output
-    assert "[##############################] 3/3 done: 3 published, 0 failed" in output
-    assert output.rstrip().endswith("Done: 3 published, 0 failed, 0 still publishing, 0 skipped.")
+    assert "[##############################] 3/3 done (published 3)" in output
+    assert output.rstrip().endswith(": 3 published, 0 failed, 0 still publishing, 0 skipped.")
     assert len(printify.created) == 3
 
 
@@ -52,7 +52,7 @@ def test_a_failure_is_reported_and_exits_non_zero(make_design, printify, inline_
     bad = attach_image(make_design(status=Status.APPROVED))
     printify.fail("create", 400, {"code": 8203, "errors": {"reason": "Image has low quality", "code": 8203}})
     out = io.StringIO()
-    with pytest.raises(CommandError, match="Some designs were not published"):
+    with pytest.raises(CommandError, match="1 of 2 designs failed"):
         call_command("publish_designs", "--all-approved", "--wait", "--timeout", "60", stdout=out)
     output = out.getvalue()
     assert "1 published, 1 failed" in output

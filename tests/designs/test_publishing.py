@@ -11,9 +11,12 @@ import responses
 from django.utils import timezone
 from django_q.models import Schedule
 
-from designs import leases, publishing
-from designs.models import Design, DesignEvent
+from designs import leases
+from designs.models import Design, DesignEvent, ProductTemplate
 from designs.product_templates import variant_sku
+from designs.services import publishing as publish_service
+from designs.workers import printify_events, publish_run
+from designs.workers import reconcile as reconciler
 from designs.workflow import Source, Status
 from tests.designs.publishing_support import (
     API,
@@ -46,7 +49,7 @@ def template(db):
 def publishing_design(make_design, template):
     """A design with a real PNG, already moved to publishing (as request_publish would)."""
     design = attach_image(make_design(status=Status.APPROVED, style="woodcut"))
-    publishing.request_publish([design], actor=None, source=Source.COMMAND)
+    publish_service.request_publish([design], actor=None, source=Source.COMMAND)
     design.refresh_from_db()
     assert design.status == Status.PUBLISHING
     return design
@@ -67,7 +70,7 @@ def test_request_publish_moves_approved_and_failed_designs_and_wakes_a_run_after
     failed = make_design(status=Status.PUBLISH_FAILED, last_error="old trouble", publish_attempts=3)
     in_review = make_design(status=Status.REVIEW)
     with django_capture_on_commit_callbacks() as callbacks:
-        result = publishing.request_publish([approved, failed, in_review], actor=None, source=Source.ADMIN)
+        result = publish_service.request_publish([approved, failed, in_review], actor=None, source=Source.ADMIN)
     assert sorted(result.moved) == sorted([approved.pk, failed.pk])
     assert result.skipped == {in_review.pk: Status.REVIEW}
     assert len(callbacks) == 2  # one wake-up per moved design, only after commit
@@ -80,8 +83,8 @@ def test_request_publish_moves_approved_and_failed_designs_and_wakes_a_run_after
 
 def test_request_publish_refuses_before_any_change_when_there_is_no_template(make_design):
     design = make_design(status=Status.APPROVED)
-    with pytest.raises(publishing.PublishRefused, match="no product template"):
-        publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    with pytest.raises(publish_service.PublishRefused, match="no product template"):
+        publish_service.request_publish([design], actor=None, source=Source.ADMIN)
     assert reload(design).status == Status.APPROVED
     assert not DesignEvent.objects.filter(design=design).exists()
 
@@ -91,8 +94,8 @@ def test_request_publish_refuses_an_unpriced_template_before_setting_publishing(
     template.variants[0]["price"] = None
     template.save()
     design = make_design(status=Status.APPROVED)
-    with pytest.raises(publishing.PublishRefused, match="17390"):
-        publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    with pytest.raises(publish_service.PublishRefused, match="17390"):
+        publish_service.request_publish([design], actor=None, source=Source.ADMIN)
     assert reload(design).status == Status.APPROVED
     assert reload(design).product_template is None
 
@@ -101,7 +104,7 @@ def test_an_explicit_template_is_given_to_designs_without_a_product_only(make_de
     other = make_template(name="Stickers", is_default=False)
     fresh = make_design(status=Status.APPROVED, product_template=template)
     with_product = make_design(status=Status.PUBLISH_FAILED, product_template=template, printify_product_id="a" * 24)
-    publishing.request_publish([fresh, with_product], actor=None, source=Source.ADMIN, template=other)
+    publish_service.request_publish([fresh, with_product], actor=None, source=Source.ADMIN, template=other)
     assert reload(fresh).product_template == other
     assert reload(with_product).product_template == template  # its product was made from this one
 
@@ -109,7 +112,7 @@ def test_an_explicit_template_is_given_to_designs_without_a_product_only(make_de
 def test_retry_publish_only_takes_failed_designs(make_design, template):
     failed = make_design(status=Status.PUBLISH_FAILED)
     approved = make_design(status=Status.APPROVED)
-    result = publishing.retry_publish([failed, approved], actor=None, source=Source.ADMIN)
+    result = publish_service.retry_publish([failed, approved], actor=None, source=Source.ADMIN)
     assert result.moved == [failed.pk]
     assert result.skipped == {approved.pk: Status.APPROVED}
 
@@ -118,7 +121,7 @@ def test_retry_publish_only_takes_failed_designs(make_design, template):
 
 
 def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_design, printify):
-    assert publishing.run_publish(publishing_design.pk) == "published"
+    assert publish_run.run_publish(publishing_design.pk) == "published"
 
     design = reload(publishing_design)
     assert design.status == Status.PUBLISHED and design.published_at is not None
@@ -174,17 +177,17 @@ def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_
 def test_publish_parts_and_no_publish_follow_the_template(make_design, printify):
     make_template(publish_parts={"images": False, "tags": False})
     design = attach_image(make_design(status=Status.APPROVED))
-    publishing.request_publish([design], actor=None, source=Source.ADMIN)
-    publishing.run_publish(design.pk)
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    publish_run.run_publish(design.pk)
     [(_, parts)] = printify.published
     assert parts["images"] is False and parts["tags"] is False and parts["title"] is True
 
     make_template(name="Create only", is_default=False, publish_after_create=False)
     quiet = attach_image(make_design(status=Status.APPROVED))
-    publishing.request_publish(
-        [quiet], actor=None, source=Source.ADMIN, template=publishing.ProductTemplate.objects.get(name="Create only")
+    publish_service.request_publish(
+        [quiet], actor=None, source=Source.ADMIN, template=ProductTemplate.objects.get(name="Create only")
     )
-    assert publishing.run_publish(quiet.pk) == "published"
+    assert publish_run.run_publish(quiet.pk) == "published"
     assert len(printify.published) == 1  # no publish call for the second design
     assert "does not publish" in reload(quiet).events.first().message
 
@@ -193,15 +196,15 @@ def test_design_overrides_win_over_the_template_texts(make_design, template, pri
     design = attach_image(
         make_design(status=Status.APPROVED, title="Fox", description="<b>Mine</b>", tags=["fox", "snow"])
     )
-    publishing.request_publish([design], actor=None, source=Source.ADMIN)
-    publishing.run_publish(design.pk)
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    publish_run.run_publish(design.pk)
     [created] = printify.created
     assert (created["title"], created["description"], created["tags"]) == ("Fox", "<b>Mine</b>", ["fox", "snow"])
 
 
 def test_upload_by_url_when_media_is_public(settings, publishing_design, printify):
     settings.PUBLIC_BASE_URL = "https://pod.example.com"
-    publishing.run_publish(publishing_design.pk)
+    publish_run.run_publish(publishing_design.pk)
     [upload] = printify.uploads
     assert upload == {
         "file_name": f"design-{publishing_design.pk}.png",
@@ -212,8 +215,8 @@ def test_upload_by_url_when_media_is_public(settings, publishing_design, printif
 def test_fit_placement_makes_one_print_area_per_placeholder_size(make_design, printify):
     make_template(placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0})
     design = attach_image(make_design(status=Status.APPROVED), size=(100, 200))  # tall: height limits
-    publishing.request_publish([design], actor=None, source=Source.ADMIN)
-    publishing.run_publish(design.pk)
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    publish_run.run_publish(design.pk)
     [created] = printify.created
     scales = {tuple(a["variant_ids"]): a["placeholders"][0]["images"][0]["scale"] for a in created["print_areas"]}
     assert scales == {
@@ -227,8 +230,8 @@ def test_a_big_base64_upload_is_recorded_as_a_warning(settings, publishing_desig
 
     from django.core.files.base import ContentFile
 
-    publishing_design.image.save("big.png", ContentFile(os.urandom(publishing.BASE64_WARN_BYTES + 1)), save=True)
-    publishing.run_publish(publishing_design.pk)
+    publishing_design.image.save("big.png", ContentFile(os.urandom(publish_run.BASE64_WARN_BYTES + 1)), save=True)
+    publish_run.run_publish(publishing_design.pk)
     assert publishing_design.events.filter(message__contains="Printify asks for uploads above 5 MB by URL").exists()
 
 
@@ -237,7 +240,7 @@ def test_a_big_base64_upload_is_recorded_as_a_warning(settings, publishing_desig
 
 def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):
     Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="upload-from-before")
-    publishing.run_publish(publishing_design.pk)
+    publish_run.run_publish(publishing_design.pk)
     assert printify.uploads == []
     [created] = printify.created
     assert created["print_areas"][0]["placeholders"][0]["images"][0]["id"] == "upload-from-before"
@@ -247,7 +250,7 @@ def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):
 def test_a_saved_product_id_is_not_created_again(publishing_design, printify):
     existing = printify.add_product({"variants": []})
     Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id=existing)
-    assert publishing.run_publish(publishing_design.pk) == "published"
+    assert publish_run.run_publish(publishing_design.pk) == "published"
     assert printify.created == [] and printify.uploads == []
     assert printify.published[0][0] == existing
 
@@ -255,7 +258,7 @@ def test_a_saved_product_id_is_not_created_again(publishing_design, printify):
 def test_a_product_already_published_by_a_crashed_run_is_not_published_twice(publishing_design, printify):
     existing = printify.add_product({"variants": [], "is_locked": True})
     Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id=existing)
-    assert publishing.run_publish(publishing_design.pk) == "published"
+    assert publish_run.run_publish(publishing_design.pk) == "published"
     assert printify.published == []
 
 
@@ -267,7 +270,7 @@ def test_a_product_created_before_a_crash_is_adopted_by_its_sku_marker(publishin
         printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(10_000 + n, 17390)}]})
     Design.objects.filter(pk=design.pk).update(printify_upload_id="u1", publish_attempts=1)
 
-    assert publishing.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(design.pk) == "published"
     assert printify.created == []
     assert reload(design).printify_product_id == orphan
     assert printify.published[0][0] == orphan
@@ -278,13 +281,13 @@ def test_a_similar_design_id_is_not_mistaken_for_ours(publishing_design, printif
     design = publishing_design
     printify.add_product({"variants": [{"id": 17390, "sku": f"podsite-{design.pk}0-17390"}]})
     Design.objects.filter(pk=design.pk).update(printify_upload_id="u1")
-    publishing.run_publish(design.pk)
+    publish_run.run_publish(design.pk)
     assert len(printify.created) == 1
 
 
 def test_a_product_deleted_in_printify_meanwhile_is_forgotten_and_made_again(publishing_design, printify):
     Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id="f" * 24)
-    assert publishing.run_publish(publishing_design.pk) == "product vanished"
+    assert publish_run.run_publish(publishing_design.pk) == "product vanished"
     design = reload(publishing_design)
     assert design.status == Status.PUBLISHING and design.printify_product_id == ""
     assert design.events.filter(message__contains="no longer exists").exists()
@@ -314,7 +317,7 @@ def test_each_printify_refusal_fails_the_design_with_code_and_plain_reason(publi
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", json={"id": "u1"})
         rsps.post(f"{API}/shops/{SHOP}/products.json", status=400, json=body)
-        assert publishing.run_publish(publishing_design.pk) == "failed"
+        assert publish_run.run_publish(publishing_design.pk) == "failed"
     design = reload(publishing_design)
     assert design.status == Status.PUBLISH_FAILED
     assert design.last_error.startswith(f"Printify refused the product ({code}): ")
@@ -326,13 +329,13 @@ def test_each_printify_refusal_fails_the_design_with_code_and_plain_reason(publi
 
 def test_a_disconnected_shop_fails_at_publish_and_a_retry_publishes_the_same_product(publishing_design, printify):
     printify.fail("publish", 400, {"status": "error", "code": 8254, "message": "Shop is not connected."})
-    assert publishing.run_publish(publishing_design.pk) == "failed"
+    assert publish_run.run_publish(publishing_design.pk) == "failed"
     design = reload(publishing_design)
     assert "(8254): the shop is not connected to a sales channel" in design.last_error
     assert design.printify_product_id
 
-    publishing.retry_publish([design], actor=None, source=Source.ADMIN)
-    assert publishing.run_publish(design.pk) == "published"
+    publish_service.retry_publish([design], actor=None, source=Source.ADMIN)
+    assert publish_run.run_publish(design.pk) == "published"
     assert len(printify.created) == 1 and len(printify.uploads) == 1
     assert printify.published[0][0] == design.printify_product_id
 
@@ -340,7 +343,7 @@ def test_a_disconnected_shop_fails_at_publish_and_a_retry_publishes_the_same_pro
 def test_bad_credentials_fail_without_showing_the_token(publishing_design):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", status=401, json={"error": "Unauthenticated"})
-        assert publishing.run_publish(publishing_design.pk) == "failed"
+        assert publish_run.run_publish(publishing_design.pk) == "failed"
     design = reload(publishing_design)
     assert "Printify refused our credentials (HTTP 401)" in design.last_error
     assert "PRINTIFY_API_TOKEN" in design.last_error and TOKEN not in design.last_error
@@ -352,7 +355,7 @@ def test_a_429_requeues_after_the_wait_without_using_an_attempt(
     printify.fail("create", 429, headers={"Retry-After": "45"})
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        assert publishing.run_publish(publishing_design.pk) == "rate limited"
+        assert publish_run.run_publish(publishing_design.pk) == "rate limited"
     design = reload(publishing_design)
     assert design.status == Status.PUBLISHING and design.last_error == ""
     [wake] = Schedule.objects.filter(func="designs.tasks.publish_design")
@@ -362,7 +365,7 @@ def test_a_429_requeues_after_the_wait_without_using_an_attempt(
     assert resume == {"may_have_product": False, "may_have_published": False}
 
     # The continuation: no attempt counted, no product scan (the 429 proves nothing was created), one product.
-    assert publishing.run_publish(design.pk, resume=resume) == "published"
+    assert publish_run.run_publish(design.pk, resume=resume) == "published"
     assert reload(design).publish_attempts == 1
     assert not printify.calls("GET", "/products.json")
     assert len(printify.uploads) == 1 and len(printify.created) == 1
@@ -378,7 +381,7 @@ def test_our_own_limiter_holds_back_without_calling_printify(settings, publishin
     for _ in range(2):
         limiter.acquire(bucket, 2, 60, max_wait=0)
     try:
-        assert publishing.run_publish(publishing_design.pk) == "rate limited"
+        assert publish_run.run_publish(publishing_design.pk) == "rate limited"
         assert len(printify.rsps.calls) == 0
         assert reload(publishing_design).status == Status.PUBLISHING
     finally:
@@ -403,7 +406,7 @@ def test_server_errors_retry_with_backoff_then_fail_in_plain_words(
 ):
     printify.fail("create", 500, {"error": "Internal"}, times=3)
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = [publishing.run_publish(publishing_design.pk) for _ in range(publishing.MAX_ATTEMPTS)]
+        outcomes = [publish_run.run_publish(publishing_design.pk) for _ in range(publish_run.MAX_ATTEMPTS)]
     assert outcomes == ["retrying", "retrying", "failed"]
     design = reload(publishing_design)
     assert design.status == Status.PUBLISH_FAILED and design.publish_attempts == 3
@@ -427,10 +430,10 @@ def test_a_timeout_on_create_then_success_adopts_instead_of_duplicating(publishi
 
     printify.rsps.remove(responses.POST, f"{API}/shops/{SHOP}/products.json")
     printify.rsps.add_callback(responses.POST, f"{API}/shops/{SHOP}/products.json", callback=created_but_answer_lost)
-    assert publishing.run_publish(design.pk) == "retrying"
+    assert publish_run.run_publish(design.pk) == "retrying"
     assert reload(design).printify_product_id == ""
 
-    assert publishing.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(design.pk) == "published"
     assert len(printify.products) == 1
     assert reload(design).printify_product_id == next(iter(printify.products))
 
@@ -440,14 +443,14 @@ def test_a_timeout_on_create_then_success_adopts_instead_of_duplicating(publishi
 
 def test_a_run_exits_quietly_when_the_design_is_not_publishing(make_design, template, printify):
     design = make_design(status=Status.APPROVED)
-    assert publishing.run_publish(design.pk) == "not publishing"
-    assert publishing.run_publish(987654) == "not publishing"
+    assert publish_run.run_publish(design.pk) == "not publishing"
+    assert publish_run.run_publish(987654) == "not publishing"
     assert len(printify.rsps.calls) == 0
 
 
 def test_a_duplicate_delivery_exits_while_the_lease_is_held(publishing_design, printify):
     token = leases.acquire(f"publish:{publishing_design.pk}", 60)
-    assert publishing.run_publish(publishing_design.pk) == "busy"
+    assert publish_run.run_publish(publishing_design.pk) == "busy"
     assert len(printify.rsps.calls) == 0 and reload(publishing_design).publish_attempts == 0
     leases.release(f"publish:{publishing_design.pk}", token)
 
@@ -456,7 +459,7 @@ def test_a_duplicate_delivery_exits_while_the_lease_is_held(publishing_design, p
 def test_two_runs_at_once_make_one_product(make_design, printify):
     make_template()
     design = attach_image(make_design(status=Status.APPROVED))
-    publishing.request_publish([design], actor=None, source=Source.COMMAND)
+    publish_service.request_publish([design], actor=None, source=Source.COMMAND)
     inside_upload = threading.Event()
     original = printify._upload
 
@@ -473,7 +476,7 @@ def test_two_runs_at_once_make_one_product(make_design, printify):
         from django.db import connection
 
         try:
-            outcomes.append(publishing.run_publish(design.pk))
+            outcomes.append(publish_run.run_publish(design.pk))
         finally:
             connection.close()
 
@@ -501,11 +504,11 @@ def test_reconcile_wakes_only_stale_publishing_designs_without_a_live_run(
     Design.objects.filter(pk__in=[lost.pk, running.pk]).update(updated_at=old)
     token = leases.acquire(f"publish:{running.pk}", 60)
     with django_capture_on_commit_callbacks() as callbacks:
-        outcome = publishing.reconcile()
+        outcome = reconciler.reconcile()
     assert outcome["woken"] == [lost.pk]
     assert len(callbacks) == 1
     assert reload(lost).updated_at > old  # touched: the next pass waits again
-    assert publishing.reconcile()["woken"] == []
+    assert reconciler.reconcile()["woken"] == []
     leases.release(f"publish:{running.pk}", token)
     assert recent.pk not in outcome["woken"]
 
@@ -519,13 +522,13 @@ def test_reconcile_collects_missing_store_links(make_design, printify, django_ca
     )
     design = make_design(status=Status.PUBLISHED, printify_product_id=product_id, published_at=timezone.now())
     with django_capture_on_commit_callbacks() as callbacks:
-        assert publishing.reconcile()["refresh"] is True
+        assert reconciler.reconcile()["refresh"] is True
     assert len(callbacks) == 1
-    assert publishing.refresh_published_products() == 1
+    assert printify_events.refresh_published_products() == 1
     design = reload(design)
     assert design.printify_external == {"id": "etsy-1", "handle": "https://shop.example/listing/1"}
     assert design.printify_mockups == ["https://m/1.png"]
-    assert publishing.reconcile()["refresh"] is False
+    assert reconciler.reconcile()["refresh"] is False
 
 
 @pytest.mark.parametrize("delete", [False, True])
@@ -537,7 +540,7 @@ def test_unpublish_takes_the_product_off_the_store_and_returns_to_approved(make_
         rsps.post(f"{base}/unpublish.json", json={})
         if delete:
             rsps.delete(f"{base}.json", json={})
-        assert publishing.run_unpublish(design.pk, delete=delete) == ("deleted" if delete else "unpublished")
+        assert publish_run.run_unpublish(design.pk, delete=delete) == ("deleted" if delete else "unpublished")
     design = reload(design)
     assert design.status == Status.APPROVED and design.printify_external == {}
     assert design.printify_product_id == ("" if delete else product_id)
@@ -548,7 +551,7 @@ def test_an_unpublish_failure_keeps_the_design_published_with_a_reason(make_desi
     design = make_design(status=Status.PUBLISHED, printify_product_id="c" * 24)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/shops/{SHOP}/products/{'c' * 24}/unpublish.json", status=400, json={"code": 8104})
-        assert publishing.run_unpublish(design.pk, delete=True) == "failed"
+        assert publish_run.run_unpublish(design.pk, delete=True) == "failed"
     design = reload(design)
     assert design.status == Status.PUBLISHED
     assert "(8104): the product belongs to another shop" in design.last_error
@@ -557,7 +560,7 @@ def test_an_unpublish_failure_keeps_the_design_published_with_a_reason(make_desi
 def test_no_secret_reaches_events_or_errors(publishing_design):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", status=422, json={"error": f"bad token {TOKEN}"})
-        publishing.run_publish(publishing_design.pk)
+        publish_run.run_publish(publishing_design.pk)
     design = reload(publishing_design)
     assert design.status == Status.PUBLISH_FAILED
     assert TOKEN not in design.last_error
@@ -566,13 +569,13 @@ def test_no_secret_reaches_events_or_errors(publishing_design):
 
 def test_a_design_without_an_image_fails_with_a_plain_message(make_design, template, printify):
     design = make_design(status=Status.APPROVED)
-    publishing.request_publish([design], actor=None, source=Source.ADMIN)
-    assert publishing.run_publish(design.pk) == "failed"
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    assert publish_run.run_publish(design.pk) == "failed"
     assert reload(design).last_error == "The design has no image to upload."
 
 
 def test_a_missing_image_file_fails_with_a_plain_message(publishing_design, printify):
     publishing_design.image.storage.delete(publishing_design.image.name)
-    assert publishing.run_publish(publishing_design.pk) == "failed"
+    assert publish_run.run_publish(publishing_design.pk) == "failed"
     assert reload(publishing_design).last_error == "The design's image file could not be read from storage."
     assert len(printify.rsps.calls) == 0

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from designs.admin import REVIEW_PAGE_SIZE
+from designs.admin.review import REVIEW_PAGE_SIZE
 from designs.models import Batch, Design, DesignEvent
 from designs.workflow import Source, Status
 from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from designs import selectors, services
+from designs import selectors
 from designs.models import Batch, DesignEvent
+from designs.services import review
 from designs.workflow import Source, Status
 
 
@@ -54,12 +55,12 @@ def test_latest_failures_newest_first_with_their_reasons(make_design):
 def test_decided_today_counts_standing_decisions_of_this_actor_today(make_design, reviewer, make_user):
     someone = make_user("someone", groups=["Reviewers"])
     first, second, third, fourth = (make_design(status=Status.REVIEW) for _ in range(4))
-    services.approve([first, second, fourth], actor=reviewer, source=Source.REVIEW)
-    undone, _ = services.undo_last_decision(actor=reviewer)
+    review.approve([first, second, fourth], actor=reviewer, source=Source.REVIEW)
+    undone, _ = review.undo_last_decision(actor=reviewer)
     assert undone.design_id == fourth.pk  # approved, then taken back: not counted
-    services.reopen([first], actor=reviewer, source=Source.REVIEW)
-    services.reject([first], actor=reviewer, source=Source.REVIEW)  # the same design decided twice counts once
-    services.approve([third], actor=someone, source=Source.REVIEW)
+    review.reopen([first], actor=reviewer, source=Source.REVIEW)
+    review.reject([first], actor=reviewer, source=Source.REVIEW)  # the same design decided twice counts once
+    review.approve([third], actor=someone, source=Source.REVIEW)
     DesignEvent.objects.filter(design=second).update(created_at=selectors.start_of_today() - timedelta(seconds=1))
 
     assert selectors.decided_today(reviewer) == 1
@@ -69,21 +70,21 @@ def test_decided_today_counts_standing_decisions_of_this_actor_today(make_design
 def test_undo_last_decision_only_touches_the_actors_own_standing_decisions(make_design, reviewer, make_user):
     someone = make_user("someone", groups=["Reviewers"])
     mine, theirs = make_design(status=Status.REVIEW), make_design(status=Status.REVIEW)
-    services.approve([mine], actor=reviewer, source=Source.REVIEW)
-    services.reject([theirs], actor=someone, source=Source.REVIEW)
+    review.approve([mine], actor=reviewer, source=Source.REVIEW)
+    review.reject([theirs], actor=someone, source=Source.REVIEW)
 
-    decision, result = services.undo_last_decision(actor=reviewer)
+    decision, result = review.undo_last_decision(actor=reviewer)
 
     assert decision.design_id == mine.pk and result.moved == [mine.pk]
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == (Status.REVIEW, Status.REJECTED)
-    assert services.undo_last_decision(actor=reviewer) == (None, None)
+    assert review.undo_last_decision(actor=reviewer) == (None, None)
 
 
 def test_admin_bulk_decisions_are_not_undone_from_the_review_page(make_design, reviewer):
     design = make_design(status=Status.REVIEW)
-    services.approve([design], actor=reviewer, source=Source.ADMIN)
+    review.approve([design], actor=reviewer, source=Source.ADMIN)
 
     assert selectors.last_standing_decision(reviewer) is None
 
@@ -91,7 +92,7 @@ def test_admin_bulk_decisions_are_not_undone_from_the_review_page(make_design, r
 @pytest.mark.parametrize("hours_ago, expected", [(1, True), (13, False)])
 def test_undo_reaches_back_one_working_session(make_design, reviewer, hours_ago, expected):
     design = make_design(status=Status.REVIEW)
-    services.approve([design], actor=reviewer, source=Source.REVIEW)
+    review.approve([design], actor=reviewer, source=Source.REVIEW)
     DesignEvent.objects.update(created_at=timezone.now() - timedelta(hours=hours_ago))
 
     assert (selectors.last_standing_decision(reviewer) is not None) is expected

@@ -2,7 +2,7 @@
 
 Each row names one fault, the status the design must end in, the words its last_error must contain (a sentence
 a person understands: no traceback, no key), and the bounds: how many RunPod jobs / Printify products exist for
-the design and how many attempts it used. The generation rows drive the real pump (generation.run_pump) against
+the design and how many attempts it used. The generation rows drive the real pump (pump_worker.run_pump) against
 the sandbox server; the publishing rows run the real publish_design tasks, taken from the real broker the way a
 qcluster worker takes them (one-off schedules — the backoffs — are fired at once instead of after their delay,
 and the delay is checked). The last tests are process-level: the database briefly unavailable under a real
@@ -22,9 +22,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from designs import generation, publishing
 from designs.clients import http_session
 from designs.models import Design, DesignEvent
+from designs.services import generation as generation_service
+from designs.services import publishing as publish_service
+from designs.workers import publish_run
+from designs.workers import pump as pump_worker
+from designs.workers import reconcile as reconciler
 from designs.workflow import Source, Status
 from integrations.http import RetryPolicy
 from integrations.runpod import RunPodClient
@@ -315,7 +319,7 @@ def _run_steps(row: GenerationFault, sandbox, client, design: Design):
         if isinstance(step, Configure):
             sandbox.configure(**step.changes)
         elif isinstance(step, Pass):
-            generation.run_pump(budget=0, client=client)
+            pump_worker.run_pump(budget=0, client=client)
         elif isinstance(step, Shows):
             design.refresh_from_db()
             assert design.status == step.status
@@ -323,8 +327,8 @@ def _run_steps(row: GenerationFault, sandbox, client, design: Design):
             assert_plain_words(design.last_error)
         else:
             deadline = time.monotonic() + step.seconds
-            while generation.has_work() and time.monotonic() < deadline:
-                stats = generation.run_pump(budget=max(0.0, deadline - time.monotonic()), client=client)
+            while pump_worker.has_work() and time.monotonic() < deadline:
+                stats = pump_worker.run_pump(budget=max(0.0, deadline - time.monotonic()), client=client)
                 assert stats is not None, "another pump held the lease"
                 if stats.stopped_by:  # a refused key: the reconciler tries again in a minute, not in a loop
                     break
@@ -344,7 +348,7 @@ def test_runpod_fault(row: GenerationFault, apis, settings, make_design, media_r
         retry=FAST_RETRY,
     )
     design = make_design(prompt=f"faults: {row.fault}", width=SIZE, height=SIZE)
-    result = generation.request_generation([design], actor=None, source=Source.ADMIN)
+    result = generation_service.request_generation([design], actor=None, source=Source.ADMIN)
     assert result.moved == [design.pk]
 
     _run_steps(row, sandbox, client, design)
@@ -422,7 +426,7 @@ PUBLISHING_FAULTS = [
         "429 burst longer than the client's retries",
         {"next_http_errors": [429] * 6},
         Status.PUBLISHED,
-        backoffs=(publishing.RATE_LIMIT_DEFAULT_WAIT,),  # continued later, without using an attempt
+        backoffs=(publish_run.RATE_LIMIT_DEFAULT_WAIT,),  # continued later, without using an attempt
         event=PUBLISHED_EVENT,
         counts={"rate_limited": 6},
         slow=True,
@@ -432,7 +436,7 @@ PUBLISHING_FAULTS = [
         {"next_http_errors": [500]},
         Status.PUBLISHED,
         attempts=2,
-        backoffs=publishing.BACKOFF_SECONDS[:1],
+        backoffs=publish_run.BACKOFF_SECONDS[:1],
         event=PUBLISHED_EVENT,
     ),
     PublishingFault(
@@ -441,8 +445,8 @@ PUBLISHING_FAULTS = [
         Status.PUBLISH_FAILED,
         ("Printify had a server error (HTTP 500)", "Gave up after 3 attempts"),
         products=0,
-        attempts=publishing.MAX_ATTEMPTS,
-        backoffs=publishing.BACKOFF_SECONDS[:2],
+        attempts=publish_run.MAX_ATTEMPTS,
+        backoffs=publish_run.BACKOFF_SECONDS[:2],
     ),
     PublishingFault(
         "8150 on create (a field is missing or invalid)",
@@ -529,7 +533,7 @@ def test_printify_fault(row: PublishingFault, apis, settings, make_design):
     sandbox_template()
     design = attach_image(make_design(status=Status.APPROVED, prompt=f"faults: {row.fault}"), size=(SIZE, 320))
 
-    result = publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    result = publish_service.request_publish([design], actor=None, source=Source.ADMIN)
     assert result.moved == [design.pk]
     outcomes, delays = run_publish_tasks()
 
@@ -559,7 +563,7 @@ def test_printify_fault(row: PublishingFault, apis, settings, make_design):
         assert [p["id"] for p in printify["products"]] == [design.printify_product_id]
     for name, expected in row.counts.items():
         assert printify[name] == expected, (name, printify)
-    assert not publishing.reconcile(stale_after=publishing.STALE_AFTER)["woken"]  # nothing left hanging
+    assert not reconciler.reconcile(stale_after=reconciler.STALE_AFTER)["woken"]  # nothing left hanging
 
 
 def test_a_disconnected_shop_recovers_with_the_same_product(apis, make_design):
@@ -568,14 +572,14 @@ def test_a_disconnected_shop_recovers_with_the_same_product(apis, make_design):
     sandbox.configure(printify_sales_channel="disconnected")
     sandbox_template()
     design = attach_image(make_design(status=Status.APPROVED), size=(SIZE, 320))
-    publishing.request_publish([design], actor=None, source=Source.ADMIN)
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
     run_publish_tasks()
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
     first_product = design.printify_product_id
 
     sandbox.configure(printify_sales_channel="sandbox")
-    assert publishing.retry_publish([design], actor=None, source=Source.ADMIN).moved == [design.pk]
+    assert publish_service.retry_publish([design], actor=None, source=Source.ADMIN).moved == [design.pk]
     outcomes, _ = run_publish_tasks()
     design.refresh_from_db()
     assert (design.status, design.last_error, outcomes) == (Status.PUBLISHED, "", ["published"])
@@ -643,27 +647,27 @@ def test_the_database_briefly_unavailable_loses_nothing(apis, qcluster, child_en
         Q_WORKERS="2",
         SQLITE_BUSY_TIMEOUT="1",  # shorter than the outage: writes really fail with "database is locked"
     )
-    generation.request_generation(to_generate, actor=None, source=Source.ADMIN)
+    generation_service.request_generation(to_generate, actor=None, source=Source.ADMIN)
     wait_until(
         lambda: Design.objects.filter(pk__in=to_generate, status=Status.GENERATING).exclude(runpod_job_id="").exists(),
         timeout=30,
         message=f"the cluster started generating\n{cluster.log()[-3000:]}",
     )
-    publishing.request_publish(to_publish, actor=None, source=Source.ADMIN)
+    publish_service.request_publish(to_publish, actor=None, source=Source.ADMIN)
     outage = _hold_database(4.0)
     outage_over = timezone.now()
     connection.close()  # ours may have been one of those terminated
 
     def settled():
         # What the scheduled reconcile task does every minute, faster (the schedule is not under test here).
-        generation.reconcile()
-        publishing.reconcile(stale_after=timedelta(seconds=3))
+        reconciler.reconcile()
+        reconciler.reconcile(stale_after=timedelta(seconds=3))
         pending = Design.objects.filter(status__in=[Status.QUEUED, Status.GENERATING, Status.PUBLISHING])
         return not pending.exists()
 
     wait_until(
         settled,
-        timeout=publishing.LEASE_SECONDS + 60,
+        timeout=publish_run.LEASE_SECONDS + 60,
         interval=1,
         message=f"every design settled after: {outage}; now "
         f"{dict(Design.objects.values_list('pk', 'status'))}\n{cluster.log()[-4000:]}",

@@ -27,8 +27,9 @@ import pytest
 import requests
 from django.conf import settings
 
-from designs import generation
 from designs.models import Batch, Design, DesignEvent, ProductTemplate
+from designs.workers import pump as pump_worker
+from designs.workers import reconcile as reconciler
 from designs.workflow import Source, Status
 from tests.system.conftest import free_port
 
@@ -600,7 +601,7 @@ def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
     wait_for(
         lambda: (
             set(Design.objects.filter(batch=batch).values_list("status", "last_error"))
-            == {(Status.QUEUED, generation.AUTH_MESSAGE)}
+            == {(Status.QUEUED, pump_worker.AUTH_MESSAGE)}
         ),
         timeout=30,
         what="both designs waiting with RunPod's refusal explained",
@@ -613,7 +614,7 @@ def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
     # The key is fixed (here: the sandbox now takes it); the scheduled reconcile wakes the pump within a
     # minute. Run what it runs, now, so the test need not wait for the scheduler.
     stack.configure_sandbox(runpod_api_key=stack.secrets.runpod_api_key)
-    generation.reconcile()
+    reconciler.reconcile()
     wait_for(
         lambda: list(statuses(batch).values()) == [Status.REVIEW] * 2, timeout=30, what="both in review", stack=stack
     )

@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from designs import publishing
 from designs.models import Design
 from designs.product_templates import placeholders_from_catalog
+from designs.services import publishing as publish_service
+from designs.workers import publish_run
+from designs.workers import reconcile as reconciler
 from designs.workflow import Source, Status
 from integrations.sandbox import catalog
 from tests.designs.publishing_support import make_template
@@ -82,7 +84,7 @@ def test_thirty_designs_are_published_once_each(child_env, qcluster, sandbox, ma
     designs = approved_designs(make_design, 30)
     ids = [d.pk for d in designs]
     cluster = qcluster(**cluster_env(sandbox))
-    result = publishing.request_publish(ids, actor=None, source=Source.COMMAND)
+    result = publish_service.request_publish(ids, actor=None, source=Source.COMMAND)
     assert len(result.moved) == 30
 
     wait_until(
@@ -102,7 +104,7 @@ def test_a_killed_cluster_leaves_one_product_per_design_and_nothing_stuck(child_
     sandbox_template()
     ids = [d.pk for d in approved_designs(make_design, 30)]
     first = qcluster(**cluster_env(sandbox))
-    publishing.request_publish(ids, actor=None, source=Source.COMMAND)
+    publish_service.request_publish(ids, actor=None, source=Source.COMMAND)
     wait_until(
         lambda: sandbox.state()["printify"]["products_created"] >= 8,
         timeout=60,
@@ -116,13 +118,13 @@ def test_a_killed_cluster_leaves_one_product_per_design_and_nothing_stuck(child_
 
     def settled():
         # What the scheduled reconciler does every minute, faster: wake designs whose run was lost.
-        publishing.reconcile(stale_after=timedelta(seconds=3))
+        reconciler.reconcile(stale_after=timedelta(seconds=3))
         return Status.PUBLISHING not in statuses(ids).values()
 
     # Runs killed mid-call hold their lease until it expires (LEASE_SECONDS), then the reconciler wakes them.
     wait_until(
         settled,
-        timeout=publishing.LEASE_SECONDS + 120,
+        timeout=publish_run.LEASE_SECONDS + 120,
         interval=2,
         message=f"nothing left in publishing; now {statuses(ids)}\n{second.log()[-3000:]}",
     )
@@ -147,7 +149,7 @@ def test_pacing_keeps_429s_under_one_percent(child_env, qcluster, sandbox, make_
         )
     )
     _clear_shared_limiter()
-    publishing.request_publish(ids, actor=None, source=Source.COMMAND)
+    publish_service.request_publish(ids, actor=None, source=Source.COMMAND)
     wait_until(
         lambda: set(statuses(ids).values()) == {Status.PUBLISHED},
         timeout=240,

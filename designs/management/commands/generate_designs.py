@@ -90,6 +90,6 @@ class Command(BaseCommand):
         counts = progress["counts"]
         summary = (
             f"{counts[Status.REVIEW]} in review, {sum(counts[s] for s in FAILED)} failed, "
-            f"{progress['pending']} unfinished"
+            f"{progress['pending']} unfinished; total cost ${progress['cost']:.4f}"
         )
         report_outcome(self, progress, selectors.failures(designs), timeout=timeout, summary=summary)
