@@ -154,14 +154,14 @@ def job_cost(execution_ms: int | None) -> Decimal | None:
     return cost.quantize(Decimal("0.00001"))
 
 
-def fail_generation(design: Design, message: str, *, sources=(S.QUEUED, S.GENERATING)) -> bool:
+def fail_generation(design: Design, message: str, *, sources=(S.QUEUED, S.GENERATING), updates=None) -> bool:
     result = transition(
         design,
         to=S.GENERATION_FAILED,
         sources=list(sources),
         source=Source.WORKER,
         message=message,
-        updates={"last_error": message},
+        updates={"last_error": message, **(updates or {})},
     )
     if result.moved:
         logger.info("Design %s: generation failed: %s", design.pk, message)

@@ -362,7 +362,7 @@ def requeue(design: Design, reason: str, *, counted: bool) -> None:
     attempts = Design.objects.filter(pk=design.pk).values_list("generation_attempts", flat=True).first() or 0
     if counted and attempts + 1 >= MAX_AUTOMATIC_ATTEMPTS:
         message = f"{reason} Gave up after {attempts + 1} attempts; use Retry generation."
-        fail_generation(design, message, sources=[S.GENERATING])
+        fail_generation(design, message, sources=[S.GENERATING], updates={"generation_attempts": attempts + 1})
         return
     transition(
         design,

@@ -1,5 +1,5 @@
 """The publishing run against Printify answers served by `responses`: exact payloads, every documented error
-code, resuming from each step, adoption after a crash, the concurrency guard, and the reconciler."""
+code, resuming from each step, adoption after a crash, the concurrency guard, unpublishing."""
 
 import ast
 import base64
@@ -15,8 +15,7 @@ from designs import leases
 from designs.models import Design, DesignEvent, ProductTemplate
 from designs.product_templates import variant_sku
 from designs.services import publishing as publish_service
-from designs.workers import printify_events, publish_run
-from designs.workers import reconcile as reconciler
+from designs.workers import publish_run
 from designs.workflow import Source, Status
 from tests.designs.publishing_support import (
     API,
@@ -55,69 +54,33 @@ def publishing_design(make_design, template):
     return design
 
 
+PRINTIFY_REFUSALS = [
+    (8150, "variants.0.price: The price field is required.", "a field is missing or invalid"),
+    (8201, "error.file.size.limit.exceeded", "the image file was refused"),
+    (8203, "Image has low quality", "the image quality is too low"),
+    (8251, "print_areas must cover all variants", "print areas do not cover all variants"),
+    (8104, "Product belongs to another shop", "the product belongs to another shop"),
+    (10300, "cURL error 6: Could not resolve host", "must be reachable from the internet"),
+    (61003, "Title contains excessive caps", "excessive capital letters"),
+]
+
+
+def _clear_limiter(bucket):
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).delete(f"podsite:ratelimit:{bucket}")
+    else:
+        from integrations.models import RateLimitHit
+
+        RateLimitHit.objects.filter(bucket_id=bucket).delete()
+
+
 def reload(design):
     design.refresh_from_db()
     return design
-
-
-# --- request_publish ----------------------------------------------------------------------------------------
-
-
-def test_request_publish_moves_approved_and_failed_designs_and_wakes_a_run_after_commit(
-    make_design, template, django_capture_on_commit_callbacks
-):
-    approved = make_design(status=Status.APPROVED)
-    failed = make_design(status=Status.PUBLISH_FAILED, last_error="old trouble", publish_attempts=3)
-    in_review = make_design(status=Status.REVIEW)
-    with django_capture_on_commit_callbacks() as callbacks:
-        result = publish_service.request_publish([approved, failed, in_review], actor=None, source=Source.ADMIN)
-    assert sorted(result.moved) == sorted([approved.pk, failed.pk])
-    assert result.skipped == {in_review.pk: Status.REVIEW}
-    assert len(callbacks) == 2  # one wake-up per moved design, only after commit
-    for design in (approved, failed):
-        reload(design)
-        assert design.status == Status.PUBLISHING
-        assert design.product_template == template
-        assert design.last_error == "" and design.publish_attempts == 0
-
-
-def test_request_publish_refuses_before_any_change_when_there_is_no_template(make_design):
-    design = make_design(status=Status.APPROVED)
-    with pytest.raises(publish_service.PublishRefused, match="no product template"):
-        publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    assert reload(design).status == Status.APPROVED
-    assert not DesignEvent.objects.filter(design=design).exists()
-
-
-def test_request_publish_refuses_an_unpriced_template_before_setting_publishing(make_design, template):
-    # The predecessor checked the price after setting "publishing" and left designs stuck there.
-    template.variants[0]["price"] = None
-    template.save()
-    design = make_design(status=Status.APPROVED)
-    with pytest.raises(publish_service.PublishRefused, match="17390"):
-        publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    assert reload(design).status == Status.APPROVED
-    assert reload(design).product_template is None
-
-
-def test_an_explicit_template_is_given_to_designs_without_a_product_only(make_design, template):
-    other = make_template(name="Stickers", is_default=False)
-    fresh = make_design(status=Status.APPROVED, product_template=template)
-    with_product = make_design(status=Status.PUBLISH_FAILED, product_template=template, printify_product_id="a" * 24)
-    publish_service.request_publish([fresh, with_product], actor=None, source=Source.ADMIN, template=other)
-    assert reload(fresh).product_template == other
-    assert reload(with_product).product_template == template  # its product was made from this one
-
-
-def test_retry_publish_only_takes_failed_designs(make_design, template):
-    failed = make_design(status=Status.PUBLISH_FAILED)
-    approved = make_design(status=Status.APPROVED)
-    result = publish_service.retry_publish([failed, approved], actor=None, source=Source.ADMIN)
-    assert result.moved == [failed.pk]
-    assert result.skipped == {approved.pk: Status.APPROVED}
-
-
-# --- the run: exact payloads --------------------------------------------------------------------------------
 
 
 def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_design, printify):
@@ -235,9 +198,6 @@ def test_a_big_base64_upload_is_recorded_as_a_warning(settings, publishing_desig
     assert publishing_design.events.filter(message__contains="Printify asks for uploads above 5 MB by URL").exists()
 
 
-# --- resuming ----------------------------------------------------------------------------------------------
-
-
 def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):
     Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="upload-from-before")
     publish_run.run_publish(publishing_design.pk)
@@ -291,19 +251,6 @@ def test_a_product_deleted_in_printify_meanwhile_is_forgotten_and_made_again(pub
     design = reload(publishing_design)
     assert design.status == Status.PUBLISHING and design.printify_product_id == ""
     assert design.events.filter(message__contains="no longer exists").exists()
-
-
-# --- errors ------------------------------------------------------------------------------------------------
-
-PRINTIFY_REFUSALS = [
-    (8150, "variants.0.price: The price field is required.", "a field is missing or invalid"),
-    (8201, "error.file.size.limit.exceeded", "the image file was refused"),
-    (8203, "Image has low quality", "the image quality is too low"),
-    (8251, "print_areas must cover all variants", "print areas do not cover all variants"),
-    (8104, "Product belongs to another shop", "the product belongs to another shop"),
-    (10300, "cURL error 6: Could not resolve host", "must be reachable from the internet"),
-    (61003, "Title contains excessive caps", "excessive capital letters"),
-]
 
 
 @pytest.mark.parametrize(("code", "reason", "meaning"), PRINTIFY_REFUSALS)
@@ -388,19 +335,6 @@ def test_our_own_limiter_holds_back_without_calling_printify(settings, publishin
         _clear_limiter(bucket)
 
 
-def _clear_limiter(bucket):
-    from django.conf import settings
-
-    if settings.REDIS_URL:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL).delete(f"podsite:ratelimit:{bucket}")
-    else:
-        from integrations.models import RateLimitHit
-
-        RateLimitHit.objects.filter(bucket_id=bucket).delete()
-
-
 def test_server_errors_retry_with_backoff_then_fail_in_plain_words(
     publishing_design, printify, django_capture_on_commit_callbacks
 ):
@@ -436,9 +370,6 @@ def test_a_timeout_on_create_then_success_adopts_instead_of_duplicating(publishi
     assert publish_run.run_publish(design.pk) == "published"
     assert len(printify.products) == 1
     assert reload(design).printify_product_id == next(iter(printify.products))
-
-
-# --- exclusivity -------------------------------------------------------------------------------------------
 
 
 def test_a_run_exits_quietly_when_the_design_is_not_publishing(make_design, template, printify):
@@ -489,46 +420,6 @@ def test_two_runs_at_once_make_one_product(make_design, printify):
     second.join(20)
     assert sorted(outcomes) == ["busy", "published"]
     assert len(printify.created) == 1 and len(printify.uploads) == 1
-
-
-# --- reconciler, product refresh, unpublish ----------------------------------------------------------------
-
-
-def test_reconcile_wakes_only_stale_publishing_designs_without_a_live_run(
-    make_design, template, django_capture_on_commit_callbacks
-):
-    old = timezone.now() - timedelta(minutes=30)
-    lost = make_design(status=Status.PUBLISHING)
-    running = make_design(status=Status.PUBLISHING)
-    recent = make_design(status=Status.PUBLISHING)
-    Design.objects.filter(pk__in=[lost.pk, running.pk]).update(updated_at=old)
-    token = leases.acquire(f"publish:{running.pk}", 60)
-    with django_capture_on_commit_callbacks() as callbacks:
-        outcome = reconciler.reconcile()
-    assert outcome["woken"] == [lost.pk]
-    assert len(callbacks) == 1
-    assert reload(lost).updated_at > old  # touched: the next pass waits again
-    assert reconciler.reconcile()["woken"] == []
-    leases.release(f"publish:{running.pk}", token)
-    assert recent.pk not in outcome["woken"]
-
-
-def test_reconcile_collects_missing_store_links(make_design, printify, django_capture_on_commit_callbacks):
-    product_id = printify.add_product(
-        {
-            "external": {"id": "etsy-1", "handle": "https://shop.example/listing/1"},
-            "images": [{"src": "https://m/1.png"}],
-        }
-    )
-    design = make_design(status=Status.PUBLISHED, printify_product_id=product_id, published_at=timezone.now())
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert reconciler.reconcile()["refresh"] is True
-    assert len(callbacks) == 1
-    assert printify_events.refresh_published_products() == 1
-    design = reload(design)
-    assert design.printify_external == {"id": "etsy-1", "handle": "https://shop.example/listing/1"}
-    assert design.printify_mockups == ["https://m/1.png"]
-    assert reconciler.reconcile()["refresh"] is False
 
 
 @pytest.mark.parametrize("delete", [False, True])
