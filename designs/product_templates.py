@@ -7,9 +7,23 @@ admin preview call the same build_product_payload(), so the preview shows exactl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
-from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    TemplateSyntaxError,
+    VariableDoesNotExist,
+    defaultfilters,
+    defaulttags,
+)
+from django.template.base import Lexer, TokenType, filter_re
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 # The parts POST …/publish.json accepts (printify-api.md §4 "Publishing").
 PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
@@ -17,10 +31,105 @@ DEFAULT_PUBLISH_PARTS = {"title": True, "description": True, "images": True, "va
 PLACEMENT_MODES = ("fixed", "fit")
 DEFAULT_PLACEMENT = {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
 
-# Staff write these templates; they get the built-in tags and filters only (no loaders: no {% include %}).
-# Titles and tags are plain text; the description is HTML, so values put into it are escaped.
-_TEXT_ENGINE = Engine(loaders=[], autoescape=False)
-_HTML_ENGINE = Engine(loaders=[], autoescape=True)
+# Listing limits of Etsy, the most common Printify channel (merchandising.md "Listing limits"): Printify's own
+# reference gives no length limits for these texts (printify-api.md §4). Printify adds about 17 blueprint tags of
+# its own on create (§4); how it fits them into Etsy's 13 is not documented.
+TITLE_MAX_CHARS = 140
+MAX_TAGS = 13
+TAG_MAX_CHARS = 20
+# No documented limit: our own ceiling, far above a real product description and far below a runaway template.
+DESCRIPTION_MAX_CHARS = 50_000
+# Every value a template can print is cut to this, so even an allowed template repeating values in all of its
+# source stays at a few MB of output before the limits above apply.
+TEMPLATE_VALUE_MAX_CHARS = 5_000
+
+# Staff write the text templates in Django's template language, limited to tags and filters whose output stays
+# about as long as the values they print: no loops ({% for %}, {% cycle %}), no generated text ({% lorem %}),
+# no padding to a chosen width (ljust, center, stringformat), no repeating (join; add, which with
+# {% firstof … as %} could double a value per step), nothing that reads other data ({% include %}, {% load %},
+# {% url %}, {% debug %}) and nothing that turns escaping off ({% autoescape %}, safe), so every design value put
+# into the HTML description is escaped. Conditions, fallbacks, case, truncation and line breaks are what a
+# title or description needs; the names are flat already, so {% with %} is not needed either.
+ALLOWED_TEMPLATE_TAGS = ("if", "firstof", "filter", "comment", "spaceless")
+_BRANCH_TAGS = {"elif", "else"}
+ALLOWED_TEMPLATE_FILTERS = (
+    "capfirst",
+    "cut",
+    "default",
+    "default_if_none",
+    "first",
+    "last",
+    "length",
+    "linebreaks",
+    "linebreaksbr",
+    "lower",
+    "pluralize",
+    "slice",
+    "slugify",
+    "title",
+    "truncatechars",
+    "truncatewords",
+    "upper",
+    "wordcount",
+    "yesno",
+)
+TEMPLATE_NAMES_HELP = (
+    "Templates can use design.title, design.prompt, design.style, design.description, design.batch, design.tags "
+    "(comma-separated) and design.id, each also without “design.”, and template.name, template.blueprint_id, "
+    "template.print_provider_id and template.print_position."
+)
+
+_STAFF_LIBRARY = Library()
+for _name in ALLOWED_TEMPLATE_TAGS:
+    _STAFF_LIBRARY.tag(_name, defaulttags.register.tags[_name])
+for _name in ALLOWED_TEMPLATE_FILTERS:
+    _STAFF_LIBRARY.filter(_name, defaultfilters.register.filters[_name])
+
+
+class _StaffTemplateEngine(Engine):
+    """Django's template engine knowing only the allowed tags and filters (the public `builtins` argument can only
+    add to Django's defaults, not replace them)."""
+
+    def get_template_builtins(self, builtins):
+        return [_STAFF_LIBRARY]
+
+
+# No loaders, so nothing can be included. Titles and tags are plain text; the description is HTML, so the values
+# put into it are escaped.
+_TEXT_ENGINE = _StaffTemplateEngine(loaders=[], autoescape=False)
+_HTML_ENGINE = _StaffTemplateEngine(loaders=[], autoescape=True)
+# Checking prints a marker for each name the context does not have, so a template still written against the
+# model (design.batch.name, design.created_by…) is named instead of silently printing nothing.
+_UNKNOWN_NAME_MARK = "\x00%s\x00"
+_UNKNOWN_NAME = re.compile("\x00(.*?)\x00")
+_CHECK_ENGINE = _StaffTemplateEngine(loaders=[], autoescape=False, string_if_invalid=_UNKNOWN_NAME_MARK)
+
+
+@dataclass(frozen=True)
+class _TextTemplate:
+    label: str
+    field: str
+    engine: Engine
+    max_chars: int
+
+
+# Source limits: the title and tags fields hold 500 characters; a description template needs no more than a page.
+_TITLE = _TextTemplate("title", "title_template", _TEXT_ENGINE, 500)
+_DESCRIPTION = _TextTemplate("description", "description_template", _HTML_ENGINE, 5_000)
+_TAGS = _TextTemplate("tags", "tags_template", _TEXT_ENGINE, 500)
+
+# Checking renders over these: the same names and kinds of values as a real design, so whatever renders here
+# renders for every design.
+_SAMPLE_DESIGN_VALUES = {
+    "id": 1,
+    "pk": 1,
+    "title": "Sample title",
+    "prompt": "sample prompt",
+    "style": "sample style",
+    "description": "Sample description",
+    "batch": "Sample batch",
+    "tags": "sample, tags",
+}
 
 
 class TemplateInvalid(ValueError):
@@ -126,61 +235,218 @@ def _placement_problems(template, enabled: list[dict]) -> list[str]:
 
 
 def _text_template_problems(template) -> list[str]:
-    """Compile each text template and render it over a blank design, so errors show when saving, not publishing."""
-    from designs.models import Design
-
-    sample = _context(Design(prompt="sample prompt"))
+    """Check each text template and render it over sample values, so errors show when saving, not publishing."""
+    context = _context(template, _SAMPLE_DESIGN_VALUES)
     problems = []
-    for label, engine, source in (
-        ("title", _TEXT_ENGINE, template.title_template),
-        ("description", _HTML_ENGINE, template.description_template),
-        ("tags", _TEXT_ENGINE, template.tags_template),
-    ):
+    for text_template in (_TITLE, _DESCRIPTION, _TAGS):
+        label, source = text_template.label, getattr(template, text_template.field) or ""
+        if len(source) > text_template.max_chars:
+            problems.append(_too_long(text_template, source))
+            continue
+        forbidden = _forbidden_syntax(label, source)
+        if forbidden:
+            problems += forbidden
+            continue
         try:
-            _render(engine, source, sample)
+            compiled = _CHECK_ENGINE.from_string(source)
         except TemplateSyntaxError as error:
             problems.append(f"The {label} template has a syntax error: {error}.")
-        except TemplateDoesNotExist:
-            problems.append(f"The {label} template includes another template; only tags and filters are allowed.")
+            continue
+        try:
+            output = compiled.render(Context(context))
+        except VariableDoesNotExist as error:
+            problems.append(
+                f"The {label} template uses “{error.params[0]}”, which it cannot read. {TEMPLATE_NAMES_HELP}"
+            )
+            continue
+        except Exception as error:  # staff-written: any failure is a problem with the template, shown on the form
+            problems.append(f"The {label} template cannot be rendered: {error}.")
+            continue
+        unknown = sorted(set(_UNKNOWN_NAME.findall(output)))
+        if unknown:
+            problems.append(
+                f"The {label} template uses {', '.join(unknown)}, which it cannot read (it would print nothing). "
+                + TEMPLATE_NAMES_HELP
+            )
+    return problems
+
+
+def _too_long(text_template: _TextTemplate, source: str) -> str:
+    return (
+        f"The {text_template.label} template is {len(source):,} characters long; "
+        f"at most {text_template.max_chars:,} are allowed."
+    )
+
+
+def _forbidden_syntax(label: str, source: str) -> list[str]:
+    """Name the tags and filters outside the allowed ones (the engine refuses them too, but less clearly)."""
+    tags, filters = set(), set()
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.VAR:
+            expressions = [token.contents]
+        elif token.token_type == TokenType.BLOCK:
+            tag, *expressions = token.split_contents() or [""]
+            if tag:  # an empty {% %} is the engine's syntax error
+                tags.add(tag)
+            if tag == "filter":  # {% filter upper|lower %} is a chain of filters without a value
+                expressions = [f"value|{expression}" for expression in expressions]
+        else:
+            continue
+        for expression in expressions:
+            filters.update(match["filter_name"] for match in filter_re.finditer(expression) if match["filter_name"])
+    problems = []
+    # An end… tag closes an opening tag, and that one is named (a stray one is the engine's syntax error).
+    bad_tags = sorted(tag for tag in tags - set(ALLOWED_TEMPLATE_TAGS) - _BRANCH_TAGS if not tag.startswith("end"))
+    if bad_tags:
+        problems.append(
+            f"The {label} template uses {', '.join('{% ' + tag + ' %}' for tag in bad_tags)}; product templates may "
+            f"only use the tags {', '.join(ALLOWED_TEMPLATE_TAGS)} (no loops, includes or other tags)."
+        )
+    bad_filters = sorted(filters - set(ALLOWED_TEMPLATE_FILTERS))
+    if bad_filters:
+        problems.append(
+            f"The {label} template uses the filters {', '.join(bad_filters)}; product templates may only use "
+            f"{', '.join(ALLOWED_TEMPLATE_FILTERS)}."
+        )
     return problems
 
 
 # --- rendering ------------------------------------------------------------------------------------
 
 
+class TextsInvalid(ValueError):
+    """The texts rendered for a design cannot be sent to Printify; .problems lists why, in plain words."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("The product cannot be sent to Printify: " + " ".join(problems))
+
+
 @dataclass(frozen=True)
 class ProductTexts:
     title: str
-    description: str
+    description: str  # HTML
     tags: list[str]
+    # Tags left out for Etsy's limits (too long, or past the 13th), for the preview to show.
+    dropped_tags: list[str] = field(default_factory=list)
 
 
 def render_texts(template, design) -> ProductTexts:
-    """Title, description and tags for `design`: the design's own values win, the template renders the rest."""
-    context = _context(design)
-    title = design.title.strip() or _render(_TEXT_ENGINE, template.title_template, context)
-    description = design.description.strip() or _render(_HTML_ENGINE, template.description_template, context)
+    """Title, description and tags for `design`: the design's own values win, the template renders the rest, and
+    fallbacks give a design without prompt or description (an imported one) both required texts."""
+    context = _context(template, _design_values(design))
+    title = (
+        _one_line(design.title)
+        or _one_line(_render(_TITLE, template, context))
+        or _one_line(design.prompt)
+        or (f"Design {design.pk}" if design.pk else "")
+    )
+    title = Truncator(title).chars(TITLE_MAX_CHARS)
+    # One rule for the HTML description: the design's plain-text values are escaped, whether they come through
+    # the template (autoescape) or directly (here); only HTML written into the template itself stays HTML.
+    description = (
+        _plain_text_html(design.description)
+        or _visible_or_empty(_render(_DESCRIPTION, template, context))
+        or _plain_text_html(f"{title}, printed on demand." if title else "")
+    )
     if design.tags:
         tags = [str(tag) for tag in design.tags]
     else:
-        tags = _render(_TEXT_ENGINE, template.tags_template, context).split(",")
-    unique_tags = list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
-    return ProductTexts(title=" ".join(title.split()), description=description.strip(), tags=unique_tags)
+        tags = _render(_TAGS, template, context).split(",")
+    unique_tags = list(dict.fromkeys(_one_line(tag) for tag in tags if tag.strip()))
+    short_tags = [tag for tag in unique_tags if len(tag) <= TAG_MAX_CHARS]
+    kept = short_tags[:MAX_TAGS]
+    return ProductTexts(
+        title=title,
+        description=description,
+        tags=kept,
+        dropped_tags=[tag for tag in unique_tags if tag not in kept],
+    )
 
 
-def _context(design) -> dict:
-    return {
-        "design": design,
-        "prompt": design.prompt,
-        "title": design.title,
-        "style": design.style,
-        "batch": design.batch.name if design.batch_id else "",
+def text_problems(texts: ProductTexts) -> list[str]:
+    """Why Printify would refuse these texts (8150 for an empty one); [] when they can be sent."""
+    problems = []
+    if not texts.title:
+        problems.append("The product has no title: give the design a title or a prompt.")
+    if len(texts.description) > DESCRIPTION_MAX_CHARS:
+        problems.append(
+            f"The description is {len(texts.description):,} characters long; at most {DESCRIPTION_MAX_CHARS:,} "
+            "are sent. Shorten the design's description or the description template."
+        )
+    elif not _has_visible_text(texts.description):
+        problems.append("The product has no description: give the design a description.")
+    return problems
+
+
+def check_texts(template, design) -> ProductTexts:
+    """The texts for `design`, or TextsInvalid: call it before the first request for the design."""
+    texts = render_texts(template, design)
+    problems = text_problems(texts)
+    if problems:
+        raise TextsInvalid(problems)
+    return texts
+
+
+def _design_values(design) -> dict:
+    values = {
         "id": design.pk,
+        "pk": design.pk,  # templates written against the model used design.pk
+        "title": design.title,
+        "prompt": design.prompt,
+        "style": design.style,
+        "description": design.description,
+        "batch": design.batch.name if design.batch_id else "",
+        "tags": ", ".join(str(tag) for tag in design.tags or []),
+    }
+    return {
+        name: value[:TEMPLATE_VALUE_MAX_CHARS] if isinstance(value, str) else value for name, value in values.items()
     }
 
 
-def _render(engine: Engine, source: str, context: dict) -> str:
-    return engine.from_string(source or "").render(Context(context, autoescape=engine.autoescape))
+def _context(template, design_values: dict) -> dict:
+    """Plain values only: a template must not reach a model (design.created_by.password, tokens) or anything
+    that queries. Read-only mappings, because the template language calls methods without arguments
+    (design.clear would empty a dict)."""
+    template_values = {
+        "name": template.name,
+        "blueprint_id": template.blueprint_id,
+        "print_provider_id": template.print_provider_id,
+        "print_position": template.print_position,
+    }
+    return {
+        **design_values,
+        "design": MappingProxyType(design_values),
+        "template": MappingProxyType(template_values),
+    }
+
+
+def _render(text_template: _TextTemplate, template, context: dict) -> str:
+    source = getattr(template, text_template.field) or ""
+    if len(source) > text_template.max_chars:
+        raise TemplateInvalid(template.name, [_too_long(text_template, source)])
+    engine = text_template.engine
+    return engine.from_string(source).render(Context(context, autoescape=engine.autoescape)).strip()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plain_text_html(text: str) -> str:
+    """Plain text as HTML: escaped, its line breaks kept (what {{ value|linebreaksbr }} gives in a template)."""
+    return str(defaultfilters.linebreaksbr(text.strip(), autoescape=True))
+
+
+def _visible_or_empty(description_html: str) -> str:
+    # Markup around an empty value ("<p></p>") is still an empty description.
+    return description_html if _has_visible_text(description_html) else ""
+
+
+def _has_visible_text(description_html: str) -> bool:
+    if len(description_html) > DESCRIPTION_MAX_CHARS:
+        return True  # refused for its length anyway; not worth parsing
+    return bool(html.unescape(strip_tags(description_html)).strip())
 
 
 # --- placement and payload ------------------------------------------------------------------------
@@ -237,8 +503,9 @@ def print_areas(template, upload_id: str, image_size: tuple[int, int] | None) ->
 
 
 def build_product_payload(template, design, upload_id: str, image_size: tuple[int, int] | None = None) -> dict:
-    """The body of POST /shops/{shop}/products.json for this design (call check_template first)."""
-    texts = render_texts(template, design)
+    """The body of POST /shops/{shop}/products.json for this design (call check_template first); TextsInvalid
+    when a required text is empty."""
+    texts = check_texts(template, design)
     return {
         "title": texts.title,
         "description": texts.description,
