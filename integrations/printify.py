@@ -126,10 +126,13 @@ class PrintifyClient:
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers.json"
         return self._catalog(path, what="the print providers", expect=list)
 
-    def variants(self, blueprint_id: int, provider_id: int) -> dict:
+    def variants(self, blueprint_id: int, provider_id: int, *, show_out_of_stock: bool = False) -> dict:
         """{id, title, variants: [{id, title, options: {"color": …, "size": …}, placeholders: [{position, width,
-        height, …}]}]}: the provider's in-stock variants; option values are titles here, ids on products."""
+        height, …}]}]}: the provider's variants, only those in stock unless show_out_of_stock (nothing in the
+        answer tells which are out of stock). Option values are titles here, ids on products."""
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers/{_id(provider_id)}/variants.json"
+        if show_out_of_stock:
+            path += "?show-out-of-stock=1"
         return self._catalog(path, what="the variants", expect=dict)
 
     def shipping(self, blueprint_id: int, provider_id: int) -> dict:

@@ -105,6 +105,7 @@ def test_catalog_and_product_shapes_line_up_through_the_client(sandbox, client):
     assert len(client.blueprints()) >= 6
     assert client.print_providers(6) == [{"id": 99, "title": "Printify Choice"}, {"id": 29, "title": "Monster Digital"}]
     catalog = {variant["id"]: variant for variant in client.variants(6, 29)["variants"]}
+    assert set(catalog) < {variant["id"] for variant in client.variants(6, 29, show_out_of_stock=True)["variants"]}
     shipping = client.shipping(6, 29)
     assert all(set(catalog) <= set(profile["variant_ids"]) for profile in shipping["profiles"])
     # Provider 29's print areas grow with the garment size (printify-api.md §6): one print area per size.

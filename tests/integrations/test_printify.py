@@ -89,6 +89,18 @@ def test_catalog_calls(client):
 
 
 @responses.activate
+def test_variants_with_the_out_of_stock_ones_are_a_separate_catalog_answer(client):
+    url = f"{API}/catalog/blueprints/6/print_providers/99/variants.json"
+    responses.get(url, match=[matchers.query_param_matcher({})], json={"id": 99, "variants": [{"id": 1}]})
+    everything = {"id": 99, "variants": [{"id": 1}, {"id": 2}]}
+    responses.get(url, match=[matchers.query_param_matcher({"show-out-of-stock": "1"})], json=everything)
+    for _ in range(2):  # each answer is cached under its own key
+        assert client.variants(6, 99)["variants"] == [{"id": 1}]
+        assert client.variants(6, 99, show_out_of_stock=True) == everything
+    assert len(responses.calls) == 2
+
+
+@responses.activate
 def test_variants_are_cached_across_clients(client, fast_retry):
     url = f"{API}/catalog/blueprints/6/print_providers/99/variants.json"
     responses.get(url, json={"id": 99, "variants": [{"id": 1}]})
