@@ -126,9 +126,20 @@ class PrintifyClient:
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers.json"
         return self._catalog(path, what="the print providers", expect=list)
 
-    def variants(self, blueprint_id: int, provider_id: int) -> dict:
+    def variants(self, blueprint_id: int, provider_id: int, *, show_out_of_stock: bool = False) -> dict:
+        """{id, title, variants: [{id, title, options: {"color": …, "size": …}, placeholders: [{position, width,
+        height, …}]}]}: the provider's variants, only those in stock unless show_out_of_stock (nothing in the
+        answer tells which are out of stock). Option values are titles here, ids on products."""
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers/{_id(provider_id)}/variants.json"
+        if show_out_of_stock:
+            path += "?show-out-of-stock=1"
         return self._catalog(path, what="the variants", expect=dict)
+
+    def shipping(self, blueprint_id: int, provider_id: int) -> dict:
+        """{handling_time: {value, unit}, profiles: [{variant_ids, first_item: {cost, currency}, additional_items,
+        countries}]}: costs in cents; countries are codes or "REST_OF_THE_WORLD"."""
+        path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers/{_id(provider_id)}/shipping.json"
+        return self._catalog(path, what="the shipping rates", expect=dict)
 
     def _catalog(self, path: str, *, what: str, expect):
         key = f"printify-catalog:{self.base_url}{path}"
@@ -280,6 +291,24 @@ def _id(value) -> str:
     if not text:
         raise ValueError("an id must not be empty")
     return quote(text, safe="")
+
+
+def variant_options(product: dict) -> dict[int, dict[str, str]]:
+    """{variant id: {option type: value title}} for a product, e.g. {17390: {"color": "Heather Grey", "size": "XS"}}:
+    the same keys and titles as the catalog's variants.json. A product's variants name their option values by id
+    (variants[].options = [ids]); the product's options[].values[] give each id its title. Value ids are unique
+    within a product in every example we have; an id the product does not list is left out, not guessed. Ids are
+    compared as text: the examples show numbers, but PrintiPy types the option values' ids as strings."""
+    titles = {
+        str(value["id"]): (option.get("type") or option.get("name"), value.get("title"))
+        for option in product.get("options") or []
+        for value in option.get("values") or []
+        if isinstance(value, dict) and "id" in value
+    }
+    return {
+        variant["id"]: dict(titles[str(value)] for value in variant.get("options") or [] if str(value) in titles)
+        for variant in product.get("variants") or []
+    }
 
 
 def printify_error_details(response: requests.Response) -> tuple[int | str | None, str | None]:

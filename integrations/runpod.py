@@ -43,6 +43,7 @@ SERVICE = "RunPod"
 TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
 MAX_RUN_PAYLOAD_BYTES = 10 * 1024 * 1024  # POST /run refuses bigger bodies (runpod-api.md §1)
 MAX_REDIRECTS = 3
+DEFAULT_PORTS = {"http": 80, "https": 443}  # download_image takes these schemes only
 IMAGE_KEYS = ("images", "image", "files")
 
 
@@ -401,13 +402,16 @@ def download_image(
 ) -> bytes:
     """The bytes of an output image at `url`, fetched with the SSRF guards this project needs.
 
-    http(s) only; the host must resolve to public addresses only, unless it is in allow_hosts (the sandbox is on
-    loopback); redirects are followed by hand, at most 3, each target checked the same way; the body must say
-    image/* and is cut off past max_bytes or past `timeout` seconds in total. No credentials are sent.
+    http(s) only; the host must resolve to public addresses only, unless allow_hosts names it (the sandbox is on
+    loopback). An allow_hosts entry "host:port" allows that port only; a bare "host" allows only the URL
+    scheme's default port (80 for http, 443 for https), so allowing the sandbox at 127.0.0.1:8765 does not open
+    127.0.0.1:8000 (the web app) or :6379 (Redis). Redirects are followed by hand, at most 3, each target
+    checked the same way; the body must say image/* and is cut off past max_bytes or past `timeout` seconds in
+    total. No credentials are sent.
     Residual risk, accepted: the address is checked by resolving the name, and requests resolves it again to
     connect, so a DNS server that answers differently within milliseconds could still steer the connection.
     """
-    allowed = {host.lower() for host in allow_hosts}
+    allowed = {_allowed_address(entry) for entry in allow_hosts}
     session = session or build_session(pool_size=1)
     deadline = time.monotonic() + timeout
     current = url
@@ -444,24 +448,39 @@ def download_image(
     raise DownloadRefused(f"The image URL redirected more than {MAX_REDIRECTS} times; refused", service=SERVICE)
 
 
-def _check_url(url: str, allowed: set[str]) -> str:
+def _allowed_address(entry: str) -> tuple[str, int | None]:
+    """("host", port) from an allow_hosts entry "host:port", "[v6]:port" or "host"; None stands for the URL
+    scheme's default port."""
+    malformed = ValueError(f"A download allow-list entry must be host or host:port, not {entry!r}")
+    try:
+        parts = urlsplit(f"//{entry.strip()}")
+        port = parts.port
+    except ValueError:
+        raise malformed from None
+    if not parts.hostname or parts.username or parts.path or parts.query or parts.fragment:
+        raise malformed
+    return parts.hostname.lower(), port
+
+
+def _check_url(url: str, allowed: set[tuple[str, int | None]]) -> str:
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise DownloadRefused("The image URL is malformed; refused", service=SERVICE) from None
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
+    if scheme not in DEFAULT_PORTS:
         raise DownloadRefused(
             f"Refusing to download a {scheme or 'scheme-less'} URL: only http and https are allowed", service=SERVICE
         )
     host = (parts.hostname or "").lower()
     if not host:
         raise DownloadRefused("The image URL has no host; refused", service=SERVICE)
-    if host in allowed:
+    port = DEFAULT_PORTS[scheme] if port is None else port
+    if (host, port) in allowed or (port == DEFAULT_PORTS[scheme] and (host, None) in allowed):
         return host
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
     except (socket.gaierror, UnicodeError):
         raise IntegrationTimeout(f"Could not look up the image host {host}", service=SERVICE) from None
     for address in addresses:
@@ -471,7 +490,7 @@ def _check_url(url: str, allowed: set[str]) -> str:
         if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local:
             raise DownloadRefused(
                 f"Refusing to download from {host}: it resolves to a non-public address ({ip}); "
-                "add the host to DOWNLOAD_ALLOW_HOSTS if this is intended",
+                "add the host (with its port, if not the default one) to DOWNLOAD_ALLOW_HOSTS if this is intended",
                 service=SERVICE,
             )
     return host

@@ -6,6 +6,7 @@ environment variables; there are no per-environment settings modules.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -226,7 +227,8 @@ MAX_DESIGNS_PER_ACTION = env.int("MAX_DESIGNS_PER_ACTION", default=20000)
 CONFIRM_DESIGNS_ABOVE = env.int("CONFIRM_DESIGNS_ABOVE", default=100)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=64_000_000)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=100 * 1024 * 1024)
-# Hosts an output URL may point at even when they resolve to loopback/private addresses.
+# Hosts an output URL may point at even when they resolve to loopback/private addresses: "host:port" allows that
+# port only, a bare "host" only the default ports (80 for http, 443 for https).
 DOWNLOAD_ALLOW_HOSTS = env.list("DOWNLOAD_ALLOW_HOSTS", default=[])
 
 PRINTIFY_API_TOKEN = env.str("PRINTIFY_API_TOKEN", default="")
@@ -249,8 +251,8 @@ if POD_SANDBOX:
     PRINTIFY_API_TOKEN = PRINTIFY_API_TOKEN or "sandbox-printify-token"
     PRINTIFY_SHOP_ID = PRINTIFY_SHOP_ID or "1"
     PRINTIFY_WEBHOOK_SECRET = PRINTIFY_WEBHOOK_SECRET or "sandbox-webhook-secret"
-    # The sandbox lives on loopback and serves s3_url outputs there.
-    DOWNLOAD_ALLOW_HOSTS = [*DOWNLOAD_ALLOW_HOSTS, "127.0.0.1", "localhost"]
+    # The sandbox serves s3_url outputs on loopback: allow its own host:port only, not the rest of the machine.
+    DOWNLOAD_ALLOW_HOSTS = [*DOWNLOAD_ALLOW_HOSTS, urlsplit(SANDBOX_URL).netloc]
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {

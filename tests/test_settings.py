@@ -81,3 +81,13 @@ def test_sandbox_mode_points_both_clients_at_loopback():
         "[settings.RUNPOD_API_BASE, settings.PRINTIFY_API_BASE]", POD_SANDBOX="1", SANDBOX_URL="http://127.0.0.1:9999"
     )
     assert values == ["http://127.0.0.1:9999/runpod/v2", "http://127.0.0.1:9999/printify/v1"]
+
+
+def test_sandbox_mode_allows_downloads_from_the_sandbox_port_only():
+    allowed = settings_value(
+        "settings.DOWNLOAD_ALLOW_HOSTS",
+        POD_SANDBOX="1",
+        SANDBOX_URL="http://127.0.0.1:9999",
+        DOWNLOAD_ALLOW_HOSTS="images.example.com",
+    )
+    assert allowed == ["images.example.com", "127.0.0.1:9999"]

@@ -1,5 +1,5 @@
-"""Images the sandbox returns: real PNGs rendered deterministically from prompt + seed, and the broken ones
-(fake decompression bomb, huge image, non-image bytes) that fault modes need."""
+"""Images the sandbox returns: real PNGs rendered deterministically from prompt + seed, product mockups, and the
+broken ones (fake decompression bomb, huge image, non-image bytes) that fault modes need."""
 
 from __future__ import annotations
 
@@ -70,6 +70,54 @@ def _caption(image: Image.Image, prompt: str, seed: int, palette) -> None:
     draw.rectangle((0, height - band, width, height), fill=palette[0])
     for number, line in enumerate(lines):
         draw.text((font_size / 2, height - band + font_size * (0.5 + number * 1.2)), line, fill=palette[1], font=font)
+
+
+MOCKUP_SIDE = 800
+MAX_MOCKUP_SOURCE_PIXELS = 40_000_000  # above a 4500×5400 print file; bigger uploads are left out of mockups
+
+
+def render_mockup(colour: str, print_area: tuple[int, int], placements: list[tuple[bytes | None, dict]]) -> bytes:
+    """A square PNG standing in for Printify's mockup photo: the product in its colour with the print area outlined,
+    and each placed image (bytes, {x, y, scale, angle}) where Printify would put it: x and y are its centre as a
+    share of the print area, scale its width as a share of the print area's width (printify-api.md §4). Like a
+    print, the images are cut off at the edge of the print area; bytes that do not decode are left out."""
+    canvas = Image.new("RGB", (MOCKUP_SIDE, MOCKUP_SIDE), colour)
+    area_width, area_height = print_area
+    fit = min(0.6 * MOCKUP_SIDE / area_width, 0.7 * MOCKUP_SIDE / area_height)
+    box = (max(1, round(area_width * fit)), max(1, round(area_height * fit)))
+    area = Image.new("RGBA", box, (0, 0, 0, 0))
+    for data, placement in placements:
+        art = _mockup_art(data, box, placement)
+        if art is not None:
+            layer = Image.new("RGBA", box, (0, 0, 0, 0))
+            centre_x, centre_y = placement["x"] * box[0], placement["y"] * box[1]
+            layer.paste(art, (round(centre_x - art.width / 2), round(centre_y - art.height / 2)))
+            area = Image.alpha_composite(area, layer)
+    left, top = (MOCKUP_SIDE - box[0]) // 2, (MOCKUP_SIDE - box[1]) // 2
+    canvas.paste(area, (left, top), area)
+    red, green, blue = canvas.getpixel((0, 0))
+    outline = (40, 40, 40) if red * 0.3 + green * 0.59 + blue * 0.11 > 128 else (215, 215, 215)
+    ImageDraw.Draw(canvas).rectangle((left - 1, top - 1, left + box[0], top + box[1]), outline=outline)
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _mockup_art(data: bytes | None, box: tuple[int, int], placement: dict) -> Image.Image | None:
+    """The placed image sized and turned for a print area drawn box[0] pixels wide, or None if it cannot be shown."""
+    try:
+        art = Image.open(io.BytesIO(data or b""))
+        if art.width * art.height > MAX_MOCKUP_SOURCE_PIXELS:
+            return None
+        art.thumbnail((MOCKUP_SIDE, MOCKUP_SIDE))  # the mockup never shows more pixels than this
+        art = art.convert("RGBA")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    # Anything wider than four print areas is cut off anyway: the cap keeps an absurd scale from using memory.
+    width = max(1, min(round(box[0] * placement["scale"]), 4 * box[0]))
+    art = art.resize((width, max(1, round(width * art.height / art.width))), Image.Resampling.BILINEAR)
+    # guess: the reference does not say which way a positive angle turns; clockwise, as design tools do
+    return art.rotate(-placement["angle"], resample=Image.Resampling.BILINEAR, expand=True)
 
 
 def bomb_png(width: int = 30000, height: int = 30000) -> bytes:

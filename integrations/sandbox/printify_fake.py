@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
-from . import catalog
+from . import catalog, images
 from .base import (
     FaultDice,
     Request,
@@ -92,6 +92,12 @@ ROUTES = [
         "GET",
         r"catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/variants\.json",
         "variants",
+        "catalog",
+    ),
+    (
+        "GET",
+        r"catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
+        "shipping",
         "catalog",
     ),
     ("GET", r"catalog/print_providers\.json", "providers", "catalog"),
@@ -221,6 +227,8 @@ class PrintifyFake:
         variants = catalog.variants_for(int(blueprint), int(provider))
         if variants is None:
             raise NotFound
+        if request.query.get("show-out-of-stock") != "1":  # in-stock variants only, unless asked (D)
+            variants = [variant for variant in variants if variant["is_available"]]
         provider = catalog.PROVIDERS[int(provider)]
         body = {
             "id": provider["id"],
@@ -229,13 +237,21 @@ class PrintifyFake:
         }
         return json_response(200, body)
 
+    def _op_shipping(self, request, blueprint, provider):
+        shipping = catalog.shipping_for(int(blueprint), int(provider))
+        if shipping is None:
+            raise NotFound
+        return json_response(200, shipping)
+
     def _op_providers(self, request):
         return json_response(200, list(catalog.PROVIDERS.values()))
 
     def _op_provider(self, request, provider):
         if int(provider) not in catalog.PROVIDERS:
             raise NotFound
-        return json_response(200, catalog.PROVIDERS[int(provider)])
+        return json_response(
+            200, {**catalog.PROVIDERS[int(provider)], "blueprints": catalog.blueprints_of(int(provider))}
+        )
 
     # --- uploads -----------------------------------------------------------------------------------
     def _op_upload(self, request):
@@ -408,21 +424,48 @@ class PrintifyFake:
         return checked
 
     def _mockups(self, product: dict) -> list[dict]:
-        """Read-only mockups: here simply the front image of each print area, for the enabled variants."""
-        enabled = {variant["id"] for variant in product["variants"] if variant["is_enabled"]}
+        """Read-only mockups, one per placed print position and look (the variant's options but its size) of the
+        enabled variants; the sandbox paints each on request (mockup()). Real ones are photos per variant and
+        camera at https://images.printify.com/mockup/{product}/{variant}/{camera}/….jpg."""
+        options = {variant["id"]: variant["options"] for variant in _catalog_variants(product)}
+        enabled = [variant["id"] for variant in product["variants"] if variant["is_enabled"]]
         mockups = []
         for area in product["print_areas"]:
-            for placeholder in area["placeholders"]:
-                if placeholder["images"]:
+            looks: dict[tuple, list[int]] = {}
+            for variant_id in enabled:
+                if variant_id in area["variant_ids"]:
+                    look = tuple(value for option, value in options[variant_id].items() if option != "size")
+                    looks.setdefault(look, []).append(variant_id)
+            for position in (placeholder["position"] for placeholder in area["placeholders"] if placeholder["images"]):
+                for variant_ids in looks.values():
+                    src = f"{self.base_url}/_sandbox/mockups/{product['id']}/{variant_ids[0]}/{position}.png"
                     mockups.append(
-                        {
-                            "src": f"{self.base_url}/_sandbox/uploads/{placeholder['images'][0]['id']}",
-                            "variant_ids": [v for v in area["variant_ids"] if v in enabled],
-                            "position": placeholder["position"],
-                            "is_default": not mockups,
-                        }
+                        {"src": src, "variant_ids": variant_ids, "position": position, "is_default": not mockups}
                     )
         return mockups
+
+    def mockup(self, product_id: str, variant_id: int, position: str) -> bytes | None:
+        """The PNG behind a mockup's src: the images placed at `position`, on the variant's colour; None when the
+        product has no such variant or nothing is placed there."""
+        with self._lock:
+            product = self.products.get(product_id)
+            variants = _catalog_variants(product) if product else []
+            variant = next((variant for variant in variants if variant["id"] == variant_id), None)
+            if variant is None:
+                return None
+            placed = [
+                image
+                for area in product["print_areas"]
+                if variant_id in area["variant_ids"]
+                for placeholder in area["placeholders"]
+                if placeholder["position"] == position
+                for image in placeholder["images"]
+            ]
+            sizes = [(p["width"], p["height"]) for p in variant["placeholders"] if p["position"] == position]
+        if not placed or not sizes:
+            return None
+        placements = [(self.upload_bytes(image["id"]), image) for image in placed]
+        return images.render_mockup(catalog.colour_of(variant), sizes[0], placements)
 
     def _op_get_product(self, request, product):
         with self._lock:
@@ -440,8 +483,7 @@ class PrintifyFake:
             for name in ("title", "description", "tags", "visible"):
                 if name in body:
                     updated[name] = body[name]
-            variants = catalog.variants_for(updated["blueprint_id"], updated["print_provider_id"])
-            known = {variant["id"]: variant for variant in variants}
+            known = {variant["id"]: variant for variant in _catalog_variants(updated)}
             if "variants" in body:  # merged by id: a variant left out keeps its settings (M)
                 changes = _check_variants(body["variants"], known)
                 for variant in updated["variants"]:
@@ -689,6 +731,10 @@ def _blueprint(blueprint_id: int) -> dict:
     return catalog.BLUEPRINTS[blueprint_id]
 
 
+def _catalog_variants(product: dict) -> list[dict]:
+    return catalog.variants_for(product["blueprint_id"], product["print_provider_id"])
+
+
 def _check_variants(variants, known: dict) -> dict:
     """{variant id: entry} for a variants list; every entry needs a known id and an integer price in cents."""
     if not isinstance(variants, list):
@@ -706,7 +752,8 @@ def _check_variants(variants, known: dict) -> dict:
 
 
 def _product_variant(variant: dict, entry: dict | None) -> dict:
-    """One row of the whole matrix: chosen variants as sent, the rest disabled and priced at cost (M)."""
+    """One row of the whole matrix: chosen variants as sent, the rest disabled and priced at cost (M). `options`
+    holds the ids of the variant's values in the product's `options`, in the same order."""
     return {
         "id": variant["id"],
         "sku": (entry or {}).get("sku") or f"SBX-{variant['id']}",
@@ -716,17 +763,23 @@ def _product_variant(variant: dict, entry: dict | None) -> dict:
         "grams": variant["grams"],
         "is_enabled": bool(entry.get("is_enabled", True)) if entry else False,
         "is_default": bool(entry.get("is_default", False)) if entry else False,
-        "is_available": True,
-        "options": [variant["options"]["color"], variant["options"]["size"]],
+        "is_available": variant["is_available"],
+        "options": [catalog.option_value(option, title)["id"] for option, title in variant["options"].items()],
     }
 
 
 def _options(variants: list[dict]) -> list[dict]:
-    colours = sorted({variant["options"]["color"] for variant in variants})
-    sizes = list(dict.fromkeys(variant["options"]["size"] for variant in variants))
+    """The product's options: one per catalog option (colour, size, …), listing every value its variants use."""
     return [
-        {"name": "Colors", "type": "color", "values": [{"id": n, "title": c} for n, c in enumerate(colours, 1)]},
-        {"name": "Sizes", "type": "size", "values": [{"id": n, "title": s} for n, s in enumerate(sizes, 101)]},
+        {
+            "name": catalog.OPTION_NAMES[option],
+            "type": option,
+            "values": [
+                catalog.option_value(option, title)
+                for title in dict.fromkeys(variant["options"][option] for variant in variants)
+            ],
+        }
+        for option in variants[0]["options"]
     ]
 
 

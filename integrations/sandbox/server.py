@@ -1,5 +1,5 @@
 """The sandbox HTTP server: RunPod at /runpod/v2/<endpoint_id>/…, Printify at /printify/v1/…, and its own
-control routes under /_sandbox/ (state, config, reset, served files). Standard library only.
+control routes under /_sandbox/ (state, config, reset, served files and mockups). Standard library only.
 
 In tests:
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,8 @@ log = logging.getLogger("integrations.sandbox")
 MAX_BODY_BYTES = 64 * 1024 * 1024
 RUNPOD_PREFIX = "/runpod/v2/"
 PRINTIFY_PREFIX = "/printify/v1/"
+# Where product mockups (a product's `images[].src`) are served, as Printify serves them from its image host.
+MOCKUP_PATH = re.compile(r"/_sandbox/mockups/(?P<product>[0-9a-f]{24})/(?P<variant>\d{1,9})/(?P<position>\w+)\.png")
 
 
 class SandboxServer:
@@ -138,6 +141,8 @@ class SandboxServer:
             return _png(self.runpod.file(path.removeprefix("/_sandbox/files/")))
         if method == "GET" and path.startswith("/_sandbox/uploads/"):
             return _png(self.printify.upload_bytes(path.removeprefix("/_sandbox/uploads/")))
+        if method == "GET" and (mockup := MOCKUP_PATH.fullmatch(path)):
+            return _png(self.printify.mockup(mockup["product"], int(mockup["variant"]), mockup["position"]))
         return json_response(404, {"error": "Not found"})
 
     def describe(self) -> dict:

@@ -5,10 +5,11 @@ import json
 import time
 
 import pytest
+import requests
 from PIL import Image
 
 from integrations.http import AuthError, RateLimited, Rejected, RetryPolicy
-from integrations.printify import PrintifyClient, PrintifyLimits, TTLCache, verify_webhook_signature
+from integrations.printify import PrintifyClient, PrintifyLimits, TTLCache, variant_options, verify_webhook_signature
 from integrations.ratelimit import SharedRateLimiter
 
 TOKEN = "pfy-contract-token"
@@ -96,6 +97,47 @@ def test_upload_create_publish_get_flow(sandbox, client):
     assert "external" not in client.get_product(product["id"])
     client.delete_product(product["id"])
     assert client.list_products()["total"] == 0
+
+
+def test_catalog_and_product_shapes_line_up_through_the_client(sandbox, client):
+    """What a template built from the catalog needs: the catalog's option titles match the product's option ids,
+    shipping covers the variants, and the mockups are PNGs a browser can load from the sandbox."""
+    assert len(client.blueprints()) >= 6
+    assert client.print_providers(6) == [{"id": 99, "title": "Printify Choice"}, {"id": 29, "title": "Monster Digital"}]
+    catalog = {variant["id"]: variant for variant in client.variants(6, 29)["variants"]}
+    assert set(catalog) < {variant["id"] for variant in client.variants(6, 29, show_out_of_stock=True)["variants"]}
+    shipping = client.shipping(6, 29)
+    assert all(set(catalog) <= set(profile["variant_ids"]) for profile in shipping["profiles"])
+    # Provider 29's print areas grow with the garment size (printify-api.md §6): one print area per size.
+    sizes = {
+        variant_id: (v["placeholders"][0]["width"], v["placeholders"][0]["height"]) for variant_id, v in catalog.items()
+    }
+    assert len(set(sizes.values())) == 3
+
+    image_id = client.upload_image("h.png", contents=png_bytes())["id"]
+    groups: dict[tuple, list[int]] = {}
+    for variant_id, size in sizes.items():
+        groups.setdefault(size, []).append(variant_id)
+    placed = [{"position": "front", "images": [{"id": image_id, "x": 0.5, "y": 0.5, "scale": 1, "angle": 0}]}]
+    product = client.create_product(
+        {
+            "title": "Heron tee",
+            "blueprint_id": 6,
+            "print_provider_id": 29,
+            "variants": [{"id": variant_id, "price": 2500} for variant_id in catalog],
+            "print_areas": [{"variant_ids": ids, "placeholders": placed} for ids in groups.values()],
+        }
+    )
+    options = variant_options(client.get_product(product["id"]))
+    assert {variant_id: options[variant_id] for variant_id in catalog} == {
+        variant_id: variant["options"] for variant_id, variant in catalog.items()
+    }
+    colours = {variant["options"]["color"] for variant in catalog.values()}
+    assert len(product["images"]) == len(colours) * len(groups)  # per print area, one mockup per colour
+    for mockup in product["images"]:
+        answer = requests.get(mockup["src"], timeout=5)
+        assert answer.headers["Content-Type"] == "image/png"
+        assert Image.open(io.BytesIO(answer.content)).size == (800, 800)
 
 
 def test_update_product(client):

@@ -2,6 +2,7 @@
 
 import io
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -75,7 +76,7 @@ def test_s3_url_output_downloads_from_the_sandbox_when_loopback_is_allowed(sandb
     job = wait_terminal(client, client.submit(job_input()))
     (ref,) = parse_output(job.output).images
     assert ref.data is None and ref.url.startswith(sandbox.url)
-    data = download_image(ref.url, max_bytes=10_000_000, timeout=5, allow_hosts=("127.0.0.1",))
+    data = download_image(ref.url, max_bytes=10_000_000, timeout=5, allow_hosts=(urlsplit(sandbox.url).netloc,))
     assert Image.open(io.BytesIO(data)).size == (512, 512)
     with pytest.raises(DownloadRefused):  # loopback is refused unless configured
         download_image(ref.url, max_bytes=10_000_000, timeout=5)
@@ -86,7 +87,7 @@ def test_private_output_urls_are_refused(sandbox, client, outcome):
     sandbox.configure(runpod_next_outcomes=[outcome])
     (ref,) = parse_output(wait_terminal(client, client.submit(job_input())).output).images
     with pytest.raises(DownloadRefused):
-        download_image(ref.url, max_bytes=10_000_000, timeout=2, allow_hosts=("127.0.0.1",))
+        download_image(ref.url, max_bytes=10_000_000, timeout=2, allow_hosts=(urlsplit(sandbox.url).netloc,))
 
 
 def test_legacy_output_still_parses(sandbox, client):

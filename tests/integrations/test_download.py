@@ -7,6 +7,7 @@ import responses
 
 from integrations.http import IntegrationTimeout, ServerError
 from integrations.runpod import DownloadRefused, download_image
+from tests.integrations.conftest import LocalHTTPServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 PUBLIC = "http://93.184.215.14"  # an IP literal: resolving it needs no DNS, and it is a public address
@@ -129,7 +130,7 @@ def test_error_statuses(status, error):
     assert caught.value.status == status
 
 
-# --- a real socket server on 127.0.0.1, allowed through allow_hosts (as the sandbox is) -------------------------
+# --- a real socket server on 127.0.0.1, allowed through allow_hosts by host:port (as the sandbox is) -----------
 
 
 def serve_png(handler):
@@ -150,31 +151,82 @@ def redirect_to(location):
     return route
 
 
-def test_loopback_needs_allow_hosts(local_http):
+def test_loopback_needs_allow_hosts_with_its_port(local_http):
     local_http.routes["/x.png"] = serve_png
-    with pytest.raises(DownloadRefused, match="non-public address"):
-        download_image(f"{local_http.url}/x.png", max_bytes=1000)
+    for allow_hosts in ([], ["127.0.0.1"], ["localhost"], [f"127.0.0.1:{local_http.port + 1}"]):
+        with pytest.raises(DownloadRefused, match="non-public address"):
+            download_image(f"{local_http.url}/x.png", max_bytes=1000, allow_hosts=allow_hosts)
     assert local_http.hits == []
-    assert download_image(f"{local_http.url}/x.png", max_bytes=1000, allow_hosts=["127.0.0.1"]) == PNG
+    assert download_image(f"{local_http.url}/x.png", max_bytes=1000, allow_hosts=[local_http.netloc]) == PNG
+
+
+def test_allowing_the_sandbox_port_does_not_open_other_loopback_ports(local_http):
+    """The sandbox's host:port is allowed; the web app or Redis on another port of 127.0.0.1 stays refused."""
+    local_http.routes["/x.png"] = serve_png
+    with LocalHTTPServer() as web_app:
+        web_app.routes["/admin/x.png"] = serve_png
+        for url in (f"{web_app.url}/admin/x.png", "http://127.0.0.1:6379/x.png", "http://localhost:8000/x.png"):
+            with pytest.raises(DownloadRefused, match="non-public address"):
+                download_image(url, max_bytes=1000, allow_hosts=[local_http.netloc])
+        assert web_app.hits == []
+    assert download_image(f"{local_http.url}/x.png", max_bytes=1000, allow_hosts=[local_http.netloc]) == PNG
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://images.internal.test/x.png", True),  # a bare host: the scheme's default port
+        ("https://images.internal.test/x.png", True),
+        ("http://images.internal.test:80/x.png", True),
+        ("https://images.internal.test:443/x.png", True),
+        ("http://localhost/x.png", True),
+        ("http://localhost:6379/x.png", False),  # any other port is checked like any other host: loopback
+        ("http://localhost:443/x.png", False),  # 443 is https's default, not http's
+        ("http://[::1]:8765/x.png", True),  # "host:port" entries allow exactly that port
+        ("http://[::1]:8766/x.png", False),
+    ],
+)
+@responses.activate
+def test_bare_allow_hosts_entries_cover_the_default_ports_only(url, allowed):
+    responses.get(url, body=PNG, content_type="image/png")
+    allow_hosts = ["Images.Internal.Test", "localhost", "[::1]:8765"]
+    if allowed:
+        assert download_image(url, max_bytes=1000, allow_hosts=allow_hosts) == PNG
+    else:
+        with pytest.raises(DownloadRefused, match="non-public address"):
+            download_image(url, max_bytes=1000, allow_hosts=allow_hosts)
+        assert len(responses.calls) == 0
+
+
+@pytest.mark.parametrize("entry", ["http://127.0.0.1:8765", "127.0.0.1:port", "user@127.0.0.1", "", "host/path"])
+def test_malformed_allow_hosts_entries_are_an_error(entry):
+    with pytest.raises(ValueError, match="must be host or host:port"):
+        download_image(f"{PUBLIC}/x.png", max_bytes=1000, allow_hosts=[entry])
 
 
 def test_allowed_host_redirecting_within_itself(local_http):
     local_http.routes["/a"] = redirect_to("/b")
     local_http.routes["/b"] = redirect_to(f"{local_http.url}/x.png")
     local_http.routes["/x.png"] = serve_png
-    assert download_image(f"{local_http.url}/a", max_bytes=1000, allow_hosts=["127.0.0.1"]) == PNG
+    assert download_image(f"{local_http.url}/a", max_bytes=1000, allow_hosts=[local_http.netloc]) == PNG
     assert local_http.hits == ["/a", "/b", "/x.png"]
 
 
 @pytest.mark.parametrize(
-    "target", ["http://localhost:{port}/x.png", "http://169.254.169.254/latest/", "http://10.1.2.3/x.png"]
+    "target",
+    [
+        "http://localhost:{port}/x.png",
+        "http://127.0.0.1:6379/x.png",
+        "http://169.254.169.254/latest/",
+        "http://10.1.2.3/x.png",
+    ],
 )
 def test_redirect_from_an_allowed_host_to_a_non_allowed_private_one(local_http, target):
-    """allow_hosts covers the named host only: where it redirects is checked again."""
+    """allow_hosts covers the named host:port only: where it redirects is checked again."""
     local_http.routes["/x.png"] = serve_png
     local_http.routes["/go"] = redirect_to(target.format(port=local_http.port))
     with pytest.raises(DownloadRefused, match="non-public address"):
-        download_image(f"{local_http.url}/go", max_bytes=1000, allow_hosts=["127.0.0.1"])
+        download_image(f"{local_http.url}/go", max_bytes=1000, allow_hosts=[local_http.netloc])
     assert local_http.hits == ["/go"]
 
 
@@ -190,7 +242,7 @@ def test_endless_body_stops_at_the_cap(local_http):
     local_http.routes["/endless.png"] = endless
     started = time.monotonic()
     with pytest.raises(DownloadRefused, match="larger than 1000000 bytes; download stopped"):
-        download_image(f"{local_http.url}/endless.png", max_bytes=1_000_000, allow_hosts=["127.0.0.1"])
+        download_image(f"{local_http.url}/endless.png", max_bytes=1_000_000, allow_hosts=[local_http.netloc])
     assert time.monotonic() - started < 5
 
 
@@ -207,7 +259,7 @@ def test_slow_drip_body_hits_the_total_timeout(local_http):
     local_http.routes["/drip.png"] = drip
     started = time.monotonic()
     with pytest.raises(IntegrationTimeout, match="took too long"):
-        download_image(f"{local_http.url}/drip.png", max_bytes=1_000_000, timeout=0.5, allow_hosts=["127.0.0.1"])
+        download_image(f"{local_http.url}/drip.png", max_bytes=1_000_000, timeout=0.5, allow_hosts=[local_http.netloc])
     assert time.monotonic() - started < 2
 
 
@@ -215,4 +267,4 @@ def test_connection_refused_is_a_timeout_error(local_http):
     url = f"{local_http.url}/x.png"
     local_http.server.server_close()  # nobody listens on the port any more
     with pytest.raises(IntegrationTimeout, match="Could not connect to the image host 127.0.0.1"):
-        download_image(url, max_bytes=1000, allow_hosts=["127.0.0.1"], timeout=2)
+        download_image(url, max_bytes=1000, allow_hosts=[local_http.netloc], timeout=2)

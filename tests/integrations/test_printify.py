@@ -23,7 +23,14 @@ from integrations.http import (
     ServerError,
 )
 from integrations.models import RateLimitHit
-from integrations.printify import PUBLISH_PARTS, PrintifyClient, PrintifyLimits, catalog_cache, verify_webhook_signature
+from integrations.printify import (
+    PUBLISH_PARTS,
+    PrintifyClient,
+    PrintifyLimits,
+    catalog_cache,
+    variant_options,
+    verify_webhook_signature,
+)
 from integrations.ratelimit import SharedRateLimiter
 
 TOKEN = "pfy-token-SECRET-abcdef0123456789"
@@ -72,10 +79,25 @@ def test_catalog_calls(client):
         match=[auth()],
         json={"id": 1, "title": "SPOKE", "variants": [{"id": 45740}]},
     )
+    shipping = {"handling_time": {"value": 2, "unit": "day"}, "profiles": []}
+    responses.get(f"{API}/catalog/blueprints/384/print_providers/1/shipping.json", match=[auth()], json=shipping)
     assert client.blueprints() == [{"id": 384}]
     assert client.blueprint(384)["title"] == "Square Stickers"
     assert client.print_providers(384) == [{"id": 1}]
     assert client.variants(384, 1)["variants"] == [{"id": 45740}]
+    assert client.shipping(384, 1) == shipping
+
+
+@responses.activate
+def test_variants_with_the_out_of_stock_ones_are_a_separate_catalog_answer(client):
+    url = f"{API}/catalog/blueprints/6/print_providers/99/variants.json"
+    responses.get(url, match=[matchers.query_param_matcher({})], json={"id": 99, "variants": [{"id": 1}]})
+    everything = {"id": 99, "variants": [{"id": 1}, {"id": 2}]}
+    responses.get(url, match=[matchers.query_param_matcher({"show-out-of-stock": "1"})], json=everything)
+    for _ in range(2):  # each answer is cached under its own key
+        assert client.variants(6, 99)["variants"] == [{"id": 1}]
+        assert client.variants(6, 99, show_out_of_stock=True) == everything
+    assert len(responses.calls) == 2
 
 
 @responses.activate
@@ -457,6 +479,30 @@ def test_catalog_budget_is_separate_from_the_global_one(limited_client):
     with pytest.raises(RateLimited, match="allows 2 requests per 60 s"):
         limited_client.blueprint(3)
     assert len(responses.calls) == 2
+
+
+# --- product shapes --------------------------------------------------------------------------------------------
+
+
+def test_variant_options_resolves_option_value_ids_into_titles():
+    """The sticker product of Printify's own example: variants refer to option values by id."""
+    product = {
+        "options": [
+            {"name": "Size", "type": "size", "values": [{"id": 2017, "title": '2x2"'}, {"id": 2018, "title": '3x3"'}]},
+            {"name": "Type", "type": "surface", "values": [{"id": "2114", "title": "White"}]},  # an id as text
+        ],
+        "variants": [
+            {"id": 45740, "options": [2017, 2114]},
+            {"id": 45742, "options": [2018, 2114, 9999]},  # 9999 is not among the product's options
+            {"id": 45744},
+        ],
+    }
+    assert variant_options(product) == {
+        45740: {"size": '2x2"', "surface": "White"},
+        45742: {"size": '3x3"', "surface": "White"},
+        45744: {},
+    }
+    assert variant_options({}) == {}
 
 
 # --- webhook signatures ----------------------------------------------------------------------------------------

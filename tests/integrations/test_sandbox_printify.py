@@ -11,8 +11,11 @@ import pytest
 import requests
 from PIL import Image
 
+from integrations.printify import variant_options
+
 TOKEN = "pfy-test-token-789"
 SECRET = "whsec-test-0123456789abcdef"
+PRODUCT_VARIANT_FIELDS = set("id sku cost price title grams is_enabled is_default is_available options".split())
 
 
 def png(colour="red", size=(64, 48)) -> bytes:
@@ -69,6 +72,13 @@ def sticker_payload(image_id, variants=(45740, 45742), **changes) -> dict:
     return payload
 
 
+def tee_payload(image_id, variants, **changes) -> dict:
+    """Gildan 5000 (blueprint 6) from provider 99, the design on the front of every variant."""
+    payload = sticker_payload(image_id, variants, title="Fox tee", blueprint_id=6, print_provider_id=99)
+    payload.update(changes)
+    return payload
+
+
 def assert_error(response, status, code):
     assert response.status_code == status, response.text
     body = response.json()
@@ -101,8 +111,9 @@ def test_bearer_and_user_agent_are_required_and_every_answer_has_a_correlation_i
 
 def test_shop_and_catalog_hold_the_reference_ids_and_placeholder_sizes(sandbox, printify):
     assert printify.ok("GET", "shops.json") == [{"id": 1, "title": "Sandbox shop", "sales_channel": "sandbox"}]
-    assert {bp["id"] for bp in printify.ok("GET", "catalog/blueprints.json")} >= {3, 384}
+    assert {bp["id"] for bp in printify.ok("GET", "catalog/blueprints.json")} >= {3, 6, 68, 384}
     assert printify.ok("GET", "catalog/blueprints/384.json")["title"] == "Square Stickers"
+    assert printify.ok("GET", "catalog/blueprints/6.json")["model"] == "5000"
     assert printify.ok("GET", "catalog/blueprints/3/print_providers.json") == [{"id": 3, "title": "The Dream Junction"}]
 
     stickers = printify.ok("GET", "catalog/blueprints/384/print_providers/1/variants.json")
@@ -116,9 +127,64 @@ def test_shop_and_catalog_hold_the_reference_ids_and_placeholder_sizes(sandbox, 
         sizes = {(p["width"], p["height"]) for p in variant["placeholders"]}
         assert sizes == ({(3153, 3995)} if variant["options"]["size"] == "XS" else {(4500, 5700)})
         assert {p["position"] for p in variant["placeholders"]} == {"front", "back"}
-        assert "cost" not in variant
+        assert "cost" not in variant and "is_available" not in variant
     assert printify.call("GET", "catalog/blueprints/999.json").status_code == 404
     assert printify.call("GET", "catalog/blueprints/384/print_providers/3/variants.json").status_code == 404
+
+
+def test_catalog_offers_every_kind_of_product_in_the_real_shapes(printify):
+    blueprints = printify.ok("GET", "catalog/blueprints.json")
+    assert len(blueprints) >= 6
+    titles = " ".join(bp["title"].lower() for bp in blueprints)
+    for kind in ("tee", "hooded", "mug", "poster", "sticker", "tote"):
+        assert kind in titles
+    providers = {p["id"]: p for p in printify.ok("GET", "catalog/print_providers.json")}
+    for provider in providers.values():
+        assert set(provider["location"]) == {"address1", "address2", "city", "country", "region", "zip"}
+    for blueprint in blueprints:
+        assert set(blueprint) == {"id", "title", "description", "brand", "model", "images"}
+        offered = printify.ok("GET", f"catalog/blueprints/{blueprint['id']}/print_providers.json")
+        assert offered and all(set(p) == {"id", "title"} and p["id"] in providers for p in offered)
+        for provider in offered:
+            path = f"catalog/blueprints/{blueprint['id']}/print_providers/{provider['id']}/variants.json"
+            answer = printify.ok("GET", f"{path}?show-out-of-stock=1")
+            assert (answer["id"], answer["title"]) == (provider["id"], provider["title"])
+            for variant in answer["variants"]:
+                assert set(variant) == {"id", "title", "options", "placeholders", "decoration_methods"}
+                assert variant["title"] == " / ".join(variant["options"].values())
+                assert "size" in variant["options"] and all(isinstance(v, str) for v in variant["options"].values())
+                for placeholder in variant["placeholders"]:
+                    assert set(placeholder) == {"position", "decoration_method", "width", "height"}
+                    assert placeholder["width"] >= 600 and placeholder["height"] >= 600  # 2 in at 300 DPI
+    tee = printify.ok("GET", "catalog/blueprints/6/print_providers/99/variants.json")["variants"][0]
+    assert {(p["position"], p["width"], p["height"]) for p in tee["placeholders"]} == {
+        ("front", 4500, 5400),
+        ("back", 4500, 5400),
+    }
+    assert {b["id"] for b in printify.ok("GET", "catalog/print_providers/99.json")["blueprints"]} >= {6}
+    assert printify.call("GET", "catalog/print_providers/12345.json").status_code == 404
+
+
+def test_out_of_stock_variants_are_listed_only_when_asked(printify):
+    path = "catalog/blueprints/6/print_providers/99/variants.json"
+    in_stock = {v["id"] for v in printify.ok("GET", path)["variants"]}
+    everything = {v["id"] for v in printify.ok("GET", f"{path}?show-out-of-stock=1")["variants"]}
+    assert in_stock < everything
+    assert {v["id"] for v in printify.ok("GET", f"{path}?show-out-of-stock=0")["variants"]} == in_stock
+
+
+def test_shipping_profiles_cover_every_variant_in_cents(printify):
+    path = "catalog/blueprints/6/print_providers/99"
+    shipping = printify.ok("GET", f"{path}/shipping.json")
+    assert set(shipping["handling_time"]) == {"value", "unit"} and shipping["handling_time"]["value"] > 0
+    everything = {v["id"] for v in printify.ok("GET", f"{path}/variants.json?show-out-of-stock=1")["variants"]}
+    assert {country for p in shipping["profiles"] for country in p["countries"]} == {"US", "REST_OF_THE_WORLD"}
+    for profile in shipping["profiles"]:
+        assert set(profile["variant_ids"]) == everything
+        for cost in (profile["first_item"], profile["additional_items"]):
+            assert isinstance(cost["cost"], int) and cost["currency"] == "USD"
+        assert profile["first_item"]["cost"] > profile["additional_items"]["cost"]
+    assert printify.call("GET", "catalog/blueprints/384/print_providers/99/shipping.json").status_code == 404
 
 
 # --- uploads ---------------------------------------------------------------------------------------------------
@@ -186,7 +252,7 @@ def test_create_returns_the_whole_variant_matrix(sandbox, printify):
     covered = {v for area in product["print_areas"] for v in area["variant_ids"]}
     assert covered == set(variants)  # variant_ids rewritten to cover every variant
     assert product["is_locked"] is False and "external" not in product
-    assert product["images"] and product["images"][0]["src"].endswith(image["id"])
+    assert [(mockup["position"], mockup["variant_ids"]) for mockup in product["images"]] == [("front", [45740, 45742])]
     summary = sandbox.state()["printify"]["products"]
     assert summary == [
         {
@@ -202,6 +268,70 @@ def test_create_returns_the_whole_variant_matrix(sandbox, printify):
             "publish_count": 0,
         }
     ]
+
+
+def test_product_variants_name_their_option_values_by_id(printify):
+    image_id = printify.upload(png())["id"]
+    path = "catalog/blueprints/6/print_providers/99/variants.json?show-out-of-stock=1"
+    catalog = {variant["id"]: variant for variant in printify.ok("GET", path)["variants"]}
+    product = printify.create(tee_payload(image_id, (60101, 60111, 60126))).json()
+
+    assert [(option["name"], option["type"]) for option in product["options"]] == [
+        ("Colors", "color"),
+        ("Sizes", "size"),
+    ]
+    values = {
+        value["id"]: (option["type"], value["title"]) for option in product["options"] for value in option["values"]
+    }
+    assert len(values) == sum(len(option["values"]) for option in product["options"])  # ids are unique
+    assert {variant["id"] for variant in product["variants"]} == set(catalog)
+    for variant in product["variants"]:
+        assert set(variant) == PRODUCT_VARIANT_FIELDS
+        assert all(isinstance(value_id, int) and value_id in values for value_id in variant["options"])
+        assert [values[value_id][0] for value_id in variant["options"]] == ["color", "size"]  # one per option, in order
+        assert dict(values[value_id] for value_id in variant["options"]) == catalog[variant["id"]]["options"]
+        assert variant["title"] == " / ".join(values[value_id][1] for value_id in variant["options"])
+    assert variant_options(product) == {variant_id: variant["options"] for variant_id, variant in catalog.items()}
+    available = {variant["id"]: variant["is_available"] for variant in product["variants"]}
+    assert (available[60101], available[60126]) == (True, False)  # out of stock: on the product, not available
+
+    stickers = printify.create(sticker_payload(image_id)).json()  # the ids of Printify's own sticker example
+    assert [[value["id"] for value in option["values"]] for option in stickers["options"]] == [
+        [2017, 2018, 2019, 2020],
+        [2114],
+    ]
+    assert {variant["id"]: variant["options"] for variant in stickers["variants"]}[45740] == [2017, 2114]
+
+
+def test_mockups_are_pngs_of_the_design_on_each_colour(sandbox, printify):
+    image_id = printify.upload(png("red", size=(400, 400)))["id"]
+    product = printify.create(tee_payload(image_id, (60101, 60102, 60111))).json()  # White S and M, Black S
+    mockups = product["images"]
+    assert [(m["position"], m["variant_ids"], m["is_default"]) for m in mockups] == [
+        ("front", [60101, 60102], True),
+        ("front", [60111], False),
+    ]
+    assert printify.ok("GET", f"shops/1/products/{product['id']}.json")["images"] == mockups
+    for mockup, colour in zip(mockups, [(255, 255, 255), (0, 0, 0)], strict=True):
+        assert mockup["src"].startswith(f"{sandbox.url}/_sandbox/mockups/{product['id']}/")
+        answer = requests.get(mockup["src"], timeout=5)
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/png"
+        picture = Image.open(io.BytesIO(answer.content))
+        assert picture.format == "PNG"
+        picture = picture.convert("RGB")
+        assert picture.getpixel((5, 5)) == colour  # the garment
+        assert picture.getpixel((picture.width // 2, picture.height // 2)) == (255, 0, 0)  # the design, centred
+
+    updated = printify.ok(
+        "PUT",
+        f"shops/1/products/{product['id']}.json",
+        json={"variants": [{"id": 60111, "price": 2500, "is_enabled": False}]},
+    )
+    assert [m["variant_ids"] for m in updated["images"]] == [[60101, 60102]]
+    nothing_at_the_back = mockups[0]["src"].replace("/front.png", "/back.png")
+    assert requests.get(nothing_at_the_back, timeout=5).status_code == 404
+    printify.ok("DELETE", f"shops/1/products/{product['id']}.json")
+    assert requests.get(mockups[0]["src"], timeout=5).status_code == 404
 
 
 def test_create_validation_8150(printify):

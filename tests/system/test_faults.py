@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -53,7 +54,7 @@ def apis(settings, sandbox, transactional_db, installed_defaults):
     settings.PRINTIFY_API_TOKEN = PRINTIFY_TOKEN
     settings.PRINTIFY_SHOP_ID = "1"
     settings.PUBLIC_BASE_URL = ""
-    settings.DOWNLOAD_ALLOW_HOSTS = ["127.0.0.1", "localhost"]  # what POD_SANDBOX=1 adds: the sandbox's files
+    settings.DOWNLOAD_ALLOW_HOSTS = [urlsplit(sandbox.url).netloc]  # what POD_SANDBOX=1 adds: the sandbox's files
     # The shared limiter is not under test here (the Redis one outlives tests); Printify's own 429s are.
     settings.PRINTIFY_RATE_PER_MINUTE = 1_000_000
     settings.PRINTIFY_PUBLISH_LIMIT = 1_000_000
