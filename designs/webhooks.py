@@ -11,14 +11,13 @@ from django.views.decorators.http import require_POST
 # --- RunPod (written by the generation work) ---
 
 
+# The body is never read, so it needs no size limit; a cap would refuse real callbacks, which carry RunPod's whole
+# /status answer (base64 images included: often megabytes).
 @csrf_exempt
 @require_POST
 def runpod_webhook(request, design_id: int, token: str):
     """RunPod says a job ended. The body is not trusted (RunPod signs nothing): the token proves which design,
-    and the pump then asks the authenticated /status for the truth. Answers 200 at once.
-
-    The body is never read, so it needs no size limit here; capping it would refuse real callbacks, which carry
-    the whole /status answer (base64 images included, often megabytes)."""
+    and the pump then asks the authenticated /status for the truth. Answers 200 at once."""
     from designs import generation
     from designs.models import Design
 
