@@ -242,6 +242,7 @@ def cases(world) -> list[Case]:
         Case("admin:app_list", "/admin/designs/", page(*design_viewers, denied="missing")),
         Case("admin:app_list", "/admin/auth/", page(*su, denied="missing")),
         Case("admin:app_list", "/admin/django_q/", page(*su, denied="missing")),
+        Case("admin:app_list", "/admin/axes/", page(*su, denied="missing")),
         Case("route:admin/(?P<url>.*)$", "/admin/no-such-page/", page(denied="missing")),
         Case(
             "admin:auth_user_password_change",

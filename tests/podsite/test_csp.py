@@ -55,7 +55,7 @@ def test_admin_pages_carry_the_policy_and_nothing_it_would_block(boss):
         assert 'href="javascript:' not in html, path
 
 
-def test_a_view_may_set_its_own_policy(settings):
+def test_a_view_may_set_its_own_policy():
     from django.http import HttpResponse
 
     from podsite.csp import ContentSecurityPolicyMiddleware
