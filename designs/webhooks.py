@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 # --- RunPod (written by the generation work) ---
 
 
+# The body is never read, so it needs no size limit; a cap would refuse real callbacks, which carry RunPod's whole
+# /status answer (base64 images included: often megabytes).
 @csrf_exempt
 @require_POST
 def runpod_webhook(request, design_id: int, token: str):
@@ -28,6 +30,16 @@ def runpod_webhook(request, design_id: int, token: str):
 
 # --- Printify (written by the publishing work) ---
 
+# Printify's events are small JSON objects; a body over 1 MiB is refused before it is read or its HMAC computed.
+PRINTIFY_MAX_BODY_BYTES = 1024 * 1024
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django itself reads it: no body
+
 
 @csrf_exempt
 @require_POST
@@ -40,6 +52,8 @@ def printify_webhook(request):
     from designs.workers.printify_events import handle_webhook_event
     from integrations.printify import verify_webhook_signature
 
+    if _content_length(request) > PRINTIFY_MAX_BODY_BYTES:
+        return HttpResponse("The body is too large.", status=413, content_type="text/plain")
     header = request.headers.get("X-Pfy-Signature")
     if not header:
         return HttpResponse("Missing signature.", status=401, content_type="text/plain")

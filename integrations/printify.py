@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -360,11 +361,14 @@ def _readable(value) -> str:
 
 
 def verify_webhook_signature(secret: str, raw_body: bytes, header: str | None) -> bool:
-    """True when X-Pfy-Signature is "sha256=<hex HMAC-SHA256(secret, raw body)>" (constant-time compare)."""
-    if not secret or not header or not isinstance(raw_body, bytes):
+    """True when X-Pfy-Signature is "sha256=<hex HMAC-SHA256(secret, raw body)>" (constant-time compare).
+
+    The header arrives from anyone: whatever is not exactly that shape (non-ASCII bytes included) is simply false.
+    """
+    if not secret or not isinstance(header, str) or not isinstance(raw_body, bytes):
         return False
-    scheme, _, given = header.strip().partition("=")
-    if scheme.lower() != "sha256" or not given:
+    given = re.fullmatch(r"sha256=(?P<digest>[0-9a-f]{64})", header.strip(), re.ASCII | re.IGNORECASE)
+    if not given:
         return False
     expected = hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    return hmac.compare_digest(expected.encode("ascii"), given["digest"].lower().encode("ascii"))

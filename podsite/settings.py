@@ -5,6 +5,7 @@ environment variables; there are no per-environment settings modules.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,12 +56,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
+    "podsite",
     "integrations",
     "designs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "podsite.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a login refused by the throttle into the lockout page; django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "podsite.urls"
@@ -160,6 +166,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"  # the site is the admin; Django's default, /accounts/profile/, does not exist
+
+# Login throttling (django-axes): failed logins are counted per username and client address; after
+# AXES_FAILURE_LIMIT failures that pair is refused for AXES_COOLOFF_MINUTES, each new try starting the wait again.
+# A superuser unlocks earlier by deleting the pair's row in Admin → Axes → Access attempts.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "podsite.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "podsite.client_ip.client_ip"
+# Reverse proxies in front of the web server that append the client's address to X-Forwarded-For. Behind a
+# proxy, 0 would count every login as coming from the proxy: one person could then lock a username for everyone.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -254,6 +275,32 @@ if POD_SANDBOX:
     # The sandbox serves s3_url outputs on loopback: allow its own host:port only, not the rest of the machine.
     DOWNLOAD_ALLOW_HOSTS = [*DOWNLOAD_ALLOW_HOSTS, urlsplit(SANDBOX_URL).netloc]
 
+
+# --- Content-Security-Policy (podsite.csp) ------------------------------------------------------------
+# Pages run only our own scripts (admin and review page alike load theirs from static files) and submit only to
+# us; style-src allows inline style attributes. Images may also come from Printify's mockup host, MEDIA_URL's
+# host, the sandbox (which serves its own mockups) and any host in CSP_IMG_SRC.
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+CSP_IMG_SRC = env.list("CSP_IMG_SRC", default=[])
+_image_sources = ["'self'", "data:", "https://images.printify.com", _origin(MEDIA_URL), *CSP_IMG_SRC]
+if POD_SANDBOX:
+    _image_sources.append(_origin(SANDBOX_URL))
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src " + " ".join(dict.fromkeys(source for source in _image_sources if source)),
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+    ]
+)
+
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -261,5 +308,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True}},
+    "loggers": {
+        "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
+        # Failed logins and lockouts are warnings; axes' start-up banner and per-login notes are not needed.
+        "axes": {"level": "WARNING"},
+    },
 }

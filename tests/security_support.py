@@ -76,6 +76,7 @@ def outcome(response) -> str:
 
 def fingerprint() -> str:
     """A digest of every row a request could change, plus the task queue's length (Redis is outside the DB)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.admin.models import LogEntry
     from django.contrib.auth.models import Group, User
     from django_q.brokers import get_broker
@@ -86,7 +87,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     models = [Design, DesignEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt, LogEntry]
     models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
-    models += [Schedule, Task, OrmQ]
+    models += [Schedule, Task, OrmQ, AccessAttempt, AccessLog, AccessFailureLog]
     for model in models:
         rows = list(model.objects.order_by("pk").values())
         digest.update(json.dumps([model._meta.label, rows], default=str, sort_keys=True).encode())
@@ -112,6 +113,9 @@ class World:
     success: object
     failure: object
     ormq: object | None
+    access_attempt: object
+    access_log: object
+    access_failure: object
 
     def design_ids(self) -> list[int]:
         designs = [self.review, self.approved, self.draft, self.queued, self.publish_failed, self.published]
@@ -119,6 +123,7 @@ class World:
 
 
 def make_world(make_user) -> World:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
     from django.utils import timezone
     from django_q.brokers import get_broker
@@ -168,4 +173,9 @@ def make_world(make_user) -> World:
             id="b" * 32, name="charlie-delta", func="math.floor", result="boom", started=now, stopped=now, success=False
         ),
         ormq=ormq,
+        access_attempt=AccessAttempt.objects.create(
+            username="customer", ip_address="192.0.2.7", user_agent="curl", failures_since_start=9
+        ),
+        access_log=AccessLog.objects.create(username="boss", ip_address="192.0.2.8", user_agent="firefox"),
+        access_failure=AccessFailureLog.objects.create(username="customer", ip_address="192.0.2.7", locked_out=True),
     )

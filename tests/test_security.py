@@ -195,7 +195,15 @@ def cases(world) -> list[Case]:
             "admin:logout",
             "/admin/logout/",
             {ANON: "redirect", NON_STAFF: "redirect", **dict.fromkeys(STAFF_USERS, "method")},
-            [Post("log out", {}, {ANON: "redirect", NON_STAFF: "redirect", **dict.fromkeys(STAFF_USERS, "ok")})],
+            # Logging out writes the logout time into axes' access log.
+            [
+                Post(
+                    "log out",
+                    {},
+                    {ANON: "redirect", NON_STAFF: "redirect", **dict.fromkeys(STAFF_USERS, "ok")},
+                    allowed=STAFF_USERS,
+                )
+            ],
         ),
         Case(
             "admin:password_change",
@@ -234,6 +242,7 @@ def cases(world) -> list[Case]:
         Case("admin:app_list", "/admin/designs/", page(*design_viewers, denied="missing")),
         Case("admin:app_list", "/admin/auth/", page(*su, denied="missing")),
         Case("admin:app_list", "/admin/django_q/", page(*su, denied="missing")),
+        Case("admin:app_list", "/admin/axes/", page(*su, denied="missing")),
         Case("route:admin/(?P<url>.*)$", "/admin/no-such-page/", page(denied="missing")),
         Case(
             "admin:auth_user_password_change",
@@ -413,39 +422,48 @@ def cases(world) -> list[Case]:
         add_post=({"name": "Night shift"}, su),
         actions=delete_only(world.users[REVIEWER].groups.get()),
     )
+    # django-q2's pages are read-only even for superusers (podsite/q_admin.py): a schedule's func is any callable.
+    # Posting an action that is not offered (delete, resubmit) shows the changelist again and changes nothing.
+    not_offered = [("delete_selected", [world.schedule.pk], {"post": "yes"}, (), False)]
+    rows += model_cases(
+        "django_q", "schedule", world.schedule.pk, view=su, add=(), change=(), delete=(), actions=not_offered
+    )
     rows += model_cases(
         "django_q",
-        "schedule",
-        world.schedule.pk,
+        "success",
+        world.success.pk,
         view=su,
-        add=su,
-        change=su,
-        delete=su,
-        actions=delete_only(world.schedule),
+        add=(),
+        change=(),
+        delete=(),
+        actions=[("resubmit_task", [world.success.pk], {}, (), False)],
     )
-    for model, task in (("success", world.success), ("failure", world.failure)):
-        # django-q2 offers no "add" for finished tasks, not even to a superuser.
-        rows += model_cases(
-            "django_q",
-            model,
-            task.pk,
-            view=su,
-            add=(),
-            change=su,
-            delete=su,
-            actions=[("resubmit_task", [task.pk], {}, su, True), *delete_only(task)],
-        )
+    # Failed tasks are never trimmed by django-q2, so they may be deleted.
+    rows += model_cases(
+        "django_q",
+        "failure",
+        world.failure.pk,
+        view=su,
+        add=(),
+        change=(),
+        delete=su,
+        actions=[("resubmit_task", [world.failure.pk], {}, (), False), *delete_only(world.failure)],
+    )
     if world.ormq is not None:  # registered only with the ORM broker
-        rows += model_cases(
-            "django_q",
-            "ormq",
-            world.ormq.pk,
-            view=su,
-            add=(),
-            change=su,
-            delete=su,
-            actions=delete_only(world.ormq),
-        )
+        rows += model_cases("django_q", "ormq", world.ormq.pk, view=su, add=(), change=(), delete=())
+    # Login throttling records (podsite/axes_admin.py): deleting an access attempt unlocks; the logs stay.
+    rows += model_cases(
+        "axes",
+        "accessattempt",
+        world.access_attempt.pk,
+        view=su,
+        add=(),
+        change=(),
+        delete=su,
+        actions=delete_only(world.access_attempt),
+    )
+    for model, record in (("accesslog", world.access_log), ("accessfailurelog", world.access_failure)):
+        rows += model_cases("axes", model, record.pk, view=su, add=(), change=(), delete=())
     return rows
 
 
@@ -686,6 +704,135 @@ def test_webhooks_are_csrf_exempt_but_need_the_token_or_signature(world):
     assert response.status_code == 200
     world.published.refresh_from_db()
     assert world.published.status == Status.APPROVED  # the signed product:deleted event was applied
+
+
+def pfy_signature(raw: bytes, secret: str = WEBHOOK_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+class UnreadableBody:
+    """A wsgi.input that fails the test if the view reads the body."""
+
+    def read(self, *args):
+        raise AssertionError("the request body was read")
+
+    readline = read
+
+
+EVENT = json.dumps({"id": "e-shop", "type": "shop:disconnected"}).encode()  # applied with 200, changes nothing
+VALID = pfy_signature(b"{}")
+MALFORMED_SIGNATURES = [
+    "sha256=" + "\xe9" * 64,  # é as WSGI hands over the raw byte (latin-1)
+    "sha256=" + "\xff\xfe" * 32,
+    "sha256=" + "\u0660" * 64,  # Arabic-Indic zeros: digits, but not hex digits
+    VALID[:-1] + "\xe9",
+    VALID[:-1],
+    VALID + "0",
+    "sha256=" + "g" * 64,
+    VALID + "\x00",
+    "\u0455ha256=" + VALID[7:],  # a Cyrillic s
+    "sha256:" + VALID[7:],
+    f"{VALID},{VALID}",
+    "sha256=" * 1000,
+]
+
+
+@pytest.mark.parametrize("header", MALFORMED_SIGNATURES)
+def test_a_malformed_printify_signature_is_refused_never_a_server_error(secret_settings, header):
+    web = Client(raise_request_exception=False)
+
+    response = web.post("/hooks/printify/", "{}", content_type="application/json", HTTP_X_PFY_SIGNATURE=header)
+
+    assert response.status_code == 403
+
+
+def test_the_signature_check_accepts_upper_case_hex(secret_settings):
+    header = "sha256=" + pfy_signature(EVENT)[7:].upper()
+
+    response = Client().post("/hooks/printify/", EVENT, content_type="application/json", HTTP_X_PFY_SIGNATURE=header)
+
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def wsgi_server():
+    """The site behind a real WSGI server (wsgiref) on 127.0.0.1, for requests Django's test client cannot make."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from django.core.wsgi import get_wsgi_application
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def raw_post(port: int, path: str, extra_headers: bytes, body: bytes) -> int:
+    """POST with header bytes exactly as given (an HTTP client library would refuse or re-encode them)."""
+    import socket
+
+    request = b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" % path.encode()
+    request += extra_headers + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        status_line = connection.makefile("rb").readline()
+    return int(status_line.split()[1])
+
+
+def test_non_ascii_signature_bytes_over_a_real_socket_are_refused(secret_settings, wsgi_server):
+    for raw in ("é".encode() * 32, b"\xff" * 64, b"\x80" * 64):
+        assert raw_post(wsgi_server, "/hooks/printify/", b"X-Pfy-Signature: sha256=" + raw + b"\r\n", b"{}") == 403
+    # The control: a correct signature gets past the check (to "not a JSON object"; the server thread must not
+    # wait on the database this test's transaction holds).
+    signed = b"X-Pfy-Signature: " + pfy_signature(b"[]").encode() + b"\r\n"
+    assert raw_post(wsgi_server, "/hooks/printify/", signed, b"[]") == 400
+
+
+def test_an_oversized_printify_body_is_refused_before_it_is_read(secret_settings):
+    from designs.webhooks import PRINTIFY_MAX_BODY_BYTES
+
+    web = Client(raise_request_exception=False)
+    unread = web.generic(
+        "POST",
+        "/hooks/printify/",
+        content_type="application/json",
+        HTTP_X_PFY_SIGNATURE=VALID,
+        CONTENT_LENGTH=str(PRINTIFY_MAX_BODY_BYTES + 1),
+        **{"wsgi.input": UnreadableBody()},
+    )
+    assert unread.status_code == 413
+
+    def padded(size: int) -> bytes:
+        return EVENT.replace(b"}", b', "pad": "' + b"x" * (size - len(EVENT) - 11) + b'"}')
+
+    for size, status in ((PRINTIFY_MAX_BODY_BYTES, 200), (PRINTIFY_MAX_BODY_BYTES + 1, 413)):
+        body = padded(size)
+        response = web.post(
+            "/hooks/printify/", body, content_type="application/json", HTTP_X_PFY_SIGNATURE=pfy_signature(body)
+        )
+        assert response.status_code == status, size
+
+
+def test_the_runpod_webhook_never_reads_the_body(world):
+    """RunPod posts its whole /status answer (base64 images: megabytes); the token alone decides."""
+    design = world.queued
+    web = Client(raise_request_exception=False)
+    for token, status in ((design.webhook_token, 200), ("not-the-token", 404)):
+        response = web.generic(
+            "POST",
+            f"/hooks/runpod/{design.pk}/{token}/",
+            content_type="application/json",
+            CONTENT_LENGTH=str(10 * 1024**3),
+            **{"wsgi.input": UnreadableBody()},
+        )
+        assert response.status_code == status
 
 
 # --- remote file names -----------------------------------------------------------------------------------

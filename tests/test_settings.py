@@ -91,3 +91,26 @@ def test_sandbox_mode_allows_downloads_from_the_sandbox_port_only():
         DOWNLOAD_ALLOW_HOSTS="images.example.com",
     )
     assert allowed == ["images.example.com", "127.0.0.1:9999"]
+
+
+def test_login_throttling_comes_from_the_environment():
+    throttle = (
+        "[settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds(), settings.AXES_LOCKOUT_PARAMETERS,"
+        " settings.TRUSTED_PROXY_COUNT, settings.LOGIN_REDIRECT_URL]"
+    )
+    per_pair = [["username", "ip_address"]]
+    assert settings_value(throttle) == [5, 900, per_pair, 0, "admin:index"]
+    changed = settings_value(throttle, AXES_FAILURE_LIMIT="8", AXES_COOLOFF_MINUTES="60", TRUSTED_PROXY_COUNT="1")
+    assert changed == [8, 3600, per_pair, 1, "admin:index"]
+
+
+def test_image_sources_of_the_content_security_policy_come_from_the_environment():
+    image_sources = "next(p for p in settings.CONTENT_SECURITY_POLICY.split('; ') if p.startswith('img-src '))"
+    default = "img-src 'self' data: https://images.printify.com"
+    assert settings_value(image_sources) == default
+    extra = {"CSP_IMG_SRC": "https://cdn.example.com,https://img.example.org", "MEDIA_URL": "https://m.example.com/x/"}
+    assert settings_value(image_sources, **extra) == (
+        f"{default} https://m.example.com https://cdn.example.com https://img.example.org"
+    )
+    sandbox = {"POD_SANDBOX": "1", "SANDBOX_URL": "http://127.0.0.1:9999/"}
+    assert settings_value(image_sources, **sandbox) == f"{default} http://127.0.0.1:9999"
