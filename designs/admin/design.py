@@ -23,6 +23,7 @@ from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
 from designs.services import deletion, review
 from designs.workflow import Source, Status
+from podsite.admin_guards import AdminGuardsMixin
 
 SIBLINGS_SHOWN = 24
 # Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
@@ -174,7 +175,7 @@ REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 
 
 @admin.register(Design)
-class DesignAdmin(ReviewPageMixin, admin.ModelAdmin):
+class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
     form = DesignForm
     actions = [*REVIEW_ACTIONS, *generation_admin.DESIGN_ACTIONS, *publishing_admin.DESIGN_ACTIONS, delete_designs]
 
@@ -394,7 +395,7 @@ class DesignAdmin(ReviewPageMixin, admin.ModelAdmin):
     def mockup_gallery(self, obj):
         # Printify's own mockup images, loaded by the browser; the server never fetches them. https only, except
         # the local sandbox's own address in sandbox mode (so the feature can be seen without a real shop).
-        allowed = ("https://", f"{settings.SANDBOX_URL}/") if settings.POD_SANDBOX else ("https://",)
+        allowed = ("https://", f"{settings.SANDBOX_URL}/_sandbox/mockups/") if settings.POD_SANDBOX else ("https://",)
         sources = [src for src in obj.printify_mockups or [] if isinstance(src, str) and src.startswith(allowed)]
         if not sources:
             return "—"

@@ -19,10 +19,12 @@ from django.urls import reverse
 from designs import selectors
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import usd
+from designs.admin.review import id_or_none
 from designs.models import Batch, GenerationPreset
 from designs.services import batches, generation
 from designs.workflow import CANCELLABLE, GENERATABLE, PENDING, Source, Status
 from integrations.comfyui import WorkflowError, validate_workflow
+from podsite.admin_guards import AdminGuardsMixin
 
 # --- Design actions ------------------------------------------------------------------------------------------
 
@@ -193,7 +195,7 @@ class BatchForm(forms.Form):
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
     list_display = ("name", "origin", "preset", "design_count", "total_cost", "created_by", "created_at")
     list_filter = ("origin", "preset")
     search_fields = ("name", "source_name")
@@ -257,13 +259,12 @@ class BatchAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:designs_batch_change", args=[batch.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        progress = selectors.progress(selectors.batch_designs([object_id])) if str(object_id).isdigit() else None
-        if progress and len(str(object_id)) <= 18:
+        batch_id = id_or_none(object_id)
+        progress = selectors.progress(selectors.batch_designs([batch_id])) if batch_id else None
+        if progress:
             progress["rows"] = [(Status(value).label, progress["counts"][value], value) for value in Status.values]
             progress["done"] = sum(progress["counts"][value] for value in Status.values if value not in PENDING)
             progress["cost_text"] = usd(progress["cost"])
-        else:
-            progress = None
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "progress": progress})
 
 
@@ -307,7 +308,7 @@ class GenerationPresetForm(forms.ModelForm):
 
 
 @admin.register(GenerationPreset)
-class GenerationPresetAdmin(admin.ModelAdmin):
+class GenerationPresetAdmin(AdminGuardsMixin, admin.ModelAdmin):
     form = GenerationPresetForm
     list_display = ("name", "is_active", "width", "height", "steps", "guidance", "updated_at")
     list_filter = ("is_active",)

@@ -33,6 +33,7 @@ from designs.services import publishing, templates
 from designs.workers.publish_run import image_size
 from designs.workflow import PUBLISHABLE, Source, Status
 from integrations.http import IntegrationError
+from podsite.admin_guards import AdminGuardsMixin
 
 # --- Design actions ------------------------------------------------------------------------------------------
 
@@ -224,7 +225,7 @@ class ImportForm(forms.Form):
 
 
 @admin.register(ProductTemplate)
-class ProductTemplateAdmin(admin.ModelAdmin):
+class ProductTemplateAdmin(AdminGuardsMixin, admin.ModelAdmin):
     form = ProductTemplateForm
     list_display = ("name", "is_default", "blueprint_id", "print_provider_id", "enabled_count", "prices", "updated_at")
     list_filter = ("is_default",)
@@ -252,7 +253,7 @@ class ProductTemplateAdmin(admin.ModelAdmin):
         return [
             path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
             path("import/", wrap(self.import_view), name="designs_producttemplate_import"),
-            path("preview/<str:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
+            path("preview/<id:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
             *super().get_urls(),
         ]
 
@@ -338,10 +339,10 @@ class ProductTemplateAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/designs/producttemplate/import.html", context)
 
     # --- preview: exactly what the worker will send for a design
-    def preview_view(self, request, design_id: str):
+    def preview_view(self, request, design_id: int):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        design = get_object_or_404(Design.objects.select_related("product_template", "batch"), pk=id_or_none(design_id))
+        design = get_object_or_404(Design.objects.select_related("product_template", "batch"), pk=design_id)
         chosen = request.GET.get("template")
         template = (
             # A non-numeric id is a missing template (404), not a server error.

@@ -70,7 +70,8 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
 
     client = printify_client()
     fields = template_fields_from_product(client.get_product(product_id))
-    catalog = client.variants(fields["blueprint_id"], fields["print_provider_id"])
+    # Out-of-stock variants too: the product may enable one, and its print area must still be known.
+    catalog = client.variants(fields["blueprint_id"], fields["print_provider_id"], show_out_of_stock=True)
     template = ProductTemplate(
         name=name, placeholders=placeholders_from_catalog(catalog.get("variants") or []), **fields
     )

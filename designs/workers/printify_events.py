@@ -66,7 +66,8 @@ def refresh_product(design_id: int) -> bool:
         logger.warning("Design %s: could not read its Printify product: %s", design_id, error)
         return False
     external = product.get("external") or {}
-    mockups = [image["src"] for image in product.get("images") or [] if image.get("src")]
+    images = sorted(product.get("images") or [], key=lambda image: not image.get("is_default"))  # default first
+    mockups = [image["src"] for image in images if isinstance(image, dict) and image.get("src")]
     changed = external != design.printify_external or mockups != design.printify_mockups
     Design.objects.filter(pk=design_id, printify_product_id=design.printify_product_id).update(
         printify_external=external if isinstance(external, dict) else {},

@@ -29,8 +29,10 @@ from designs import leases
 from designs.models import Design
 from designs.product_templates import (
     TemplateInvalid,
+    TextsInvalid,
     build_product_payload,
     check_template,
+    check_texts,
     product_matches_design,
     publish_parts,
 )
@@ -170,7 +172,8 @@ def _steps(run: _Run) -> str:
         return _fail(run, "The design has no product template; choose one and publish again.")
     try:
         check_template(template)
-    except TemplateInvalid as error:
+        check_texts(template, design)  # an empty title or description is refused here, before any request
+    except (TemplateInvalid, TextsInvalid) as error:
         return _fail(run, str(error))
 
     if not design.printify_upload_id:

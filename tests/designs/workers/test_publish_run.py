@@ -162,7 +162,12 @@ def test_design_overrides_win_over_the_template_texts(make_design, template, pri
     publish_service.request_publish([design], actor=None, source=Source.ADMIN)
     publish_run.run_publish(design.pk)
     [created] = printify.created
-    assert (created["title"], created["description"], created["tags"]) == ("Fox", "<b>Mine</b>", ["fox", "snow"])
+    # The design's own description is plain text: escaped like every value the template prints (one rule).
+    assert (created["title"], created["description"], created["tags"]) == (
+        "Fox",
+        "&lt;b&gt;Mine&lt;/b&gt;",
+        ["fox", "snow"],
+    )
 
 
 def test_upload_by_url_when_media_is_public(settings, publishing_design, printify):
