@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 # heartbeat) is the real liveness signal; the age only spares designs whose run was just enqueued.
 STALE_AFTER = timedelta(seconds=45)
 WAKE_AT_MOST = 500
-RESUME_LEASE = "resume-after-restart"
 
 
 def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
@@ -68,29 +67,22 @@ def _reconcile_publishing(stale_after: timedelta) -> list[int]:
     return woken
 
 
-def resume_after_restart(*, sleep=time.sleep) -> dict | None:
-    """Run once when a qcluster starts: wait for the leases of the killed processes to lapse, then reconcile.
+def resume_after_restart(*, sleep=time.sleep) -> dict:
+    """Run when a qcluster worker starts: resume at once what a killed cluster left, then again once its leases lapse.
 
-    Leases last 15 s (pump and publishing runs alike, kept by heartbeats), so a killed cluster's work is
-    resumed within about that after the restart. Publishing designs are woken regardless of age (a run that
-    owned one would hold its lease); a duplicate wake-up is harmless (the second run finds the lease or the
-    status taken). Every worker process of the cluster sends this; the lease lets one of them do it.
+    The leases of killed processes (pump, publishing runs: 15 s, kept by heartbeats) still look held for up to
+    15 s; a live holder renews its lease, a dead one does not. So: reconcile now (work nobody holds), wait while a
+    lease seen at the start is neither renewed nor expired, reconcile again. Publishing designs are woken
+    regardless of age (a run that owned one would hold its lease). Every worker process sends this; a duplicate
+    wake-up is harmless (the second pump or run finds the lease or the status taken).
     """
-    token = leases.acquire(RESUME_LEASE, pump.LEASE_SECONDS * 3)
-    if token is None:
-        return None
-    try:
-        deadline = time.monotonic() + max(pump.LEASE_SECONDS, publish_run.LEASE_SECONDS) + 2
-        while leases.is_held(pump.PUMP_LEASE) and time.monotonic() < deadline:
-            sleep(1)
-        if _live_publishing_leases() and time.monotonic() < deadline:
-            sleep(max(0.0, deadline - time.monotonic()))
-        return reconcile(stale_after=timedelta(0))
-    finally:
-        leases.release(RESUME_LEASE, token)
-
-
-def _live_publishing_leases() -> bool:
     from designs.models import Lease
 
-    return Lease.objects.filter(key__startswith="publish:", expires_at__gte=timezone.now()).exists()
+    deadline = time.monotonic() + max(pump.LEASE_SECONDS, publish_run.LEASE_SECONDS) + 2
+    seen = dict(Lease.objects.filter(expires_at__gte=timezone.now()).values_list("key", "expires_at"))
+    reconcile(stale_after=timedelta(0))
+    while seen and time.monotonic() < deadline:
+        sleep(1)
+        now = dict(Lease.objects.filter(key__in=seen, expires_at__gte=timezone.now()).values_list("key", "expires_at"))
+        seen = {key: expires for key, expires in seen.items() if now.get(key) == expires}  # neither renewed nor gone
+    return reconcile(stale_after=timedelta(0))

@@ -781,6 +781,7 @@ def test_kill_9_of_the_web_server_mid_action_leaves_nothing_half_done(
             f"{url}/admin/designs/design/",
             data={
                 "action": "generate_designs",
+                "post": "yes",  # the confirmation's answer: count and cost were shown
                 "_selected_action": [str(pk) for pk in ids],
                 "csrfmiddlewaretoken": browser.cookies["csrftoken"],
                 "index": "0",

@@ -439,7 +439,8 @@ def publish(browser: Browser, ids: list[int], template: ProductTemplate, query: 
     shown = browser.submit(confirmation, {"template": option, "show": "Show this template"}, having="template")
     table = re.search(r'<table id="pod-publish-variants">.*?</table>', shown.text, re.S).group(0)
     for variant_id, price in TEMPLATE_PRICES.items():
-        assert re.search(rf"<td>{variant_id}</td><td>[^<]*</td><td>{price}</td>", table), table
+        money = re.escape(f"${price / 100:.2f}")  # shown as money, stored as minor units
+        assert re.search(rf"<td>{variant_id}</td><td>[^<]*</td><td>{money}</td>", table), table
     done = browser.submit(shown, {"template": option, "post": "yes"}, having="template")
     assert f"{len(ids)} queued for publishing." in done.text, done.text[-2000:]
     return done

@@ -3,6 +3,7 @@
 import io
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -135,3 +136,39 @@ def test_a_killed_cluster_loses_nothing(sandbox, qcluster, child_env, installed_
         f"crash with {in_flight_at_crash} in flight; work resumed {resumed:.1f} s later, all done after "
         f"{finished:.1f} s; {len(resubmitted)} designs re-submitted after recovery"
     )
+
+
+def test_a_restarted_cluster_resumes_at_once_and_collects_what_runpod_finished(
+    sandbox, qcluster, installed_defaults, make_design, media_root
+):
+    """kill -9 of the only cluster with 30 in flight; RunPod finishes them all while it is down, past
+    GENERATION_TIMEOUT. The new cluster asks RunPod before giving up on anything: all 30 in review, none cancelled."""
+    from designs.services.generation import request_generation
+    from designs.workflow import Source
+
+    sandbox.configure(runpod_latency=3, runpod_gpu_workers=30)
+    extra = sandbox_env(sandbox, RUNPOD_MAX_IN_FLIGHT=30, GENERATION_TIMEOUT=8)
+    first = qcluster(**extra)
+    designs = [make_design(prompt=f"restart design {n}, flat vector sticker", width=256, height=256) for n in range(30)]
+    request_generation(designs, actor=None, source=Source.COMMAND)
+    wait_until(
+        lambda: Design.objects.filter(status=Status.GENERATING).exclude(runpod_job_id="").count() == 30,
+        timeout=40,
+        message=f"all 30 submitted\n{first.log()[-2000:]}",
+    )
+    first.kill_hard()
+    time.sleep(10)  # RunPod finishes every job, and every job passes GENERATION_TIMEOUT, while nobody listens
+    assert Design.objects.filter(status=Status.GENERATING).count() == 30
+    second = qcluster(**extra)
+    restarted = time.monotonic()
+    wait_until(
+        lambda: Design.objects.filter(status=Status.REVIEW).count() == 30,
+        timeout=30,
+        interval=0.5,
+        message=f"all in review within 30 s; now {Design.objects.values_list('status', flat=True)[:30]}"
+        f"\n{second.log()[-3000:]}",
+    )
+    resumed_after = time.monotonic() - restarted
+    print(f"kill -9 with 30 in flight: all 30 in review {resumed_after:.1f} s after the restart (target 30 s)")
+    assert not DesignEvent.objects.filter(message__contains="so it was cancelled").exists()
+    assert sandbox.state()["runpod"]["submissions"] == 30

@@ -70,3 +70,39 @@ def test_reconcile_wakes_the_pump_when_work_waits():
     Design.objects.create(prompt="x", status=Status.QUEUED)
     reconcile()
     assert broker.queue_size() == before + 1
+
+
+def test_resume_after_restart_waits_for_the_dead_pumps_lease_then_wakes_the_pump(make_design):
+    from django_q.brokers import get_broker
+
+    from designs.workers.reconcile import resume_after_restart
+
+    make_design(status=Status.GENERATING, runpod_job_id="job-left-behind")
+    dead_pump = leases.acquire(PUMP_LEASE, 30)
+    waited = []
+
+    def sleep(seconds):  # the killed pump's lease lapses while we wait
+        waited.append(seconds)
+        leases.release(PUMP_LEASE, dead_pump)
+
+    broker = get_broker()
+    before = broker.queue_size()
+    outcome = resume_after_restart(sleep=sleep)
+    assert waited == [1]  # one look, and the dead pump's lease had lapsed
+    assert outcome["pump"] is True and broker.queue_size() == before + 1
+
+
+def test_resume_after_restart_does_not_wait_for_a_live_pump(make_design):
+    from designs.workers.reconcile import resume_after_restart
+
+    make_design(status=Status.GENERATING, runpod_job_id="job-in-hand")
+    live_pump = leases.acquire(PUMP_LEASE, 30)
+    waited = []
+
+    def sleep(seconds):  # the live pump's heartbeat renews its lease meanwhile
+        waited.append(seconds)
+        assert leases.renew(PUMP_LEASE, live_pump, 31)
+
+    outcome = resume_after_restart(sleep=sleep)
+    assert waited == [1] and outcome["pump"] is False  # the live pump keeps the work
+    leases.release(PUMP_LEASE, live_pump)
