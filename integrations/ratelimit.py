@@ -9,7 +9,8 @@ The log holds at most `limit` entries per bucket (600 for Printify's global buck
 Adaptive pace (issue 10): the account's limit is shared with other apps, so the service may refuse us (429)
 below our configured limit. slow_down() then records, for every process, a slower pace for the bucket:
 - half of what we actually sent in the current window (halving a configured 600/min we never reached would slow
-  nothing: the next request would be refused too), never below 1 per window;
+  nothing: the next request would be refused too), but at most an eighth of the pace before (a refusal while we
+  sent little is another app's burst, which may be over soon) and never below 1 per window;
 - only once per refusal episode: requests already granted before the last slowdown were sent at the old pace,
   their 429s say nothing new (acquire() returns the slowdown count for that check);
 - recovering by a quarter per window (PACE_RECOVERY_PER_WINDOW), continuously, up to the configured limit: a
@@ -34,6 +35,8 @@ from integrations.http import RateLimited
 
 # ×1.25 per window: from half of a refused pace back to it in about three windows.
 PACE_RECOVERY_PER_WINDOW = 1.25
+# One refusal slows the pace by this factor at most; further refusals at the slower pace slow it further.
+MAX_SLOWDOWN_PER_REFUSAL = 8
 
 
 def paced_limit(limit: int, per_seconds: float, pace: float | None, paced_at: float, now: float) -> float:
@@ -45,15 +48,15 @@ def paced_limit(limit: int, per_seconds: float, pace: float | None, paced_at: fl
 
 
 def slowed_pace(limit_now: float, sent_in_window: int) -> float:
-    """Half of what was really sent when refused (or of the limit, if that is lower); at least 1 per window."""
-    return max(1.0, min(limit_now, sent_in_window) / 2)
+    """Half of what was really sent when refused, within an eighth of the pace before; at least 1 per window."""
+    return max(1.0, limit_now / MAX_SLOWDOWN_PER_REFUSAL, min(limit_now, sent_in_window) / 2)
 
 
 # The Lua twins of paced_limit/slowed_pace and the bucket's state (a hash next to the log); the scripts below
 # run atomically (Redis runs a script alone) and read the time from the Redis server.
 _REDIS_PACE = """
 local log, state = KEYS[1], KEYS[2]
-local limit, per, recovery = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local limit, per, recovery, max_slowdown = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local saved = redis.call('HMGET', state, 'pace', 'paced_at', 'slowdowns', 'blocked_until')
@@ -77,7 +80,7 @@ if blocked_until > now then
   return {tostring(blocked_until - now), slowdowns, allowed}
 end
 if sent < allowed then
-  redis.call('ZADD', log, now, ARGV[4])
+  redis.call('ZADD', log, now, ARGV[5])
   redis.call('PEXPIRE', log, math.ceil(per * 1000) + 1000)
   return {'', slowdowns, allowed}
 end
@@ -86,17 +89,17 @@ return {tostring(tonumber(frees[2]) + per - now), slowdowns, allowed}
 """
 )
 
-# ARGV[4]: the slowdown count the refused request was granted under; ARGV[5]: Retry-After seconds or ''.
+# ARGV[5]: the slowdown count the refused request was granted under; ARGV[6]: Retry-After seconds or ''.
 # The state expires once the pace is back to the limit and any block is over: no state means the limit.
 _REDIS_SLOW_DOWN = (
     _REDIS_PACE
     + """
-if ARGV[5] ~= '' then
-  blocked_until = math.max(blocked_until, now + tonumber(ARGV[5]))
+if ARGV[6] ~= '' then
+  blocked_until = math.max(blocked_until, now + tonumber(ARGV[6]))
   redis.call('HSET', state, 'blocked_until', tostring(blocked_until))
 end
-if slowdowns == tonumber(ARGV[4]) then
-  local pace = math.max(1, math.min(limit_now, sent) / 2)
+if slowdowns == tonumber(ARGV[5]) then
+  local pace = math.max(1, limit_now / max_slowdown, math.min(limit_now, sent) / 2)
   redis.call('HSET', state, 'pace', tostring(pace), 'paced_at', tostring(now), 'slowdowns', slowdowns + 1)
 end
 local pace = tonumber(redis.call('HGET', state, 'pace') or limit)
@@ -201,22 +204,25 @@ class RedisBackend:
 
     def try_acquire(self, bucket: str, limit: int, per_seconds: float) -> SlotAnswer:
         wait, slowdowns, allowed = self.acquire_script(
-            keys=self._keys(bucket), args=[limit, per_seconds, PACE_RECOVERY_PER_WINDOW, uuid.uuid4().hex]
+            keys=self._keys(bucket), args=[*self._pace_args(limit, per_seconds), uuid.uuid4().hex]
         )
         return SlotAnswer(max(0.0, float(wait)) if wait else None, int(slowdowns), int(allowed))
 
     def slow_down(
         self, bucket: str, limit: int, per_seconds: float, *, slowdowns_at_grant: int, retry_after: float | None
     ) -> None:
-        args = [limit, per_seconds, PACE_RECOVERY_PER_WINDOW, slowdowns_at_grant]
-        self.slow_down_script(keys=self._keys(bucket), args=[*args, "" if retry_after is None else retry_after])
+        args = [*self._pace_args(limit, per_seconds), slowdowns_at_grant, "" if retry_after is None else retry_after]
+        self.slow_down_script(keys=self._keys(bucket), args=args)
 
     def limit_now(self, bucket: str, limit: int, per_seconds: float) -> float:
-        args = [limit, per_seconds, PACE_RECOVERY_PER_WINDOW]
-        return float(self.limit_now_script(keys=self._keys(bucket), args=args))
+        return float(self.limit_now_script(keys=self._keys(bucket), args=self._pace_args(limit, per_seconds)))
 
     def _keys(self, bucket: str) -> list[str]:
         return [self.prefix + bucket, self.prefix + bucket + ":pace"]
+
+    @staticmethod
+    def _pace_args(limit: int, per_seconds: float) -> list:
+        return [limit, per_seconds, PACE_RECOVERY_PER_WINDOW, MAX_SLOWDOWN_PER_REFUSAL]
 
 
 class SharedRateLimiter:

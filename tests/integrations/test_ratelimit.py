@@ -99,17 +99,25 @@ def test_rejects_nonsense_limits(limiter, bucket):
 def test_a_429_halves_the_pace_for_every_limiter_on_the_backend(new_limiter, bucket):
     refused, other = new_limiter(), new_limiter()
     for _ in range(5):
-        slowdowns = refused.acquire(bucket, 60, 60, max_wait=0)
-    refused.slow_down(bucket, 60, 60, slowdowns_at_grant=slowdowns)
-    # half of the 5 really sent (halving the configured 60 would change nothing), recovering only slowly
-    assert other.limit_now(bucket, 60, 60) == pytest.approx(2.5, rel=0.01)
+        slowdowns = refused.acquire(bucket, 16, 60, max_wait=0)
+    refused.slow_down(bucket, 16, 60, slowdowns_at_grant=slowdowns)
+    # half of the 5 really sent (halving the configured 16 would change nothing), recovering only slowly
+    assert other.limit_now(bucket, 16, 60) == pytest.approx(2.5, rel=0.01)
     with pytest.raises(RateLimited) as caught:
-        other.acquire(bucket, 60, 60, max_wait=0)
+        other.acquire(bucket, 16, 60, max_wait=0)
     assert str(caught.value).startswith(
-        f"Holding back: Printify allows 60 requests per 60 s ({bucket}), slowed to 2 after it refused us; "
+        f"Holding back: Printify allows 16 requests per 60 s ({bucket}), slowed to 2 after it refused us; "
     )
     assert 59 <= caught.value.retry_after <= 60.1  # 3 of the 5 must leave the window
-    assert other.limit_now(bucket + ":other", 60, 60) == 60  # other buckets keep their pace
+    assert other.limit_now(bucket + ":other", 16, 60) == 16  # other buckets keep their pace
+
+
+def test_one_429_slows_at_most_eightfold(new_limiter, bucket):
+    """Refused after sending little: most likely another app's burst on the account, which may soon be over."""
+    limiter = new_limiter()
+    slowdowns = limiter.acquire(bucket, 600, 60, max_wait=0)
+    limiter.slow_down(bucket, 600, 60, slowdowns_at_grant=slowdowns)
+    assert limiter.limit_now(bucket, 600, 60) == pytest.approx(75, rel=0.01)
 
 
 def test_a_429_slows_once_per_pace_and_never_below_one_per_window(new_limiter, bucket):
