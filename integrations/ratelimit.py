@@ -99,11 +99,10 @@ if ARGV[6] ~= '' then
   redis.call('HSET', state, 'blocked_until', tostring(blocked_until))
 end
 if slowdowns == tonumber(ARGV[5]) then
-  local pace = math.max(1, limit_now / max_slowdown, math.min(limit_now, sent) / 2)
-  redis.call('HSET', state, 'pace', tostring(pace), 'paced_at', tostring(now), 'slowdowns', slowdowns + 1)
+  limit_now = math.max(1, limit_now / max_slowdown, math.min(limit_now, sent) / 2)
+  redis.call('HSET', state, 'pace', tostring(limit_now), 'paced_at', tostring(now), 'slowdowns', slowdowns + 1)
 end
-local pace = tonumber(redis.call('HGET', state, 'pace') or limit)
-local recovered_in = math.log(limit / pace) / math.log(recovery) * per
+local recovered_in = math.log(limit / limit_now) / math.log(recovery) * per
 local keep = math.max(recovered_in, blocked_until - now) + per
 redis.call('PEXPIRE', state, math.ceil(keep * 1000))
 """
@@ -179,6 +178,7 @@ class DatabaseBackend:
         return buckets.get(name=bucket)
 
     def _hits_in_window(self, bucket: str, per_seconds: float, now: float):
+        """The bucket's log, pruned of the hits that have left the window."""
         from integrations.models import RateLimitHit
 
         hits = RateLimitHit.objects.using(self.using).filter(bucket_id=bucket)

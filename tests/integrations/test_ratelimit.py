@@ -156,6 +156,18 @@ def test_the_pace_recovers_by_a_quarter_per_window_up_to_the_limit(new_limiter, 
         other.acquire(bucket, 10, per, max_wait=0)
 
 
+@needs_redis
+def test_redis_forgets_the_pace_once_it_has_recovered(bucket):
+    limiter = SharedRateLimiter(REDIS_URL, redis_prefix=f"podsite-test:{uuid.uuid4().hex}:")
+    pace_key = limiter.backend.prefix + bucket + ":pace"
+    for _ in range(8):
+        slowdowns = limiter.acquire(bucket, 10, 0.05, max_wait=0)
+    limiter.slow_down(bucket, 10, 0.05, slowdowns_at_grant=slowdowns)
+    assert limiter.backend.client.exists(pace_key)
+    time.sleep(0.4)  # 4 × 1.25**(0.4 / 0.05) > 10: recovered
+    assert not limiter.backend.client.exists(pace_key)
+
+
 def test_retry_after_blocks_the_bucket_for_every_limiter(new_limiter, bucket):
     refused, other = new_limiter(), new_limiter()
     slowdowns = refused.acquire(bucket, 600, 60, max_wait=0)
