@@ -15,6 +15,10 @@ NOT safe, never repeated here: RunPod POST /run (a repeat queues a second paid G
 webhook creation (no idempotency key: a repeat after a lost answer makes a duplicate). When those fail, the error
 reaches the caller, which decides from its saved state whether to try again.
 
+Rate limits: a 429 is repeated (when safe) only after Retry-After, or without one after at least
+RATE_LIMITED_MIN_WAIT plus jitter; a client's Pacer hears of every 429 (the Printify client slows the account's
+shared limiter there) and takes a slot again before each attempt.
+
 Secrets: clients add `Authorization` per request (never as a session default, so it cannot ride along to an
 image download), and every error message is built from our own words plus the service's short reason, with
 the caller's secrets masked out.
@@ -29,6 +33,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -38,6 +43,9 @@ VERSION = "0.1"
 USER_AGENT = f"podsite/{VERSION}"
 DEFAULT_TIMEOUT = (5, 30)  # (connect, read) seconds
 REASON_MAX_CHARS = 300
+# A 429 without Retry-After is never repeated sooner (issue 10: immediate repeats of refused calls were most of
+# the 429s); the backoff's jitter comes on top.
+RATE_LIMITED_MIN_WAIT = 1.0
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +135,16 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         return random.uniform(0, min(self.cap, self.base * 2**retry_number))
+
+
+class Pacer(Protocol):
+    """Paces one call's attempts against a budget shared with other processes (the Printify rate limiter)."""
+
+    def before_attempt(self) -> None:
+        """Runs before every try: every repeat is one more request against the budget."""
+
+    def rate_limited(self, error: RateLimited) -> None:
+        """The service answered 429 (whether or not the call will be repeated)."""
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -233,20 +251,16 @@ def send(
     timeout=DEFAULT_TIMEOUT,
     secrets: Iterable[str] = (),
     error_details: ErrorDetails = generic_error_details,
-    before_attempt: Callable[[], None] | None = None,
+    pacer: Pacer | None = None,
     **kwargs,
 ) -> requests.Response:
-    """One request, repeated on connection errors/429/502/503/504 only when safe_to_repeat; a typed error otherwise.
-
-    before_attempt runs before every try (the Printify client acquires rate-limiter slots there, since every
-    repeat is one more request against the account's budget).
-    """
+    """One request, repeated on connection errors/429/502/503/504 only when safe_to_repeat; a typed error otherwise."""
     secrets = tuple(secrets)
     attempts = retry.attempts if safe_to_repeat else 1
     where = f"{method} {urlsplit(url).path}"
     for attempt in range(1, attempts + 1):
-        if before_attempt is not None:
-            before_attempt()
+        if pacer is not None:
+            pacer.before_attempt()
         try:
             response = session.request(method, url, timeout=timeout, **kwargs)
         except requests.Timeout:
@@ -261,13 +275,18 @@ def send(
             error = error_for_response(
                 response, service=service, what=what, secrets=secrets, error_details=error_details
             )
+            if isinstance(error, RateLimited) and pacer is not None:
+                pacer.rate_limited(error)
             if response.status_code not in retry.retry_statuses:
                 raise error
             wait = retry.backoff(attempt - 1)
-            if isinstance(error, RateLimited) and error.retry_after is not None:
-                if error.retry_after > retry.max_retry_after:
+            if isinstance(error, RateLimited):
+                if error.retry_after is None:
+                    wait += RATE_LIMITED_MIN_WAIT
+                elif error.retry_after > retry.max_retry_after:
                     raise error
-                wait = error.retry_after + random.uniform(0, retry.base)
+                else:
+                    wait = error.retry_after + random.uniform(0, retry.base)
         if attempt == attempts:
             raise error
         logger.warning("%s %s: %s; retry %d of %d in %.2f s", service, where, error, attempt, attempts - 1, wait)

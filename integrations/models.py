@@ -1,4 +1,4 @@
-"""The integrations app's own state: the shared rate limiter's sliding log (used when no Redis is configured)."""
+"""The integrations app's own state: the shared rate limiter's sliding log and pace (when no Redis is configured)."""
 
 from django.db import models
 
@@ -9,6 +9,11 @@ class RateLimitBucket(models.Model):
 
     name = models.CharField(max_length=100, primary_key=True)
     touched_at = models.FloatField(default=0.0)
+    # The adaptive pace after the service refused us (integrations/ratelimit.py): null means the configured limit.
+    pace = models.FloatField(null=True, blank=True, help_text="Requests per window set by the last slowdown")
+    paced_at = models.FloatField(default=0.0, help_text="Unix time of the last slowdown; the pace recovers from it")
+    slowdowns = models.PositiveIntegerField(default=0)
+    blocked_until = models.FloatField(default=0.0, help_text="Unix time until which a Retry-After holds everyone")
 
     def __str__(self):
         return self.name

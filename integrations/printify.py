@@ -4,11 +4,16 @@ Facts and sources: shared/reference/printify-api.md. Nothing here knows about De
 
 Rate limits are per account and shared by every process, so each request (and each repeat of it) first takes a
 slot from the SharedRateLimiter when one is given: "global" for every call, plus "catalog" or "publish".
+Every 429 slows the "global" pace for every process (the account's limit is shared with other apps, so Printify
+may refuse us below the configured rate): Printify does not say which of its limits refused, the account-wide one
+is the one other apps share, and slowing the publish budget (a 30-minute window, so hours to recover) for a
+refusal that most likely came from the global limit would stall publishing.
 Which calls are repeated after 429/502/503/504 or a lost connection is explained in integrations/http.py.
 
 Unsure in the references, handled on purpose: Printify documents no Retry-After on 429 (we honour it when
-present, else back off); whether its windows are fixed or rolling is unknown (our limiter's sliding log is safe
-for both); publishing_succeeded answers {} per the docs but {"product_id"} in practice, so nothing reads it.
+present, for every process, else wait at least a second and for the slowed limiter); whether its windows are
+fixed or rolling is unknown (our limiter's sliding log is safe for both); publishing_succeeded answers {} per the
+docs but {"product_id"} in practice, so nothing reads it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from integrations.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
     BadResponse,
+    RateLimited,
     RetryPolicy,
     build_session,
     dumps,
@@ -266,7 +272,7 @@ class PrintifyClient:
             timeout=self.timeout,
             secrets=(self._token,),
             error_details=printify_error_details,
-            before_attempt=(lambda: self._take_slots(extra_bucket)) if self.limiter else None,
+            pacer=_AccountPacer(self, extra_bucket) if self.limiter else None,
             headers=headers,
             params=params,
             **kwargs,
@@ -275,16 +281,46 @@ class PrintifyClient:
             return {}  # some writes answer with an empty body
         return json_body(response, service=SERVICE, what=what, expect=expect)
 
-    def _take_slots(self, extra_bucket: str | None) -> None:
+    def _take_slots(self, extra_bucket: str | None) -> int:
+        """Slots for one request; returns the global bucket's slowdown count at the grant."""
         limits = self.limits
-        self.limiter.acquire(f"{self.limiter_prefix}:global", limits.per_minute, 60, max_wait=limits.max_wait)
+        slowdowns = self.limiter.acquire(self._global_bucket, limits.per_minute, 60, max_wait=limits.max_wait)
         if extra_bucket == "catalog":
             bucket, limit, window = "catalog", limits.catalog_per_minute, 60
         elif extra_bucket == "publish":
             bucket, limit, window = "publish", limits.publish_limit, limits.publish_window_seconds
         else:
-            return
+            return slowdowns
         self.limiter.acquire(f"{self.limiter_prefix}:{bucket}", limit, window, max_wait=limits.max_wait)
+        return slowdowns
+
+    def _slow_down(self, slowdowns_at_grant: int, retry_after: float | None) -> None:
+        self.limiter.slow_down(
+            self._global_bucket,
+            self.limits.per_minute,
+            60,
+            slowdowns_at_grant=slowdowns_at_grant,
+            retry_after=retry_after,
+        )
+
+    @property
+    def _global_bucket(self) -> str:
+        return f"{self.limiter_prefix}:global"
+
+
+class _AccountPacer:
+    """One call's pacing (an http.Pacer): slots before each attempt, and each 429 slows the account's pace."""
+
+    def __init__(self, client: PrintifyClient, extra_bucket: str | None):
+        self.client = client
+        self.extra_bucket = extra_bucket
+        self.slowdowns_at_grant = 0
+
+    def before_attempt(self) -> None:
+        self.slowdowns_at_grant = self.client._take_slots(self.extra_bucket)
+
+    def rate_limited(self, error: RateLimited) -> None:
+        self.client._slow_down(self.slowdowns_at_grant, error.retry_after)
 
 
 def _id(value) -> str:

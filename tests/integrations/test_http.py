@@ -10,6 +10,7 @@ import requests
 import responses
 
 from integrations.http import (
+    RATE_LIMITED_MIN_WAIT,
     USER_AGENT,
     AuthError,
     BadResponse,
@@ -110,11 +111,55 @@ def test_429_honours_retry_after(session, fast_retry, sleeps):
 
 
 @responses.activate
-def test_429_without_retry_after_backs_off(session, fast_retry, sleeps):
+def test_429_without_retry_after_is_never_repeated_within_a_second(session, fast_retry, sleeps):
+    responses.get(URL, status=429)
     responses.get(URL, status=429)
     responses.get(URL, json={})
     call(session, retry=fast_retry)
-    assert sleeps.waits and sleeps.waits[0] <= fast_retry.base
+    assert len(responses.calls) == 3
+    # at least a second, plus the backoff's jitter (tiny here), before each repeat
+    assert len(sleeps.waits) == 2
+    assert all(RATE_LIMITED_MIN_WAIT <= wait <= RATE_LIMITED_MIN_WAIT + fast_retry.cap for wait in sleeps.waits)
+
+
+class RecordingPacer:
+    """A caller's Pacer (the Printify client's is tested in test_printify.py): records what send() tells it."""
+
+    def __init__(self, sleeps):
+        self.sleeps = sleeps
+        self.events: list[str] = []
+
+    def before_attempt(self):
+        self.events.append(f"slot after {len(self.sleeps.waits)} waits")
+
+    def rate_limited(self, error):
+        self.events.append(f"429 retry_after={error.retry_after}")
+
+
+@responses.activate
+def test_pacer_hears_every_429_and_gives_a_slot_before_every_attempt(session, fast_retry, sleeps):
+    pacer = RecordingPacer(sleeps)
+    responses.get(URL, status=429)
+    responses.get(URL, status=429, headers={"Retry-After": "2"})
+    responses.get(URL, json={})
+    call(session, retry=fast_retry, pacer=pacer)
+    assert pacer.events == [
+        "slot after 0 waits",
+        "429 retry_after=None",
+        "slot after 1 waits",  # the repeat takes its slot after the wait, not before
+        "429 retry_after=2.0",
+        "slot after 2 waits",
+    ]
+
+
+@responses.activate
+def test_pacer_hears_a_429_on_a_call_that_is_not_repeated(session, fast_retry, sleeps):
+    pacer = RecordingPacer(sleeps)
+    responses.post(URL, status=429)
+    with pytest.raises(RateLimited):
+        call(session, "POST", safe=False, retry=fast_retry, pacer=pacer)
+    assert pacer.events == ["slot after 0 waits", "429 retry_after=None"]
+    assert len(responses.calls) == 1 and sleeps.waits == []
 
 
 @responses.activate

@@ -13,6 +13,7 @@ import responses
 from responses import matchers
 
 from integrations.http import (
+    RATE_LIMITED_MIN_WAIT,
     USER_AGENT,
     AuthError,
     BadResponse,
@@ -422,14 +423,27 @@ def test_non_json_success_is_a_bad_response(client):
 # --- rate limiting through the shared limiter ------------------------------------------------------------------
 
 
+LIMITS = PrintifyLimits(per_minute=5, catalog_per_minute=2, publish_limit=1, publish_window_seconds=1800, max_wait=0)
+
+
 @pytest.fixture
 def limited_client(db, fast_retry):
     prefix = f"printify-test-{uuid.uuid4().hex[:8]}"
-    limits = PrintifyLimits(
-        per_minute=5, catalog_per_minute=2, publish_limit=1, publish_window_seconds=1800, max_wait=0
-    )
     limiter = SharedRateLimiter()  # the database backend: the same code path on SQLite and PostgreSQL
-    return PrintifyClient(TOKEN, 5432, retry=fast_retry, limiter=limiter, limits=limits, limiter_prefix=prefix)
+    return PrintifyClient(TOKEN, 5432, retry=fast_retry, limiter=limiter, limits=LIMITS, limiter_prefix=prefix)
+
+
+@pytest.fixture
+def other_process_client(limited_client, fast_retry):
+    """Another process on the same account: its own limiter instance on the same shared buckets."""
+    return PrintifyClient(
+        TOKEN,
+        5432,
+        retry=fast_retry,
+        limiter=SharedRateLimiter(),
+        limits=LIMITS,
+        limiter_prefix=limited_client.limiter_prefix,
+    )
 
 
 def hits(client, bucket):
@@ -503,6 +517,48 @@ def test_variant_options_resolves_option_value_ids_into_titles():
         45744: {},
     }
     assert variant_options({}) == {}
+
+
+@responses.activate
+def test_a_429_slows_the_account_and_the_repeat_waits_a_second_then_for_the_slower_limiter(
+    limited_client, other_process_client, sleeps
+):
+    responses.get(f"{API}/shops.json", status=429)  # no Retry-After, like Printify
+    responses.get(f"{API}/shops.json", json=[])
+    with pytest.raises(RateLimited) as caught:
+        limited_client.shops()
+    # not repeated at once: a second (and jitter) first, then the limiter, now at half of the 1 request sent,
+    # has no slot for a minute, which goes to the caller (max_wait=0 here)
+    assert len(responses.calls) == 1
+    assert sleeps.waits and sleeps.waits[0] >= RATE_LIMITED_MIN_WAIT
+    assert str(caught.value).startswith("Holding back: Printify allows 5 requests per 60 s")
+    assert "slowed to 1 after it refused us" in str(caught.value)
+    # every other process holds back too, without sending anything
+    global_bucket = f"{limited_client.limiter_prefix}:global"
+    assert other_process_client.limiter.limit_now(global_bucket, 5, 60) == pytest.approx(1, rel=0.01)
+    with pytest.raises(RateLimited, match="slowed to 1"):
+        other_process_client.shops()
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_429_on_a_call_that_is_never_repeated_slows_the_account_too(limited_client, other_process_client):
+    responses.post(f"{SHOP}/products.json", status=429)
+    with pytest.raises(RateLimited, match="Printify is rate limiting us"):
+        limited_client.create_product({"title": "t"})
+    global_bucket = f"{limited_client.limiter_prefix}:global"
+    assert other_process_client.limiter.limit_now(global_bucket, 5, 60) == pytest.approx(1, rel=0.01)
+
+
+@responses.activate
+def test_retry_after_holds_every_client_of_the_account_back(limited_client, other_process_client):
+    responses.post(f"{SHOP}/products/p1/publish.json", status=429, headers={"Retry-After": "120"})
+    with pytest.raises(RateLimited, match="try again in 120 s"):
+        limited_client.publish("p1")  # longer than max_retry_after: not slept through, the caller comes back
+    with pytest.raises(RateLimited) as caught:
+        other_process_client.shops()
+    assert len(responses.calls) == 1  # the other client sent nothing
+    assert 119 <= caught.value.retry_after <= 120.1
 
 
 # --- webhook signatures ----------------------------------------------------------------------------------------
