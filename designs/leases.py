@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -110,4 +110,7 @@ def kept(key: str, *, seconds: float, every: float):
         yield heartbeat
     finally:
         heartbeat.stop()
-        release(key, token)
+        try:
+            release(key, token)
+        except DatabaseError:  # the database is out: the lease expires by itself within `seconds`
+            logger.warning("Could not release the lease %s; it expires in %s s", key, seconds)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from designs import selectors
-from designs.models import Design
+from designs.models import Design, DesignEvent
 from designs.services.batches import PromptFileError, create_batch, parse_prompts
 from designs.workflow import Source, Status
 
@@ -53,3 +53,33 @@ def test_create_batch_and_progress_in_one_query(django_assert_num_queries):
         progress = selectors.progress(selectors.batch_designs([batch.pk]))
     assert progress["counts"][Status.QUEUED] == 4 and progress["total"] == 4
     assert progress["cost"] == Decimal("0.01")
+
+
+def test_a_batch_holds_at_most_max_prompts(settings):
+    settings.MAX_PROMPTS_PER_BATCH = 3
+    with pytest.raises(PromptFileError, match="4 prompts; a batch may hold at most 3"):
+        parse_prompts("a\nb\nc\nd\n")
+
+
+def test_one_request_creates_at_most_max_designs_and_nothing_above(settings):
+    from designs.models import Batch
+    from designs.services.generation import TooManyDesigns
+
+    settings.MAX_DESIGNS_PER_ACTION = 10
+    rows = parse_prompts("a fox\nan owl\n")
+    with pytest.raises(TooManyDesigns, match="That would be 12 designs"):
+        create_batch(rows, name="big", origin="file", variations=6, source=Source.COMMAND)
+    assert not Batch.objects.exists() and not Design.objects.exists()
+
+
+def test_large_batches_are_created_and_queued_in_chunks(monkeypatch, django_assert_max_num_queries):
+    from designs.services import batches
+
+    monkeypatch.setattr(batches, "CREATE_CHUNK", 3)
+    rows = parse_prompts("\n".join(f"tile {n}" for n in range(10)))
+    _batch, result = create_batch(rows, name="tiles", origin="file", source=Source.COMMAND)
+    assert len(result.moved) == 10
+    assert Design.objects.filter(status=Status.QUEUED).count() == 10
+    # four chunks, each its own short transaction (one INSERT, one move to queued)
+    chunk_events = DesignEvent.objects.filter(to_status=Status.QUEUED).values_list("created_at", flat=True)
+    assert len(set(chunk_events)) == 4

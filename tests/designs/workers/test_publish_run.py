@@ -478,3 +478,55 @@ def test_a_missing_image_file_fails_with_a_plain_message(publishing_design, prin
     assert publish_run.run_publish(publishing_design.pk) == "failed"
     assert reload(publishing_design).last_error == "The design's image file could not be read from storage."
     assert len(printify.rsps.calls) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_mid_run_leaves_the_design_to_the_reconciler_not_failed(publishing_design, printify):
+    """The database is locked right after Printify created the product: the run cannot save the id. The design
+    stays in publishing (not its fault), and the next run adopts the product instead of making a second one.
+    (SQLite here; PostgreSQL's lost connections are exercised by tests/system/test_faults.py.)"""
+    import sqlite3
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("an exclusive SQLite lock; the PostgreSQL outage is in tests/system/test_faults.py")
+    connection.close()
+    connection.settings_dict["OPTIONS"]["timeout"] = 0.2  # give up on the lock at once, like a busy database
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_database():
+        holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=5, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait(10)
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    def create_then_lock(request):
+        answer = printify._create(request)
+        threading.Thread(target=hold_the_database, daemon=True).start()
+        locked.wait(5)
+        return answer
+
+    products_url = f"{API}/shops/{SHOP}/products.json"
+    printify.rsps.replace(responses.CallbackResponse(responses.POST, products_url, callback=create_then_lock))
+    try:
+        assert publish_run.run_publish(publishing_design.pk) == "database error"
+    finally:
+        release.set()
+        connection.close()
+        connection.settings_dict["OPTIONS"]["timeout"] = 30
+    printify.rsps.replace(responses.CallbackResponse(responses.POST, products_url, callback=printify._create))
+    design = reload(publishing_design)
+    assert (design.status, design.last_error, design.printify_product_id) == (Status.PUBLISHING, "", "")
+    # 15 s later the lease the locked run could not release has lapsed, and the reconciler wakes a new run.
+    from designs.models import Lease
+    from designs.workers.reconcile import reconcile
+
+    Lease.objects.filter(key=publish_run.lease_key(design.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert reconcile(stale_after=timedelta(0))["woken"] == [design.pk]
+    assert publish_run.run_publish(design.pk) == "published"
+    assert len(printify.created) == 1  # adopted by its SKU marker, not created twice
+    assert reload(design).printify_product_id == next(iter(printify.products))
