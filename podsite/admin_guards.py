@@ -45,3 +45,16 @@ class AdminGuardsMixin:
             for value in request.GET.getlist(f"{self.date_hierarchy}__{part}"):
                 if not (re.fullmatch(r"[0-9]{1,4}", value) and int(value) in allowed):
                     raise IncorrectLookupParameters(f"The {part} {value!r} is out of range.")
+
+
+class ReadOnlyAdminMixin:
+    """Records and logs: shown in the admin, never added, changed or deleted there (superusers included)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

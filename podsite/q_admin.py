@@ -10,20 +10,11 @@ import django_q.admin  # registers django-q2's own admins, replaced below
 from django.contrib import admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 
-from podsite.admin_guards import AdminGuardsMixin
+from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
 
-class ReadOnlyMixin(AdminGuardsMixin):
+class ReadOnlyMixin(AdminGuardsMixin, ReadOnlyAdminMixin):
     actions = ()
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ScheduleAdmin(ReadOnlyMixin, django_q.admin.ScheduleAdmin):

@@ -23,7 +23,7 @@ from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
 from designs.services import deletion, review
 from designs.workflow import Source, Status
-from podsite.admin_guards import AdminGuardsMixin
+from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
 SIBLINGS_SHOWN = 24
 # Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
@@ -74,7 +74,7 @@ class DeleteForm(forms.Form):
     )
 
 
-class DesignEventInline(admin.TabularInline):
+class DesignEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The history of a design, newest first, read-only: status changes and notes told apart."""
 
     model = DesignEvent
@@ -87,15 +87,6 @@ class DesignEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- review actions (generation and publishing bring their own) ----------------------------------------------
