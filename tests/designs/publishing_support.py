@@ -189,3 +189,19 @@ class FakePrintify:
 
     def calls(self, method: str, fragment: str) -> list:
         return [c for c in self.rsps.calls if c.request.method == method and fragment in c.request.url]
+
+
+def clear_limiter(bucket: str = "printify:global") -> None:
+    """Forget a shared limiter bucket's log and pace: time has passed (or an earlier test's hits must not count;
+    Redis outlives the test database)."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        key = f"podsite:ratelimit:{bucket}"
+        redis.Redis.from_url(settings.REDIS_URL).delete(key, f"{key}:pace")
+    else:
+        from integrations.models import RateLimitBucket
+
+        RateLimitBucket.objects.filter(name=bucket).delete()

@@ -23,6 +23,7 @@ from tests.designs.publishing_support import (
     TOKEN,
     FakePrintify,
     attach_image,
+    clear_limiter,
     configure_printify,
     make_template,
 )
@@ -63,20 +64,6 @@ PRINTIFY_REFUSALS = [
     (10300, "cURL error 6: Could not resolve host", "must be reachable from the internet"),
     (61003, "Title contains excessive caps", "excessive capital letters"),
 ]
-
-
-def _clear_limiter(bucket):
-    from django.conf import settings
-
-    if settings.REDIS_URL:
-        import redis
-
-        key = f"podsite:ratelimit:{bucket}"
-        redis.Redis.from_url(settings.REDIS_URL).delete(key, f"{key}:pace")  # its log and pace
-    else:
-        from integrations.models import RateLimitBucket
-
-        RateLimitBucket.objects.filter(name=bucket).delete()  # its log and pace
 
 
 def reload(design):
@@ -319,7 +306,7 @@ def test_a_429_requeues_after_the_wait_without_using_an_attempt(
 
     # The continuation, 45 s later (the Retry-After holds every process back until then): no attempt counted,
     # no product scan (the 429 proves nothing was created), one product.
-    _clear_limiter("printify:global")
+    clear_limiter("printify:global")
     assert publish_run.run_publish(design.pk, resume=resume) == "published"
     assert reload(design).publish_attempts == 1
     assert not printify.calls("GET", "/products.json")
@@ -332,7 +319,7 @@ def test_our_own_limiter_holds_back_without_calling_printify(settings, publishin
     settings.PRINTIFY_RATE_PER_MINUTE = 2
     limiter = shared_rate_limiter()
     bucket = "printify:global"
-    _clear_limiter(bucket)  # hits of earlier tests (Redis outlives the test database)
+    clear_limiter(bucket)  # hits of earlier tests (Redis outlives the test database)
     for _ in range(2):
         limiter.acquire(bucket, 2, 60, max_wait=0)
     try:
@@ -340,7 +327,7 @@ def test_our_own_limiter_holds_back_without_calling_printify(settings, publishin
         assert len(printify.rsps.calls) == 0
         assert reload(publishing_design).status == Status.PUBLISHING
     finally:
-        _clear_limiter(bucket)
+        clear_limiter(bucket)
 
 
 def test_server_errors_retry_with_backoff_then_fail_in_plain_words(
