@@ -37,6 +37,7 @@ bench: install
 ## The same scripts at small sizes: they must run end to end (CI does this); the figures mean little.
 bench-smoke: install
 	$(BIN)/python bench/admin.py --designs 300 --requests 3
+	$(BIN)/python bench/bulk.py --designs 5000
 	$(BIN)/python bench/generation.py --designs 20 --concurrency 5 --latency 0.2 --ingest-samples 5
 	$(BIN)/python bench/publishing.py --designs 6 --rate 120 --publish-limit 20 --publish-window 30
 	$(BIN)/python bench/ratelimit.py --designs 4 --account-rate 9 --configured-rate 120 --workers 2
