@@ -5,6 +5,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.urls import path
 
@@ -44,10 +45,15 @@ def boss(superuser):
 
 @pytest.mark.parametrize("query", OUT_OF_RANGE_DATES + TOO_LARGE_FILTERS)
 def test_hostile_filters_send_the_changelist_back_to_its_unfiltered_page(boss, query):
-    assert boss.get(f"/plain/auth/user/?{query}").status_code == 500  # the control
+    if connection.vendor == "sqlite" or query in OUT_OF_RANGE_DATES:
+        # The control: unguarded, a 500 (PostgreSQL takes 20-digit ids in its stride; SQLite overflows).
+        assert boss.get(f"/plain/auth/user/?{query}").status_code == 500
 
     response = boss.get(f"/guarded/auth/user/?{query}")
 
+    if connection.vendor != "sqlite" and query in TOO_LARGE_FILTERS:
+        assert response.status_code == 200  # PostgreSQL answers it (nothing matches): no error to guard against
+        return
     assert response.status_code == 302 and response["Location"] == "/guarded/auth/user/?e=1"
     assert boss.get(response["Location"]).status_code == 200
 
@@ -77,7 +83,10 @@ def test_a_real_date_still_filters(boss, superuser):
 
 def test_a_search_of_too_many_words_finds_nothing_and_says_why(boss):
     words = "+".join(["boss"] * 1000)
-    assert boss.get(f"/plain/auth/user/?q={words}").status_code == 500  # the control: 1,000 ORs
+    if (
+        connection.vendor == "sqlite"
+    ):  # the control: 1,000 ORs exceed SQLite's expression depth (PostgreSQL copes, slowly)
+        assert boss.get(f"/plain/auth/user/?q={words}").status_code == 500
 
     for query in (words, "+".join(["boss"] * 21), "b" * 201):
         response = boss.get(f"/guarded/auth/user/?q={query}")
