@@ -9,7 +9,8 @@ RUNPOD_MAX_IN_FLIGHT=C, and a real `manage.py qcluster` with W workers as a subp
 - ingest time per 1024×1024 PNG (validate + thumbnail + store, timed here on the sandbox's own images);
 - the workers' peak RSS (VmHWM of every process of the qcluster tree);
 - ingest of one 4500×5400 PNG in a fresh subprocess: time and that process's peak RSS.
-Targets (N=200, C=20, L=1 s, W=2): ratio ≤ 1.05 with RunPod's queue kept primed (--queue-ahead 2; compare 0), in-flight reaches C, 1024² p50 ≤ 60 ms, 4500×5400 ≤ 1.5 s
+Targets (N=200, C=20, L=1 s, W=2): ratio ≤ 1.05 with RunPod's queue kept primed (--queue-ahead 2; compare 0),
+in-flight reaches C, 1024² p50 ≤ 60 ms, 4500×5400 ≤ 1.5 s
 and ≤ 400 MB.
 """
 
