@@ -123,7 +123,7 @@ def design_texts(design) -> dict[str, object]:
 
 
 def blocked_designs(design_ids: list[int], screen: Screen | None = None) -> dict[int, str]:
-    """{design id: "the blocked term “X” (in the title)"} for those of these designs that name a blocked term."""
+    """{design id: "it names the blocked term “X” (in the title)"} for those of these designs naming a blocked term."""
     from designs.models import Design
 
     screen = screen if screen is not None else active_screen()
@@ -135,7 +135,7 @@ def blocked_designs(design_ids: list[int], screen: Screen | None = None) -> dict
         for design in rows.only("pk", "prompt", "title", "description", "tags"):
             hits = screen.hits(design_texts(design))
             if hits:
-                refused[design.pk] = describe(hits)
+                refused[design.pk] = f"it names {describe(hits)}"
     return refused
 
 

@@ -332,14 +332,8 @@ def render_texts(template, design) -> ProductTexts:
     """Title, description and tags for `design`: the design's own values win, the template renders the rest, and
     fallbacks give a design without prompt or description (an imported one) both required texts."""
     context = _context(template, _design_values(design))
-    title = (
-        _one_line(design.title)
-        or _one_line(_render(_TITLE, template, context))
-        or _one_line(design.prompt)
-        or (f"Design {design.pk}" if design.pk else "")
-    )
     shop = listing.limits()
-    title = Truncator(title).chars(shop.title_max_chars)
+    title = render_title(template, design, context)
     # One rule for the HTML description: the design's plain-text values are escaped, whether they come through
     # the template (autoescape) or directly (here); only HTML written into the template itself stays HTML.
     description = listing.with_disclosure(
@@ -360,6 +354,17 @@ def render_texts(template, design) -> ProductTexts:
         tags=kept,
         dropped_tags=[tag for tag in unique_tags if tag not in kept],
     )
+
+
+def render_title(template, design, context: dict | None = None) -> str:
+    """The product title alone (what render_texts gives): the design's own title, else the template's, else the
+    prompt, cut to the shop's title limit. Cheap when the design has a title (nothing is rendered)."""
+    title = _one_line(design.title)
+    if not title:
+        context = context or _context(template, _design_values(design))
+        title = _one_line(_render(_TITLE, template, context)) or _one_line(design.prompt)
+    title = title or (f"Design {design.pk}" if design.pk else "")
+    return Truncator(title).chars(listing.limits().title_max_chars)
 
 
 def text_problems(texts: ProductTexts) -> list[str]:
