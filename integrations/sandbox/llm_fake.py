@@ -135,7 +135,7 @@ def _listing(messages: list[dict]) -> dict:
     words = [w.lower() for w in _WORD.findall(prompt) if w.lower() not in STOPWORDS]
     words = list(dict.fromkeys(words)) or ["original", "artwork"]
     subject = " ".join(words[:6])
-    title = subject.title() + (f" {product}" if product else " Graphic Print")
+    title = f"{subject} {product or 'graphic print'}".title()
     description = (
         f"An original {subject} design, printed on demand"
         + (f" on a {product}" if product else "")
