@@ -54,19 +54,17 @@ def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     for ids in by_template.values():
         template = plan[ids[0]]
         taken = {
-            key: f"{TWIN_REASON} “{title}” is already live as design {other}"
-            for other, title, key in _titles(
-                Design.objects.filter(product_template=template, status__in=LIVE), template
-            )
+            key: f"already live as design {other}"
+            for other, _, key in _titles(Design.objects.filter(product_template=template, status__in=LIVE), template)
             if other not in plan
         }
         for start in range(0, len(ids), CHUNK):
             chunk = Design.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk")
             for design_id, title, key in _titles(chunk, template):
                 if key in taken:
-                    refused[design_id] = taken[key] + " (tick “publish titles already live” to publish it anyway)"
+                    refused[design_id] = f"{TWIN_REASON} “{title}” is {taken[key]}"
                 else:
-                    taken[key] = f"{TWIN_REASON} “{title}” is also the title of design {design_id} in this selection"
+                    taken[key] = f"also the title of design {design_id} in this selection"
     return refused
 
 
