@@ -13,10 +13,10 @@ from designs.workflow import EventKind, Source, Status
 class CopyStatus(models.TextChoices):
     """Where the LLM's work on a design's listing copy stands (people's edits do not change it)."""
 
-    NONE = "none", "Not requested"
-    QUEUED = "queued", "Waiting for a worker"
-    WRITING = "writing", "Being written"
-    DONE = "done", "Written"
+    NONE = "none", "Not written by the LLM"
+    QUEUED = "queued", "Waiting for the LLM"
+    WRITING = "writing", "The LLM is writing"
+    DONE = "done", "Written by the LLM"
     FAILED = "failed", "Copy failed"
 
 

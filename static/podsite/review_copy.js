@@ -248,6 +248,8 @@
       row.insertCell().textContent = text;
     }
   }
-  load(review.dataset.focus);
-  box.dataset.ready = "true";
+  // Ready once the focused design's copy (revision, limits, warnings) is known: E before that would edit blind.
+  load(review.dataset.focus).finally(() => {
+    box.dataset.ready = "true";
+  });
 })();

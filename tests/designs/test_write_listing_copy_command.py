@@ -31,7 +31,7 @@ def test_a_batch_gets_its_copy_with_progress_tokens_and_a_summary(make_design, s
     designs = [make_design(prompt=f"a red fox number {n} in the snow", batch=batch) for n in range(3)]
     output = run("--batch", "Autumn", "--wait", "--timeout", "60")
     assert output.startswith("3 queued for listing copy.")
-    assert "[##############################] 3/3 done (written 3)" in output
+    assert "[##############################] 3/3 done (written by the llm 3)" in output
     assert ": 3 written, 0 failed, 0 unfinished;" in output and "tokens" in output
     for design in designs:
         design.refresh_from_db()
