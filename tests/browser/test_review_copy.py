@@ -22,7 +22,8 @@ def test_edit_title_and_tags_with_the_keyboard(page, reviewer, artifacts):
     designs = reviewable_designs(3)
     log_in(page, reviewer.username)
     ready(page)
-    title, tags, status_box = page.locator("#pod-copy-title"), page.locator("#pod-copy-tags"), page.locator("#pod-review-status")
+    title, tags = page.locator("#pod-copy-title"), page.locator("#pod-copy-tags")
+    status_box = page.locator("#pod-review-status")
 
     # E: the title becomes editable and focused; typing then Enter saves at once.
     page.keyboard.press("e")
