@@ -104,12 +104,12 @@ class CopyFormMixin:
 class DesignListForm(CopyFormMixin, forms.ModelForm):
     """The changelist's editable title and tags columns."""
 
-    tags = CommaSeparatedTagsField(required=False, widget=ShownValueInput(attrs={"size": 28}))
+    tags = CommaSeparatedTagsField(required=False, widget=ShownValueInput(attrs={"size": 22}))
 
     class Meta:
         model = Design
         fields = ("title", "tags")
-        widgets = {"title": ShownValueInput(attrs={"size": 32})}
+        widgets = {"title": ShownValueInput(attrs={"size": 26})}
 
 
 def save_copy_from_form(modeladmin, request, obj, form) -> None:

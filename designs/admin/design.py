@@ -288,7 +288,7 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin,
         """Log the designs that moved and tell the user '12 approved, 3 skipped (approved, draft).'"""
         if result.moved:
             self.log_changes(request, result.moved, log_message)
-        level = messages.WARNING if result.skipped else messages.SUCCESS
+        level = messages.WARNING if result.skipped or result.refused else messages.SUCCESS
         self.message_user(request, f"{result.summary(verb)}.", level)
 
     # --- list columns

@@ -88,3 +88,15 @@ def test_review_state_flags_blocked_terms_and_titles_already_live(make_design):
         f"This title is already live: design {design.pk - 1}. Publishing it again needs a confirmation.",
     ]
     assert state["limits"] == {"title": 140, "tags": 13, "tag": 20, "description": 50000}
+
+
+def test_copy_after_ingest_only_when_asked_and_only_for_untitled_designs(make_design, llm_settings):  # noqa: F811
+    from designs.services.listing_copy import after_ingest
+
+    untitled, titled = make_design(status=Status.REVIEW), make_design(status=Status.REVIEW, title="Kept")
+    after_ingest([untitled.pk, titled.pk])
+    assert Design.objects.get(pk=untitled.pk).copy_status == CopyStatus.NONE  # off by default
+    llm_settings.LISTING_COPY_AFTER_INGEST = True
+    after_ingest([untitled.pk, titled.pk])
+    assert Design.objects.get(pk=untitled.pk).copy_status == CopyStatus.QUEUED
+    assert Design.objects.get(pk=titled.pk).copy_status == CopyStatus.NONE
