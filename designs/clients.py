@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from integrations.http import IntegrationError, build_session
+from integrations.llm import ChatClient
 from integrations.printify import PrintifyClient, PrintifyLimits
 from integrations.ratelimit import SharedRateLimiter
 from integrations.runpod import RunPodClient
@@ -75,6 +76,23 @@ def printify_client() -> PrintifyClient:
         session=http_session(),
         limits=printify_limits(),
         cache=cache,
+    )
+
+
+def llm_configured() -> bool:
+    """LLM copy is optional: on only when a server and a model are set (the sandbox sets both)."""
+    return bool(settings.LLM_API_BASE and settings.LLM_MODEL)
+
+
+def llm_client() -> ChatClient:
+    _require("The LLM", "LLM_API_BASE", "LLM_MODEL")
+    return ChatClient(
+        settings.LLM_API_BASE,
+        settings.LLM_MODEL,
+        settings.LLM_API_KEY,
+        session=http_session(),
+        timeout=settings.LLM_TIMEOUT,
+        json_mode=settings.LLM_JSON_MODE,
     )
 
 

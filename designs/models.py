@@ -10,6 +10,16 @@ from django.utils import timezone
 from designs.workflow import EventKind, Source, Status
 
 
+class CopyStatus(models.TextChoices):
+    """Where the LLM's work on a design's listing copy stands (people's edits do not change it)."""
+
+    NONE = "none", "Not written by the LLM"
+    QUEUED = "queued", "Waiting for the LLM"
+    WRITING = "writing", "The LLM is writing"
+    DONE = "done", "Written by the LLM"
+    FAILED = "failed", "Copy failed"
+
+
 def _dated_name(prefix: str, extension: str) -> str:
     """Our own storage name: never derived from a remote or uploaded file name."""
     now = timezone.now()
@@ -95,6 +105,10 @@ class ProductTemplate(models.Model):
     description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
     tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
     publish_after_create = models.BooleanField(default=True)
+    safety_information = models.TextField(
+        blank=True,
+        help_text="GPSR product safety information sent with each product (EU buyers); empty: none is sent.",
+    )
     publish_parts = models.JSONField(
         default=dict, blank=True, help_text='Parts to publish, e.g. {"title": true, "images": true, "tags": false}.'
     )
@@ -170,6 +184,15 @@ class Design(models.Model):
     publish_attempts = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
 
+    # --- listing copy (designs/services/listing_copy.py; every change raises copy_revision, so a stale edit and
+    # an LLM answer arriving after a person's edit are refused instead of overwriting it)
+    copy_revision = models.PositiveIntegerField(default=0)
+    copy_status = models.CharField(max_length=10, choices=CopyStatus.choices, default=CopyStatus.NONE)
+    copy_note = models.TextField(blank=True, help_text="How the copy was written, or why writing it failed.")
+    copy_requested_at = models.DateTimeField(null=True, blank=True)
+    copy_tokens = models.PositiveIntegerField(default=0, help_text="LLM tokens used for this design's copy.")
+    copy_cost = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [
@@ -198,6 +221,25 @@ class Design(models.Model):
         if not self.runpod_job_id:
             return Design.objects.none()
         return Design.objects.filter(runpod_job_id=self.runpod_job_id).exclude(pk=self.pk)
+
+
+class BlockedTerm(models.Model):
+    """A name the shop must not sell under (brand, character, celebrity), screened by designs/compliance.py."""
+
+    term = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Matched as whole words, ignoring case, accents and look-alike letters.",
+    )
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it is blocked, e.g. “Disney trademark”.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
 
 
 class DesignEvent(models.Model):

@@ -7,6 +7,7 @@ admin preview call the same build_product_payload(), so the preview shows exactl
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -25,20 +26,17 @@ from django.template.base import Lexer, TokenType, filter_re
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from designs import listing
+
 # The parts POST …/publish.json accepts (printify-api.md §4 "Publishing").
 PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
 DEFAULT_PUBLISH_PARTS = {"title": True, "description": True, "images": True, "variants": True, "tags": True}
 PLACEMENT_MODES = ("fixed", "fit")
 DEFAULT_PLACEMENT = {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
 
-# Listing limits of Etsy, the most common Printify channel (merchandising.md "Listing limits"): Printify's own
-# reference gives no length limits for these texts (printify-api.md §4). Printify adds about 17 blueprint tags of
-# its own on create (§4); how it fits them into Etsy's 13 is not documented.
-TITLE_MAX_CHARS = 140
-MAX_TAGS = 13
-TAG_MAX_CHARS = 20
-# No documented limit: our own ceiling, far above a real product description and far below a runaway template.
-DESCRIPTION_MAX_CHARS = 50_000
+# Listing limits (title, tags, description) are the shop's settings, read through designs/listing.py: Printify's
+# own reference gives no length limits for these texts (printify-api.md §4). Printify adds about 17 blueprint
+# tags of its own on create (§4); how it fits them into Etsy's 13 is not documented.
 # Every value a template can print is cut to this, so even an allowed template repeating values in all of its
 # source stays at a few MB of output before the limits above apply.
 TEMPLATE_VALUE_MAX_CHARS = 5_000
@@ -335,16 +333,11 @@ def render_texts(template, design) -> ProductTexts:
     """Title, description and tags for `design`: the design's own values win, the template renders the rest, and
     fallbacks give a design without prompt or description (an imported one) both required texts."""
     context = _context(template, _design_values(design))
-    title = (
-        _one_line(design.title)
-        or _one_line(_render(_TITLE, template, context))
-        or _one_line(design.prompt)
-        or (f"Design {design.pk}" if design.pk else "")
-    )
-    title = Truncator(title).chars(TITLE_MAX_CHARS)
+    shop = listing.limits()
+    title = render_title(template, design, context)
     # One rule for the HTML description: the design's plain-text values are escaped, whether they come through
     # the template (autoescape) or directly (here); only HTML written into the template itself stays HTML.
-    description = (
+    description = listing.with_disclosure(
         _plain_text_html(design.description)
         or _visible_or_empty(_render(_DESCRIPTION, template, context))
         or _plain_text_html(f"{title}, printed on demand." if title else "")
@@ -354,8 +347,8 @@ def render_texts(template, design) -> ProductTexts:
     else:
         tags = _render(_TAGS, template, context).split(",")
     unique_tags = list(dict.fromkeys(_one_line(tag) for tag in tags if tag.strip()))
-    short_tags = [tag for tag in unique_tags if len(tag) <= TAG_MAX_CHARS]
-    kept = short_tags[:MAX_TAGS]
+    short_tags = [tag for tag in unique_tags if len(tag) <= shop.tag_max_chars]
+    kept = short_tags[: shop.max_tags]
     return ProductTexts(
         title=title,
         description=description,
@@ -364,14 +357,26 @@ def render_texts(template, design) -> ProductTexts:
     )
 
 
+def render_title(template, design, context: dict | None = None) -> str:
+    """The product title alone (what render_texts gives): the design's own title, else the template's, else the
+    prompt, cut to the shop's title limit. Cheap when the design has a title (nothing is rendered)."""
+    title = _one_line(design.title)
+    if not title:
+        context = context or _context(template, _design_values(design))
+        title = _one_line(_render(_TITLE, template, context)) or _one_line(design.prompt)
+    title = title or (f"Design {design.pk}" if design.pk else "")
+    return Truncator(title).chars(listing.limits().title_max_chars)
+
+
 def text_problems(texts: ProductTexts) -> list[str]:
     """Why Printify would refuse these texts (8150 for an empty one); [] when they can be sent."""
     problems = []
+    max_chars = listing.limits().description_max_chars
     if not texts.title:
         problems.append("The product has no title: give the design a title or a prompt.")
-    if len(texts.description) > DESCRIPTION_MAX_CHARS:
+    if len(texts.description) > max_chars:
         problems.append(
-            f"The description is {len(texts.description):,} characters long; at most {DESCRIPTION_MAX_CHARS:,} "
+            f"The description is {len(texts.description):,} characters long; at most {max_chars:,} "
             "are sent. Shorten the design's description or the description template."
         )
     elif not _has_visible_text(texts.description):
@@ -426,7 +431,13 @@ def _render(text_template: _TextTemplate, template, context: dict) -> str:
     if len(source) > text_template.max_chars:
         raise TemplateInvalid(template.name, [_too_long(text_template, source)])
     engine = text_template.engine
-    return engine.from_string(source).render(Context(context, autoescape=engine.autoescape)).strip()
+    return _compiled(text_template, source).render(Context(context, autoescape=engine.autoescape)).strip()
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled(text_template: _TextTemplate, source: str):
+    """Compiling is most of a render's cost; a publish of thousands renders the same few template sources."""
+    return text_template.engine.from_string(source)
 
 
 def _one_line(text: str) -> str:
@@ -444,7 +455,7 @@ def _visible_or_empty(description_html: str) -> str:
 
 
 def _has_visible_text(description_html: str) -> bool:
-    if len(description_html) > DESCRIPTION_MAX_CHARS:
+    if len(description_html) > listing.limits().description_max_chars:
         return True  # refused for its length anyway; not worth parsing
     return bool(html.unescape(strip_tags(description_html)).strip())
 
@@ -518,6 +529,8 @@ def build_product_payload(template, design, upload_id: str, image_size: tuple[in
             for v in enabled_variants(template)
         ],
         "print_areas": print_areas(template, upload_id, image_size),
+        # GPSR safety information (optional on create, printify-api.md §4): only sent when the template has it.
+        **({"safety_information": template.safety_information} if template.safety_information else {}),
     }
 
 
@@ -571,5 +584,6 @@ def template_fields_from_product(product: dict) -> dict:
         "print_position": position,
         "placement": placement,
         "tags_template": ", ".join(str(tag) for tag in product.get("tags") or []),
+        "safety_information": str(product.get("safety_information") or ""),
         "source_product_id": str(product.get("id", "")),
     }

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from designs.models import Design, DesignEvent
+from designs.models import CopyStatus, Design, DesignEvent
 from designs.workflow import DECIDED, FAILED, IN_FLIGHT, Source, Status
 
 # How far back U (undo) reaches: a working session, not last week's decisions.
@@ -49,6 +49,28 @@ def progress(designs: QuerySet[Design]) -> dict:
         counts[row["status"]] = row["n"]
         total_cost += row["cost"] or 0
     return {"counts": counts, "total": sum(counts.values()), "cost": total_cost}
+
+
+def copy_progress(designs: QuerySet[Design]) -> dict:
+    """Counts per listing-copy status, tokens and LLM cost of these designs in one query (for --wait)."""
+    counts = dict.fromkeys(CopyStatus.values, 0)
+    rows = (
+        designs.order_by()
+        .values("copy_status")
+        .annotate(n=Count("pk"), cost=Sum("copy_cost"), tokens=Sum("copy_tokens"))
+    )
+    total_cost, tokens = Decimal(0), 0
+    for row in rows:
+        counts[row["copy_status"]] = row["n"]
+        total_cost += row["cost"] or 0
+        tokens += row["tokens"] or 0
+    return {"counts": counts, "total": sum(counts.values()), "cost": total_cost, "tokens": tokens}
+
+
+def copy_failures(designs: QuerySet[Design]) -> list[tuple[int, str, str]]:
+    """(design id, prompt, why) of the designs whose listing copy failed."""
+    failed = designs.filter(copy_status=CopyStatus.FAILED).order_by("pk")
+    return list(failed.values_list("pk", "prompt", "copy_note"))
 
 
 def batch_designs(batch_ids) -> QuerySet[Design]:

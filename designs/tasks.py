@@ -62,3 +62,10 @@ def delete_design_and_product(design_id: int, actor_id: int | None = None):
     from designs.workers import publish_run
 
     return publish_run.run_delete_design_and_product(design_id, actor_id=actor_id)
+
+
+def write_listing_copy(design_id: int):
+    """Ask the LLM for one design's title, description and tags (designs/workers/copywriter.py)."""
+    from designs.workers import copywriter
+
+    return copywriter.run_write_copy(design_id)

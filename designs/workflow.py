@@ -107,18 +107,25 @@ class TransitionResult:
     moved: list[int] = field(default_factory=list)
     # design id -> its status when we looked (None: no such design)
     skipped: dict[int, str | None] = field(default_factory=dict)
+    # design id -> why a rule kept it from moving although its status allowed it (a blocked term, …)
+    refused: dict[int, str] = field(default_factory=dict)
 
     def summary(self, verb: str) -> str:
-        """'12 approved, 3 skipped (not in review)' for admin messages and command output."""
+        """'12 approved, 3 skipped (not in review), 1 refused (design 4: …)' for admin messages and commands."""
         text = f"{len(self.moved)} {verb}"
         if self.skipped:
             reasons = sorted({Status(s).label.lower() if s else "missing" for s in self.skipped.values()})
             text += f", {len(self.skipped)} skipped ({', '.join(reasons)})"
+        if self.refused:
+            shown = [f"design {design_id}: {reason}" for design_id, reason in list(self.refused.items())[:3]]
+            more = f"; {len(self.refused) - 3} more" if len(self.refused) > 3 else ""
+            text += f", {len(self.refused)} refused ({'; '.join(shown)}{more})"
         return text
 
     def merge(self, other: TransitionResult) -> TransitionResult:
         self.moved += other.moved
         self.skipped.update(other.skipped)
+        self.refused.update(other.refused)
         return self
 
 

@@ -11,6 +11,7 @@ Which calls are safe to repeat (each client passes `safe_to_repeat` explicitly, 
 - Printify publish: it acts on one existing product and pushes the same parts again; it creates no new product
   or listing (the channel listing is keyed by the product's `external`). The cost of a repeat is one more slot
   of the 200-per-30-minutes publish budget, which the limiter counts.
+- LLM chat completions: an answer creates nothing on the server; a repeat costs the tokens of one more answer.
 NOT safe, never repeated here: RunPod POST /run (a repeat queues a second paid GPU job) and Printify product and
 webhook creation (no idempotency key: a repeat after a lost answer makes a duplicate). When those fail, the error
 reaches the caller, which decides from its saved state whether to try again.

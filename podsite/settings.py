@@ -264,6 +264,27 @@ PRINTIFY_PUBLISH_WINDOW_SECONDS = env.int("PRINTIFY_PUBLISH_WINDOW_SECONDS", def
 # Printify); say it here so prices are shown as money.
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()
 
+# --- Listings (designs/listing.py is the one place that reads these) ------------------------------------------
+# The marketplace's limits; Etsy's by default (the most common Printify channel). The title column holds 200.
+LISTING_TITLE_MAX_CHARS = env.int("LISTING_TITLE_MAX_CHARS", default=140)
+LISTING_MAX_TAGS = env.int("LISTING_MAX_TAGS", default=13)
+LISTING_TAG_MAX_CHARS = env.int("LISTING_TAG_MAX_CHARS", default=20)
+LISTING_DESCRIPTION_MAX_CHARS = env.int("LISTING_DESCRIPTION_MAX_CHARS", default=50_000)
+# Appended to every product description when set, e.g. "Designed with the help of AI" (Etsy asks for a disclosure).
+LISTING_AI_DISCLOSURE = env.str("LISTING_AI_DISCLOSURE", default="")
+# LLM listing copy (off unless configured): any OpenAI-compatible chat-completions server, e.g. a RunPod
+# serverless vLLM endpoint at https://api.runpod.ai/v2/<endpoint id>/openai/v1 with the RunPod API key.
+LLM_API_BASE = env.str("LLM_API_BASE", default="").rstrip("/")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=45.0)  # seconds per answer; keep two of them under Q_TASK_TIMEOUT
+LLM_JSON_MODE = env.bool("LLM_JSON_MODE", default=True)  # send response_format json_object (vLLM and OpenAI know it)
+# What a million tokens cost in USD (prompt, answer); 0 records token counts only.
+LLM_COST_PER_MILLION_INPUT_TOKENS = env.float("LLM_COST_PER_MILLION_INPUT_TOKENS", default=0.0)
+LLM_COST_PER_MILLION_OUTPUT_TOKENS = env.float("LLM_COST_PER_MILLION_OUTPUT_TOKENS", default=0.0)
+# Ask the LLM for copy as soon as a generated design arrives in review (when the LLM is configured).
+LISTING_COPY_AFTER_INGEST = env.bool("LISTING_COPY_AFTER_INGEST", default=False)
+
 if POD_SANDBOX:
     RUNPOD_API_BASE = f"{SANDBOX_URL}/runpod/v2"
     RUNPOD_API_KEY = RUNPOD_API_KEY or "sandbox-runpod-key"
@@ -272,6 +293,10 @@ if POD_SANDBOX:
     PRINTIFY_API_TOKEN = PRINTIFY_API_TOKEN or "sandbox-printify-token"
     PRINTIFY_SHOP_ID = PRINTIFY_SHOP_ID or "1"
     PRINTIFY_WEBHOOK_SECRET = PRINTIFY_WEBHOOK_SECRET or "sandbox-webhook-secret"
+    if not LLM_API_BASE:
+        LLM_API_BASE = f"{SANDBOX_URL}/openai/v1"
+        LLM_API_KEY = LLM_API_KEY or "sandbox-llm-key"
+        LLM_MODEL = LLM_MODEL or "sandbox-copywriter"
     # The sandbox serves s3_url outputs on loopback: allow its own host:port only, not the rest of the machine.
     DOWNLOAD_ALLOW_HOSTS = [*DOWNLOAD_ALLOW_HOSTS, urlsplit(SANDBOX_URL).netloc]
 

@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
-from designs.models import Design
+from designs.models import BlockedTerm, Design
 from designs.services import generation as generation_service
 from designs.workers.pump import Pump
 from designs.workflow import Source, Status
@@ -287,6 +287,38 @@ def cases(world) -> list[Case]:
             page(*STAFF_USERS, opened="method"),
             [Post("undo", {}, page(*deciders, opened="redirect"), allowed=deciders)],
         ),
+        # --- listing copy on the review page: read by whoever may view designs, edited by whoever may change them
+        Case(
+            "admin:designs_design_review_copy", f"/admin/designs/design/review/copy/{review.pk}/", page(*design_viewers)
+        ),
+        Case(
+            "admin:designs_design_copy_save",
+            "/admin/designs/design/review/copy/save/",
+            page(*STAFF_USERS, opened="method"),
+            [
+                Post(
+                    "save copy",
+                    {"design": review.pk, "revision": "0", "title": "Secured title"},
+                    page(*design_viewers, opened="redirect"),
+                    allowed=design_viewers,
+                    changes=design_viewers,
+                )
+            ],
+        ),
+        Case(
+            "admin:designs_design_copy_write",
+            "/admin/designs/design/review/copy/write/",
+            page(*STAFF_USERS, opened="method"),
+            # No LLM is configured in tests: the request is refused with the setting to set, nothing changes.
+            [
+                Post(
+                    "write copy",
+                    {"design": review.pk},
+                    page(*design_viewers, opened="redirect"),
+                    allowed=design_viewers,
+                )
+            ],
+        ),
         # --- product template pages
         Case("admin:designs_producttemplate_catalog", "/admin/designs/producttemplate/catalog/", page(*su)),
         Case(
@@ -349,6 +381,7 @@ def cases(world) -> list[Case]:
         ("retry_publishing", designs, {}, publishers, True),
         ("unpublish_products", designs, {"post": "yes", "mode": "unpublish"}, publishers, True),
         ("preview_printify_payload", [world.approved.pk], {}, publishers, False),
+        ("write_listing_copy", designs, {}, design_viewers, False),  # no LLM in tests: refused, nothing changes
         ("delete_designs", designs, {"post": "yes", "products": "keep_products"}, su, True),
     ]
 
@@ -380,6 +413,19 @@ def cases(world) -> list[Case]:
         add_post=({"name": "Spring", "prompts": "a tulip\na crocus", "preset": world.preset.pk, "variations": 1}, su),
         change_post=({"name": "Renamed batch"}, su),
         actions=delete_only(world.batch),
+    )
+    blocked_term = BlockedTerm.objects.get_or_create(term="Security test term")[0]
+    rows += model_cases(
+        "designs",
+        "blockedterm",
+        blocked_term.pk,
+        view=su,
+        add=su,
+        change=su,
+        delete=su,
+        add_post=({"term": "Another brand", "reason": "", "is_active": "on"}, su),
+        change_post=({"term": "Renamed brand", "reason": "", "is_active": "on"}, su),
+        actions=delete_only(blocked_term),
     )
     rows += model_cases(
         "designs",

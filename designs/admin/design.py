@@ -15,6 +15,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from designs.admin import copy as copy_admin
 from designs.admin import generation as generation_admin
 from designs.admin import publishing as publishing_admin
 from designs.admin.confirm import confirmation_page, is_confirmed
@@ -31,27 +32,21 @@ SIBLINGS_SHOWN = 24
 PRINTIFY_PRODUCT_URL = "https://printify.com/app/product-details/{product_id}"
 
 
-class CommaSeparatedTagsField(forms.CharField):
-    """Edits the JSON list of tags as 'fox, winter, woodcut'."""
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        tags = [tag.strip() for tag in text.split(",")]
-        return list(dict.fromkeys(tag for tag in tags if tag))
-
-
-class DesignForm(forms.ModelForm):
-    tags = CommaSeparatedTagsField(required=False, help_text="Comma-separated; sent to Printify when publishing.")
+class DesignForm(copy_admin.CopyFormMixin, forms.ModelForm):
+    tags = copy_admin.CommaSeparatedTagsField(
+        required=False,
+        widget=copy_admin.ShownValueInput(attrs={"size": 80}),
+        help_text="Comma-separated; sent to Printify when publishing.",
+    )
 
     class Meta:
         model = Design
         # ModelAdmin passes the fields of the page's fieldsets; these are every field a form here may edit.
         fields = ("prompt", "style", "batch", "preset", "title", "description", "tags")
+        widgets = {
+            "title": copy_admin.ShownValueInput(attrs={"size": 80}),
+            "description": copy_admin.ShownValueTextarea(attrs={"rows": 5, "cols": 80}),
+        }
 
 
 class RejectForm(forms.Form):
@@ -166,9 +161,15 @@ REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 
 
 @admin.register(Design)
-class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
+class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin, admin.ModelAdmin):
     form = DesignForm
-    actions = [*REVIEW_ACTIONS, *generation_admin.DESIGN_ACTIONS, *publishing_admin.DESIGN_ACTIONS, delete_designs]
+    actions = [
+        *REVIEW_ACTIONS,
+        copy_admin.write_listing_copy,
+        *generation_admin.DESIGN_ACTIONS,
+        *publishing_admin.DESIGN_ACTIONS,
+        delete_designs,
+    ]
 
     # --- changelist
     list_display = (
@@ -177,12 +178,14 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
         "status_badge",
         "prompt_excerpt",
         "title",
+        "tags",
         "batch",
         "preset",
         "cost_money",
         "created_at",
     )
     list_display_links = ("thumbnail_preview", "id")
+    list_editable = ("title", "tags")  # many designs' copy at once; limits and conflicts as on the change page
     list_filter = ("status", "batch", "preset", "created_at", ("created_by", admin.RelatedOnlyFieldListFilter))
     search_fields = ("prompt", "title", "=id", "=runpod_job_id", "=printify_product_id")
     date_hierarchy = "created_at"
@@ -196,7 +199,7 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
     editable_fields = ("title", "description", "tags")
     change_fieldsets = (
         (None, {"fields": ("preview", "status_badge", "status_changed_at", "last_error")}),
-        ("For the shop", {"fields": ("title", "description", "tags")}),
+        ("For the shop", {"fields": ("title", "description", "tags", "listing_copy_summary")}),
         (
             "Generation",
             {
@@ -241,6 +244,9 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
     )
     inlines = [DesignEventInline]
 
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=copy_admin.DesignListForm, **kwargs)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # replaced by delete_designs, which asks about Printify products
@@ -273,7 +279,7 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
         """Log the designs that moved and tell the user '12 approved, 3 skipped (approved, draft).'"""
         if result.moved:
             self.log_changes(request, result.moved, log_message)
-        level = messages.WARNING if result.skipped else messages.SUCCESS
+        level = messages.WARNING if result.skipped or result.refused else messages.SUCCESS
         self.message_user(request, f"{result.summary(verb)}.", level)
 
     # --- list columns
@@ -398,8 +404,10 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
+        if change:  # only the copy is editable on a saved design: through the service (revision, history note)
+            copy_admin.save_copy_from_form(self, request, obj, form)
+            return
+        obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -430,7 +438,9 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
         deletion.delete_designs([obj.pk], actor=request.user)
 
     def get_urls(self):
-        return self.get_review_urls() + super().get_urls()  # before the defaults, or "review/" reads as an id
+        return (
+            self.get_review_urls() + self.get_copy_urls() + super().get_urls()
+        )  # before the defaults, or "review/" reads as an id
 
     def response_delete(self, request, obj_display, obj_id):
         if Design.objects.filter(pk=obj_id).exists():

@@ -256,6 +256,8 @@ class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
         )
         self.log_addition(request, batch, "Created from the batch form.")
         self.message_user(request, f"Batch “{batch}”: {result.summary('designs queued')}.", messages.SUCCESS)
+        for warning in batches.blocked_term_warnings(data["prompts"]):
+            self.message_user(request, f"Prompt {warning}.", messages.WARNING)
         return HttpResponseRedirect(reverse("admin:designs_batch_change", args=[batch.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from designs.admin.confirm import confirmation_page, is_confirmed
-from designs.admin.display import shop_price
+from designs.admin.display import shop_price, thumbnail_tag
 from designs.admin.review import id_or_none
 from designs.models import Design, ProductTemplate
 from designs.product_templates import (
@@ -29,13 +29,15 @@ from designs.product_templates import (
     render_texts,
     template_problems,
 )
-from designs.services import publishing, templates
+from designs.services import publish_checks, publishing, templates
 from designs.workers.publish_run import image_size
-from designs.workflow import PUBLISHABLE, Source, Status
+from designs.workflow import Source, Status, design_ids
 from integrations.http import IntegrationError
 from podsite.admin_guards import AdminGuardsMixin
 
 # --- Design actions ------------------------------------------------------------------------------------------
+
+PREVIEW_DESIGNS = 48  # designs shown one by one on the publish confirmation (the counts cover the whole selection)
 
 
 class PublishForm(forms.Form):
@@ -45,16 +47,26 @@ class PublishForm(forms.Form):
         empty_label="Each design's own template, else the default",
         help_text="Given to designs that have no Printify product yet.",
     )
+    allow_duplicate_titles = forms.BooleanField(
+        required=False,
+        label="Publish titles already live",
+        help_text="Two listings with one title compete with each other; tick only if that is what you want.",
+    )
 
 
 @admin.action(permissions=["publish"], description="Publish to Printify…")
 def publish_to_printify(modeladmin, request, queryset):
-    """Confirmation first: which template, its enabled variants and prices, how many publish and how many skip."""
+    """Confirmation first: each design's thumbnail and title, the price range per template, who will be refused
+    and why (blocked terms, titles already live), and how many are skipped."""
     form = PublishForm(request.POST if "template" in request.POST else None)
-    chosen = form.cleaned_data["template"] if form.is_bound and form.is_valid() else None
+    valid = form.is_bound and form.is_valid()
+    chosen = form.cleaned_data["template"] if valid else None
+    allow_twins = bool(valid and form.cleaned_data["allow_duplicate_titles"])
     if is_confirmed(request) and form.is_valid():
         try:
-            result = publishing.request_publish(queryset, actor=request.user, source=Source.ADMIN, template=chosen)
+            result = publishing.request_publish(
+                queryset, actor=request.user, source=Source.ADMIN, template=chosen, allow_duplicate_titles=allow_twins
+            )
         except publishing.PublishRefused as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
             return None
@@ -63,25 +75,43 @@ def publish_to_printify(modeladmin, request, queryset):
         )
         return None
     shown = chosen or publishing.default_template()
-    publishable = queryset.filter(status__in=PUBLISHABLE).count()
-    problems = template_problems(shown) if shown else []
+    preview = publish_checks.publish_preview(
+        design_ids(queryset), chosen, allow_duplicate_titles=allow_twins, shown=PREVIEW_DESIGNS
+    )
+    problems = {t.name: template_problems(t) for t in preview.templates}
+    problems = {name: found for name, found in problems.items() if found}
+    count = preview.publish_count
     return confirmation_page(
         modeladmin,
         request,
         queryset,
         action_name="publish_to_printify",
         title="Publish to Printify",
-        confirm_label=f"Publish {publishable} design{'s' if publishable != 1 else ''}",
+        confirm_label=f"Publish {count} design{'s' if count != 1 else ''}",
         template="admin/designs/design/publish_confirmation.html",
         form=form,
-        can_confirm=bool(shown and not problems and publishable),
+        can_confirm=bool(shown and not problems and count),
         template_obj=shown,
-        variants=[{**v, "price_text": shop_price(v.get("price"))} for v in enabled_variants(shown)] if shown else [],
+        preview=preview,
+        rows=[(row, thumbnail_tag(row.design)) for row in preview.rows],
+        more_rows=queryset.count() - len(preview.rows),
+        template_summaries=[_template_summary(t) for t in preview.templates],
         problems=problems,
         parts=publish_parts(shown) if shown else {},
-        publish_count=publishable,
-        skip_count=queryset.count() - publishable,
+        variants=[{**v, "price_text": shop_price(v.get("price"))} for v in enabled_variants(shown)] if shown else [],
     )
+
+
+def _template_summary(template: ProductTemplate) -> dict:
+    """'Gildan tee: 12 variants, $19.99–$24.99' for the confirmation."""
+    prices = [v["price"] for v in enabled_variants(template) if isinstance(v.get("price"), int)]
+    if not prices:
+        price_range = "no prices"
+    elif min(prices) == max(prices):
+        price_range = shop_price(min(prices))
+    else:
+        price_range = f"{shop_price(min(prices))}–{shop_price(max(prices))}"
+    return {"template": template, "variant_count": len(enabled_variants(template)), "price_range": price_range}
 
 
 @admin.action(permissions=["publish"], description="Retry publishing")
@@ -166,6 +196,7 @@ class ProductTemplateForm(forms.ModelForm):
             "tags_template",
             "publish_after_create",
             "publish_parts",
+            "safety_information",
         )
 
     def clean(self):

@@ -95,6 +95,9 @@ class ReviewPageMixin:
             reason = request.POST.get("reason", "").strip()[:1000]
             result = review.reject([design_id], actor=request.user, reason=reason, source=Source.REVIEW)
             log_message, verb = "Rejected on the review page.", "rejected"
+        if design_id in result.refused:  # a rule, not a race: the design stays in review to be fixed
+            message = f"Design {design_id} cannot be approved: {result.refused[design_id]}."
+            return self._review_reply(request, status=422, message=message, design_id=design_id, batch_id=batch_id)
         if not result.moved:
             current = result.skipped.get(design_id)
             conflict = TransitionConflict(design_id, result.target, current)

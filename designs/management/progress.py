@@ -9,13 +9,25 @@ from designs.services.waiting import follow
 from designs.workflow import Status
 
 
-def wait_and_report(command, designs, *, pending: frozenset[str], shown: tuple[str, ...], timeout: float) -> dict:
-    """Follow `designs` until none is in `pending`, drawing a bar with the counts of `shown` statuses."""
+def wait_and_report(
+    command,
+    designs,
+    *,
+    pending: frozenset[str],
+    shown: tuple[str, ...],
+    timeout: float,
+    measure=None,
+    label=None,
+) -> dict:
+    """Follow `designs` until none is in `pending`, drawing a bar with the counts of `shown` statuses.
+
+    measure/label: another way to count (selectors.copy_progress) and its labels; statuses by default."""
     interactive = command.stdout.isatty()
     last_line = ""
     progress = None
-    for progress in follow(designs, pending=pending, timeout=timeout):
-        line = progress_line(progress, shown)
+    options = {"measure": measure} if measure else {}
+    for progress in follow(designs, pending=pending, timeout=timeout, **options):
+        line = progress_line(progress, shown, label=label)
         if interactive:
             command.stdout.write(f"\r{line}", ending="")
             command.stdout.flush()
@@ -27,12 +39,13 @@ def wait_and_report(command, designs, *, pending: frozenset[str], shown: tuple[s
     return progress
 
 
-def progress_line(progress: dict, shown: tuple[str, ...], width: int = 30) -> str:
+def progress_line(progress: dict, shown: tuple[str, ...], width: int = 30, label=None) -> str:
     total = progress["total"] or 1
     done = progress["total"] - progress["pending"]
     filled = round(width * done / total)
     counts = progress["counts"]
-    parts = ", ".join(f"{Status(status).label.lower()} {counts[status]}" for status in shown if counts[status])
+    label = label or (lambda status: Status(status).label)
+    parts = ", ".join(f"{label(status).lower()} {counts[status]}" for status in shown if counts[status])
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{progress['total']} done ({parts})"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from designs import compliance, listing
 from designs.models import Batch, Design, GenerationPreset
 from designs.services.generation import (
     check_design_count,
@@ -68,9 +69,9 @@ def parse_prompts(text: str, *, csv_format: bool | None = None) -> list[PromptRo
 def _parse_lines(text: str) -> list[PromptRow]:
     rows, errors = [], []
     for number, line in enumerate(text.splitlines(), start=1):
-        prompt = line.strip()
-        if not prompt or prompt.startswith("#"):
+        if not line.strip() or line.strip().startswith("#"):
             continue
+        prompt = listing.clean_line(line)  # '"skull with roses"  ' -> 'skull with roses'
         problem = prompt_problem(prompt)
         if problem:
             errors.append(f"line {number}: {problem}")
@@ -90,9 +91,12 @@ def _parse_csv(text: str) -> list[PromptRow]:
     for record in reader:
         number = reader.line_num
         record = {(key or "").strip().lower(): (value or "").strip() for key, value in record.items() if key}
-        problems = [prompt_problem(record.get("prompt", ""))]
-        row = PromptRow(line=number, prompt=record.get("prompt", ""), title=record.get("title", "")[:200])
-        row.tags = [tag.strip() for tag in record.get("tags", "").replace(";", ",").split(",") if tag.strip()]
+        prompt = listing.clean_line(record.get("prompt", ""))
+        row = PromptRow(line=number, prompt=prompt, title=listing.clean_line(record.get("title", "")))
+        row.tags = listing.parse_tags(record.get("tags", ""))
+        problems = [prompt_problem(prompt)]
+        for field_problems in listing.copy_problems(title=row.title, tags=row.tags).values():
+            problems += [_lower_first(problem) for problem in field_problems]
         for name in ("seed", "width", "height"):
             value, problem = _whole_number(name, record.get(name, ""))
             setattr(row, name, value)
@@ -104,6 +108,26 @@ def _parse_csv(text: str) -> list[PromptRow]:
     if errors:
         raise PromptFileError(errors)
     return rows
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:].rstrip(".")
+
+
+def blocked_term_warnings(rows: list[PromptRow]) -> list[str]:
+    """'line 3: the prompt names the blocked term “Disney” …' for prompts that approval will refuse later.
+
+    A warning, not an error: the shop may still want the image (and change the words before it is approved).
+    """
+    screen = compliance.active_screen()
+    if not screen:
+        return []
+    warnings = []
+    for row in rows:
+        hits = screen.hits({"prompt": row.prompt, "title": row.title, "tags": row.tags})
+        if hits:
+            warnings.append(f"line {row.line}: {compliance.describe(hits)}; approval and publishing will refuse it")
+    return warnings
 
 
 def prompt_problem(prompt: str) -> str:

@@ -12,8 +12,10 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from designs.compliance import report_refused
 from designs.models import Design, ProductTemplate
 from designs.product_templates import TemplateInvalid, check_template
+from designs.services import publish_checks
 from designs.workers import enqueue
 from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids, transition
 
@@ -26,28 +28,46 @@ def default_template() -> ProductTemplate | None:
     return ProductTemplate.objects.filter(is_default=True).first()
 
 
-def request_publish(designs, *, actor, source: str, template: ProductTemplate | None = None) -> TransitionResult:
+def request_publish(
+    designs,
+    *,
+    actor,
+    source: str,
+    template: ProductTemplate | None = None,
+    allow_duplicate_titles: bool = False,
+) -> TransitionResult:
     """approved / publish_failed → publishing, then a publishing run per design once the change is committed.
 
     `template` (or else the default template) is given to designs that have no product yet; a design whose
     product already exists keeps the template it was made from. Every template involved is checked before any
-    status changes: a design never sits in publishing with a template Printify would refuse.
+    status changes: a design never sits in publishing with a template Printify would refuse. Designs naming a
+    blocked term, or whose title another live product of the template has (unless `allow_duplicate_titles`),
+    are refused: they stay where they are and `refused` says why.
     """
-    return _start_publishing(designs, actor=actor, source=source, template=template, sources=PUBLISHABLE)
+    return _start_publishing(
+        designs, actor=actor, source=source, template=template, sources=PUBLISHABLE, allow_twins=allow_duplicate_titles
+    )
 
 
 def retry_publish(designs, *, actor, source: str) -> TransitionResult:
     """publish_failed → publishing; the run resumes at the first step without a saved id."""
-    return _start_publishing(designs, actor=actor, source=source, template=None, sources=[Status.PUBLISH_FAILED])
+    return _start_publishing(
+        designs, actor=actor, source=source, template=None, sources=[Status.PUBLISH_FAILED], allow_twins=False
+    )
 
 
-def _start_publishing(designs, *, actor, source, template, sources) -> TransitionResult:
-    ids = design_ids(designs)
+def publish_plan(ids: list[int], template: ProductTemplate | None) -> tuple[list[int], list[int], list[int]]:
+    """(designs that take `template` or the default, designs that keep their own template, unknown ids)."""
     rows = Design.objects.filter(pk__in=ids).values_list("pk", "product_template_id", "printify_product_id")
     takes_chosen, keeps_own = [], []
     for design_id, own_template, product_id in rows:
         (takes_chosen if not product_id and (template or not own_template) else keeps_own).append(design_id)
-    unknown = sorted(set(ids) - set(takes_chosen) - set(keeps_own))
+    return takes_chosen, keeps_own, sorted(set(ids) - set(takes_chosen) - set(keeps_own))
+
+
+def _start_publishing(designs, *, actor, source, template, sources, allow_twins) -> TransitionResult:
+    ids = design_ids(designs)
+    takes_chosen, keeps_own, unknown = publish_plan(ids, template)
     chosen = template or default_template()
     if takes_chosen and chosen is None:
         raise PublishRefused(
@@ -62,6 +82,12 @@ def _start_publishing(designs, *, actor, source, template, sources) -> Transitio
             check_template(each)
         except TemplateInvalid as error:
             raise PublishRefused(str(error)) from error
+
+    own = dict(Design.objects.filter(pk__in=keeps_own).values_list("pk", "product_template_id"))
+    plan = {**dict.fromkeys(takes_chosen, chosen), **{i: used[own[i]] for i in keeps_own if own.get(i) in used}}
+    refused = publish_checks.publish_refusals(plan, allow_duplicate_titles=allow_twins)
+    takes_chosen = [i for i in takes_chosen if i not in refused]
+    keeps_own = [i for i in keeps_own if i not in refused]
 
     fresh_start = {"last_error": "", "publish_attempts": 0}
     result = TransitionResult(target=Status.PUBLISHING)
@@ -84,7 +110,7 @@ def _start_publishing(designs, *, actor, source, template, sources) -> Transitio
                 )
         for design_id in result.moved:
             enqueue_publish(design_id)
-    return result
+    return report_refused(result, refused, waiting_in=frozenset(sources))
 
 
 def request_unpublish(designs, *, actor, source: str, delete: bool) -> TransitionResult:

@@ -7,12 +7,23 @@ workflow.transition (race-safe), and returns a TransitionResult so callers can r
 
 from __future__ import annotations
 
+from designs import compliance
 from designs.selectors import last_standing_decision
-from designs.workflow import DECIDED, Source, Status, TransitionResult, transition
+from designs.workflow import DECIDED, Source, Status, TransitionResult, design_ids, transition
 
 
 def approve(designs, *, actor, source: str = Source.ADMIN) -> TransitionResult:
-    return transition(designs, to=Status.APPROVED, sources=[Status.REVIEW], actor=actor, source=source)
+    """review → approved, except designs naming a blocked term: those stay in review, `refused` says which term."""
+    ids = design_ids(designs)
+    blocked = compliance.blocked_designs(ids)
+    result = transition(
+        [design_id for design_id in ids if design_id not in blocked],
+        to=Status.APPROVED,
+        sources=[Status.REVIEW],
+        actor=actor,
+        source=source,
+    )
+    return compliance.report_refused(result, blocked, waiting_in=frozenset({Status.REVIEW}))
 
 
 def reject(designs, *, actor, reason: str = "", source: str = Source.ADMIN) -> TransitionResult:

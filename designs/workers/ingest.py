@@ -144,6 +144,9 @@ def store_job_images(design: Design, checked: Checked) -> bool:
     except BaseException:
         images.delete_files(name for item in stored for name in item.created)
         raise
+    from designs.services.listing_copy import after_ingest
+
+    after_ingest(list(Design.objects.filter(runpod_job_id=job.id).values_list("pk", flat=True)))
     return True
 
 

@@ -25,7 +25,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from django.utils import timezone
 
-from designs import leases
+from designs import compliance, leases
 from designs.models import Design
 from designs.product_templates import (
     TemplateInvalid,
@@ -175,6 +175,9 @@ def _steps(run: _Run) -> str:
         check_texts(template, design)  # an empty title or description is refused here, before any request
     except (TemplateInvalid, TextsInvalid) as error:
         return _fail(run, str(error))
+    blocked = compliance.blocked_designs([design.pk])  # the copy may have changed since publishing was asked
+    if blocked:
+        return _fail(run, f"Publishing refused: {blocked[design.pk]}.")
 
     if not design.printify_upload_id:
         if not design.image:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from designs import leases
 from designs.models import Design
 from designs.services.publishing import enqueue_publish
-from designs.workers import enqueue, printify_events, publish_run, pump
+from designs.workers import copywriter, enqueue, printify_events, publish_run, pump
 from designs.workflow import Status
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
     needs_refresh = printify_events.missing_store_links().exists()
     if needs_refresh:
         transaction.on_commit(lambda: enqueue("refresh_published_products"))
-    return {"pump": woken_pump, "woken": woken, "refresh": needs_refresh}
+    copy = copywriter.wake_stale_copy()
+    return {"pump": woken_pump, "woken": woken, "refresh": needs_refresh, "copy": copy}
 
 
 def _reconcile_generation() -> bool:

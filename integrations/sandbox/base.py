@@ -34,6 +34,7 @@ RUNPOD_OUTPUT_FORMATS = (
 )
 RUNPOD_OUTCOMES = ("COMPLETED", *RUNPOD_STATUS_FAULTS, *RUNPOD_OUTPUT_FORMATS)
 PRINTIFY_CREATE_ERRORS = (8150, 8203, 8251, 8254)
+LLM_FAULTS = ("not_json", "fenced", "too_long", "wrong_shape", "refused", "slow", "no_usage")
 
 
 @dataclass
@@ -74,6 +75,12 @@ class SandboxConfig:
     printify_publish_limit: int = 200
     printify_publish_window: float = 1800.0
     printify_next_create_errors: list = field(default_factory=list)  # e.g. [8203]: the next product create fails
+    # LLM (OpenAI-compatible chat completions, llm_fake.py)
+    llm_api_key: str = ""  # empty: any non-empty Bearer key is accepted
+    llm_model: str = ""  # empty: any model name is accepted; else other names get 404 (as vLLM serves one model)
+    llm_latency: float = 0.0  # every answer is this late
+    llm_slow_seconds: float = 5.0  # how late a "slow" answer is
+    llm_next_answers: list = field(default_factory=list)  # consumed one per completion, e.g. ["not_json"]
 
     def update(self, changes: dict) -> None:
         """Apply changes, all or nothing; unknown names and wrong types raise ValueError."""
@@ -89,7 +96,7 @@ class SandboxConfig:
     def public(self) -> dict:
         """The configuration as JSON, with any configured key or token replaced by a marker."""
         data = asdict(self)
-        for name in ("runpod_api_key", "printify_token"):
+        for name in ("runpod_api_key", "printify_token", "llm_api_key"):
             data[name] = "(set)" if data[name] else ""
         return data
 
@@ -100,6 +107,7 @@ def _check_setting(name: str, value, default):
         "runpod_next_outcomes": RUNPOD_OUTCOMES,
         "printify_next_create_errors": PRINTIFY_CREATE_ERRORS,
         "next_http_errors": (429, 500, 502, 503),
+        "llm_next_answers": LLM_FAULTS,
     }
     if name in allowed_lists:
         if not isinstance(value, list) or any(item not in allowed_lists[name] for item in value):

@@ -362,6 +362,8 @@ class PrintifyFake:
             "sales_channel_properties": [],
             "is_printify_express_enabled": bool(body.get("is_printify_express_enabled", False)),
         }
+        if body.get("safety_information"):  # optional on create (printify-api.md §4); kept as sent (guess)
+            product["safety_information"] = str(body["safety_information"])
         _cover_everything(product)
         _check_coverage(product)
         product["images"] = self._mockups(product)

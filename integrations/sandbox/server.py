@@ -1,4 +1,5 @@
-"""The sandbox HTTP server: RunPod at /runpod/v2/<endpoint_id>/…, Printify at /printify/v1/…, and its own
+"""The sandbox HTTP server: RunPod at /runpod/v2/<endpoint_id>/…, Printify at /printify/v1/…, an OpenAI-compatible
+LLM at /openai/v1/…, and its own
 control routes under /_sandbox/ (state, config, reset, served files and mockups). Standard library only.
 
 In tests:
@@ -21,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from .base import FaultDice, Request, Response, SandboxConfig, WebhookSender, json_response
+from .llm_fake import LLMFake
 from .printify_fake import PrintifyFake
 from .runpod_fake import RunPodFake
 
@@ -29,6 +31,7 @@ log = logging.getLogger("integrations.sandbox")
 MAX_BODY_BYTES = 64 * 1024 * 1024
 RUNPOD_PREFIX = "/runpod/v2/"
 PRINTIFY_PREFIX = "/printify/v1/"
+LLM_PREFIX = "/openai/v1/"
 # Where product mockups (a product's `images[].src`) are served, as Printify serves them from its image host.
 MOCKUP_PATH = re.compile(r"/_sandbox/mockups/(?P<product>[0-9a-f]{24})/(?P<variant>\d{1,9})/(?P<position>\w+)\.png")
 
@@ -49,6 +52,7 @@ class SandboxServer:
         self.webhooks = WebhookSender(self.config)
         self.runpod = RunPodFake(self.config, self.dice, self.webhooks, self.url)
         self.printify = PrintifyFake(self.config, self.dice, self.webhooks, self.url)
+        self.llm = LLMFake(self.config, self.dice)
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -93,14 +97,16 @@ class SandboxServer:
         self.webhooks.clear()
         self.runpod.reset()
         self.printify.reset()
+        self.llm.reset()
 
     def state(self) -> dict:
         """Read-only counts for tests and demos (no secrets)."""
-        runpod, printify = self.runpod.state(), self.printify.state()
+        runpod, printify, llm = self.runpod.state(), self.printify.state(), self.llm.state()
         return {
-            "requests": runpod["requests"] + printify["requests"],
+            "requests": runpod["requests"] + printify["requests"] + llm["requests"],
             "runpod": runpod,
             "printify": printify,
+            "llm": llm,
             "webhook_deliveries": self.webhooks.summary(),
             "config": self.config.public(),
         }
@@ -112,12 +118,14 @@ class SandboxServer:
         path = parts.path
         if path.startswith("/_sandbox/") or path == "/":
             return self._control(method, path, body)
-        for prefix, fake in ((RUNPOD_PREFIX, self.runpod), (PRINTIFY_PREFIX, self.printify)):
+        for prefix, fake in ((RUNPOD_PREFIX, self.runpod), (PRINTIFY_PREFIX, self.printify), (LLM_PREFIX, self.llm)):
             if path.startswith(prefix):
                 if self.config.http_delay:
                     time.sleep(self.config.http_delay)
                 return fake.handle(Request(method, path[len(prefix) :], query, headers, body))
-        return json_response(404, {"error": "Not found: the sandbox serves /runpod/v2/… and /printify/v1/…"})
+        return json_response(
+            404, {"error": "Not found: the sandbox serves /runpod/v2/…, /printify/v1/… and /openai/v1/…"}
+        )
 
     def _control(self, method: str, path: str, body: bytes) -> Response:
         if method == "GET" and path == "/":
@@ -150,6 +158,7 @@ class SandboxServer:
             "sandbox": "podsite local emulator of RunPod serverless and Printify; nothing leaves this machine",
             "runpod_base": f"{self.url}/runpod/v2",
             "printify_base": f"{self.url}/printify/v1",
+            "llm_base": f"{self.url}/openai/v1",
             "state": f"{self.url}/_sandbox/state",
             "config": f"{self.url}/_sandbox/config (POST a JSON object to change settings)",
             "reset": f"{self.url}/_sandbox/reset (POST)",

@@ -308,4 +308,5 @@ def test_catalog_placeholders_and_product_import():
         "placement": {"mode": "fixed", "x": 0.4, "y": 0.6, "scale": 0.8, "angle": 90},
         "tags_template": "Stickers, Cute",
         "source_product_id": "abc",
+        "safety_information": "",
     }

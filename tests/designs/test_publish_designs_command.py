@@ -38,7 +38,7 @@ def run(*args) -> str:
 
 def test_wait_follows_the_designs_to_the_end_with_progress_and_a_summary(make_design, printify, inline_tasks):
     make_template()
-    designs = [attach_image(make_design(status=Status.APPROVED)) for _ in range(3)]
+    designs = [attach_image(make_design(status=Status.APPROVED, title=f"Fox {n}")) for n in range(3)]
     output = run("--ids", *[str(d.pk) for d in designs], "--wait", "--timeout", "60")
     assert "3 queued for publishing" in output
     assert "[##############################] 3/3 done (published 3)" in output
@@ -48,8 +48,8 @@ def test_wait_follows_the_designs_to_the_end_with_progress_and_a_summary(make_de
 
 def test_a_failure_is_reported_and_exits_non_zero(make_design, printify, inline_tasks):
     make_template()
-    good = attach_image(make_design(status=Status.APPROVED))
-    bad = attach_image(make_design(status=Status.APPROVED))
+    good = attach_image(make_design(status=Status.APPROVED, title="Good fox"))
+    bad = attach_image(make_design(status=Status.APPROVED, title="Bad fox"))
     printify.fail("create", 400, {"code": 8203, "errors": {"reason": "Image has low quality", "code": 8203}})
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 of 2 designs failed"):
@@ -89,3 +89,13 @@ def test_clear_errors_for_bad_requests(make_design):
         run("--batch", "Nope")
     design.refresh_from_db()
     assert design.status == Status.APPROVED
+
+
+def test_titles_already_live_are_refused_unless_allowed(make_design, printify, django_capture_on_commit_callbacks):
+    template = make_template()
+    make_design(status=Status.PUBLISHED, title="Fox", product_template=template)
+    twin = make_design(status=Status.APPROVED, title="Fox")
+    output = run("--ids", str(twin.pk))
+    assert output.startswith(f"0 queued for publishing, 1 refused (design {twin.pk}: its title “Fox” is already live")
+    with django_capture_on_commit_callbacks():
+        assert run("--ids", str(twin.pk), "--allow-duplicate-titles").startswith("1 queued for publishing")

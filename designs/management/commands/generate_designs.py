@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from designs import selectors
 from designs.management.progress import report_outcome, wait_and_report
 from designs.models import Batch, GenerationPreset
-from designs.services.batches import PromptFileError, create_batch, parse_prompts
+from designs.services.batches import PromptFileError, blocked_term_warnings, create_batch, parse_prompts
 from designs.services.generation import TooManyDesigns, default_preset, estimated_cost, variations_problem
 from designs.workflow import FAILED, PENDING, Source, Status
 
@@ -36,6 +36,8 @@ class Command(BaseCommand):
             rows = parse_prompts(text, csv_format=True if name.lower().endswith(".csv") else None)
         except PromptFileError as error:
             raise CommandError(f"{name}: nothing was created.\n  " + "\n  ".join(error.errors)) from None
+        for warning in blocked_term_warnings(rows):
+            self.stderr.write(f"Warning: {name} {warning}.")
         preset = self._preset(options["preset"])
         variations = options["variations"]
         if variations_problem(variations):

@@ -18,6 +18,11 @@ class Command(BaseCommand):
         which.add_argument("--ids", nargs="+", type=int, metavar="ID", help="These designs.")
         which.add_argument("--batch", metavar="NAME", help="The approved designs of the batch with this name.")
         parser.add_argument("--template", metavar="NAME", help="Product template (default: the default template).")
+        parser.add_argument(
+            "--allow-duplicate-titles",
+            action="store_true",
+            help="Publish designs whose title another live product of the template already has.",
+        )
         parser.add_argument("--wait", action="store_true", help="Show progress until every design is done.")
         parser.add_argument(
             "--timeout", type=float, default=3600, help="With --wait: give up waiting after this many seconds."
@@ -31,10 +36,16 @@ class Command(BaseCommand):
                 raise CommandError(f"No product template is named “{options['template']}”.")
         designs = options["ids"] or selectors.publishable(batch_name=options["batch"])
         try:
-            result = request_publish(designs, actor=None, source=Source.COMMAND, template=template)
+            result = request_publish(
+                designs,
+                actor=None,
+                source=Source.COMMAND,
+                template=template,
+                allow_duplicate_titles=options["allow_duplicate_titles"],
+            )
         except PublishRefused as error:
             raise CommandError(str(error)) from error
-        if not result.moved and not result.skipped:
+        if not result.moved and not result.skipped and not result.refused:
             raise CommandError("No designs match.")
         self.stdout.write(result.summary("queued for publishing"))
         if not options["wait"] or not result.moved:

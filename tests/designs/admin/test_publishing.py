@@ -53,8 +53,8 @@ def action(client, name, designs, **extra):
 
 def test_publish_confirmation_shows_template_variants_prices_and_counts(as_publisher, make_design):
     template = make_template()
-    approved = make_design(status=Status.APPROVED)
-    failed = make_design(status=Status.PUBLISH_FAILED)
+    approved = make_design(status=Status.APPROVED, title="Fox")
+    failed = make_design(status=Status.PUBLISH_FAILED, title="Owl")
     in_review = make_design(status=Status.REVIEW)
     response = action(as_publisher, "publish_to_printify", [approved, failed, in_review])
     assert response.status_code == 200

@@ -48,8 +48,8 @@ def reload(design):
 def test_request_publish_moves_approved_and_failed_designs_and_wakes_a_run_after_commit(
     make_design, template, django_capture_on_commit_callbacks
 ):
-    approved = make_design(status=Status.APPROVED)
-    failed = make_design(status=Status.PUBLISH_FAILED, last_error="old trouble", publish_attempts=3)
+    approved = make_design(status=Status.APPROVED, title="Fox")
+    failed = make_design(status=Status.PUBLISH_FAILED, last_error="old trouble", publish_attempts=3, title="Owl")
     in_review = make_design(status=Status.REVIEW)
     with django_capture_on_commit_callbacks() as callbacks:
         result = publish_service.request_publish([approved, failed, in_review], actor=None, source=Source.ADMIN)

@@ -1,0 +1,99 @@
+"""What we ask the LLM for a listing, and how its answer is checked: pure (no database, no HTTP).
+
+The answer must be one JSON object {"title", "description", "tags"} within the shop's limits and free of blocked
+terms; problems are listed in words, both for the one retry (sent back to the LLM) and for the design's
+"copy failed" note.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from designs import listing
+from designs.compliance import Screen, describe
+
+ANSWER_MAX_CHARS = 20_000  # far above a good answer; a runaway one is refused before json.loads
+_FENCE = re.compile(r"^```(?:json)?\s*(?P<body>.*?)\s*```$", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Copy:
+    title: str
+    description: str
+    tags: list[str]
+
+
+def build_messages(*, prompt: str, style: str, product_type: str, shop: listing.Limits) -> list[dict]:
+    """The system rules and the design, as chat messages (the word JSON is there: OpenAI's JSON mode needs it)."""
+    rules = (
+        "You write product listings for a print-on-demand shop. Answer with one JSON object and nothing else: "
+        '{"title": string, "description": string, "tags": [string, ...]}.\n'
+        f"- title: at most {shop.title_max_chars} characters; what a buyer would search for, the product type "
+        "last; no quotes, no ALL CAPS, no emoji.\n"
+        "- description: two to four short sentences of plain text (no HTML, no markdown) about the design and "
+        "the product.\n"
+        f"- tags: at most {shop.max_tags} tags, each at most {shop.tag_max_chars} characters, lower case, no "
+        "duplicates, no '#'.\n"
+        "- Never name brands, trademarked characters, celebrities or other artists. Do not mention AI or prompts."
+    )
+    design = (
+        f"Design prompt: {listing.one_line(prompt)}\n"
+        f"Style: {listing.one_line(style) or 'not given'}\n"
+        f"Product: {listing.one_line(product_type) or 'print-on-demand product'}"
+    )
+    return [{"role": "system", "content": rules}, {"role": "user", "content": design}]
+
+
+def retry_messages(messages: list[dict], answer: str, problems: list[str]) -> list[dict]:
+    """The conversation once more, with the refused answer and what was wrong with it."""
+    return [
+        *messages,
+        {"role": "assistant", "content": answer[:ANSWER_MAX_CHARS]},
+        {
+            "role": "user",
+            "content": "Your answer cannot be used: "
+            + " ".join(problems)
+            + " Answer again with the corrected JSON object only.",
+        },
+    ]
+
+
+def read_answer(content: str, *, shop: listing.Limits, screen: Screen) -> tuple[Copy | None, list[str]]:
+    """(the copy, []) when the answer is usable, else (None, problems in words)."""
+    text = content.strip()
+    if len(text) > ANSWER_MAX_CHARS:
+        return None, [f"The answer is {len(text):,} characters long; a listing needs far less."]
+    fenced = _FENCE.match(text)  # many models wrap JSON in a Markdown code block even when told not to
+    if fenced:
+        text = fenced["body"]
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, ["The answer is not JSON."]
+    if not isinstance(data, dict):
+        return None, ["The answer must be a JSON object with title, description and tags."]
+    problems = []
+    title, description, tags = data.get("title"), data.get("description"), data.get("tags")
+    if not isinstance(title, str) or not listing.one_line(title):
+        problems.append("The title must be a non-empty string.")
+    if not isinstance(description, str) or not description.strip():
+        problems.append("The description must be a non-empty string.")
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        problems.append("The tags must be a list of strings.")
+    if problems:
+        return None, problems
+    copy = Copy(
+        title=listing.clean_line(title),
+        description=listing.clean_description(description),
+        tags=listing.parse_tags(tags),
+    )
+    for field_problems in listing.copy_problems(
+        title=copy.title, description=copy.description, tags=copy.tags, shop=shop
+    ).values():
+        problems += field_problems
+    hits = screen.hits({"title": copy.title, "description": copy.description, "tags": copy.tags})
+    if hits:
+        problems.append(f"The answer uses {describe(hits)}; leave it out.")
+    return (None, problems) if problems else (copy, [])

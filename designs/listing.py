@@ -1,0 +1,160 @@
+"""A listing's texts: the shop's limits (one home, from settings), cleaning typed or pasted text, and checking
+title, description and tags against the limits in words a seller understands.
+
+Pure: no database, no HTTP. The review page, the changelist, prompt files, the LLM copywriter and the product
+payload all check through here, so a limit is written once.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.html import strip_tags
+
+# The Design.title column; a configured title limit above it is capped here (settings cannot widen a column).
+TITLE_COLUMN_CHARS = 200
+
+# Opening quote -> closing quote. A line wrapped in one pair loses it ("'skull with roses'" -> skull with roses).
+QUOTE_PAIRS = {'"': '"', "'": "'", "`": "`", "“": "”", "„": "“", "‘": "’", "«": "»", "»": "«", "「": "」"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the shop's marketplace accepts. Defaults are Etsy's (merchandising.md "Listing limits")."""
+
+    title_max_chars: int = 140
+    max_tags: int = 13
+    tag_max_chars: int = 20
+    # No marketplace limit documented: our own ceiling, far above a real description, far below a runaway one.
+    description_max_chars: int = 50_000
+
+    def as_json(self) -> dict:
+        return {
+            "title": self.title_max_chars,
+            "tags": self.max_tags,
+            "tag": self.tag_max_chars,
+            "description": self.description_max_chars,
+        }
+
+
+def limits() -> Limits:
+    """The shop's limits from settings (LISTING_TITLE_MAX_CHARS, LISTING_MAX_TAGS, LISTING_TAG_MAX_CHARS, …)."""
+    return Limits(
+        title_max_chars=min(settings.LISTING_TITLE_MAX_CHARS, TITLE_COLUMN_CHARS),
+        max_tags=settings.LISTING_MAX_TAGS,
+        tag_max_chars=settings.LISTING_TAG_MAX_CHARS,
+        description_max_chars=settings.LISTING_DESCRIPTION_MAX_CHARS,
+    )
+
+
+# --- cleaning ---------------------------------------------------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """Runs of whitespace (tabs, newlines, doubled spaces) become one space; the ends are trimmed."""
+    return " ".join(str(text or "").split())
+
+
+def unquote(text: str) -> str:
+    """Drop quotes wrapping the whole text, as often as they wrap it; quotes inside the text stay.
+
+    '"skull with roses"' -> 'skull with roses', but '"a" and "b"' keeps its quotes (they are not one pair).
+    """
+    while len(text) >= 2 and QUOTE_PAIRS.get(text[0]) == text[-1]:
+        inner = text[1:-1]
+        if text[0] in inner or text[-1] in inner:
+            break
+        text = inner.strip()
+    return text
+
+
+def clean_line(text: str) -> str:
+    """A prompt-file line, a pasted title or a tag: one line, without wrapping quotes."""
+    return one_line(unquote(one_line(text)))
+
+
+def clean_description(text: str) -> str:
+    """Plain text with its paragraphs kept: trailing spaces and runs of blank lines go."""
+    lines = [" ".join(line.split()) for line in str(text or "").strip().splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def parse_tags(value) -> list[str]:
+    """Tags from 'fox, winter; #woodcut' or a list: cleaned, without '#', duplicates (any case) dropped."""
+    if isinstance(value, (list, tuple)):
+        parts = [str(part) for part in value]
+    else:
+        parts = str(value or "").replace(";", ",").split(",")
+    tags, seen = [], set()
+    for part in parts:
+        tag = clean_line(part).lstrip("#").strip()
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    return tags
+
+
+# --- checking ---------------------------------------------------------------------------------------------------
+
+
+def title_problems(title: str, shop: Limits | None = None) -> list[str]:
+    shop = shop or limits()
+    if len(title) > shop.title_max_chars:
+        return [f"The title is {len(title)} characters long; at most {shop.title_max_chars} are allowed."]
+    return []
+
+
+def tags_problems(tags: list[str], shop: Limits | None = None) -> list[str]:
+    shop = shop or limits()
+    problems = []
+    if len(tags) > shop.max_tags:
+        problems.append(f"{len(tags)} tags; at most {shop.max_tags} are allowed.")
+    long = [tag for tag in tags if len(tag) > shop.tag_max_chars]
+    if long:
+        names = ", ".join(f"“{tag}” ({len(tag)})" for tag in long[:5])
+        problems.append(f"Tags may be at most {shop.tag_max_chars} characters long: {names}.")
+    return problems
+
+
+def description_problems(description: str, shop: Limits | None = None) -> list[str]:
+    shop = shop or limits()
+    if len(description) > shop.description_max_chars:
+        return [
+            f"The description is {len(description):,} characters long; at most {shop.description_max_chars:,} "
+            "are allowed."
+        ]
+    return []
+
+
+def copy_problems(*, title=None, description=None, tags=None, shop: Limits | None = None) -> dict[str, list[str]]:
+    """{field: [problems]} for the fields given (None: not checked); empty when everything fits."""
+    shop = shop or limits()
+    found = {
+        "title": title_problems(title, shop) if title is not None else [],
+        "description": description_problems(description, shop) if description is not None else [],
+        "tags": tags_problems(tags, shop) if tags is not None else [],
+    }
+    return {name: problems for name, problems in found.items() if problems}
+
+
+# --- the AI disclosure ------------------------------------------------------------------------------------------
+
+
+def with_disclosure(description_html: str) -> str:
+    """The description with the shop's AI disclosure (LISTING_AI_DISCLOSURE) as its last paragraph, once.
+
+    Etsy asks sellers to disclose AI-made designs; wording and placement are the shop's choice (merchandising.md,
+    which is unsure of Etsy's current rules), so the text is a setting and empty turns it off.
+    """
+    line = one_line(settings.LISTING_AI_DISCLOSURE)
+    if not line:
+        return description_html
+    if line.casefold() in html.unescape(strip_tags(description_html)).casefold():
+        return description_html
+    return f"{description_html}<p>{html.escape(line)}</p>" if description_html else f"<p>{html.escape(line)}</p>"

@@ -1,0 +1,232 @@
+"""Listing copy use cases: a person's edit of title, description and tags, and asking the LLM to write them.
+
+Every change is one conditional UPDATE on the design's copy_revision (the revision the editor started from), so
+two people editing at once, or a person and the LLM, never overwrite each other silently: the later one is told
+and shown the current copy. Each change writes a note in the design's history (who, from where, what changed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from designs import compliance, listing
+from designs.clients import NotConfigured, llm_configured
+from designs.models import CopyStatus, Design, DesignEvent
+from designs.workers import enqueue
+from designs.workflow import EventKind, Source, Status, TransitionResult, design_ids, note
+
+COPY_FIELDS = ("title", "description", "tags")
+# The worker's claim is considered lost after this long (longer than any one task may run): asking again is then
+# allowed, and a redelivered task may take it over.
+COPY_STALE_AFTER = timedelta(seconds=settings.Q_TASK_TIMEOUT + 30)
+LIVE = (Status.PUBLISHING, Status.PUBLISHED)
+NOTE_PREFIXES = ("Copy edited", "Copy written")
+CHUNK = 2000  # designs queued per transaction
+
+
+@dataclass
+class CopyEdit:
+    saved: bool
+    design: Design | None = None
+    problems: dict[str, list[str]] = field(default_factory=dict)  # per field, when the values do not fit
+    conflict: str = ""  # someone else changed the copy first (or the design is gone): nothing was saved
+    changed: list[str] = field(default_factory=list)
+
+
+def clean_values(*, title=None, description=None, tags=None) -> dict:
+    """Typed values as they are stored (None: not given)."""
+    values = {}
+    if title is not None:
+        values["title"] = listing.clean_line(title)
+    if description is not None:
+        values["description"] = listing.clean_description(description)
+    if tags is not None:
+        values["tags"] = listing.parse_tags(tags)
+    return values
+
+
+def save_copy(design_id: int, *, revision: int, actor, source: str, **typed) -> CopyEdit:
+    """Save the given fields (title, description, tags) if the copy is still at `revision`."""
+    values = clean_values(**{name: typed[name] for name in COPY_FIELDS if typed.get(name) is not None})
+    problems = listing.copy_problems(**values)
+    if problems:
+        return CopyEdit(saved=False, problems=problems)
+    design = Design.objects.filter(pk=design_id).first()
+    if design is None:
+        return CopyEdit(saved=False, conflict=f"Design {design_id} no longer exists.")
+    changed = [name for name, value in values.items() if getattr(design, name) != value]
+    if design.copy_revision != revision:
+        return CopyEdit(saved=False, design=design, conflict=conflict_message(design))
+    if not changed:
+        return CopyEdit(saved=True, design=design)
+    updates = {name: values[name] for name in changed}
+    with transaction.atomic():
+        moved = Design.objects.filter(pk=design_id, copy_revision=revision).update(
+            **updates, copy_revision=F("copy_revision") + 1, updated_at=timezone.now()
+        )
+        if moved:
+            note(design, "Copy edited: " + describe_change(design, updates), source=source, actor=actor)
+    design.refresh_from_db()
+    if not moved:
+        return CopyEdit(saved=False, design=design, conflict=conflict_message(design))
+    return CopyEdit(saved=True, design=design, changed=changed)
+
+
+def describe_change(before: Design, updates: dict) -> str:
+    parts = []
+    for name, value in updates.items():
+        old = getattr(before, name)
+        if name == "tags":
+            parts.append(f"tags {', '.join(old) or '(none)'} → {', '.join(value) or '(none)'}")
+        elif name == "title":
+            parts.append(f"title “{old}” → “{value}”")
+        else:
+            parts.append(f"description ({len(old)} → {len(value)} characters)")
+    return "; ".join(parts) + "."
+
+
+def conflict_message(design: Design) -> str:
+    """'Design 12's copy was changed by alice meanwhile: nothing was saved; its current copy is shown.'"""
+    last = (
+        DesignEvent.objects.filter(design=design, kind=EventKind.NOTE)
+        .filter(Q(message__startswith=NOTE_PREFIXES[0]) | Q(message__startswith=NOTE_PREFIXES[1]))
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    who = ""
+    if last is not None:
+        who = f" by {last.actor.get_username()}" if last.actor else " by the LLM copywriter"
+    return f"Design {design.pk}'s copy was changed{who} meanwhile: nothing was saved; its current copy is shown."
+
+
+# --- the LLM ------------------------------------------------------------------------------------------------------
+
+
+def request_copy(designs, *, actor, source: str) -> TransitionResult:
+    """Queue the LLM to write title, description and tags (on the workers); `moved` lists the designs queued.
+
+    Skipped: designs already waiting for copy (unless their worker was lost), being published, or without a
+    prompt to write from. Raises NotConfigured when no LLM is set up.
+    """
+    if not llm_configured():
+        raise NotConfigured(
+            "Listing copy by LLM is off: set LLM_API_BASE and LLM_MODEL (and LLM_API_KEY).", service="The LLM"
+        )
+    ids = design_ids(designs)
+    result = TransitionResult(target="queued")
+    for start in range(0, len(ids), CHUNK):
+        result.merge(_queue_copy(ids[start : start + CHUNK]))
+    return result
+
+
+def _queue_copy(ids: list[int]) -> TransitionResult:
+    result = TransitionResult(target="queued")
+    now = timezone.now()
+    writable = (
+        Design.objects.filter(pk__in=ids)
+        .exclude(prompt="")
+        .exclude(status=Status.PUBLISHING)
+        .filter(
+            Q(copy_status__in=[CopyStatus.NONE, CopyStatus.DONE, CopyStatus.FAILED])
+            | Q(copy_requested_at__lte=now - COPY_STALE_AFTER)
+        )
+    )
+    with transaction.atomic():
+        chosen = set(writable.values_list("pk", flat=True))
+        Design.objects.filter(pk__in=chosen).update(
+            copy_status=CopyStatus.QUEUED, copy_note="", copy_requested_at=now, updated_at=now
+        )
+        for design_id in ids:
+            if design_id in chosen:
+                result.moved.append(design_id)
+                transaction.on_commit(partial(enqueue, "write_listing_copy", design_id))
+    if len(result.moved) < len(ids):
+        rows = Design.objects.filter(pk__in=[i for i in ids if i not in chosen]).values_list(
+            "pk", "status", "prompt", "copy_status"
+        )
+        found = {pk: _not_writable(status, prompt, copy_status) for pk, status, prompt, copy_status in rows}
+        for design_id in ids:
+            if design_id in chosen:
+                continue
+            if design_id in found:
+                result.refused[design_id] = found[design_id]
+            else:
+                result.skipped[design_id] = None
+    return result
+
+
+def _not_writable(status: str, prompt: str, copy_status: str) -> str:
+    if not prompt:
+        return "no prompt to write from"
+    if status == Status.PUBLISHING:
+        return "being published"
+    return "its copy is being written already"
+
+
+def after_ingest(design_ids_: list[int]) -> None:
+    """LISTING_COPY_AFTER_INGEST: new designs that have no title yet get their copy written."""
+    if not settings.LISTING_COPY_AFTER_INGEST or not llm_configured():
+        return
+    untitled = Design.objects.filter(pk__in=design_ids_, title="", copy_status=CopyStatus.NONE)
+    request_copy(untitled, actor=None, source=Source.WORKER)
+
+
+# --- what the review page shows -------------------------------------------------------------------------------------
+
+
+def title_twins(design: Design, limit: int = 3) -> list[Design]:
+    """Live products (publishing or published) whose title equals this design's (ignoring case): a buyer would see
+    two listings with one name. Untitled designs are compared by their prompt, which their title falls back to."""
+    title = listing.one_line(design.title or design.prompt)
+    if not title:
+        return []
+    same = Q(title__iexact=title) | Q(title="", prompt__iexact=title)
+    return list(
+        Design.objects.filter(same, status__in=LIVE)
+        .exclude(pk=design.pk)
+        .select_related("product_template")
+        .only("pk", "title", "prompt", "product_template__name")
+        .order_by("pk")[:limit]
+    )
+
+
+def copy_warnings(design: Design) -> list[str]:
+    """What a reviewer should fix before approving: blocked terms, a title already live, the LLM's failure."""
+    warnings = []
+    hits = compliance.active_screen().hits(compliance.design_texts(design))
+    if hits:
+        warnings.append(f"Approval will be refused: it names {compliance.describe(hits)}.")
+    twins = title_twins(design)
+    if twins:
+        named = ", ".join(
+            f"design {twin.pk}" + (f" ({twin.product_template.name})" if twin.product_template_id else "")
+            for twin in twins
+        )
+        warnings.append(f"This title is already live: {named}. Publishing it again needs a confirmation.")
+    return warnings
+
+
+def copy_state(design: Design) -> dict:
+    """The design's copy as the review page's editor needs it (JSON-ready)."""
+    return {
+        "id": design.pk,
+        "revision": design.copy_revision,
+        "title": design.title,
+        "description": design.description,
+        "tags": list(design.tags or []),
+        "prompt": design.prompt,
+        "copy_status": design.copy_status,
+        "copy_status_label": design.get_copy_status_display(),
+        "copy_note": design.copy_note,
+        "writing": design.copy_status in (CopyStatus.QUEUED, CopyStatus.WRITING),
+        "warnings": copy_warnings(design),
+        "limits": listing.limits().as_json(),
+    }

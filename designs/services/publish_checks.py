@@ -1,0 +1,151 @@
+"""What a listing must pass before it may go live: no blocked term, and a title no other live product of the same
+template already has (unless the seller confirmed the twin). Used by request_publish (which refuses) and by the
+publish confirmation (which shows who will be refused and why, before anything happens).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from designs import compliance
+from designs.models import Design, ProductTemplate
+from designs.product_templates import TemplateInvalid, render_title
+from designs.workflow import PUBLISHABLE, Status
+
+LIVE = (Status.PUBLISHING, Status.PUBLISHED)
+CHUNK = 2000
+TWIN_REASON = "its title"  # how every duplicate-title refusal starts (the form offers to publish those anyway)
+
+
+def template_terms(template: ProductTemplate, screen: compliance.Screen) -> list[compliance.Hit]:
+    """Blocked terms written into the template's own texts (every product made with it would carry them)."""
+    return screen.hits(
+        {
+            "title template": template.title_template,
+            "description template": template.description_template,
+            "tags template": template.tags_template,
+        }
+    )
+
+
+def publish_refusals(plan: dict[int, ProductTemplate], *, allow_duplicate_titles: bool = False) -> dict[int, str]:
+    """{design id: why it may not go live} for the designs of `plan` (design id -> the template it would use)."""
+    screen = compliance.active_screen()
+    refused: dict[int, str] = {}
+    for template in {template.pk: template for template in plan.values()}.values():
+        hits = template_terms(template, screen)
+        if hits:
+            reason = f"its template “{template.name}” names {compliance.describe(hits)}"
+            refused.update({design_id: reason for design_id, used in plan.items() if used.pk == template.pk})
+    ids = [design_id for design_id in plan if design_id not in refused]
+    refused.update(compliance.blocked_designs(ids, screen))
+    if not allow_duplicate_titles:
+        refused.update(_title_twins({i: plan[i] for i in plan if i not in refused}))
+    return refused
+
+
+def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
+    """Designs whose product title another live product of the same template has, or an earlier design of the
+    same selection would get."""
+    refused: dict[int, str] = {}
+    by_template: dict[int, list[int]] = {}
+    for design_id, template in plan.items():
+        by_template.setdefault(template.pk, []).append(design_id)
+    for ids in by_template.values():
+        template = plan[ids[0]]
+        taken = {
+            key: f"already live as design {other}"
+            for other, _, key in _titles(Design.objects.filter(product_template=template, status__in=LIVE), template)
+            if other not in plan
+        }
+        for start in range(0, len(ids), CHUNK):
+            chunk = Design.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk")
+            for design_id, title, key in _titles(chunk, template):
+                if key in taken:
+                    refused[design_id] = f"{TWIN_REASON} “{title}” is {taken[key]}"
+                else:
+                    taken[key] = f"also the title of design {design_id} in this selection"
+    return refused
+
+
+def _titles(designs, template):
+    """(id, product title, comparison key) of each design, rendering only untitled designs' titles."""
+    for design in designs.select_related("batch").only(
+        "pk", "title", "prompt", "style", "description", "tags", "batch__name"
+    ):
+        try:
+            title = render_title(template, design)
+        except TemplateInvalid:
+            continue  # refused elsewhere, with the template's own problems
+        yield design.pk, title, " ".join(title.casefold().split())
+
+
+# --- what the publish confirmation shows ------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewRow:
+    design: Design
+    title: str  # the product title that would be sent
+    template: ProductTemplate | None
+    outcome: str  # publish | refused | skipped
+    reason: str = ""
+
+
+@dataclass
+class PublishPreview:
+    rows: list[PreviewRow]
+    publish_count: int
+    refused: dict[int, str]
+    skip_count: int
+    templates: list[ProductTemplate] = field(default_factory=list)
+    twins: int = 0  # refusals for a duplicate title only (ticking "publish titles already live" lets them through)
+
+
+def publish_preview(
+    ids: list[int], template: ProductTemplate | None, *, allow_duplicate_titles: bool, shown: int = 48
+) -> PublishPreview:
+    """Who would go live with which title and template, who would be refused and why, and who is skipped."""
+    from designs.services.publishing import default_template, publish_plan
+
+    publishable = list(Design.objects.filter(pk__in=ids, status__in=PUBLISHABLE).values_list("pk", flat=True))
+    takes_chosen, keeps_own, _ = publish_plan(publishable, template)
+    chosen = template or default_template()
+    own = dict(Design.objects.filter(pk__in=keeps_own).values_list("pk", "product_template_id"))
+    templates = {t.pk: t for t in ProductTemplate.objects.filter(pk__in=set(own.values()))}
+    if chosen is not None:
+        templates[chosen.pk] = chosen
+    plan = {i: chosen for i in takes_chosen if chosen is not None}
+    plan.update({i: templates[own[i]] for i in keeps_own if own.get(i) in templates})
+    refused = publish_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
+    twins = sum(reason.startswith(TWIN_REASON) for reason in refused.values())
+    rows = []
+    for design in Design.objects.filter(pk__in=ids).select_related("batch").order_by("pk")[:shown]:
+        used = plan.get(design.pk)
+        title = _safe_title(used, design) if used else (design.title or design.prompt)
+        if design.pk not in plan:
+            reason = (
+                "no product template"
+                if design.status in PUBLISHABLE
+                else f"it is {design.get_status_display().lower()}"
+            )
+            rows.append(PreviewRow(design, title, used, "skipped", reason))
+        elif design.pk in refused:
+            rows.append(PreviewRow(design, title, used, "refused", refused[design.pk]))
+        else:
+            rows.append(PreviewRow(design, title, used, "publish"))
+    return PublishPreview(
+        rows=rows,
+        publish_count=len(plan) - len(refused),
+        refused=refused,
+        skip_count=len(ids) - len(plan),
+        templates=sorted({t.pk: t for t in plan.values()}.values(), key=lambda t: t.name),
+        twins=twins,
+    )
+
+
+def _safe_title(template: ProductTemplate, design: Design) -> str:
+    try:
+        return render_title(template, design)
+    except TemplateInvalid:
+        return design.title or design.prompt

@@ -1,0 +1,166 @@
+"""The LLM copywriter on a worker: one design's title, description and tags from its prompt, style and product.
+
+A run claims the design (queued → writing, one conditional UPDATE; a claim older than the task timeout counts as
+lost and may be taken over), asks the LLM, checks the answer against the shop's limits and blocked terms, asks
+once more with the problems when it does not fit, and saves the copy only if nobody edited it meanwhile
+(copy_revision unchanged). Every outcome ends in "done" or "failed" with a note a person can read; tokens are
+counted (and priced with LLM_COST_PER_MILLION_*_TOKENS) whenever the server reports them, failures included.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from designs import compliance, copywriting, listing
+from designs.models import CopyStatus, Design
+from designs.services.listing_copy import COPY_STALE_AFTER, describe_change
+from designs.services.publishing import default_template
+from designs.workers import enqueue
+from designs.workflow import Source, note
+from integrations.http import IntegrationError, RateLimited
+from integrations.llm import Usage
+
+logger = logging.getLogger(__name__)
+
+
+def run_write_copy(design_id: int) -> str:
+    """One copywriting run (the designs.tasks.write_listing_copy task). Returns what happened."""
+    now = timezone.now()
+    claimed = (
+        Design.objects.filter(pk=design_id)
+        .filter(
+            Q(copy_status=CopyStatus.QUEUED)
+            | Q(copy_status=CopyStatus.WRITING, copy_requested_at__lte=now - COPY_STALE_AFTER)
+        )
+        .update(copy_status=CopyStatus.WRITING, copy_requested_at=now)
+    )
+    if not claimed:
+        return "not queued"  # written, cancelled, or another run has it
+    design = Design.objects.select_related("product_template").get(pk=design_id)
+    from designs.clients import llm_client
+
+    try:
+        copy, usage, model = _ask(llm_client(), design)
+    except _CopyFailed as failure:
+        return _finish_failed(design, str(failure), failure.usage)
+    except IntegrationError as error:  # not configured
+        return _finish_failed(design, str(error), Usage())
+    return _save(design, copy, usage, model)
+
+
+class _CopyFailed(Exception):
+    def __init__(self, message: str, usage: Usage):
+        super().__init__(message)
+        self.usage = usage
+
+
+def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
+    """The checked copy, the tokens used and the model that wrote it; _CopyFailed when no usable answer came."""
+    shop = listing.limits()
+    screen = compliance.active_screen()
+    template = design.product_template or default_template()
+    messages = copywriting.build_messages(
+        prompt=design.prompt, style=design.style, product_type=template.name if template else "", shop=shop
+    )
+    started = time.monotonic()
+    usage = Usage()
+    problems: list[str] = []
+    for attempt in (1, 2):
+        try:
+            answer = client.complete(messages)
+        except RateLimited as error:
+            raise _CopyFailed(f"{error}. Ask for the copy again in a minute.", usage) from error
+        except IntegrationError as error:  # refused (4xx), server error, too slow, not JSON: said in words
+            raise _CopyFailed(str(error), usage) from error
+        usage = usage + (answer.usage or Usage())
+        copy, problems = copywriting.read_answer(answer.content, shop=shop, screen=screen)
+        if copy is not None:
+            return copy, usage, answer.model or client.model
+        # One retry with the problems, unless the first answer took so long that a second would outlive the task.
+        if attempt == 2 or time.monotonic() - started > settings.Q_TASK_TIMEOUT / 2:
+            break
+        messages = copywriting.retry_messages(messages, answer.content, problems)
+    raise _CopyFailed(f"The LLM's answer could not be used: {' '.join(problems)}", usage)
+
+
+def _cost(usage: Usage) -> Decimal:
+    per_input = Decimal(str(settings.LLM_COST_PER_MILLION_INPUT_TOKENS))
+    per_output = Decimal(str(settings.LLM_COST_PER_MILLION_OUTPUT_TOKENS))
+    return (usage.prompt_tokens * per_input + usage.completion_tokens * per_output) / Decimal(1_000_000)
+
+
+def _usage_text(usage: Usage) -> str:
+    if not usage.total_tokens:
+        return ""
+    return f" ({usage.total_tokens:,} tokens: {usage.prompt_tokens:,} prompt, {usage.completion_tokens:,} answer)"
+
+
+def _spent(usage: Usage) -> dict:
+    """Field updates adding these tokens (and their price) to the design's copy counters."""
+    if not usage.total_tokens:
+        return {}
+    from django.db.models.functions import Coalesce
+
+    return {
+        "copy_tokens": F("copy_tokens") + usage.total_tokens,
+        "copy_cost": Coalesce(F("copy_cost"), Decimal(0)) + _cost(usage),
+    }
+
+
+def _save(design: Design, copy: copywriting.Copy, usage: Usage, model: str) -> str:
+    values = {"title": copy.title, "description": copy.description, "tags": copy.tags}
+    message = f"Copy written by {model}{_usage_text(usage)}."
+    with transaction.atomic():
+        saved = Design.objects.filter(
+            pk=design.pk, copy_revision=design.copy_revision, copy_status=CopyStatus.WRITING
+        ).update(
+            **values,
+            **_spent(usage),
+            copy_revision=F("copy_revision") + 1,
+            copy_status=CopyStatus.DONE,
+            copy_note=message,
+            updated_at=timezone.now(),
+        )
+        if saved:
+            note(design, f"{message} {describe_change(design, values)}", source=Source.WORKER)
+    if saved:
+        return "written"
+    # Someone edited the copy while the LLM wrote: their words win; the answer is dropped (its tokens still count).
+    return _finish_failed(design, "The copy was edited while the LLM was writing; the LLM's copy was not used.", usage)
+
+
+def _finish_failed(design: Design, reason: str, usage: Usage) -> str:
+    message = f"Copy failed: {reason}{_usage_text(usage)}"
+    with transaction.atomic():
+        Design.objects.filter(pk=design.pk, copy_status=CopyStatus.WRITING).update(
+            **_spent(usage), copy_status=CopyStatus.FAILED, copy_note=message, updated_at=timezone.now()
+        )
+        note(design, message, source=Source.WORKER)
+    logger.info("Design %s: %s", design.pk, message)
+    return "failed"
+
+
+def wake_stale_copy(limit: int = 500) -> list[int]:
+    """Copy requests whose task was lost (a killed worker, a dropped wake-up) are queued again (the reconciler)."""
+    cutoff = timezone.now() - COPY_STALE_AFTER
+    stale = Design.objects.filter(
+        copy_status__in=[CopyStatus.QUEUED, CopyStatus.WRITING], copy_requested_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    woken = []
+    for design_id in list(stale[:limit]):
+        if Design.objects.filter(pk=design_id, copy_requested_at__lte=cutoff).update(
+            copy_status=CopyStatus.QUEUED, copy_requested_at=timezone.now()
+        ):
+            transaction.on_commit(partial(enqueue, "write_listing_copy", design_id))
+            woken.append(design_id)
+    if woken:
+        logger.info("Reconcile: woke listing copy for %d designs: %s", len(woken), woken[:20])
+    return woken

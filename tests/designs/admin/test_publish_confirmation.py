@@ -1,0 +1,72 @@
+"""The publish confirmation a seller can read: thumbnails, the titles that will be sent, the price range per
+template, who will be refused and why (blocked terms, titles already live), and the primary confirm button."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from designs.models import Design
+from designs.workflow import Status
+from tests.designs.publishing_support import configure_printify, make_template
+from tests.designs.review_support import admin_settings, attach_images  # noqa: F401  (admin_settings: fixture)
+
+pytestmark = pytest.mark.usefixtures("admin_settings")
+CHANGELIST = reverse("admin:designs_design_changelist")
+
+
+@pytest.fixture(autouse=True)
+def printify_settings(settings):
+    configure_printify(settings)
+
+
+def publish(client, designs, **extra):
+    data = {"action": "publish_to_printify", ACTION_CHECKBOX_NAME: [d.pk for d in designs], **extra}
+    return client.post(CHANGELIST, data)
+
+
+def test_the_page_shows_each_design_its_title_the_price_range_and_refusals(client, publisher, make_design):
+    make_template()
+    fox = attach_images(make_design(status=Status.APPROVED, title="Red fox tee"))
+    untitled = make_design(status=Status.APPROVED, prompt="an owl at night, linocut")
+    blocked = make_design(status=Status.APPROVED, title="Pokemon fox")
+    waiting = make_design(status=Status.REVIEW, title="Still in review")
+    client.force_login(publisher)
+    page = publish(client, [fox, untitled, blocked, waiting]).content.decode()
+    assert "<strong>2</strong> designs will be published." in page
+    assert "1</strong> will be refused" in page and "<strong>1</strong> will be skipped" in page
+    assert "<strong>Kids tee</strong>: 3 variants, $24.99–$26.99" in page
+    assert fox.thumbnail.url in page
+    assert "<td>Red fox tee</td>" in page and "<td>an owl at night, linocut</td>" in page  # the title that is sent
+    assert "<strong>Refused:</strong> it names the blocked term “Pokémon” (in the title)" in page
+    assert "Skipped: it is in review" in page
+    assert '<button type="submit" name="post" value="yes" class="button default">Publish 2 designs</button>' in page
+
+
+def test_a_title_already_live_is_refused_unless_ticked(
+    client, publisher, make_design, django_capture_on_commit_callbacks
+):
+    template = make_template()
+    live = make_design(status=Status.PUBLISHED, title="Skull with roses", product_template=template)
+    twin = make_design(status=Status.APPROVED, title="skull with  roses")
+    client.force_login(publisher)
+    page = publish(client, [twin], template=template.pk).content.decode()
+    assert f"its title “skull with roses” is already live as design {live.pk}" in page
+    assert "Publish titles already live" in page and 'value="yes"' not in page  # nothing to confirm yet
+
+    response = publish(client, [twin], template=template.pk, post="yes")
+    assert response.status_code == 302 and Design.objects.get(pk=twin.pk).status == Status.APPROVED
+
+    page = publish(client, [twin], template=template.pk, allow_duplicate_titles="on", show="1").content.decode()
+    assert "<strong>1</strong> design will be published." in page
+    with django_capture_on_commit_callbacks():
+        publish(client, [twin], template=template.pk, allow_duplicate_titles="on", post="yes")
+    assert Design.objects.get(pk=twin.pk).status == Status.PUBLISHING
+
+
+def test_two_designs_of_one_selection_with_one_title_refuse_the_second(client, publisher, make_design):
+    make_template()
+    first = make_design(status=Status.APPROVED, title="Fox")
+    second = make_design(status=Status.APPROVED, title="FOX")
+    client.force_login(publisher)
+    page = publish(client, [first, second]).content.decode()
+    assert f"its title “FOX” is also the title of design {first.pk} in this selection" in page

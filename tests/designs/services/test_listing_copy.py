@@ -1,0 +1,102 @@
+"""Listing copy use cases: a person's edit (limits, revision conflicts, history) and requests to the LLM."""
+
+import pytest
+
+from designs.clients import NotConfigured
+from designs.models import CopyStatus, Design, DesignEvent
+from designs.services.listing_copy import copy_state, request_copy, save_copy, title_twins
+from designs.workflow import EventKind, Source, Status
+from tests.designs.llm_support import llm_settings  # noqa: F401
+
+
+def test_an_edit_is_cleaned_saved_and_noted_with_its_author(make_design, reviewer):
+    design = make_design(title="Old", tags=["a"])
+    edit = save_copy(
+        design.pk, revision=0, title=' "New  title" ', tags="#fox, winter", actor=reviewer, source=Source.REVIEW
+    )
+    assert edit.saved and edit.changed == ["title", "tags"]
+    design.refresh_from_db()
+    assert (design.title, design.tags, design.copy_revision) == ("New title", ["fox", "winter"], 1)
+    event = DesignEvent.objects.get(design=design, kind=EventKind.NOTE)
+    assert event.actor == reviewer and event.source == Source.REVIEW
+    assert event.message == "Copy edited: title “Old” → “New title”; tags a → fox, winter."
+
+
+def test_an_edit_from_a_stale_revision_is_a_conflict_naming_who_changed_it(make_design, reviewer, publisher):
+    design = make_design(title="Old")
+    assert save_copy(design.pk, revision=0, title="First", actor=reviewer, source=Source.REVIEW).saved
+    edit = save_copy(design.pk, revision=0, title="Second", actor=publisher, source=Source.ADMIN)
+    assert not edit.saved and edit.design.title == "First"
+    assert edit.conflict == (
+        f"Design {design.pk}'s copy was changed by reviewer meanwhile: nothing was saved; its current copy is shown."
+    )
+
+
+def test_values_over_the_limits_are_refused_with_messages(make_design, reviewer):
+    design = make_design()
+    edit = save_copy(design.pk, revision=0, title="x" * 141, tags=["y" * 21], actor=reviewer, source=Source.REVIEW)
+    assert not edit.saved
+    assert edit.problems == {
+        "title": ["The title is 141 characters long; at most 140 are allowed."],
+        "tags": [f"Tags may be at most 20 characters long: “{'y' * 21}” (21)."],
+    }
+    assert Design.objects.get(pk=design.pk).copy_revision == 0
+
+
+def test_an_unchanged_save_writes_nothing(make_design, reviewer):
+    design = make_design(title="Same")
+    assert save_copy(design.pk, revision=0, title="Same", actor=reviewer, source=Source.REVIEW).changed == []
+    assert not DesignEvent.objects.filter(design=design, kind=EventKind.NOTE).exists()
+
+
+def test_a_missing_design_is_a_conflict(db, reviewer):
+    assert save_copy(999999, revision=0, title="x", actor=reviewer, source=Source.REVIEW).conflict == (
+        "Design 999999 no longer exists."
+    )
+
+
+def test_copy_requests_need_an_llm(make_design, settings):
+    settings.LLM_API_BASE = ""
+    with pytest.raises(NotConfigured, match="set LLM_API_BASE and LLM_MODEL"):
+        request_copy([make_design().pk], actor=None, source=Source.ADMIN)
+
+
+def test_copy_requests_say_why_designs_were_left_out(make_design, llm_settings, django_capture_on_commit_callbacks):  # noqa: F811
+    fine = make_design()
+    no_prompt = make_design(prompt="")
+    publishing = make_design(status=Status.PUBLISHING)
+    writing = make_design(copy_status=CopyStatus.QUEUED)
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = request_copy([fine.pk, no_prompt.pk, publishing.pk, writing.pk, 424242], actor=None, source="admin")
+    assert result.moved == [fine.pk] and len(callbacks) == 1
+    assert result.refused == {
+        no_prompt.pk: "no prompt to write from",
+        publishing.pk: "being published",
+        writing.pk: "its copy is being written already",
+    }
+    assert result.skipped == {424242: None}
+    assert Design.objects.get(pk=fine.pk).copy_status == CopyStatus.QUEUED
+
+
+def test_review_state_flags_blocked_terms_and_titles_already_live(make_design):
+    make_design(title="Skull with roses", status=Status.PUBLISHED)
+    design = make_design(title="skull with ROSES", tags=["nike"])
+    state = copy_state(design)
+    assert [twin.pk for twin in title_twins(design)] == [design.pk - 1]
+    assert state["warnings"] == [
+        "Approval will be refused: it names the blocked term “Nike” (in the tags).",
+        f"This title is already live: design {design.pk - 1}. Publishing it again needs a confirmation.",
+    ]
+    assert state["limits"] == {"title": 140, "tags": 13, "tag": 20, "description": 50000}
+
+
+def test_copy_after_ingest_only_when_asked_and_only_for_untitled_designs(make_design, llm_settings):  # noqa: F811
+    from designs.services.listing_copy import after_ingest
+
+    untitled, titled = make_design(status=Status.REVIEW), make_design(status=Status.REVIEW, title="Kept")
+    after_ingest([untitled.pk, titled.pk])
+    assert Design.objects.get(pk=untitled.pk).copy_status == CopyStatus.NONE  # off by default
+    llm_settings.LISTING_COPY_AFTER_INGEST = True
+    after_ingest([untitled.pk, titled.pk])
+    assert Design.objects.get(pk=untitled.pk).copy_status == CopyStatus.QUEUED
+    assert Design.objects.get(pk=titled.pk).copy_status == CopyStatus.NONE

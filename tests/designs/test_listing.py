@@ -1,0 +1,102 @@
+"""designs/listing.py: the shop's limits from settings, cleaning typed text, checks in words, the AI disclosure;
+and the product payload using them (one home for the limits)."""
+
+import pytest
+
+from designs import listing
+from designs.product_templates import build_product_payload, render_texts
+from designs.services.batches import PromptFileError, parse_prompts
+from tests.designs.publishing_support import make_template
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ('"skull with roses"', "skull with roses"),
+        ("  'skull   with\troses'  ", "skull with roses"),
+        ("“skull with roses”", "skull with roses"),
+        ('«"nested"»', "nested"),
+        ('"a" and "b"', '"a" and "b"'),  # two quoted parts, not one wrapped line
+        ("it's a fox", "it's a fox"),
+        ('"', '"'),
+    ],
+)
+def test_clean_line_drops_wrapping_quotes_and_repeated_whitespace(typed, clean):
+    assert listing.clean_line(typed) == clean
+
+
+def test_tags_are_cleaned_deduplicated_and_stripped_of_hashes():
+    assert listing.parse_tags(' #Fox, winter ;fox,, "woodcut" ') == ["Fox", "winter", "woodcut"]
+    assert listing.parse_tags(["a", " a ", "B"]) == ["a", "B"]
+
+
+def test_description_keeps_paragraphs_but_not_runs_of_blank_lines():
+    assert listing.clean_description("  One  line.\n\n\n\nTwo   \n") == "One line.\n\nTwo"
+
+
+def test_limits_come_from_settings_and_problems_are_in_words(settings):
+    settings.LISTING_TITLE_MAX_CHARS = 10
+    settings.LISTING_MAX_TAGS = 2
+    settings.LISTING_TAG_MAX_CHARS = 5
+    problems = listing.copy_problems(title="x" * 11, tags=["ok", "toolong", "c"], description="fine")
+    assert problems == {
+        "title": ["The title is 11 characters long; at most 10 are allowed."],
+        "tags": ["3 tags; at most 2 are allowed.", "Tags may be at most 5 characters long: “toolong” (7)."],
+    }
+    assert listing.copy_problems(title="x" * 10, tags=["a", "b"]) == {}
+
+
+def test_default_limits_are_etsys():
+    shop = listing.limits()
+    assert (shop.title_max_chars, shop.max_tags, shop.tag_max_chars) == (140, 13, 20)
+
+
+def test_a_title_limit_above_the_column_is_capped(settings):
+    settings.LISTING_TITLE_MAX_CHARS = 5000
+    assert listing.limits().title_max_chars == listing.TITLE_COLUMN_CHARS
+
+
+def test_the_payload_uses_the_shops_limits(db, make_design, settings):
+    settings.LISTING_TITLE_MAX_CHARS = 20
+    settings.LISTING_MAX_TAGS = 2
+    design = make_design(title="A very long title that goes on and on", tags=["one", "two", "three"])
+    texts = render_texts(make_template(), design)
+    assert len(texts.title) == 20 and texts.title.endswith("…")
+    assert texts.tags == ["one", "two"] and texts.dropped_tags == ["three"]
+
+
+def test_disclosure_is_appended_once_and_escaped(db, make_design, settings):
+    template = make_template()
+    design = make_design(description="A fox.")
+    assert "AI" not in render_texts(template, design).description
+    settings.LISTING_AI_DISCLOSURE = "Designed with the help of AI <tools>"
+    description = render_texts(template, design).description
+    assert description.endswith("<p>Designed with the help of AI &lt;tools&gt;</p>")
+    assert listing.with_disclosure(description) == description  # never twice
+
+
+def test_safety_information_is_sent_only_when_the_template_has_it(db, make_design):
+    design = make_design(title="Fox", description="A fox.")
+    assert "safety_information" not in build_product_payload(make_template(), design, "upload-1")
+    with_gpsr = make_template(
+        name="EU tee", is_default=False, safety_information="Keep away from fire. Made in the EU."
+    )
+    payload = build_product_payload(with_gpsr, design, "upload-1")
+    assert payload["safety_information"] == "Keep away from fire. Made in the EU."
+
+
+def test_prompt_file_lines_are_cleaned_before_they_become_prompts():
+    rows = parse_prompts('"skull with roses"\n   a   fox\tin snow  \n# comment\n“quoted”\n')
+    assert [row.prompt for row in rows] == ["skull with roses", "a fox in snow", "quoted"]
+
+
+def test_csv_titles_and_tags_are_cleaned_and_checked_against_the_limits():
+    rows = parse_prompts('prompt,title,tags\n"""fox""","  ""Fox tee"" ","#fox; winter"\n', csv_format=True)
+    assert (rows[0].prompt, rows[0].title, rows[0].tags) == ("fox", "Fox tee", ["fox", "winter"])
+    long_title = "x" * 141
+    with pytest.raises(PromptFileError) as error:
+        parse_prompts(f"prompt,title,tags\nfox,{long_title},a tag far longer than twenty\n", csv_format=True)
+    assert error.value.errors == [
+        "line 2: the title is 141 characters long; at most 140 are allowed",
+        "line 2: tags may be at most 20 characters long: “a tag far longer than twenty” (28)",
+    ]
