@@ -395,7 +395,7 @@ def run_delete_design_and_product(design_id: int, *, actor_id: int | None = None
                 Design.objects.filter(pk=design_id).update(last_error=message, updated_at=timezone.now())
                 note(design, message, source=Source.WORKER, actor=actor_id)
                 return "failed"
-        files = [design.image.name, design.thumbnail.name]
+        files = [getattr(design, name).name for name in images.FILE_FIELDS]
         design.delete()
     images.delete_files(files)
     return "deleted"
