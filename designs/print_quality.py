@@ -209,3 +209,115 @@ def print_target_size(design, template) -> tuple[int, int] | None:
     aspect ratio kept (placement then scales it exactly as it scales the original)."""
     size = (design.image_width, design.image_height) if design.image_width and design.image_height else None
     return effective_dpi(size, template).needed_pixels(settings.TARGET_PRINT_DPI)
+
+
+# --- the publishing gate ---------------------------------------------------------------------------------------
+
+GATE_FIELDS = (
+    "pk",
+    "image_width",
+    "image_height",
+    "image_has_alpha",
+    "print_file",
+    "print_width",
+    "print_height",
+    "print_has_alpha",
+    "print_status",
+)
+SHOWN_REFUSALS = 5
+
+
+@dataclass
+class Gate:
+    """What the gate says about designs about to be published, before any status changes."""
+
+    refused: list[Readiness]  # below MIN_PRINT_DPI: publishing them is refused
+    overridden: list[Readiness]  # below, but the publisher overrode
+    prepare_first: list[tuple[object, list[int]]]  # (template, design ids): their template prepares print files
+
+    def refusal(self) -> str:
+        count = len(self.refused)
+        lines = " ".join(item.explanation() for item in self.refused[:SHOWN_REFUSALS])
+        more = f" …and {count - SHOWN_REFUSALS} more." if count > SHOWN_REFUSALS else ""
+        return (
+            f"Nothing was published: {count} design{'s are' if count != 1 else ' is'} below "
+            f"{settings.MIN_PRINT_DPI} DPI. {lines}{more} Prepare their print files (action “Prepare print files”), "
+            "leave them out, or tick “Publish below the minimum DPI anyway”."
+        )
+
+
+def publish_gate(assignments, *, override: bool) -> Gate:
+    """`assignments`: (template, design ids) pairs. Designs below the minimum are refused, unless their template
+    prepares print files first, their print file is being prepared (the run waits for it), or `override`."""
+    from designs.models import Design
+    from designs.print_status import PRINT_PENDING
+
+    gate = Gate(refused=[], overridden=[], prepare_first=[])
+    for template, ids in assignments:
+        if template is None or not ids:
+            continue
+        prepare = []
+        for design in Design.objects.filter(pk__in=ids).only(*GATE_FIELDS).order_by("pk"):
+            readiness = print_readiness(design, template)
+            if not readiness.below_minimum or design.print_status in PRINT_PENDING:
+                continue
+            if template.prepare_print_files:
+                prepare.append(design.pk)
+            elif override:
+                gate.overridden.append(readiness)
+            else:
+                gate.refused.append(readiness)
+        if prepare:
+            gate.prepare_first.append((template, prepare))
+    return gate
+
+
+# --- the same levels as a database filter (the changelist's "print-ready" filter) ------------------------------
+
+
+def best_width_height():
+    """Annotations: the width and height of the file publishing would upload (best_file() in SQL)."""
+    from django.db.models import Case, F, Q, When
+
+    has_print = ~Q(print_file="") & Q(print_width__isnull=False) & Q(print_height__isnull=False)
+    return {
+        "best_width": Case(When(has_print, then=F("print_width")), default=F("image_width")),
+        "best_height": Case(When(has_print, then=F("print_height")), default=F("image_height")),
+    }
+
+
+def at_least(template, dpi: float):
+    """A Q matching designs (annotated with best_width_height()) that print at `dpi` or more everywhere on
+    `template`; None when its print areas are unknown. The inverse of effective_dpi() per placement mode:
+    fixed: 300·w/(pw·s) ≥ dpi; fit: 300·max(w/pw, h/ph) ≥ dpi; fill: 300·min(w/pw, h/ph) ≥ dpi."""
+    from django.db.models import Q
+
+    placement = {**DEFAULT_PLACEMENT, **(template.placement or {})}
+    sizes = {placeholder_size(template, v["id"]) for v in enabled_variants(template)} - {None}
+    if not sizes:
+        return None
+    ratio = dpi / PRINT_AREA_DPI
+    condition = Q(best_width__isnull=False)
+    for width, height in sizes:
+        need_w, need_h = ratio * width, ratio * height
+        mode = placement.get("mode", "fixed")
+        if mode == "fit":
+            condition &= Q(best_width__gte=need_w) | Q(best_height__gte=need_h)
+        elif mode == "fill":
+            condition &= Q(best_width__gte=need_w) & Q(best_height__gte=need_h)
+        else:
+            condition &= Q(best_width__gte=need_w * float(placement.get("scale") or 1.0))
+    return condition
+
+
+def filter_by_level(designs, template, level: str):
+    """Designs whose best file is at `level` (GOOD, LOW, BAD) on `template`; none if its areas are unknown."""
+    if template is None or at_least(template, settings.MIN_PRINT_DPI) is None:
+        return designs.none()
+    good, minimum = at_least(template, settings.TARGET_PRINT_DPI), at_least(template, settings.MIN_PRINT_DPI)
+    designs = designs.annotate(**best_width_height()).filter(best_width__isnull=False)
+    if level == GOOD:
+        return designs.filter(good)
+    if level == LOW:
+        return designs.filter(minimum).exclude(good)
+    return designs.exclude(minimum)

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import shop_price
+from designs.admin.print_files import low_dpi_context
 from designs.admin.review import id_or_none
 from designs.models import Design, ProductTemplate
 from designs.product_templates import (
@@ -45,6 +46,11 @@ class PublishForm(forms.Form):
         empty_label="Each design's own template, else the default",
         help_text="Given to designs that have no Printify product yet.",
     )
+    override_low_dpi = forms.BooleanField(
+        required=False,
+        label="Publish below the minimum DPI anyway",
+        help_text="Designs listed above print blurry; this is recorded in each design's history with your name.",
+    )
 
 
 @admin.action(permissions=["publish"], description="Publish to Printify…")
@@ -54,7 +60,13 @@ def publish_to_printify(modeladmin, request, queryset):
     chosen = form.cleaned_data["template"] if form.is_bound and form.is_valid() else None
     if is_confirmed(request) and form.is_valid():
         try:
-            result = publishing.request_publish(queryset, actor=request.user, source=Source.ADMIN, template=chosen)
+            result = publishing.request_publish(
+                queryset,
+                actor=request.user,
+                source=Source.ADMIN,
+                template=chosen,
+                override_low_dpi=form.cleaned_data["override_low_dpi"],
+            )
         except publishing.PublishRefused as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
             return None
@@ -81,6 +93,7 @@ def publish_to_printify(modeladmin, request, queryset):
         parts=publish_parts(shown) if shown else {},
         publish_count=publishable,
         skip_count=queryset.count() - publishable,
+        **low_dpi_context(queryset.filter(status__in=PUBLISHABLE), shown),
     )
 
 
@@ -166,6 +179,8 @@ class ProductTemplateForm(forms.ModelForm):
             "tags_template",
             "publish_after_create",
             "publish_parts",
+            "prepare_print_files",
+            "needs_transparency",
         )
 
     def clean(self):

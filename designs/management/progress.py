@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from designs import selectors
+from designs.print_status import PrintStatus
 from designs.services.waiting import follow
 from designs.workflow import Status
 
 
-def wait_and_report(command, designs, *, pending: frozenset[str], shown: tuple[str, ...], timeout: float) -> dict:
-    """Follow `designs` until none is in `pending`, drawing a bar with the counts of `shown` statuses."""
+def wait_and_report(
+    command, designs, *, pending: frozenset[str], shown: tuple[str, ...], timeout: float, print_files: bool = False
+) -> dict:
+    """Follow `designs` until none is in `pending`, drawing a bar with the counts of `shown` statuses (print
+    statuses with print_files)."""
     interactive = command.stdout.isatty()
     last_line = ""
     progress = None
-    for progress in follow(designs, pending=pending, timeout=timeout):
-        line = progress_line(progress, shown)
+    measure, labels = (selectors.print_progress, PrintStatus) if print_files else (selectors.progress, Status)
+    for progress in follow(designs, pending=pending, timeout=timeout, measure=measure):
+        line = progress_line(progress, shown, labels)
         if interactive:
             command.stdout.write(f"\r{line}", ending="")
             command.stdout.flush()
@@ -27,12 +33,12 @@ def wait_and_report(command, designs, *, pending: frozenset[str], shown: tuple[s
     return progress
 
 
-def progress_line(progress: dict, shown: tuple[str, ...], width: int = 30) -> str:
+def progress_line(progress: dict, shown: tuple[str, ...], labels=Status, width: int = 30) -> str:
     total = progress["total"] or 1
     done = progress["total"] - progress["pending"]
     filled = round(width * done / total)
     counts = progress["counts"]
-    parts = ", ".join(f"{Status(status).label.lower()} {counts[status]}" for status in shown if counts[status])
+    parts = ", ".join(f"{labels(status).label.lower()} {counts[status]}" for status in shown if counts[status])
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{progress['total']} done ({parts})"
 
 

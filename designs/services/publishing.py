@@ -12,8 +12,10 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from designs import print_quality
 from designs.models import Design, ProductTemplate
 from designs.product_templates import TemplateInvalid, check_template
+from designs.services import print_files
 from designs.workers import enqueue
 from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids, transition
 
@@ -26,14 +28,19 @@ def default_template() -> ProductTemplate | None:
     return ProductTemplate.objects.filter(is_default=True).first()
 
 
-def request_publish(designs, *, actor, source: str, template: ProductTemplate | None = None) -> TransitionResult:
+def request_publish(
+    designs, *, actor, source: str, template: ProductTemplate | None = None, override_low_dpi: bool = False
+) -> TransitionResult:
     """approved / publish_failed → publishing, then a publishing run per design once the change is committed.
 
     `template` (or else the default template) is given to designs that have no product yet; a design whose
     product already exists keeps the template it was made from. Every template involved is checked before any
-    status changes: a design never sits in publishing with a template Printify would refuse.
+    status changes: a design never sits in publishing with a template Printify would refuse. So is print quality
+    (designs/print_quality.py): designs below MIN_PRINT_DPI are refused unless `override_low_dpi`.
     """
-    return _start_publishing(designs, actor=actor, source=source, template=template, sources=PUBLISHABLE)
+    return _start_publishing(
+        designs, actor=actor, source=source, template=template, sources=PUBLISHABLE, override=override_low_dpi
+    )
 
 
 def retry_publish(designs, *, actor, source: str) -> TransitionResult:
@@ -41,12 +48,14 @@ def retry_publish(designs, *, actor, source: str) -> TransitionResult:
     return _start_publishing(designs, actor=actor, source=source, template=None, sources=[Status.PUBLISH_FAILED])
 
 
-def _start_publishing(designs, *, actor, source, template, sources) -> TransitionResult:
+def _start_publishing(designs, *, actor, source, template, sources, override=None) -> TransitionResult:
     ids = design_ids(designs)
-    rows = Design.objects.filter(pk__in=ids).values_list("pk", "product_template_id", "printify_product_id")
-    takes_chosen, keeps_own = [], []
-    for design_id, own_template, product_id in rows:
+    rows = Design.objects.filter(pk__in=ids).values_list("pk", "product_template_id", "printify_product_id", "status")
+    takes_chosen, keeps_own, own_groups = [], [], {}
+    for design_id, own_template, product_id, status in rows:
         (takes_chosen if not product_id and (template or not own_template) else keeps_own).append(design_id)
+        if status in sources and design_id in keeps_own and own_template:
+            own_groups.setdefault(own_template, []).append(design_id)
     unknown = sorted(set(ids) - set(takes_chosen) - set(keeps_own))
     chosen = template or default_template()
     if takes_chosen and chosen is None:
@@ -62,8 +71,17 @@ def _start_publishing(designs, *, actor, source, template, sources) -> Transitio
             check_template(each)
         except TemplateInvalid as error:
             raise PublishRefused(str(error)) from error
+    movable = {design_id for design_id, *_, status in rows if status in sources}
+    gate = print_quality.publish_gate(
+        [(chosen, [i for i in takes_chosen if i in movable]), *((used[t], i) for t, i in own_groups.items())],
+        override=bool(override),
+    )
+    if gate.refused:  # before anything changes, so before any Printify request
+        raise PublishRefused(gate.refusal())
 
     fresh_start = {"last_error": "", "publish_attempts": 0}
+    if override is not None:  # a new request decides afresh; a retry keeps the decision made
+        fresh_start["print_gate_overridden"] = override
     result = TransitionResult(target=Status.PUBLISHING)
     with transaction.atomic():
         for group, updates in (
@@ -82,6 +100,7 @@ def _start_publishing(designs, *, actor, source, template, sources) -> Transitio
                         updates=updates,
                     )
                 )
+        print_files.after_publish_requested(gate, result.moved, actor=actor, source=source)
         for design_id in result.moved:
             enqueue_publish(design_id)
     return result

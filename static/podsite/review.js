@@ -56,6 +56,7 @@
     focusedId = card.dataset.id;
     root.dataset.focus = focusedId;
     document.getElementById("pod-stage-img").src = card.dataset.image;
+    showQuality(card);
     document.getElementById("pod-stage-img").alt = "Design " + focusedId;
     document.getElementById("pod-stage-id").textContent = "#" + focusedId;
     document.getElementById("pod-stage-title").textContent = card.dataset.title;
@@ -68,6 +69,36 @@
     const cards = visibleCards();
     const next = cards[cards.indexOf(card) + 1];
     if (next && next.dataset.image) new Image().src = next.dataset.image;
+  }
+
+  // Print quality of the focused design (designs/print_quality.py, rendered into each card's data attributes).
+  function showQuality(card) {
+    const badge = document.getElementById("pod-stage-dpi");
+    if (!badge) return;
+    badge.textContent = card.dataset.dpi;
+    badge.className = "pod-dpi pod-dpi-" + card.dataset.dpiLevel;
+    badge.title = card.dataset.dpiText;
+    document.getElementById("pod-stage-dpi-text").textContent = card.dataset.dpiText;
+    document.getElementById("pod-stage-flag").hidden = !card.dataset.noAlpha;
+    const full = document.getElementById("pod-full");
+    full.href = card.dataset.original;
+    full.setAttribute("aria-pressed", "false");
+    document.getElementById("pod-stage-link").classList.remove("is-full");
+  }
+
+  // "100 %": the original at its own size, loaded only when asked for; again: back to the preview.
+  const fullButton = document.getElementById("pod-full");
+  if (fullButton) {
+    fullButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      const frame = document.getElementById("pod-stage-link");
+      const image = document.getElementById("pod-stage-img");
+      const card = cardFor(focusedId);
+      const full = fullButton.getAttribute("aria-pressed") !== "true";
+      fullButton.setAttribute("aria-pressed", String(full));
+      frame.classList.toggle("is-full", full);
+      image.src = full ? fullButton.href : (card ? card.dataset.image : image.src);
+    });
   }
 
   function move(delta) {
