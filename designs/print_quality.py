@@ -166,9 +166,10 @@ class Readiness:
                 "so the DPI cannot be checked."
             )
         where = f"{worst.position} {worst.placeholder[0]}×{worst.placeholder[1]} px"
+        which = "every variant" if len(self.report.areas) == 1 else _titles(worst.variant_titles)
         text = (
             f"Design {self.design_id}'s {self.file} ({size[0]}×{size[1]} px) prints at {self.report.dpi} DPI on "
-            f"“{self.template_name}” ({_titles(worst.variant_titles)}, {where})"
+            f"“{self.template_name}” ({which}, {where})"
         )
         if self.level == GOOD:
             return text + "."

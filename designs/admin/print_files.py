@@ -156,7 +156,10 @@ class PrintFilesAdminMixin:
     def changelist_view(self, request, extra_context=None):
         token = _shown_template.set(default_template())
         try:
-            return super().changelist_view(request, extra_context)
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # the rows are rendered here, while the template is known
+            return response
         finally:
             _shown_template.reset(token)
 
@@ -212,6 +215,7 @@ def low_dpi_context(designs, template) -> dict:
     that have a product), those whose template prepares print files first, and those lacking transparency."""
     if template is None:
         return {}
+    designs = designs.select_related(None)
     ids = list(designs.values_list("pk", flat=True))
     gate = print_quality.publish_gate([(template, ids)], override=True)
     low = gate.overridden
