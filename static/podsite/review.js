@@ -97,7 +97,7 @@
       const full = fullButton.getAttribute("aria-pressed") !== "true";
       fullButton.setAttribute("aria-pressed", String(full));
       frame.classList.toggle("is-full", full);
-      image.src = full ? fullButton.href : (card ? card.dataset.image : image.src);
+      image.src = full ? fullButton.getAttribute("href") : (card ? card.dataset.image : image.src);
     });
   }
 

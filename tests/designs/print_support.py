@@ -10,9 +10,10 @@ from PIL import Image, ImageDraw
 from designs import images
 
 
-def png(size=(256, 256), *, mode="RGB", background=(255, 255, 255), **save_args) -> bytes:
-    """A red disc on a flat background (the sandbox's background removal keys the background out)."""
-    picture = Image.new(mode, size, background if mode == "RGB" else (*background, 255))
+def png(size=(256, 256), *, mode="RGB", background=(255, 255, 255), alpha=255, **save_args) -> bytes:
+    """A red disc on a flat background (the sandbox's background removal keys the background out); in RGBA the
+    background has `alpha` (0: transparent)."""
+    picture = Image.new(mode, size, background if mode == "RGB" else (*background, alpha))
     width, height = size
     ImageDraw.Draw(picture).ellipse((width // 4, height // 4, 3 * width // 4, 3 * height // 4), fill=(200, 0, 0))
     buffer = io.BytesIO()
