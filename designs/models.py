@@ -27,7 +27,8 @@ def design_thumbnail_path(instance, filename: str) -> str:
 
 
 def design_preview_path(instance, filename: str) -> str:
-    return _dated_name("designs/previews", "webp")
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "webp"
+    return _dated_name("designs/previews", extension if extension in {"webp", "jpg"} else "webp")
 
 
 def print_file_path(instance, filename: str) -> str:

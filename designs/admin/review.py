@@ -182,9 +182,10 @@ def shown_image_url(design) -> str:
 
 
 def _design_json(design_id: int) -> dict | None:
-    design = Design.objects.filter(pk=design_id).only("pk", "status", "title", "prompt", "thumbnail", "image").first()
+    design = Design.objects.filter(pk=design_id).first()
     if design is None:
         return None
+    quality = print_quality.print_readiness(design, default_template())
     return {
         "id": design.pk,
         "status": design.status,
@@ -192,6 +193,11 @@ def _design_json(design_id: int) -> dict | None:
         "title": design.title,
         "prompt": design.prompt,
         "thumbnail_url": design.thumbnail.url if design.thumbnail else "",
-        "image_url": design.image.url if design.image else "",
+        "image_url": shown_image_url(design),
+        "original_url": design.image.url if design.image else "",
+        "dpi": quality.badge_text(),
+        "dpi_level": quality.level,
+        "dpi_text": quality.explanation(),
+        "no_alpha": quality.lacks_transparency,
         "change_url": reverse("admin:designs_design_change", args=[design.pk]),
     }

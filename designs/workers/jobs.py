@@ -44,6 +44,7 @@ class JobKind:
     attempts_field = ""
     error_field = ""
     retry_hint = ""
+    prepare_threads = 0  # 0: results are prepared in the pump's shared HTTP threads
 
     def __init__(self, client, *, cap_setting: str = "RUNPOD_MAX_IN_FLIGHT"):
         self.client = client

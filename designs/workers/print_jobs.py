@@ -25,7 +25,7 @@ from django.utils import timezone
 from designs import images
 from designs.models import Design, PresetKind
 from designs.print_status import PrintStatus, print_transition, print_transition_one
-from designs.workers.ingest import DECODE_SLOTS, Checked
+from designs.workers.ingest import Checked
 from designs.workers.jobs import JobInputError, JobKind
 from designs.workflow import Source, Status
 from integrations.comfyui import WorkflowError, build_print_workflow, validate_print_workflow
@@ -50,6 +50,8 @@ class PrintJobs(JobKind):
     attempts_field = "print_attempts"
     error_field = "print_error"
     retry_hint = "use Prepare print files again."
+    # A print file is 20–40 MB to download and ~100 MB decoded: one at a time per pump, download included.
+    prepare_threads = 1
 
     def waiting(self):
         return super().waiting().select_related("print_preset")
@@ -145,7 +147,7 @@ def fit_input_image(data: bytes, limit: int) -> tuple[bytes, str]:
 
 def prepare_print_file(job, target: tuple[int, int]) -> Checked:
     """Download (or decode) and check a COMPLETED print job's image: a PNG within the print caps, at least as
-    large as asked. A pool thread: no database access."""
+    large as asked. Runs in the pump's one print-preparation thread (PrintJobs.prepare_threads): no database access."""
     from designs.clients import download_allow_hosts
 
     try:
@@ -160,10 +162,9 @@ def prepare_print_file(job, target: tuple[int, int]) -> Checked:
         data = ref.data
         if data is None:
             data = download_image(ref.url, max_bytes=settings.MAX_PRINT_FILE_BYTES, allow_hosts=download_allow_hosts())
-        with DECODE_SLOTS:
-            image, renditions = images.prepare(
-                data, max_bytes=settings.MAX_PRINT_FILE_BYTES, max_pixels=settings.MAX_PRINT_PIXELS
-            )
+        image, renditions = images.prepare(
+            data, max_bytes=settings.MAX_PRINT_FILE_BYTES, max_pixels=settings.MAX_PRINT_PIXELS
+        )
     except images.ImageRejected as error:
         return Checked("failed", job=job, message=f"RunPod's print file was refused: {error}.")
     except IntegrationError as error:
@@ -194,7 +195,8 @@ def store_print_file(design: Design, checked: Checked) -> bool:
     names = images.job_output_names(
         job.id, 0, "png", design.print_submitted_at or timezone.now(), folder="designs/print"
     )
-    saved, created = images.write_files([(names[0], image.data), (names[2], renditions.preview)])
+    preview = images.preview_name(names[2], renditions)
+    saved, created = images.write_files([(names[0], image.data), (preview, renditions.preview)])
     try:
         with transaction.atomic():
             row = (

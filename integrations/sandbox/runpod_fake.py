@@ -125,6 +125,9 @@ class RunPodFake:
             self.slots: list[Slot] = []
             self._resize_slots()
             self.files: dict[str, tuple] = {}  # "<job>/<token>.png" -> (params, index); outlive the job like S3
+            # Image-in results painted while their job "ran", kept until first downloaded (a print file is ~30 MB;
+            # later downloads paint it again).
+            self.painted: dict[str, tuple] = {}  # key -> (future of the job's pictures, index)
             self.pending_webhooks: set[str] = set()
             self.counts = collections.Counter()
             self.by_route = collections.Counter()
@@ -296,7 +299,8 @@ class RunPodFake:
             retention=0.0 if outcome == "expired" else retention,
             webhook=body.get("webhook") if isinstance(body.get("webhook"), str) else None,
         )
-        if outcome not in OUTCOME_STATUS and outcome not in URL_OUTCOMES and params.get("images"):
+        painted_later = outcome in URL_OUTCOMES and "input_image" not in params  # prompt images: painted per download
+        if outcome not in OUTCOME_STATUS and not painted_later and params.get("images"):
             job.pictures = self._painter.submit(_render_all, params)
         return job
 
@@ -416,6 +420,7 @@ class RunPodFake:
         names = [f"ComfyUI_{number + 1:05d}_.png" for number in range(job.params["images"])]
         if job.outcome in URL_OUTCOMES:
             entries = [("s3_url", self._file_url(job, number)) for number in range(len(names))]
+            job.pictures = None  # held by self.painted until downloaded, not for the job's whole retention
         elif job.outcome == "broken_base64":
             entries = [("base64", "iVBORw0KGgo%%not*base64!!")] * len(names)
         else:
@@ -450,12 +455,19 @@ class RunPodFake:
         key = f"{job.id}/{secrets.token_hex(4)}.png"
         with self._lock:
             self.files[key] = (job.params, number)
+            if job.pictures is not None:
+                self.painted[key] = (job.pictures, number)
         return f"{self.base_url}/_sandbox/files/{key}"
 
     def file(self, key: str) -> bytes | None:
-        """The PNG behind an s3_url output, rendered again on each download (deterministic, nothing stored)."""
+        """The PNG behind an s3_url output: painted during the run (first download), else rendered again
+        (deterministic, nothing stored)."""
         with self._lock:
             entry = self.files.get(key)
+            painted = self.painted.pop(key, None)
+        if painted is not None:
+            pictures, number = painted
+            return pictures.result()[number]
         return _render(*entry) if entry else None
 
     def _wait_and_answer(self, job_id: str, request: Request) -> Response:

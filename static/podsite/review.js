@@ -146,6 +146,11 @@
     card.className = "pod-card";
     card.dataset.id = String(design.id);
     card.dataset.image = design.image_url || design.thumbnail_url;
+    card.dataset.original = design.original_url || "";
+    card.dataset.dpi = design.dpi || "DPI ?";
+    card.dataset.dpiLevel = design.dpi_level || "unknown";
+    card.dataset.dpiText = design.dpi_text || "";
+    card.dataset.noAlpha = design.no_alpha ? "1" : "";
     card.dataset.title = design.title;
     card.dataset.prompt = design.prompt;
     card.dataset.batch = "";
@@ -221,7 +226,17 @@
         say(body.message, "error");
       } else {
         say(body.message || "Not saved.", "error");
-        putBack({ id: id, image_url: card.dataset.image, title: card.dataset.title, prompt: card.dataset.prompt });
+        putBack({
+          id: id,
+          image_url: card.dataset.image,
+          original_url: card.dataset.original,
+          dpi: card.dataset.dpi,
+          dpi_level: card.dataset.dpiLevel,
+          dpi_text: card.dataset.dpiText,
+          no_alpha: Boolean(card.dataset.noAlpha),
+          title: card.dataset.title,
+          prompt: card.dataset.prompt,
+        });
       }
     });
   }

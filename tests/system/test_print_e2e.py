@@ -46,7 +46,8 @@ def print_files(media_root):
 
 
 def test_approve_prepare_publish(sandbox, qcluster, child_env, print_presets, media_root):
-    """A 256² design is refused for a 1500×1800 px print area (51 DPI), prepared to 1500×1500 RGBA, published with it."""
+    """A 256² design is refused on a 1500×1800 px print area (51 DPI), prepared to 1500×1500 RGBA, then published
+    with the print file."""
     sandbox.configure(runpod_latency=0.2, runpod_gpu_workers=4)
     extra = sandbox_env(sandbox, RUNPOD_MAX_IN_FLIGHT=4)
     make_template(placeholders=areas((1500, 1800)), placement={"mode": "fit"}, needs_transparency=True)
