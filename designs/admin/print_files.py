@@ -217,7 +217,7 @@ def low_dpi_context(designs, template) -> dict:
         return {}
     designs = designs.select_related(None)
     ids = list(designs.values_list("pk", flat=True))
-    gate = print_quality.publish_gate([(template, ids)], override=True)
+    gate = print_quality.check_designs([(template, ids)], override=True)
     low = gate.overridden
     lacking = (
         [

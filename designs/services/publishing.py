@@ -50,12 +50,10 @@ def retry_publish(designs, *, actor, source: str) -> TransitionResult:
 
 def _start_publishing(designs, *, actor, source, template, sources, override=None) -> TransitionResult:
     ids = design_ids(designs)
-    rows = Design.objects.filter(pk__in=ids).values_list("pk", "product_template_id", "printify_product_id", "status")
-    takes_chosen, keeps_own, own_groups = [], [], {}
-    for design_id, own_template, product_id, status in rows:
+    rows = Design.objects.filter(pk__in=ids).values_list("pk", "product_template_id", "printify_product_id")
+    takes_chosen, keeps_own = [], []
+    for design_id, own_template, product_id in rows:
         (takes_chosen if not product_id and (template or not own_template) else keeps_own).append(design_id)
-        if status in sources and design_id in keeps_own and own_template:
-            own_groups.setdefault(own_template, []).append(design_id)
     unknown = sorted(set(ids) - set(takes_chosen) - set(keeps_own))
     chosen = template or default_template()
     if takes_chosen and chosen is None:
@@ -71,12 +69,8 @@ def _start_publishing(designs, *, actor, source, template, sources, override=Non
             check_template(each)
         except TemplateInvalid as error:
             raise PublishRefused(str(error)) from error
-    movable = {design_id for design_id, *_, status in rows if status in sources}
-    gate = print_quality.publish_gate(
-        [(chosen, [i for i in takes_chosen if i in movable]), *((used[t], i) for t, i in own_groups.items())],
-        override=bool(override),
-    )
-    if gate.refused:  # before anything changes, so before any Printify request
+    gate = print_quality.publish_gate(chosen, takes_chosen, keeps_own, sources=sources, override=bool(override))
+    if gate.refused:  # print quality, before anything changes (so before any Printify request)
         raise PublishRefused(gate.refusal())
 
     fresh_start = {"last_error": "", "publish_attempts": 0}
