@@ -58,6 +58,7 @@ def apis(settings, sandbox, transactional_db, installed_defaults):
     # The shared limiter is not under test here (the Redis one outlives tests); Printify's own 429s are.
     settings.PRINTIFY_RATE_PER_MINUTE = 1_000_000
     settings.PRINTIFY_PUBLISH_LIMIT = 1_000_000
+    settings.MIN_PRINT_DPI = 0  # small images on purpose: Printify's faults are under test, not print quality
     purge_broker()
     yield sandbox
     purge_broker()
