@@ -648,6 +648,7 @@ def test_the_database_briefly_unavailable_loses_nothing(apis, qcluster, child_en
         RUNPOD_MAX_IN_FLIGHT="4",
         Q_WORKERS="2",
         SQLITE_BUSY_TIMEOUT="1",  # shorter than the outage: writes really fail with "database is locked"
+        MIN_PRINT_DPI="0",  # as in `apis`: small images on purpose
     )
     generation_service.request_generation(to_generate, actor=None, source=Source.ADMIN)
     wait_until(
