@@ -12,8 +12,9 @@ class DesignsConfig(AppConfig):
         from django_q.signals import post_spawn
         from PIL import Image
 
-        # Pillow only warns between 1x and 2x MAX_IMAGE_PIXELS; we refuse anything above our own limit.
-        Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
+        # Pillow only warns between 1x and 2x its limit; we refuse anything above our own limits (print files have
+        # their own, designs/workers/print_jobs.py).
+        Image.MAX_IMAGE_PIXELS = max(settings.MAX_IMAGE_PIXELS, settings.MAX_PRINT_PIXELS)
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         post_spawn.connect(resume_when_a_worker_starts, dispatch_uid="designs.resume_after_restart")
 

@@ -53,6 +53,15 @@ def runpod_client() -> RunPodClient:
     )
 
 
+def runpod_print_client() -> RunPodClient | None:
+    """The client for print preparation jobs: None when they run on the generation endpoint (sharing its cap)."""
+    endpoint = settings.RUNPOD_PRINT_ENDPOINT_ID
+    if not endpoint or endpoint == settings.RUNPOD_ENDPOINT_ID:
+        return None
+    _require("RunPod", "RUNPOD_API_KEY")
+    return RunPodClient(settings.RUNPOD_API_KEY, endpoint, settings.RUNPOD_API_BASE, session=http_session())
+
+
 def printify_limits() -> PrintifyLimits:
     return PrintifyLimits(
         per_minute=settings.PRINTIFY_RATE_PER_MINUTE,

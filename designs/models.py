@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from designs.print_status import PrintStatus
 from designs.workflow import EventKind, Source, Status
 
 
@@ -35,10 +36,26 @@ def design_thumbnail_path(instance, filename: str) -> str:
     return _dated_name("designs/thumbs", "webp")
 
 
+def design_preview_path(instance, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "webp"
+    return _dated_name("designs/previews", extension if extension in {"webp", "jpg"} else "webp")
+
+
+def print_file_path(instance, filename: str) -> str:
+    return _dated_name("designs/print", "png")
+
+
+class PresetKind(models.TextChoices):
+    GENERATION = "generation", "Generation (prompt in, image out)"
+    PRINT = "print", "Print preparation (image in, print file out)"
+
+
 class GenerationPreset(models.Model):
     """A ComfyUI workflow plus where each parameter goes in it, and the defaults staff start from."""
 
     name = models.CharField(max_length=100, unique=True)
+    # Print presets (designs/print_files.py) feed a design's image to LoadImage and resize to a print area.
+    kind = models.CharField(max_length=10, choices=PresetKind.choices, default=PresetKind.GENERATION)
     workflow = models.JSONField(help_text="API-format ComfyUI graph (as exported with 'Save (API)').")
     parameter_map = models.JSONField(
         default=dict,
@@ -116,6 +133,14 @@ class ProductTemplate(models.Model):
         max_length=64, blank=True, help_text="Printify product this was imported from."
     )
     is_default = models.BooleanField(default=False)
+    # --- print quality (designs/print_quality.py)
+    prepare_print_files = models.BooleanField(
+        default=False,
+        help_text="Publishing a design below the minimum DPI first prepares its print file on RunPod, then publishes.",
+    )
+    needs_transparency = models.BooleanField(
+        default=False, help_text="Apparel: art must have a transparent background so the garment colour shows."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -154,6 +179,29 @@ class Design(models.Model):
     image_width = models.PositiveIntegerField(null=True, blank=True)
     image_height = models.PositiveIntegerField(null=True, blank=True)
     image_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # At most 1600 px, for the review page's large view (never the original in the browser); None: unknown.
+    preview_file = models.ImageField(upload_to=design_preview_path, blank=True, max_length=255)
+    image_has_alpha = models.BooleanField(null=True, blank=True)
+
+    # --- the print file (designs/print_status.py moves print_status; the original above never changes)
+    print_status = models.CharField(max_length=10, choices=PrintStatus.choices, default=PrintStatus.NONE, db_index=True)
+    print_status_changed_at = models.DateTimeField(null=True, blank=True)
+    print_error = models.TextField(blank=True)
+    print_preset = models.ForeignKey(
+        GenerationPreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    print_job_id = models.CharField(max_length=100, blank=True, db_index=True)
+    print_target_width = models.PositiveIntegerField(null=True, blank=True)
+    print_target_height = models.PositiveIntegerField(null=True, blank=True)
+    print_submitted_at = models.DateTimeField(null=True, blank=True)
+    print_attempts = models.PositiveIntegerField(default=0)
+    print_execution_ms = models.PositiveIntegerField(null=True, blank=True)
+    print_file = models.ImageField(upload_to=print_file_path, blank=True, max_length=255)
+    print_preview = models.ImageField(upload_to=design_preview_path, blank=True, max_length=255)
+    print_width = models.PositiveIntegerField(null=True, blank=True)
+    print_height = models.PositiveIntegerField(null=True, blank=True)
+    print_sha256 = models.CharField(max_length=64, blank=True)
+    print_has_alpha = models.BooleanField(null=True, blank=True)
 
     # --- generation
     preset = models.ForeignKey(GenerationPreset, null=True, blank=True, on_delete=models.SET_NULL)
@@ -183,6 +231,8 @@ class Design(models.Model):
     printify_deleted_at = models.DateTimeField(null=True, blank=True)
     publish_attempts = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
+    # A publisher chose to publish below MIN_PRINT_DPI (recorded as an event with the actor); cleared by a new request.
+    print_gate_overridden = models.BooleanField(default=False)
 
     # --- listing copy (designs/services/listing_copy.py; every change raises copy_revision, so a stale edit and
     # an LLM answer arriving after a person's edit are refused instead of overwriting it)
@@ -258,8 +308,8 @@ class DesignEvent(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        if self.kind == EventKind.NOTE:
-            return f"note: {self.message[:60]}"
+        if self.kind in (EventKind.NOTE, EventKind.PRINT):
+            return f"{self.kind}: {self.message[:60]}"
         return f"{self.from_status or '—'} → {self.to_status or '—'}"
 
 

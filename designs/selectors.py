@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from designs.models import CopyStatus, Design, DesignEvent
+from designs.print_status import PrintStatus
 from designs.workflow import DECIDED, FAILED, IN_FLIGHT, Source, Status
 
 # How far back U (undo) reaches: a working session, not last week's decisions.
@@ -71,6 +72,28 @@ def copy_failures(designs: QuerySet[Design]) -> list[tuple[int, str, str]]:
     """(design id, prompt, why) of the designs whose listing copy failed."""
     failed = designs.filter(copy_status=CopyStatus.FAILED).order_by("pk")
     return list(failed.values_list("pk", "prompt", "copy_note"))
+
+
+def print_progress(designs: QuerySet[Design]) -> dict:
+    """Counts per print status and the print jobs' cost so far for these designs, in one query (--wait)."""
+    from django.conf import settings
+
+    counts = dict.fromkeys(PrintStatus.values, 0)
+    total_ms = 0
+    for row in designs.order_by().values("print_status").annotate(n=Count("pk"), ms=Sum("print_execution_ms")):
+        counts[row["print_status"]] = row["n"]
+        total_ms += row["ms"] or 0
+    cost = Decimal(total_ms) / 1000 * Decimal(str(settings.RUNPOD_COST_PER_SECOND))
+    return {"counts": counts, "total": sum(counts.values()), "cost": cost}
+
+
+def print_failures(designs: QuerySet[Design]) -> list[tuple[int, str, str]]:
+    """(design id, prompt or title, print_error) of the designs whose print file failed."""
+    failed = designs.filter(print_status=PrintStatus.FAILED).order_by("pk")
+    return [
+        (pk, prompt or title, error)
+        for pk, prompt, title, error in failed.values_list("pk", "prompt", "title", "print_error")
+    ]
 
 
 def batch_designs(batch_ids) -> QuerySet[Design]:

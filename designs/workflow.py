@@ -43,6 +43,7 @@ class EventKind(models.TextChoices):
     MOVE = "move", "Status change"
     CREATED = "created", "Created"
     NOTE = "note", "Note"
+    PRINT = "print", "Print file"  # designs/print_status.py: the print file's own status moved
 
 
 S = Status

@@ -75,7 +75,7 @@ class BuiltWorkflow:
     seed: int  # the seed actually used, so the image can be reproduced
 
 
-def validate_workflow(workflow, parameter_map) -> None:
+def validate_workflow(workflow, parameter_map, *, known=PARAMETERS, required=("prompt",)) -> None:
     """Raise WorkflowError unless the workflow is an API-format graph and every mapping points into it."""
     if not isinstance(workflow, dict) or not workflow:
         raise WorkflowError("The workflow must be a non-empty JSON object of nodes (ComfyUI 'Save (API)' format).")
@@ -87,11 +87,13 @@ def validate_workflow(workflow, parameter_map) -> None:
             )
     if not isinstance(parameter_map, dict):
         raise WorkflowError("The parameter map must be a JSON object of parameter → 'node_id.input'.")
-    if "prompt" not in parameter_map:
-        raise WorkflowError('The parameter map must say where the prompt goes (e.g. "prompt": "6.text").')
+    for name in required:
+        if name not in parameter_map:
+            example = {"prompt": '"prompt": "6.text"', "image": '"image": "1.image"'}.get(name, f'"{name}": "4.{name}"')
+            raise WorkflowError(f"The parameter map must say where the {name} goes (e.g. {example}).")
     for name, path in parameter_map.items():
-        if name not in PARAMETERS:
-            raise WorkflowError(f"Unknown parameter {name!r}; known: {', '.join(PARAMETERS)}.")
+        if name not in known:
+            raise WorkflowError(f"Unknown parameter {name!r}; known: {', '.join(known)}.")
         node_id, input_name = _split_path(name, path)
         if node_id not in workflow:
             raise WorkflowError(f"Parameter {name!r} points at node {node_id!r}, which the workflow does not have.")
@@ -165,3 +167,85 @@ def _check_guidance(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
         raise WorkflowError(f"guidance must be a number from 0 to 100, got {value!r}.")
     return float(value)
+
+
+# --- print preparation: image in, print file out ---------------------------------------------------------------
+
+PRINT_PARAMETERS = ("image", "width", "height")
+MAX_PRINT_SIDE = 16384  # ComfyUI's ImageScale accepts up to MAX_RESOLUTION = 16384
+
+
+def validate_print_workflow(workflow, parameter_map) -> None:
+    """A print preset: an API graph that loads the design with LoadImage, saves with SaveImage, and maps "image"
+    to that LoadImage's image input and "width"/"height" to the final resize (e.g. ImageScale)."""
+    validate_workflow(workflow, parameter_map, known=PRINT_PARAMETERS, required=PRINT_PARAMETERS)
+    classes = {node["class_type"] for node in workflow.values()}
+    for needed, why in (("LoadImage", "the design's image is loaded there"), ("SaveImage", "the print file is saved")):
+        if needed not in classes:
+            raise WorkflowError(f"A print preparation workflow needs a {needed} node ({why}); this one has none.")
+    node_id, input_name = _split_path("image", parameter_map["image"])
+    if workflow[node_id]["class_type"] != "LoadImage" or input_name != "image":
+        raise WorkflowError(
+            f'"image" must point at the image input of a LoadImage node, not {node_id}.{input_name} '
+            f"({workflow[node_id]['class_type']})."
+        )
+
+
+def build_print_workflow(workflow: dict, parameter_map: dict[str, str], *, image_name: str, width: int, height: int):
+    """A copy of a print preset's graph loading `image_name` (sent beside it in input.images) and sized
+    width × height."""
+    validate_print_workflow(workflow, parameter_map)
+    if not isinstance(image_name, str) or not image_name or "/" in image_name or "\\" in image_name:
+        raise WorkflowError(f"The input image name must be a plain file name, got {image_name!r}.")
+    values = {
+        "image": image_name,
+        "width": _check_int("width", width, 16, MAX_PRINT_SIDE),
+        "height": _check_int("height", height, 16, MAX_PRINT_SIDE),
+    }
+    graph = copy.deepcopy(workflow)
+    for name, path in parameter_map.items():
+        node_id, input_name = _split_path(name, path)
+        graph[node_id]["inputs"][input_name] = values[name]
+    return graph
+
+
+# The two print presets migration 0016 installs. Core nodes (merchandising.md): UpscaleModelLoader loads a file
+# from models/upscale_models (it must be in the worker image), ImageUpscaleWithModel runs it (4× for these
+# models), ImageScale resizes to the exact print-area pixels.
+UPSCALE_MODEL = "RealESRGAN_x4plus.pth"
+UPSCALE_FOR_PRINT_WORKFLOW: dict = {
+    "1": {"class_type": "LoadImage", "inputs": {"image": "design.png"}},
+    "2": {"class_type": "UpscaleModelLoader", "inputs": {"model_name": UPSCALE_MODEL}},
+    "3": {"class_type": "ImageUpscaleWithModel", "inputs": {"upscale_model": ["2", 0], "image": ["1", 0]}},
+    "4": {
+        "class_type": "ImageScale",
+        "inputs": {"upscale_method": "lanczos", "width": 4500, "height": 5400, "crop": "disabled", "image": ["3", 0]},
+    },
+    "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "print", "images": ["4", 0]}},
+}
+PRINT_PARAMETER_MAP = {"image": "1.image", "width": "4.width", "height": "4.height"}
+# Background removal is not a core node. This is "Remove Background (RMBG)" from the ComfyUI-RMBG custom node
+# (github.com/1038lab/ComfyUI-RMBG, py/AILab_RMBG.py @043f80e: class RMBG, required image + model, optional
+# sensitivity, process_res, mask_blur, mask_offset, invert_output, refine_foreground, background "Alpha" | "Color");
+# with background "Alpha" its first output is the RGBA image. The worker image must include that node (and its
+# model, downloaded on first use into models/RMBG/). It runs after the resize: the mask is computed at
+# process_res and scaled to the print size, and the upscaler never sees an alpha channel.
+UPSCALE_REMOVE_BACKGROUND_WORKFLOW: dict = {
+    **copy.deepcopy(UPSCALE_FOR_PRINT_WORKFLOW),
+    "5": {
+        "class_type": "RMBG",
+        "inputs": {
+            "image": ["4", 0],
+            "model": "RMBG-2.0",
+            "sensitivity": 1.0,
+            "process_res": 1024,
+            "mask_blur": 0,
+            "mask_offset": 0,
+            "invert_output": False,
+            "refine_foreground": False,
+            "background": "Alpha",
+            "background_color": "#222222",
+        },
+    },
+    "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "print", "images": ["5", 0]}},
+}

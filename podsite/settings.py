@@ -252,6 +252,21 @@ MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=100 * 1024 * 1024)
 # port only, a bare "host" only the default ports (80 for http, 443 for https).
 DOWNLOAD_ALLOW_HOSTS = env.list("DOWNLOAD_ALLOW_HOSTS", default=[])
 
+# --- Print files (designs/print_quality.py, issue 11) ---
+# Effective DPI at print size below MIN_PRINT_DPI blocks publishing (a publisher may override); at or above
+# TARGET_PRINT_DPI a design is print-ready (merchandising.md: print shops ask for 150–300 DPI).
+MIN_PRINT_DPI = env.int("MIN_PRINT_DPI", default=150)
+TARGET_PRINT_DPI = env.int("TARGET_PRINT_DPI", default=300)
+# Print preparation (upscale, background removal) may run on its own worker image: empty means the generation
+# endpoint. Its jobs share the in-flight cap when the endpoint is the same one.
+RUNPOD_PRINT_ENDPOINT_ID = env.str("RUNPOD_PRINT_ENDPOINT_ID", default="")
+RUNPOD_PRINT_MAX_IN_FLIGHT = env.int("RUNPOD_PRINT_MAX_IN_FLIGHT", default=RUNPOD_MAX_IN_FLIGHT)
+PRINT_ESTIMATED_SECONDS = env.float("PRINT_ESTIMATED_SECONDS", default=30.0)
+# A 4500×5400 RGBA PNG is 20–40 MB; the pixel cap covers the largest print areas (an 18×24 in poster at 300 DPI
+# is 5400×7200 = 39 Mpx).
+MAX_PRINT_FILE_BYTES = env.int("MAX_PRINT_FILE_BYTES", default=200 * 1024 * 1024)
+MAX_PRINT_PIXELS = env.int("MAX_PRINT_PIXELS", default=50_000_000)
+
 PRINTIFY_API_TOKEN = env.str("PRINTIFY_API_TOKEN", default="")
 PRINTIFY_SHOP_ID = env.str("PRINTIFY_SHOP_ID", default="")
 PRINTIFY_API_BASE = env.str("PRINTIFY_API_BASE", default="https://api.printify.com/v1").rstrip("/")
@@ -299,6 +314,7 @@ if POD_SANDBOX:
         LLM_MODEL = LLM_MODEL or "sandbox-copywriter"
     # The sandbox serves s3_url outputs on loopback: allow its own host:port only, not the rest of the machine.
     DOWNLOAD_ALLOW_HOSTS = [*DOWNLOAD_ALLOW_HOSTS, urlsplit(SANDBOX_URL).netloc]
+RUNPOD_PRINT_ENDPOINT_ID = RUNPOD_PRINT_ENDPOINT_ID or RUNPOD_ENDPOINT_ID
 
 
 # --- Content-Security-Policy (podsite.csp) ------------------------------------------------------------

@@ -20,6 +20,7 @@ from designs.admin import generation as generation_admin
 from designs.admin import publishing as publishing_admin
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
+from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, prepare_print_files
 from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
 from designs.services import deletion, review
@@ -161,12 +162,15 @@ REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 
 
 @admin.register(Design)
-class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin, admin.ModelAdmin):
+class DesignAdmin(
+    AdminGuardsMixin, PrintFilesAdminMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin, admin.ModelAdmin
+):
     form = DesignForm
     actions = [
         *REVIEW_ACTIONS,
         copy_admin.write_listing_copy,
         *generation_admin.DESIGN_ACTIONS,
+        prepare_print_files,
         *publishing_admin.DESIGN_ACTIONS,
         delete_designs,
     ]
@@ -176,6 +180,7 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin,
         "thumbnail_preview",
         "id",
         "status_badge",
+        "print_ready",
         "prompt_excerpt",
         "title",
         "tags",
@@ -186,7 +191,15 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin,
     )
     list_display_links = ("thumbnail_preview", "id")
     list_editable = ("title", "tags")  # many designs' copy at once; limits and conflicts as on the change page
-    list_filter = ("status", "batch", "preset", "created_at", ("created_by", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "status",
+        PrintReadyFilter,
+        "print_status",
+        "batch",
+        "preset",
+        "created_at",
+        ("created_by", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("prompt", "title", "=id", "=runpod_job_id", "=printify_product_id")
     date_hierarchy = "created_at"
     list_select_related = ("batch", "preset")
@@ -225,6 +238,7 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin,
             },
         ),
         ("Image file", {"fields": ("original_file", "image_size", "image_sha256")}),
+        ("Print file", {"fields": ("print_quality_summary", "print_file_summary")}),
         ("Same job", {"fields": ("sibling_gallery",)}),
         (
             "Printify",
@@ -314,16 +328,6 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin,
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("batch", "preset", "created_by", "product_template")
-
-    @admin.display(description="Preview")
-    def preview(self, obj):
-        if obj.image:
-            return format_html(
-                '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" class="pod-preview" alt="{1}"></a>',
-                obj.image.url,
-                obj,
-            )
-        return thumbnail_tag(obj, "pod-preview")
 
     @admin.display(description="Size")
     def size(self, obj):

@@ -20,10 +20,10 @@ from designs import selectors
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import usd
 from designs.admin.review import id_or_none
-from designs.models import Batch, GenerationPreset
+from designs.models import Batch, GenerationPreset, PresetKind
 from designs.services import batches, generation
 from designs.workflow import CANCELLABLE, GENERATABLE, PENDING, Source, Status
-from integrations.comfyui import WorkflowError, validate_workflow
+from integrations.comfyui import WorkflowError, validate_print_workflow, validate_workflow
 from podsite.admin_guards import AdminGuardsMixin
 
 # --- Design actions ------------------------------------------------------------------------------------------
@@ -149,7 +149,9 @@ class BatchForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12, "cols": 100}),
         help_text="One prompt per line. Blank lines and lines starting with # are ignored.",
     )
-    preset = forms.ModelChoiceField(queryset=GenerationPreset.objects.filter(is_active=True), required=True)
+    preset = forms.ModelChoiceField(
+        queryset=GenerationPreset.objects.filter(is_active=True, kind=PresetKind.GENERATION), required=True
+    )
     variations = forms.IntegerField(label="Variations per prompt", initial=1)
     width = forms.IntegerField(required=False, help_text="Empty: the preset's width.")
     height = forms.IntegerField(required=False, help_text="Empty: the preset's height.")
@@ -274,10 +276,13 @@ class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
 
 
 class GenerationPresetForm(forms.ModelForm):
+    kind = forms.ChoiceField(choices=PresetKind.choices, required=False, initial=PresetKind.GENERATION)
+
     class Meta:
         model = GenerationPreset
         fields = (
             "name",
+            "kind",
             "is_active",
             "workflow",
             "parameter_map",
@@ -289,12 +294,18 @@ class GenerationPresetForm(forms.ModelForm):
             "guidance",
         )
 
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or PresetKind.GENERATION
+
     def clean(self):
         cleaned = super().clean()
         workflow, parameter_map = cleaned.get("workflow"), cleaned.get("parameter_map")
         if workflow is not None and parameter_map is not None:
             try:
-                validate_workflow(workflow, parameter_map)
+                if cleaned.get("kind") == PresetKind.PRINT:  # image in: LoadImage and SaveImage are required
+                    validate_print_workflow(workflow, parameter_map)
+                else:
+                    validate_workflow(workflow, parameter_map)
             except WorkflowError as error:
                 self.add_error(None, str(error))
         if cleaned.get("prompt_template"):
@@ -312,6 +323,6 @@ class GenerationPresetForm(forms.ModelForm):
 @admin.register(GenerationPreset)
 class GenerationPresetAdmin(AdminGuardsMixin, admin.ModelAdmin):
     form = GenerationPresetForm
-    list_display = ("name", "is_active", "width", "height", "steps", "guidance", "updated_at")
-    list_filter = ("is_active",)
+    list_display = ("name", "kind", "is_active", "width", "height", "steps", "guidance", "updated_at")
+    list_filter = ("kind", "is_active")
     search_fields = ("name",)

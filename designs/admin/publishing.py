@@ -19,6 +19,7 @@ from django.urls import path, reverse
 
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import shop_price, thumbnail_tag
+from designs.admin.print_files import low_dpi_context
 from designs.admin.review import id_or_none
 from designs.models import Design, ProductTemplate
 from designs.product_templates import (
@@ -31,7 +32,7 @@ from designs.product_templates import (
 )
 from designs.services import publish_checks, publishing, templates
 from designs.workers.publish_run import image_size
-from designs.workflow import Source, Status, design_ids
+from designs.workflow import PUBLISHABLE, Source, Status, design_ids
 from integrations.http import IntegrationError
 from podsite.admin_guards import AdminGuardsMixin
 
@@ -52,6 +53,11 @@ class PublishForm(forms.Form):
         label="Publish titles already live",
         help_text="Two listings with one title compete with each other; tick only if that is what you want.",
     )
+    override_low_dpi = forms.BooleanField(
+        required=False,
+        label="Publish below the minimum DPI anyway",
+        help_text="Designs listed above print blurry; this is recorded in each design's history with your name.",
+    )
 
 
 @admin.action(permissions=["publish"], description="Publish to Printify…")
@@ -65,7 +71,12 @@ def publish_to_printify(modeladmin, request, queryset):
     if is_confirmed(request) and form.is_valid():
         try:
             result = publishing.request_publish(
-                queryset, actor=request.user, source=Source.ADMIN, template=chosen, allow_duplicate_titles=allow_twins
+                queryset,
+                actor=request.user,
+                source=Source.ADMIN,
+                template=chosen,
+                allow_duplicate_titles=allow_twins,
+                override_low_dpi=form.cleaned_data["override_low_dpi"],
             )
         except publishing.PublishRefused as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
@@ -99,6 +110,7 @@ def publish_to_printify(modeladmin, request, queryset):
         problems=problems,
         parts=publish_parts(shown) if shown else {},
         variants=[{**v, "price_text": shop_price(v.get("price"))} for v in enabled_variants(shown)] if shown else [],
+        **low_dpi_context(queryset.filter(status__in=PUBLISHABLE), shown),
     )
 
 
@@ -197,6 +209,8 @@ class ProductTemplateForm(forms.ModelForm):
             "publish_after_create",
             "publish_parts",
             "safety_information",
+            "prepare_print_files",
+            "needs_transparency",
         )
 
     def clean(self):

@@ -15,10 +15,11 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from designs import selectors
+from designs import print_quality, selectors
 from designs.admin.display import thumbnail_tag
 from designs.models import Design
 from designs.services import review
+from designs.services.publishing import default_template
 from designs.workflow import Source, Status, TransitionConflict
 
 # The review grid is paginated so the page stays fast with thousands waiting.
@@ -58,11 +59,23 @@ class ReviewPageMixin:
         focus_id = id_or_none(request.GET.get("focus"))
         focused = next((design for design in designs if design.pk == focus_id), designs[0] if designs else None)
         can_decide = self.has_approve_permission(request)
+        template = default_template()  # DPI badges are measured against it (designs/print_quality.py)
         context = {
             **self.admin_site.each_context(request),
             "title": "Review designs",
             "opts": self.opts,
-            "cards": [(design, thumbnail_tag(design, "pod-card-thumb")) for design in designs],
+            "cards": [
+                (
+                    design,
+                    thumbnail_tag(design, "pod-card-thumb"),
+                    print_quality.print_readiness(design, template),
+                    shown_image_url(design),
+                )
+                for design in designs
+            ],
+            "print_template": template,
+            "focused_quality": print_quality.print_readiness(focused, template) if focused else None,
+            "focused_image": shown_image_url(focused) if focused else "",
             "focused": focused,
             "page": page,
             "left": page.paginator.count,
@@ -162,10 +175,20 @@ class ReviewPageMixin:
         return HttpResponseRedirect(target)
 
 
+def shown_image_url(design) -> str:
+    """The large view: the print file's preview when there is one (what will be printed), else the original's
+    preview, else the original when it is small enough to be its own preview (images.PREVIEW_SIZE)."""
+    for file in (design.print_preview, design.print_file, design.preview_file, design.image, design.thumbnail):
+        if file:
+            return file.url
+    return ""
+
+
 def _design_json(design_id: int) -> dict | None:
-    design = Design.objects.filter(pk=design_id).only("pk", "status", "title", "prompt", "thumbnail", "image").first()
+    design = Design.objects.filter(pk=design_id).first()
     if design is None:
         return None
+    quality = print_quality.print_readiness(design, default_template())
     return {
         "id": design.pk,
         "status": design.status,
@@ -173,6 +196,11 @@ def _design_json(design_id: int) -> dict | None:
         "title": design.title,
         "prompt": design.prompt,
         "thumbnail_url": design.thumbnail.url if design.thumbnail else "",
-        "image_url": design.image.url if design.image else "",
+        "image_url": shown_image_url(design),
+        "original_url": design.image.url if design.image else "",
+        "dpi": quality.badge_text(),
+        "dpi_level": quality.level,
+        "dpi_text": quality.explanation(),
+        "no_alpha": quality.lacks_transparency,
         "change_url": reverse("admin:designs_design_change", args=[design.pk]),
     }

@@ -42,17 +42,17 @@ def delete_designs(designs, *, actor, products: str | None = None) -> DeletionRe
     A design being published is skipped (its run may be creating the product right now); cancel or let it end.
     """
     ids = design_ids(designs)
-    rows = Design.objects.filter(pk__in=ids).values_list("pk", "status", "printify_product_id", "image", "thumbnail")
+    rows = Design.objects.filter(pk__in=ids).values_list("pk", "status", "printify_product_id", *images.FILE_FIELDS)
     result = DeletionResult()
     plain, with_product, files = [], [], []
-    for design_id, status, product_id, image, thumbnail in rows:
+    for design_id, status, product_id, *names in rows:
         if status == Status.PUBLISHING:
             result.skipped[design_id] = "being published"
         elif product_id:
             with_product.append(design_id)
         else:
             plain.append(design_id)
-            files += [image, thumbnail]
+            files += names
     if with_product and products not in PRODUCT_CHOICES:
         raise ProductDecisionNeeded(
             f"{len(with_product)} of these designs have Printify products: choose whether to delete the products "
@@ -61,7 +61,7 @@ def delete_designs(designs, *, actor, products: str | None = None) -> DeletionRe
     if products == KEEP_PRODUCTS:
         plain += with_product
         files += [
-            name for row in Design.objects.filter(pk__in=with_product).values_list("image", "thumbnail") for name in row
+            name for row in Design.objects.filter(pk__in=with_product).values_list(*images.FILE_FIELDS) for name in row
         ]
         with_product = []
     with transaction.atomic():

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg
 
-from designs.models import Design, GenerationPreset
+from designs.models import Design, GenerationPreset, PresetKind
 from designs.workflow import CANCELLABLE, GENERATABLE, Status, TransitionResult, design_ids, transition
 
 DEFAULT_PRESET_NAME = "Flux dev fp8"
@@ -38,7 +38,7 @@ class TooManyDesigns(ValueError):
 
 
 def default_preset() -> GenerationPreset | None:
-    presets = GenerationPreset.objects.filter(is_active=True)
+    presets = GenerationPreset.objects.filter(is_active=True, kind=PresetKind.GENERATION)
     return presets.filter(name=DEFAULT_PRESET_NAME).first() or presets.order_by("pk").first()
 
 

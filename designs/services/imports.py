@@ -39,13 +39,13 @@ def import_image(
     import batch is created for this image: callers pass the design's batch on to the next image.
     """
     try:
-        image, thumbnail = images.prepare(data)
+        image, renditions = images.prepare(data)
     except images.ImageRejected as error:
         return ImportOutcome(path, skipped=str(error))
     known = Design.objects.filter(image_sha256=image.sha256).values_list("pk", flat=True).first()
     if known:
         return ImportOutcome(path, skipped=f"already imported as design {known}")
-    stored = images.store(image, thumbnail)
+    stored = images.store(image, renditions)
     try:
         with transaction.atomic():
             if batch is None and batch_name:

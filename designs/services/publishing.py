@@ -12,10 +12,11 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from designs import print_quality
 from designs.compliance import report_refused
 from designs.models import Design, ProductTemplate
 from designs.product_templates import TemplateInvalid, check_template
-from designs.services import publish_checks
+from designs.services import print_files, publish_checks
 from designs.workers import enqueue
 from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids, transition
 
@@ -35,6 +36,7 @@ def request_publish(
     source: str,
     template: ProductTemplate | None = None,
     allow_duplicate_titles: bool = False,
+    override_low_dpi: bool = False,
 ) -> TransitionResult:
     """approved / publish_failed → publishing, then a publishing run per design once the change is committed.
 
@@ -42,10 +44,17 @@ def request_publish(
     product already exists keeps the template it was made from. Every template involved is checked before any
     status changes: a design never sits in publishing with a template Printify would refuse. Designs naming a
     blocked term, or whose title another live product of the template has (unless `allow_duplicate_titles`),
-    are refused: they stay where they are and `refused` says why.
+    are refused: they stay where they are and `refused` says why. So is print quality (designs/print_quality.py):
+    designs below MIN_PRINT_DPI refuse the request unless `override_low_dpi`.
     """
     return _start_publishing(
-        designs, actor=actor, source=source, template=template, sources=PUBLISHABLE, allow_twins=allow_duplicate_titles
+        designs,
+        actor=actor,
+        source=source,
+        template=template,
+        sources=PUBLISHABLE,
+        allow_twins=allow_duplicate_titles,
+        override=override_low_dpi,
     )
 
 
@@ -65,7 +74,7 @@ def publish_plan(ids: list[int], template: ProductTemplate | None) -> tuple[list
     return takes_chosen, keeps_own, sorted(set(ids) - set(takes_chosen) - set(keeps_own))
 
 
-def _start_publishing(designs, *, actor, source, template, sources, allow_twins) -> TransitionResult:
+def _start_publishing(designs, *, actor, source, template, sources, allow_twins, override=None) -> TransitionResult:
     ids = design_ids(designs)
     takes_chosen, keeps_own, unknown = publish_plan(ids, template)
     chosen = template or default_template()
@@ -82,6 +91,9 @@ def _start_publishing(designs, *, actor, source, template, sources, allow_twins)
             check_template(each)
         except TemplateInvalid as error:
             raise PublishRefused(str(error)) from error
+    gate = print_quality.publish_gate(chosen, takes_chosen, keeps_own, sources=sources, override=bool(override))
+    if gate.refused:  # print quality, before anything changes (so before any Printify request)
+        raise PublishRefused(gate.refusal())
 
     own = dict(Design.objects.filter(pk__in=keeps_own).values_list("pk", "product_template_id"))
     plan = {**dict.fromkeys(takes_chosen, chosen), **{i: used[own[i]] for i in keeps_own if own.get(i) in used}}
@@ -90,6 +102,8 @@ def _start_publishing(designs, *, actor, source, template, sources, allow_twins)
     keeps_own = [i for i in keeps_own if i not in refused]
 
     fresh_start = {"last_error": "", "publish_attempts": 0}
+    if override is not None:  # a new request decides afresh; a retry keeps the decision made
+        fresh_start["print_gate_overridden"] = override
     result = TransitionResult(target=Status.PUBLISHING)
     with transaction.atomic():
         for group, updates in (
@@ -108,6 +122,7 @@ def _start_publishing(designs, *, actor, source, template, sources, allow_twins)
                         updates=updates,
                     )
                 )
+        print_files.after_publish_requested(gate, result.moved, actor=actor, source=source)
         for design_id in result.moved:
             enqueue_publish(design_id)
     return report_refused(result, refused, waiting_in=frozenset(sources))

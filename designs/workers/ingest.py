@@ -40,7 +40,7 @@ class Checked:
     kind: str  # running | finished (images not fetched yet) | completed | failed | expired | transient | auth
     job: JobStatus | None = None
     message: str = ""
-    prepared: list = field(default_factory=list)  # [(ValidatedImage, thumbnail bytes)]
+    prepared: list = field(default_factory=list)  # [(ValidatedImage, Renditions)]
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     retry_after: float | None = None
@@ -100,9 +100,9 @@ def store_job_images(design: Design, checked: Checked) -> bool:
     when = design.submitted_at or timezone.now()
     stored: list[images.StoredImage] = []
     try:
-        for index, (image, thumbnail) in enumerate(checked.prepared):
+        for index, (image, renditions) in enumerate(checked.prepared):
             names = images.job_output_names(job.id, index, image.extension, when)
-            stored.append(images.store(image, thumbnail, names=names))
+            stored.append(images.store(image, renditions, names=names))
         with transaction.atomic():
             if not Design.objects.filter(pk=design.pk, status=S.GENERATING, runpod_job_id=job.id).exists():
                 raise TransitionConflict(design.pk, S.REVIEW, None)

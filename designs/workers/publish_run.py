@@ -36,6 +36,7 @@ from designs.product_templates import (
     product_matches_design,
     publish_parts,
 )
+from designs.services.print_files import gate_publishing_run
 from designs.services.publishing import enqueue_publish
 from designs.workflow import Source, Status, TransitionConflict, note, transition, transition_one
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected
@@ -53,6 +54,9 @@ RATE_LIMIT_DEFAULT_WAIT = 20.0  # a 429 without Retry-After
 ADOPT_SCAN_PAGES = 4
 ADOPT_PAGE_SIZE = 50
 BASE64_WARN_BYTES = 5 * 1024 * 1024  # Printify asks for URL uploads above 5 MB (printify-api.md §3)
+# Printify documents no hard limit for base64 uploads, only that it plans to drop those above 5 MB (§3). Print
+# files are 20–40 MB; above this (our guess at what one JSON request may carry) they must go by URL.
+PRINT_FILE_BASE64_MAX_BYTES = 25 * 1024 * 1024
 
 PRINTIFY_CODES = {
     8104: "the product belongs to another shop",
@@ -178,10 +182,18 @@ def _steps(run: _Run) -> str:
     blocked = compliance.blocked_designs([design.pk])  # the copy may have changed since publishing was asked
     if blocked:
         return _fail(run, f"Publishing refused: {blocked[design.pk]}.")
+    printable = gate_publishing_run(design, template)  # print quality (designs/print_quality.py), before any request
+    if printable.wait:
+        run.save()  # a live design for the reconciler; the print job wakes this run when it ends
+        return "waiting for the print file"
+    if printable.refusal:
+        return _fail(run, printable.refusal)
 
     if not design.printify_upload_id:
         if not design.image:
             return _fail(run, "The design has no image to upload.")
+        if too_large_for_base64(design):
+            return _fail(run, too_large_for_base64(design))
         run.renew()
         run.step = "the image upload"
         upload = _upload(run)
@@ -232,12 +244,32 @@ def _steps(run: _Run) -> str:
     return "published"
 
 
+def upload_file(design: Design):
+    """What Printify gets: the print file when there is one (sized for print), else the original."""
+    return design.print_file or design.image
+
+
+def too_large_for_base64(design: Design) -> str:
+    """Why the print file cannot be sent inline (too large without PUBLIC_BASE_URL), or ""."""
+    if settings.PUBLIC_BASE_URL or not design.print_file:
+        return ""
+    size = design.print_file.size
+    if size <= PRINT_FILE_BASE64_MAX_BYTES:
+        return ""
+    return (
+        f"The print file is {size / 1024 / 1024:.1f} MB, too large to send to Printify inline (at most "
+        f"{PRINT_FILE_BASE64_MAX_BYTES / 1024 / 1024:.0f} MB): set PUBLIC_BASE_URL so Printify can fetch it by URL, "
+        "then retry publishing."
+    )
+
+
 def _upload(run: _Run) -> dict:
     design, client = run.design, run.client
-    file_name = f"design-{design.pk}.{design.image.name.rsplit('.', 1)[-1]}"
+    file = upload_file(design)
+    file_name = f"design-{design.pk}{'-print' if design.print_file else ''}.{file.name.rsplit('.', 1)[-1]}"
     if settings.PUBLIC_BASE_URL:
-        return client.upload_image(file_name, url=f"{settings.PUBLIC_BASE_URL}{design.image.url}")
-    with design.image.open("rb") as image:
+        return client.upload_image(file_name, url=f"{settings.PUBLIC_BASE_URL}{file.url}")
+    with file.open("rb") as image:
         contents = image.read()
     if len(contents) > BASE64_WARN_BYTES:
         warning = (
@@ -250,6 +282,9 @@ def _upload(run: _Run) -> dict:
 
 
 def image_size(design: Design) -> tuple[int, int] | None:
+    """The size of what is uploaded (upload_file): placement ("fit") is computed from it."""
+    if design.print_file and design.print_width and design.print_height:
+        return design.print_width, design.print_height
     if design.image_width and design.image_height:
         return design.image_width, design.image_height
     if not design.image:
@@ -398,7 +433,7 @@ def run_delete_design_and_product(design_id: int, *, actor_id: int | None = None
                 Design.objects.filter(pk=design_id).update(last_error=message, updated_at=timezone.now())
                 note(design, message, source=Source.WORKER, actor=actor_id)
                 return "failed"
-        files = [design.image.name, design.thumbnail.name]
+        files = [getattr(design, name).name for name in images.FILE_FIELDS]
         design.delete()
     images.delete_files(files)
     return "deleted"

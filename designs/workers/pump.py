@@ -1,4 +1,9 @@
-"""The generation pump: submit queued designs to RunPod, poll in-flight jobs, hand finished ones to ingest.
+"""The RunPod pump: submit queued jobs, poll in-flight ones, hand finished ones to their kind to store.
+
+It runs every kind of job (workers/jobs.py): generation (prompt in, images out: Design.status) and print
+preparation (image in, print file out: Design.print_status, workers/print_jobs.py), with one machinery: the
+in-flight cap per endpoint, back-off, time-outs and recovery below hold for both. What follows says "design" and
+"queued → generating"; for print jobs read "print status queued → preparing".
 
 The database is the queue of record. A design is `queued` until the pump claims it (queued → generating,
 a conditional transition), submits its job with POST /run and saves the job id as soon as RunPod answers.
@@ -35,24 +40,21 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
-from django.utils import timezone
 
 from designs import leases
 from designs.models import Design
-from designs.services.generation import PromptTemplateError, default_preset, render_prompt
-from designs.workers.ingest import Checked, fail_generation, prepare_job_images, show_problem, store_job_images
-from designs.workflow import Source, Status, TransitionConflict, transition, transition_one
-from integrations.comfyui import WorkflowError, build_workflow
+from designs.workers.ingest import Checked
+from designs.workers.jobs import MAX_AUTOMATIC_ATTEMPTS, GenerationJobs, JobInputError, JobKind
+from designs.workflow import Status
 from integrations.http import AuthError, IntegrationError, RateLimited
 from integrations.runpod import JobExpired, describe_failure
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["MAX_AUTOMATIC_ATTEMPTS", "Pump", "run_pump", "wake_pump"]
 
 PUMP_LEASE = "generation-pump"
 LEASE_SECONDS = 15
@@ -62,8 +64,6 @@ HEARTBEAT_SECONDS = 5
 # its POST /run was still running: of its job and the re-submitted one, whichever id is saved first is kept;
 # the other pump's conditional save matches nothing and it cancels its job (Pump._record_submission).
 CLAIM_WINDOW_SECONDS = LEASE_SECONDS
-# Automatic re-queues (dead worker, POST /run timeouts/5xx) stop after this many attempts per request.
-MAX_AUTOMATIC_ATTEMPTS = 3
 # RunPod allows 2000 /status requests per 10 s per endpoint. Only the pump polls (one at a time across hosts),
 # so it may use three quarters of that; the rest is headroom for people and tools looking at the same endpoint.
 STATUS_REQUESTS_PER_SECOND = 150
@@ -83,8 +83,17 @@ def wake_pump() -> None:
         async_task("designs.tasks.run_generation_pump")
 
 
+def job_kinds(client=None, print_client=None) -> list[JobKind]:
+    """Every kind the pump runs. Print jobs go to `print_client` (RUNPOD_PRINT_ENDPOINT_ID), else to `client`."""
+    from designs.workers.print_jobs import PrintJobs
+
+    if print_client is None:  # one endpoint, one cap
+        return [GenerationJobs(client), PrintJobs(client)]
+    return [GenerationJobs(client), PrintJobs(print_client, cap_setting="RUNPOD_PRINT_MAX_IN_FLIGHT")]
+
+
 def has_work() -> bool:
-    return Design.objects.filter(status__in=[S.QUEUED, S.GENERATING]).exists()
+    return any(kind.has_work() for kind in job_kinds())
 
 
 def pump_budget() -> float:
@@ -102,21 +111,23 @@ class PumpStats:
     stopped_by: str = ""  # "" (no work left / budget used), "auth", "config", "lease"
 
 
-def run_pump(*, budget: float | None = None, client=None) -> PumpStats | None:
-    """The generation pump task: None when another pump holds the lease."""
+def run_pump(*, budget: float | None = None, client=None, print_client=None) -> PumpStats | None:
+    """The pump task: None when another pump holds the lease."""
     with leases.kept(PUMP_LEASE, seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
             return None
         if client is None:
-            from designs.clients import NotConfigured, runpod_client
+            from designs.clients import NotConfigured, runpod_client, runpod_print_client
 
             try:
-                client = runpod_client()
+                client, print_client = runpod_client(), runpod_print_client()
             except NotConfigured as error:  # designs wait in the queue, saying why
-                Design.objects.filter(status=S.QUEUED).update(last_error=str(error))
+                for kind in job_kinds():
+                    kind.explain_waiting(str(error))
                 return PumpStats(stopped_by="config")
         recover_unsubmitted_claims()
-        stats = Pump(client, lease_lost=heartbeat.lost).run(pump_budget() if budget is None else budget)
+        pump = Pump(client, print_client=print_client, lease_lost=heartbeat.lost)
+        stats = pump.run(pump_budget() if budget is None else budget)
     # A wake-up that arrived while we were finishing found the lease taken and went away: look again.
     # After a refused key or missing settings the reconciler retries in a minute instead of a tight loop;
     # after a lost lease the pump that took it carries on.
@@ -126,13 +137,21 @@ def run_pump(*, budget: float | None = None, client=None) -> PumpStats | None:
 
 
 class Pump:
-    def __init__(self, client, *, lease_lost: threading.Event | None = None, sleep=time.sleep):
+    def __init__(self, client, *, print_client=None, lease_lost: threading.Event | None = None, sleep=time.sleep):
         self.client = client
+        self.kinds = job_kinds(client, print_client)
         self.lease_lost = lease_lost or threading.Event()
         self.sleep = sleep
         self.stats = PumpStats()
         self.backoff_until = 0.0
-        self.pool = ThreadPoolExecutor(max_workers=HTTP_THREADS, thread_name_prefix="generation-http")
+        self.pool = ThreadPoolExecutor(max_workers=HTTP_THREADS, thread_name_prefix="runpod-http")
+        # Kinds whose results are huge (print files: ~100 MB decoded) prepare them in their own few threads: every
+        # thread that decodes one keeps its own malloc arena at that size (8 threads measured 1.6 GB, 1 thread 330 MB).
+        self.prepare_pools = {
+            kind.name: ThreadPoolExecutor(max_workers=kind.prepare_threads, thread_name_prefix=f"{kind.name}-prepare")
+            for kind in self.kinds
+            if kind.prepare_threads
+        }
 
     def run(self, budget: float) -> PumpStats:
         deadline = time.monotonic() + budget
@@ -147,13 +166,15 @@ class Pump:
                     self.stats.stopped_by = "lease"
                 if self.stats.stopped_by or time.monotonic() >= deadline:
                     break
-                in_flight = Design.objects.filter(status=S.GENERATING).count()
-                if not in_flight and not Design.objects.filter(status=S.QUEUED).exists():
+                in_flight = sum(kind.claimed().count() for kind in self.kinds)
+                if not in_flight and not any(kind.waiting().exists() for kind in self.kinds):
                     break
                 # The interval is a cadence: an iteration that took longer than it is followed at once.
                 self.sleep(max(0.0, self.interval(in_flight) - (time.monotonic() - iteration_started)))
         finally:
             self.pool.shutdown(wait=True)
+            for pool in self.prepare_pools.values():
+                pool.shutdown(wait=True)
         return self.stats
 
     def interval(self, in_flight: int) -> float:
@@ -170,129 +191,116 @@ class Pump:
 
     # --- submit
 
-    def submit(self, *, extra_capacity: int = 0) -> None:
-        """Claim and submit queued designs while fewer than RUNPOD_MAX_IN_FLIGHT + RUNPOD_QUEUE_AHEAD jobs run.
+    def submit(self, *, extra_capacity: dict[str, int] | None = None) -> None:
+        """Claim and submit queued jobs while fewer than the endpoint's cap (+ RUNPOD_QUEUE_AHEAD) run on it.
 
         The few jobs beyond the endpoint's workers wait in RunPod's own queue (free until a worker takes them),
-        so a GPU that frees up starts the next job at once instead of waiting for our next poll.
-        extra_capacity: designs still generating whose jobs RunPod already finished (being ingested).
+        so a GPU that frees up starts the next job at once instead of waiting for our next poll. Kinds sharing an
+        endpoint share its cap; generation is served first.
+        extra_capacity: per endpoint, claims whose jobs RunPod already finished (being stored).
         """
         if self._backing_off():
             return
-        running = Design.objects.filter(status=S.GENERATING).count() - extra_capacity
-        capacity = settings.RUNPOD_MAX_IN_FLIGHT + settings.RUNPOD_QUEUE_AHEAD - running
-        if capacity <= 0:
-            return
-        queued = Design.objects.filter(status=S.QUEUED).select_related("preset").order_by("status_changed_at", "pk")
+        running: dict[str, int] = {}
+        for kind in self.kinds:
+            running[kind.endpoint] = running.get(kind.endpoint, 0) + kind.claimed().count()
+        for endpoint, extra in (extra_capacity or {}).items():
+            running[endpoint] = running.get(endpoint, 0) - extra
+        claimed = []
         with transaction.atomic():  # one commit for the round; each claim is still its own conditional UPDATE
-            claimed = [c for c in (self._claim(design) for design in queued[:capacity]) if c is not None]
-        futures = {
-            self.pool.submit(self.client.submit, {"workflow": graph}, webhook=webhook_url(design)): design
-            for design, graph in claimed
-        }
+            for kind in self.kinds:
+                capacity = kind.max_in_flight + settings.RUNPOD_QUEUE_AHEAD - running[kind.endpoint]
+                if capacity <= 0:
+                    continue
+                for design in kind.waiting()[:capacity]:
+                    build = self._claim(kind, design)
+                    if build is not None:
+                        claimed.append((kind, design, build))
+                        running[kind.endpoint] += 1
+        futures = {self.pool.submit(self._send, kind, design, build): (kind, design) for kind, design, build in claimed}
         for future in as_completed(futures):
-            self._record_submission(futures[future], future)
+            self._record_submission(*futures[future], future)
 
-    def _claim(self, design: Design):
-        """queued → generating with the exact parameters used saved first (reproducible); None if not ours."""
-        preset = design.preset or default_preset()
+    def _claim(self, kind: JobKind, design: Design):
         try:
-            if preset is None:
-                raise WorkflowError("There is no active generation preset; create or activate one.")
-            parameters = {
-                "width": design.width or preset.width,
-                "height": design.height or preset.height,
-                "steps": design.steps or preset.steps,
-                "guidance": preset.guidance if design.guidance is None else design.guidance,
-            }
-            built = build_workflow(
-                preset.workflow,
-                preset.parameter_map,
-                prompt=render_prompt(preset.prompt_template, prompt=design.prompt, style=design.style),
-                negative_prompt=preset.negative_prompt,
-                seed=design.seed,
-                **parameters,
-            )
-        except (WorkflowError, PromptTemplateError) as error:
-            fail_generation(design, f"The job could not be built: {error}", sources=[S.QUEUED])
+            return kind.claim(design)
+        except JobInputError as error:
+            kind.fail(design, f"The job could not be built: {error}", sources=[kind.queued])
             self.stats.failed += 1
             return None
-        try:
-            transition_one(
-                design,
-                to=S.GENERATING,
-                sources=[S.QUEUED],
-                source=Source.WORKER,
-                message=f"Submitting to RunPod (attempt {design.generation_attempts + 1}).",
-                updates={
-                    **parameters,
-                    "preset": preset,
-                    "seed": built.seed,
-                    "runpod_job_id": "",
-                    "submitted_at": None,
-                    "last_error": "",
-                },
-            )
-        except TransitionConflict:
-            return None
-        return design, built.graph
 
-    def _record_submission(self, design: Design, future) -> None:
+    @staticmethod
+    def _send(kind: JobKind, design: Design, build) -> str:
+        """A pool thread: build the input (may read the design's image) and POST /run."""
+        return kind.client.submit(build(), webhook=kind.webhook(design))
+
+    def _record_submission(self, kind: JobKind, design: Design, future) -> None:
         try:
             job_id = future.result()
+        except JobInputError as error:
+            kind.fail(design, f"The job could not be built: {error}", sources=[kind.running])
+            self.stats.failed += 1
+            return
         except AuthError:
             self.stats.stopped_by = "auth"
-            requeue(design, AUTH_MESSAGE, counted=False)
-            Design.objects.filter(status=S.QUEUED).update(last_error=AUTH_MESSAGE)
+            kind.requeue(design, AUTH_MESSAGE, counted=False)
+            kind.explain_waiting(AUTH_MESSAGE)
             return
         except RateLimited as error:
             self._back_off(str(error), error.retry_after)
-            requeue(design, f"RunPod did not take the job yet: {error}", counted=False)
+            kind.requeue(design, f"RunPod did not take the job yet: {error}", counted=False)
             return
         except IntegrationError as error:
             if error.retryable:
                 # The job may exist on RunPod (a timeout after sending): the documented double-submit window.
                 self._back_off(str(error), None)
-                requeue(design, f"RunPod did not confirm the job: {error}", counted=True)
+                kind.requeue(design, f"RunPod did not confirm the job: {error}", counted=True)
             else:
-                fail_generation(design, str(error))  # the client's sentence already says what RunPod refused
+                kind.fail(design, str(error))  # the client's sentence already says what RunPod refused
                 self.stats.failed += 1
             return
-        saved = Design.objects.filter(pk=design.pk, status=S.GENERATING, runpod_job_id="").update(
-            runpod_job_id=job_id, submitted_at=timezone.now(), generation_attempts=F("generation_attempts") + 1
-        )
-        if saved:
+        if kind.save_job_id(design, job_id):
             self.stats.submitted += 1
         else:  # cancelled while the POST was on its way: nobody will collect this job, so stop it
-            cancel_quietly(self.client, job_id)
+            cancel_quietly(kind.client, job_id)
 
     # --- poll
 
     def poll(self) -> None:
-        in_flight = list(Design.objects.filter(status=S.GENERATING).exclude(runpod_job_id=""))
+        in_flight = [(kind, design) for kind in self.kinds for design in kind.submitted()]
         if not in_flight or self._backing_off():
             return
-        futures = {self.pool.submit(self._check, design.runpod_job_id): design for design in in_flight}
+        futures = {
+            self.pool.submit(self._check, kind, kind.job_id(design)): (kind, design) for kind, design in in_flight
+        }
         finished = []
         for future in as_completed(futures):
             checked = future.result()
             if checked.kind == "finished":
-                finished.append((futures[future], checked.job))
+                finished.append((*futures[future], checked.job))
             else:
-                self._apply(futures[future], checked)
+                self._apply(*futures[future], checked)
         if not finished:
             return
         # Those GPU slots are free already: refill them before the slower ingest, so the endpoint never idles.
         if not self.stats.stopped_by:
-            self.submit(extra_capacity=len(finished))
-        futures = {self.pool.submit(prepare_job_images, job): design for design, job in finished}
+            freed: dict[str, int] = {}
+            for kind, _design, _job in finished:
+                freed[kind.endpoint] = freed.get(kind.endpoint, 0) + 1
+            self.submit(extra_capacity=freed)
+        futures = {
+            self.prepare_pools.get(kind.name, self.pool).submit(kind.prepare, design, job): (kind, design)
+            for kind, design, job in finished
+        }
         for future in as_completed(futures):
-            self._apply(futures[future], future.result())
+            # Popped, so a stored result (a print file is tens of MB) is freed before the next one is stored.
+            self._apply(*futures.pop(future), future.result())
 
-    def _check(self, job_id: str) -> Checked:
+    @staticmethod
+    def _check(kind: JobKind, job_id: str) -> Checked:
         """Runs in a pool thread: no database access here."""
         try:
-            job = self.client.status(job_id)
+            job = kind.client.status(job_id)
         except JobExpired:
             return Checked("expired")
         except AuthError:
@@ -305,78 +313,44 @@ class Pump:
             return Checked("failed", job=job, message=describe_failure(job))
         return Checked("finished", job=job)
 
-    def _apply(self, design: Design, checked: Checked) -> None:
+    def _apply(self, kind: JobKind, design: Design, checked: Checked) -> None:
         if checked.kind == "running":
-            if _overdue(design):
-                self._time_out(design)
+            if kind.overdue(design):
+                self._time_out(kind, design)
             return
         if checked.kind == "auth":
             self.stats.stopped_by = "auth"
-            show_problem(design, AUTH_MESSAGE)
+            kind.show_problem(design, AUTH_MESSAGE)
         elif checked.kind == "transient":
             if checked.retry_after is not None:
                 self._back_off(checked.message, checked.retry_after)
-            show_problem(design, f"Checking the job failed for now ({checked.message}); retrying.")
+            kind.show_problem(design, f"Checking the job failed for now ({checked.message}); retrying.")
         elif checked.kind == "expired":
-            fail_generation(design, "RunPod's result expired before it was collected (results are kept 30 minutes).")
+            kind.fail(design, "RunPod's result expired before it was collected (results are kept 30 minutes).")
             self.stats.failed += 1
         elif checked.kind == "failed":
-            fail_generation(design, checked.message)
+            kind.fail(design, checked.message)
             self.stats.failed += 1
-        elif store_job_images(design, checked):
+        elif kind.store(design, checked):
             self.stats.ingested += 1
 
-    def _time_out(self, design: Design) -> None:
+    def _time_out(self, kind: JobKind, design: Design) -> None:
         """Only a job RunPod still has queued or running is cancelled; a finished one was collected above."""
         minutes = settings.GENERATION_TIMEOUT / 60
         message = f"RunPod did not finish the job within {minutes:g} minutes, so it was cancelled."
         try:
-            self.client.cancel(design.runpod_job_id)
+            kind.client.cancel(kind.job_id(design))
         except JobExpired:
             pass
         except IntegrationError as error:
             message = f"RunPod did not finish the job within {minutes:g} minutes; cancelling it failed too ({error})."
-        fail_generation(design, message)
+        kind.fail(design, message)
         self.stats.failed += 1
 
 
-def _overdue(design: Design) -> bool:
-    deadline = timezone.now() - timedelta(seconds=settings.GENERATION_TIMEOUT)
-    return bool(design.submitted_at and design.submitted_at < deadline)
-
-
-def webhook_url(design: Design) -> str | None:
-    if not settings.PUBLIC_BASE_URL:
-        return None
-    path = reverse("designs:runpod_webhook", args=[design.pk, design.webhook_token])
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
 def requeue(design: Design, reason: str, *, counted: bool) -> None:
-    """generating → queued (a worker-only move): RunPod did not take the job, or the worker died before it did.
-
-    counted: the attempt may have reached RunPod (a timeout after sending), so it counts as an attempt (an
-    accepted job counts when its id is saved); a 429 or a refused key does not. The attempt that would reach
-    MAX_AUTOMATIC_ATTEMPTS fails the design instead.
-    """
-    attempts = Design.objects.filter(pk=design.pk).values_list("generation_attempts", flat=True).first() or 0
-    if counted and attempts + 1 >= MAX_AUTOMATIC_ATTEMPTS:
-        message = f"{reason} Gave up after {attempts + 1} attempts; use Retry generation."
-        fail_generation(design, message, sources=[S.GENERATING], updates={"generation_attempts": attempts + 1})
-        return
-    transition(
-        design,
-        to=S.QUEUED,
-        sources=[S.GENERATING],
-        source=Source.WORKER,
-        message=f"{reason} Queued again automatically.",
-        updates={
-            "last_error": reason,
-            "runpod_job_id": "",
-            "submitted_at": None,
-            **({"generation_attempts": F("generation_attempts") + 1} if counted else {}),
-        },
-    )
+    """generating → queued (see JobKind.requeue); kept for callers that deal with generation only."""
+    GenerationJobs(None).requeue(design, reason, counted=counted)
 
 
 def cancel_quietly(client, job_id: str) -> None:
@@ -396,13 +370,5 @@ def cancel_runpod_jobs(job_ids) -> None:
 
 
 def recover_unsubmitted_claims() -> int:
-    """Put back designs claimed by a pump that died before RunPod confirmed the job (see module docstring)."""
-    cutoff = timezone.now() - timedelta(seconds=CLAIM_WINDOW_SECONDS)
-    stuck = list(Design.objects.filter(status=S.GENERATING, runpod_job_id="", status_changed_at__lt=cutoff))
-    for design in stuck:
-        requeue(
-            design,
-            "The worker stopped before RunPod confirmed the job (it may have been submitted twice).",
-            counted=True,
-        )
-    return len(stuck)
+    """Put back claims of a pump that died before RunPod confirmed the job, of every kind (module docstring)."""
+    return sum(kind.recover_unsubmitted(CLAIM_WINDOW_SECONDS) for kind in job_kinds())

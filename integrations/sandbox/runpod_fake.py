@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from . import images
+from . import image_jobs, images
 from .base import (
     RUNPOD_STATUS_FAULTS,
     FaultDice,
@@ -125,6 +125,9 @@ class RunPodFake:
             self.slots: list[Slot] = []
             self._resize_slots()
             self.files: dict[str, tuple] = {}  # "<job>/<token>.png" -> (params, index); outlive the job like S3
+            # Image-in results painted while their job "ran", kept until first downloaded (a print file is ~30 MB;
+            # later downloads paint it again).
+            self.painted: dict[str, tuple] = {}  # key -> (future of the job's pictures, index)
             self.pending_webhooks: set[str] = set()
             self.counts = collections.Counter()
             self.by_route = collections.Counter()
@@ -277,7 +280,7 @@ class RunPodFake:
     def _new_job(self, endpoint: str, body: dict, *, sync: bool) -> Job:
         now = _now()
         job_input = body["input"]
-        params = read_workflow(job_input.get("workflow"))
+        params = read_job(job_input)
         policy = body.get("policy") if isinstance(body.get("policy"), dict) else {}
         outcome, duration, error = self._draw_outcome(job_input, params, policy)
         ttl = _ms(policy.get("ttl"), DEFAULT_TTL)
@@ -296,7 +299,8 @@ class RunPodFake:
             retention=0.0 if outcome == "expired" else retention,
             webhook=body.get("webhook") if isinstance(body.get("webhook"), str) else None,
         )
-        if outcome not in OUTCOME_STATUS and params.get("images"):
+        painted_later = outcome in URL_OUTCOMES and "input_image" not in params  # prompt images: painted per download
+        if outcome not in OUTCOME_STATUS and not painted_later and params.get("images"):
             job.pictures = self._painter.submit(_render_all, params)
         return job
 
@@ -319,6 +323,8 @@ class RunPodFake:
                     break
         if outcome in (None, "COMPLETED"):
             outcome = self.config.runpod_output
+        if outcome == "base64" and image_jobs.wants_s3(params):
+            outcome = "s3_url"  # a print-sized result comes back by URL, as from a worker with S3 configured
         timeout = _ms(policy.get("executionTimeout"), None)
         if timeout is not None and timeout < latency:
             return "TIMED_OUT", timeout, None
@@ -399,8 +405,8 @@ class RunPodFake:
             return None, None
         if status == "TIMED_OUT":
             return None, None
-        if job.outcome == "invalid":
-            return None, job.error
+        if job.outcome == "invalid":  # the handler's {"error", "details"}: runpod-python moves "error" up
+            return ({"details": job.params["details"]} if job.params.get("details") else None), job.error
         if job.outcome == "FAILED":
             return None, _runpod_python_error(job)
         if job.outcome == "errors_only":
@@ -414,6 +420,7 @@ class RunPodFake:
         names = [f"ComfyUI_{number + 1:05d}_.png" for number in range(job.params["images"])]
         if job.outcome in URL_OUTCOMES:
             entries = [("s3_url", self._file_url(job, number)) for number in range(len(names))]
+            job.pictures = None  # held by self.painted until downloaded, not for the job's whole retention
         elif job.outcome == "broken_base64":
             entries = [("base64", "iVBORw0KGgo%%not*base64!!")] * len(names)
         else:
@@ -448,12 +455,19 @@ class RunPodFake:
         key = f"{job.id}/{secrets.token_hex(4)}.png"
         with self._lock:
             self.files[key] = (job.params, number)
+            if job.pictures is not None:
+                self.painted[key] = (job.pictures, number)
         return f"{self.base_url}/_sandbox/files/{key}"
 
     def file(self, key: str) -> bytes | None:
-        """The PNG behind an s3_url output, rendered again on each download (deterministic, nothing stored)."""
+        """The PNG behind an s3_url output: painted during the run (first download), else rendered again
+        (deterministic, nothing stored)."""
         with self._lock:
             entry = self.files.get(key)
+            painted = self.painted.pop(key, None)
+        if painted is not None:
+            pictures, number = painted
+            return pictures.result()[number]
         return _render(*entry) if entry else None
 
     def _wait_and_answer(self, job_id: str, request: Request) -> Response:
@@ -537,6 +551,17 @@ def _route(method: str, path: str):
     return None
 
 
+def read_job(job_input: dict) -> dict:
+    """The job's params: an image-in graph (a LoadImage node, image_jobs.py) or a prompt-in one."""
+    workflow = job_input.get("workflow")
+    if isinstance(workflow, dict) and all(isinstance(node, dict) for node in workflow.values()):
+        if all(isinstance(node.get("inputs"), dict) for node in workflow.values()) and image_jobs.is_image_workflow(
+            workflow
+        ):
+            return image_jobs.read_image_workflow(workflow, job_input)
+    return read_workflow(workflow)
+
+
 def read_workflow(workflow) -> dict:
     """Prompt, seed, size and image count from an API-format graph, found by class_type (not node ids)."""
     if workflow is None:
@@ -599,6 +624,8 @@ def _render_all(params: dict) -> list[bytes]:
 
 
 def _render(params: dict, number: int) -> bytes:
+    if "input_image" in params:
+        return image_jobs.render_image_job(params)
     return images.render_design(params["prompt"], params["seed"], params["width"], params["height"], number)
 
 

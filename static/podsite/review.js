@@ -56,6 +56,7 @@
     focusedId = card.dataset.id;
     root.dataset.focus = focusedId;
     document.getElementById("pod-stage-img").src = card.dataset.image;
+    showQuality(card);
     document.getElementById("pod-stage-img").alt = "Design " + focusedId;
     document.getElementById("pod-stage-id").textContent = "#" + focusedId;
     document.getElementById("pod-stage-title").textContent = card.dataset.title;
@@ -68,6 +69,36 @@
     const cards = visibleCards();
     const next = cards[cards.indexOf(card) + 1];
     if (next && next.dataset.image) new Image().src = next.dataset.image;
+  }
+
+  // Print quality of the focused design (designs/print_quality.py, rendered into each card's data attributes).
+  function showQuality(card) {
+    const badge = document.getElementById("pod-stage-dpi");
+    if (!badge) return;
+    badge.textContent = card.dataset.dpi;
+    badge.className = "pod-dpi pod-dpi-" + card.dataset.dpiLevel;
+    badge.title = card.dataset.dpiText;
+    document.getElementById("pod-stage-dpi-text").textContent = card.dataset.dpiText;
+    document.getElementById("pod-stage-flag").hidden = !card.dataset.noAlpha;
+    const full = document.getElementById("pod-full");
+    full.href = card.dataset.original;
+    full.setAttribute("aria-pressed", "false");
+    document.getElementById("pod-stage-link").classList.remove("is-full");
+  }
+
+  // "100 %": the original at its own size, loaded only when asked for; again: back to the preview.
+  const fullButton = document.getElementById("pod-full");
+  if (fullButton) {
+    fullButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      const frame = document.getElementById("pod-stage-link");
+      const image = document.getElementById("pod-stage-img");
+      const card = cardFor(focusedId);
+      const full = fullButton.getAttribute("aria-pressed") !== "true";
+      fullButton.setAttribute("aria-pressed", String(full));
+      frame.classList.toggle("is-full", full);
+      image.src = full ? fullButton.getAttribute("href") : (card ? card.dataset.image : image.src);
+    });
   }
 
   function move(delta) {
@@ -115,6 +146,11 @@
     card.className = "pod-card";
     card.dataset.id = String(design.id);
     card.dataset.image = design.image_url || design.thumbnail_url;
+    card.dataset.original = design.original_url || "";
+    card.dataset.dpi = design.dpi || "DPI ?";
+    card.dataset.dpiLevel = design.dpi_level || "unknown";
+    card.dataset.dpiText = design.dpi_text || "";
+    card.dataset.noAlpha = design.no_alpha ? "1" : "";
     card.dataset.title = design.title;
     card.dataset.prompt = design.prompt;
     card.dataset.batch = "";
@@ -190,7 +226,17 @@
         say(body.message, "error");
       } else {
         say(body.message || "Not saved.", "error");
-        putBack({ id: id, image_url: card.dataset.image, title: card.dataset.title, prompt: card.dataset.prompt });
+        putBack({
+          id: id,
+          image_url: card.dataset.image,
+          original_url: card.dataset.original,
+          dpi: card.dataset.dpi,
+          dpi_level: card.dataset.dpiLevel,
+          dpi_text: card.dataset.dpiText,
+          no_alpha: Boolean(card.dataset.noAlpha),
+          title: card.dataset.title,
+          prompt: card.dataset.prompt,
+        });
       }
     });
   }

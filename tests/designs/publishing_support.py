@@ -57,6 +57,9 @@ def configure_printify(settings) -> None:
     # Unit tests check payloads, not pacing: keep the shared limiter (Redis state outlives tests) out of the way.
     settings.PRINTIFY_RATE_PER_MINUTE = 1_000_000
     settings.PRINTIFY_PUBLISH_LIMIT = 1_000_000
+    # These tests publish tiny images to check Printify requests; the print-quality gate has its own tests
+    # (tests/designs/test_print_gate.py), so it lets everything through here.
+    settings.MIN_PRINT_DPI = 0
 
 
 def make_template(**fields):

@@ -11,10 +11,11 @@ from tests.designs.generation_support import bomb_png, image_bytes
 @pytest.mark.parametrize(("fmt", "extension"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])
 def test_accepted_formats_are_validated_and_thumbnailed(fmt, extension):
     data = image_bytes(fmt, size=(1200, 800))
-    image, thumbnail = images.prepare(data)
+    image, renditions = images.prepare(data)
     assert (image.format, image.extension, image.width, image.height) == (fmt, extension, 1200, 800)
     assert image.data is data
-    with Image.open(io.BytesIO(thumbnail)) as thumb:
+    assert renditions.preview is None  # 1200 px is small enough to show itself
+    with Image.open(io.BytesIO(renditions.thumbnail)) as thumb:
         assert thumb.format == "WEBP"
         assert thumb.size == (512, 341)
 
@@ -22,8 +23,8 @@ def test_accepted_formats_are_validated_and_thumbnailed(fmt, extension):
 def test_small_images_are_not_enlarged_and_palette_images_become_rgb():
     buffer = io.BytesIO()
     Image.new("P", (100, 60)).save(buffer, "PNG")
-    image, thumbnail = images.prepare(buffer.getvalue())
-    with Image.open(io.BytesIO(thumbnail)) as thumb:
+    image, renditions = images.prepare(buffer.getvalue())
+    with Image.open(io.BytesIO(renditions.thumbnail)) as thumb:
         assert thumb.size == (100, 60)
         assert thumb.mode == "RGB"
 
@@ -33,8 +34,8 @@ def test_thumbnail_follows_exif_orientation():
     exif = Image.Exif()
     exif[0x0112] = 6  # rotated 90° clockwise: the upright picture is taller than wide
     Image.new("RGB", (800, 400), "blue").save(buffer, "JPEG", exif=exif)
-    _, thumbnail = images.prepare(buffer.getvalue())
-    with Image.open(io.BytesIO(thumbnail)) as thumb:
+    _, renditions = images.prepare(buffer.getvalue())
+    with Image.open(io.BytesIO(renditions.thumbnail)) as thumb:
         assert thumb.size == (256, 512)
 
 
@@ -79,12 +80,13 @@ def test_pixel_cap_follows_the_setting(settings):
 
 
 def test_store_uses_our_own_names_and_the_storage(media_root):
-    image, thumbnail = images.prepare(image_bytes("JPEG"))
-    stored = images.store(image, thumbnail)
+    image, renditions = images.prepare(image_bytes("JPEG"))
+    stored = images.store(image, renditions)
     assert stored.image_name.startswith("designs/") and stored.image_name.endswith(".jpg")
     assert stored.thumbnail_name.startswith("designs/thumbs/") and stored.thumbnail_name.endswith(".webp")
     assert (media_root / stored.image_name).read_bytes() == image.data
     assert set(stored.created) == {stored.image_name, stored.thumbnail_name}
+    assert stored.preview_name == ""  # small: the original is the preview
 
 
 def test_job_output_names_are_stable_and_ignore_remote_names():
@@ -95,30 +97,30 @@ def test_job_output_names_are_stable_and_ignore_remote_names():
 
 
 def test_storing_a_job_output_twice_reuses_the_file(media_root):
-    image, thumbnail = images.prepare(image_bytes())
+    image, renditions = images.prepare(image_bytes())
     names = images.job_output_names("job-2", 0, image.extension)
-    first = images.store(image, thumbnail, names=names)
-    second = images.store(image, thumbnail, names=names)
-    assert (first.image_name, first.thumbnail_name) == names == (second.image_name, second.thumbnail_name)
+    first = images.store(image, renditions, names=names)
+    second = images.store(image, renditions, names=names)
+    assert (first.image_name, first.thumbnail_name) == names[:2] == (second.image_name, second.thumbnail_name)
     assert second.created == ()
     assert len(list(media_root.rglob("*.*"))) == 2
 
 
 def test_a_partly_written_job_output_is_replaced(media_root):
-    image, thumbnail = images.prepare(image_bytes())
+    image, renditions = images.prepare(image_bytes())
     names = images.job_output_names("job-3", 0, image.extension)
     path = media_root / names[0]
     path.parent.mkdir(parents=True)
     path.write_bytes(image.data[:10])  # what a worker killed mid-write leaves
-    stored = images.store(image, thumbnail, names=names)
+    stored = images.store(image, renditions, names=names)
     assert stored.image_name == names[0]
     assert path.read_bytes() == image.data
 
 
 @pytest.mark.django_db
 def test_delete_files_spares_files_a_design_uses(media_root, make_design):
-    image, thumbnail = images.prepare(image_bytes())
-    used = images.store(image, thumbnail)
+    image, renditions = images.prepare(image_bytes())
+    used = images.store(image, renditions)
     unused = images.store(*images.prepare(image_bytes(color=(1, 2, 3))))
     make_design(**used.field_values())
     images.delete_files([*used.created, *unused.created])
@@ -130,3 +132,23 @@ def test_an_image_just_over_the_limit_is_refused_with_its_size():
     # Between 1× and 2× Pillow's limit it only warns; our own check names the size.
     with pytest.raises(ImageRejected, match="72,000,000 pixels"):
         images.prepare(bomb_png(9000, 8000))
+
+
+def test_a_large_image_gets_a_preview_of_at_most_1600_px_and_its_transparency_is_noticed():
+    buffer = io.BytesIO()
+    picture = Image.new("RGBA", (4500, 5400), (200, 40, 40, 255))
+    picture.paste((0, 0, 0, 0), (0, 0, 300, 300))  # a transparent corner
+    picture.save(buffer, "PNG", compress_level=1)
+    image, renditions = images.prepare(buffer.getvalue())
+    assert renditions.has_alpha
+    with Image.open(io.BytesIO(renditions.preview)) as preview:
+        assert preview.format == "WEBP" and max(preview.size) == images.PREVIEW_SIZE
+        assert preview.size == (1333, 1600)
+    with Image.open(io.BytesIO(renditions.thumbnail)) as thumb:
+        assert thumb.size == (427, 512)
+
+
+def test_an_opaque_rgba_image_has_no_transparency():
+    buffer = io.BytesIO()
+    Image.new("RGBA", (300, 200), (1, 2, 3, 255)).save(buffer, "PNG")
+    assert not images.prepare(buffer.getvalue())[1].has_alpha

@@ -58,6 +58,7 @@ def apis(settings, sandbox, transactional_db, installed_defaults):
     # The shared limiter is not under test here (the Redis one outlives tests); Printify's own 429s are.
     settings.PRINTIFY_RATE_PER_MINUTE = 1_000_000
     settings.PRINTIFY_PUBLISH_LIMIT = 1_000_000
+    settings.MIN_PRINT_DPI = 0  # small images on purpose: Printify's faults are under test, not print quality
     purge_broker()
     clear_limiter()  # a pace slowed by an earlier test (Redis keeps it) must not change this one
     yield sandbox
@@ -649,6 +650,7 @@ def test_the_database_briefly_unavailable_loses_nothing(apis, qcluster, child_en
         RUNPOD_MAX_IN_FLIGHT="4",
         Q_WORKERS="2",
         SQLITE_BUSY_TIMEOUT="1",  # shorter than the outage: writes really fail with "database is locked"
+        MIN_PRINT_DPI="0",  # as in `apis`: small images on purpose
     )
     generation_service.request_generation(to_generate, actor=None, source=Source.ADMIN)
     wait_until(

@@ -176,6 +176,7 @@ def stack(child_env, start_process, qcluster, collected_static, installed_defaul
         "PRINTIFY_WEBHOOK_SECRET": keys.printify_webhook_secret,
         "PUBLIC_BASE_URL": web_url,
         "RUNPOD_MAX_IN_FLIGHT": "10",
+        "MIN_PRINT_DPI": "0",  # the flow publishes sandbox images as they come (test_print_e2e.py covers the gate)
         # Production settings, except plain http on loopback.
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",

@@ -52,8 +52,14 @@ def _png(n: int):
     return ContentFile(buffer.getvalue())
 
 
+@pytest.fixture(autouse=True)
+def no_print_gate(settings):
+    settings.MIN_PRINT_DPI = 0  # as in cluster_env: the requests made here publish the same small images
+
+
 def cluster_env(sandbox, **extra) -> dict:
-    return {"POD_SANDBOX": "1", "SANDBOX_URL": sandbox.url, "Q_WORKERS": "4", **extra}
+    # MIN_PRINT_DPI=0: 256 px images on purpose (publishing is under test; test_print_e2e.py covers the gate).
+    return {"POD_SANDBOX": "1", "SANDBOX_URL": sandbox.url, "Q_WORKERS": "4", "MIN_PRINT_DPI": "0", **extra}
 
 
 def purge_broker():

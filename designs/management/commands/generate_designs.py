@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from designs import selectors
 from designs.management.progress import report_outcome, wait_and_report
-from designs.models import Batch, GenerationPreset
+from designs.models import Batch, GenerationPreset, PresetKind
 from designs.services.batches import PromptFileError, blocked_term_warnings, create_batch, parse_prompts
 from designs.services.generation import TooManyDesigns, default_preset, estimated_cost, variations_problem
 from designs.workflow import FAILED, PENDING, Source, Status
@@ -79,9 +79,10 @@ class Command(BaseCommand):
             if preset is None:
                 raise CommandError("There is no active generation preset; create one in the admin.")
             return preset
-        preset = GenerationPreset.objects.filter(name=name, is_active=True).first()
+        presets = GenerationPreset.objects.filter(is_active=True, kind=PresetKind.GENERATION)
+        preset = presets.filter(name=name).first()
         if preset is None:
-            known = ", ".join(GenerationPreset.objects.filter(is_active=True).values_list("name", flat=True))
+            known = ", ".join(presets.values_list("name", flat=True))
             raise CommandError(f"No active preset named “{name}”. Active presets: {known or 'none'}.")
         return preset
 

@@ -33,7 +33,7 @@ def decide(client, design, decision, **extra):
 
 
 def card_ids(response):
-    return [design.pk for design, _ in response.context["cards"]]
+    return [design.pk for design, *_ in response.context["cards"]]
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_review_page_query_count_is_bounded(client, reviewer):
     with_10 = _review_queries(client, 10)
     with_100 = _review_queries(client, 100)
 
-    assert with_10 == with_100 <= 8
+    assert with_10 == with_100 <= 9  # 9: one for the default template the DPI badges measure against
 
 
 def test_approve_from_the_review_page_answers_json_and_records_everything(client, reviewer):
