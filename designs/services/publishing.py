@@ -97,6 +97,9 @@ def _start_publishing(designs, *, actor, source, template, sources, allow_twins,
 
     own = dict(Design.objects.filter(pk__in=keeps_own).values_list("pk", "product_template_id"))
     plan = {**dict.fromkeys(takes_chosen, chosen), **{i: used[own[i]] for i in keeps_own if own.get(i) in used}}
+    # Only designs that would move are screened: one left in review must not make a twin of one that goes live.
+    movable = set(Design.objects.filter(pk__in=plan, status__in=sources).values_list("pk", flat=True))
+    plan = {design_id: each for design_id, each in plan.items() if design_id in movable}
     refused = publish_checks.publish_refusals(plan, allow_duplicate_titles=allow_twins)
     takes_chosen = [i for i in takes_chosen if i not in refused]
     keeps_own = [i for i in keeps_own if i not in refused]
