@@ -138,12 +138,14 @@ def transition(
     source: str,
     message: str = "",
     updates: dict | None = None,
+    group: str = "",
 ) -> TransitionResult:
     """Move designs to `to`, each only if its current status is one of `sources`.
 
     `designs` is anything design_ids() takes. `sources` defaults to every status the table allows into `to`
     (for this `source`); a narrower set is how a caller says "only from review". `updates` are extra field
-    values written in the same UPDATE (e.g. clearing `last_error`). One DesignEvent per design that moved.
+    values written in the same UPDATE (e.g. clearing `last_error`). One DesignEvent per design that moved; `group`
+    marks events that form one decision together (undo takes them back together).
     Designs not in a source state are left untouched and reported in `skipped`.
     """
     target = Status(to)
@@ -158,13 +160,20 @@ def transition(
         with transaction.atomic():
             result.merge(
                 _move_chunk(
-                    ids[start : start + CHUNK], target, wanted, getattr(actor, "pk", actor), source, message, updates
+                    ids[start : start + CHUNK],
+                    target,
+                    wanted,
+                    getattr(actor, "pk", actor),
+                    source,
+                    message,
+                    updates,
+                    group,
                 )
             )
     return result
 
 
-def _move_chunk(ids, target, wanted, actor_id, source, message, updates) -> TransitionResult:
+def _move_chunk(ids, target, wanted, actor_id, source, message, updates, event_group="") -> TransitionResult:
     from designs.models import Design, DesignEvent
 
     result = TransitionResult(target=target)
@@ -200,6 +209,7 @@ def _move_chunk(ids, target, wanted, actor_id, source, message, updates) -> Tran
                 source=source,
                 message=message,
                 created_at=now,
+                group=event_group,
             )
             for design_id in group
         ]
