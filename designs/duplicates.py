@@ -87,8 +87,8 @@ def similar(phash: str, *, exclude_id: int | None = None, limit: int | None = No
     rows = ImageFingerprint.objects.filter(probe)
     if exclude_id is not None:
         rows = rows.exclude(design_id=exclude_id)
-    found = [(pk, d) for pk, other in rows.values_list("design_id", "phash") if (d := distance(phash, other)) <= threshold]
-    found.sort(key=lambda pair: (pair[1], pair[0]))
+    found = [(pk, distance(phash, other)) for pk, other in rows.values_list("design_id", "phash")]
+    found = sorted((pair for pair in found if pair[1] <= threshold), key=lambda pair: (pair[1], pair[0]))
     return found[:limit] if limit else found
 
 
