@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -42,6 +42,7 @@ class Claimed:
 
     mine: list[int] = field(default_factory=list)
     shared: list[int] = field(default_factory=list)
+    until: datetime | None = None  # the claims last this long unless renewed (the page hands it back on leaving)
 
     @property
     def ids(self) -> list[int]:
@@ -60,7 +61,7 @@ def claim_next(reviewer, *, batch_id: int | None = None, size: int | None = None
             held, short_by_race = _renew_and_top_up(reviewer, batch_id, size)
         if not short_by_race:
             break
-    claimed = Claimed(mine=held)
+    claimed = Claimed(mine=held, until=timezone.now() + claim_seconds())
     if len(held) < size:
         claimed.shared = _shared(reviewer, batch_id, size - len(held), exclude=held)
     return claimed
@@ -109,11 +110,16 @@ def _shared(reviewer, batch_id, count: int, *, exclude: list[int]) -> list[int]:
     return ids[:count]
 
 
-def release(reviewer, design_ids=None) -> int:
-    """Give back this reviewer's claims (all of them, or these designs): they left the page or decided."""
+def release(reviewer, *, until: datetime | None = None) -> int:
+    """Give back this reviewer's claims: they left the page.
+
+    With `until` (what the page that was left had been told), only the claims that page held: a page opened
+    since (a reload, the next batch) renewed its claims past that moment and keeps them, even when the old
+    page's goodbye arrives after the new page's claims.
+    """
     claims = ReviewClaim.objects.filter(reviewer=reviewer)
-    if design_ids is not None:
-        claims = claims.filter(design_id__in=list(design_ids))
+    if until is not None:
+        claims = claims.filter(expires_at__lte=until)
     deleted, _ = claims.delete()
     return deleted
 
@@ -126,3 +132,18 @@ def held_by_others(reviewer, *, batch_id: int | None = None) -> int:
         .exclude(claim__reviewer=reviewer)
         .count()
     )
+
+
+def hold(reviewer, design_ids) -> None:
+    """Claim these designs for this reviewer (undo put them back; a link asked for one), unless another
+    reviewer holds them right now."""
+    now = timezone.now()
+    expires = now + claim_seconds()
+    ids = list(design_ids)
+    with transaction.atomic():
+        ReviewClaim.objects.filter(design_id__in=ids, expires_at__lte=now).delete()
+        ReviewClaim.objects.bulk_create(
+            [ReviewClaim(design_id=pk, reviewer=reviewer, claimed_at=now, expires_at=expires) for pk in ids],
+            ignore_conflicts=True,
+        )
+        ReviewClaim.objects.filter(design_id__in=ids, reviewer=reviewer).update(expires_at=expires)
