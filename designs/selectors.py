@@ -220,3 +220,13 @@ def batch_name(batch_id: int | None) -> str:
     if batch_id is None:
         return ""
     return Batch.objects.filter(pk=batch_id).values_list("name", flat=True).first() or ""
+
+
+def batch_preview(batch_id: int, limit: int) -> list[Design]:
+    """The batch's newest designs with an image, for thumbnails on its page. One query."""
+    return list(
+        Design.objects.filter(batch_id=batch_id)
+        .exclude(thumbnail="")
+        .only("pk", "status", "thumbnail", "title")
+        .order_by("-created_at", "-pk")[:limit]
+    )

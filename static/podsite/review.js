@@ -27,6 +27,8 @@
         frame.scrollTop = y * img.naturalHeight - frame.clientHeight / 2;
       }
     }
+    img.draggable = false; // the browser's own image drag would swallow the pan
+    frame.addEventListener("dragstart", (event) => event.preventDefault());
     frame.addEventListener("pointerdown", function (event) {
       dragging = { x: event.clientX, y: event.clientY, left: frame.scrollLeft, top: frame.scrollTop, moved: false };
     });
@@ -46,9 +48,12 @@
       const at = { x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height };
       set(!frame.classList.contains("is-zoomed"), at);
     });
-    img.addEventListener("load", function () {
+    function showFit() {
       if (label && !frame.classList.contains("is-zoomed")) label.textContent = fitText();
-    });
+    }
+    img.addEventListener("load", showFit);
+    if (img.complete) showFit(); // loaded before this script ran
+    window.addEventListener("resize", showFit);
     return {
       toggle: () => set(!frame.classList.contains("is-zoomed")),
       reset: () => set(false),

@@ -176,3 +176,23 @@ def test_a_card_warns_when_it_looks_like_a_published_design(client, reviewer, se
     assert published.thumbnail.url in html  # the two side by side
     others = [card for card in response.context["cards"] if card["id"] != waiting.pk]
     assert all(card["duplicate"] is None for card in others)
+
+
+def test_the_changelist_filters_designs_with_a_near_duplicate(client, superuser, settings):
+    settings.NEAR_DUPLICATE_DISTANCE = 8
+    published = make_reviewable(status=Status.PUBLISHED, prompt="bestseller")
+    copy = make_reviewable(prompt="copy", color_index=2)
+    alone = make_reviewable(prompt="alone", color_index=4)
+    duplicates.record(published.pk, "ffff0000ffff0000")
+    duplicates.record(copy.pk, "ffff0000ffff0001")
+    duplicates.record(alone.pk, "0000ffff0000ffff")
+    client.force_login(superuser)
+    changelist = reverse("admin:designs_design_changelist")
+
+    def listed(value):
+        return {design.pk for design in client.get(changelist, {"near_duplicate": value}).context["cl"].result_list}
+
+    assert listed("yes") == {published.pk, copy.pk}
+    assert listed("published") == {copy.pk}
+    assert listed("no") == {alone.pk}
+    assert "Has a near-duplicate" in client.get(changelist).content.decode()
