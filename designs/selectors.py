@@ -230,3 +230,50 @@ def batch_preview(batch_id: int, limit: int) -> list[Design]:
         .only("pk", "status", "thumbnail", "title")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+# --- who decides what (the admin index dashboard) ----------------------------------------------------------
+
+# Decided and kept: approved, and everything an approved design goes on to.
+KEPT = frozenset({Status.APPROVED, Status.PUBLISHING, Status.PUBLISHED, Status.PUBLISH_FAILED})
+RATES_WINDOW = timedelta(days=30)
+
+
+def start_of_week() -> datetime:
+    return start_of_today() - timedelta(days=timezone.localdate().weekday())
+
+
+def reviewer_stats() -> list[dict]:
+    """Per reviewer, this week's decisions still standing (not undone by them): today, this week, approved.
+
+    [{"actor_id", "actor__username", "today", "week", "approved"}], busiest first, in one query.
+    """
+    taken_back = DesignEvent.objects.filter(
+        design_id=OuterRef("design_id"), actor=OuterRef("actor"), to_status=Status.REVIEW, pk__gt=OuterRef("pk")
+    )
+    return list(
+        DesignEvent.objects.filter(to_status__in=DECIDED, created_at__gte=start_of_week(), actor__isnull=False)
+        .filter(~Exists(taken_back))
+        .values("actor_id", "actor__username")
+        .annotate(
+            week=Count("pk"),
+            today=Count("pk", filter=Q(created_at__gte=start_of_today())),
+            approved=Count("pk", filter=Q(to_status=Status.APPROVED)),
+        )
+        .order_by("-week", "actor__username")
+    )
+
+
+def approval_rates(by: str, *, limit: int = 8) -> list[dict]:
+    """Designs decided in the last 30 days grouped `by` "batch", "preset" or "prompt", most decided first:
+    [{"key", "name", "decided", "kept"}] (kept: approved or further). One aggregate query."""
+    names = {"batch": ("batch_id", "batch__name"), "preset": ("preset_id", "preset__name"), "prompt": ("prompt",)}
+    fields = names[by]
+    rows = (
+        Design.objects.filter(status__in=[*KEPT, Status.REJECTED], status_changed_at__gte=timezone.now() - RATES_WINDOW)
+        .exclude(**{f"{fields[0]}__isnull": True} if by != "prompt" else {"prompt": ""})
+        .values(*fields)
+        .annotate(decided=Count("pk"), kept=Count("pk", filter=Q(status__in=KEPT)))
+        .order_by("-decided", *fields)[:limit]
+    )
+    return [{"key": row[fields[0]], "name": row[fields[-1]], **row} for row in rows]
