@@ -335,7 +335,7 @@ class Shared:
             return True
 
 
-CARD = re.compile(r'class="pod-card[^"]*" data-id="(\d+)"')
+CARD = re.compile(r'class="pod-card([^"]*)" data-id="(\d+)"')
 SELECTABLE = re.compile(r'name="_selected_action" value="(\d+)"')
 CHANGE_LINK = re.compile(r'href="/admin/designs/design/(\d+)/change/')
 EXPECTED = {
@@ -355,6 +355,7 @@ class StaffSession:
         self.http = requests.Session()
         self.random = random.Random(username)
         self.to_review: list[int] = []
+        self.shared: set[int] = set()  # cards the page showed although another reviewer holds them
         self.decided: set[int] = set()
         self.seen: list[int] = []
 
@@ -457,8 +458,10 @@ class StaffSession:
     def review_page(self) -> None:
         response = self.request("review page", "GET", REVIEW)
         if response is not None and response.ok:
-            # The page's order: this reviewer's claims first, then (only when the queue is short) shared ones.
-            self.to_review = [pk for pk in map(int, CARD.findall(response.text)) if pk not in self.decided]
+            # The page's order: this reviewer's claims (or, with nothing of their own, shared ones).
+            cards = [(int(pk), "is-shared" in classes) for classes, pk in CARD.findall(response.text)]
+            self.to_review = [pk for pk, _ in cards if pk not in self.decided]
+            self.shared = {pk for pk, shared in cards if shared}
 
     def decide(self) -> None:
         if not self.to_review:
@@ -470,6 +473,8 @@ class StaffSession:
         data = {"design": design, "decision": decision, "reason": "Rejected by the load benchmark."}
         if len(self.to_review) < REFILL_BELOW:
             data["refill"] = "1"
+        else:
+            data["have"] = ",".join(str(pk) for pk in self.to_review if pk not in self.shared)
         response = self.request(
             "review decide",
             "POST",
@@ -477,9 +482,14 @@ class StaffSession:
             data=data,
             headers={"Accept": "application/json", "X-CSRFToken": self.csrf(), "Referer": self.base + REVIEW},
         )
-        if response is not None and "refill" in data and response.status_code in (200, 409):
-            known = set(self.to_review) | self.decided
-            self.to_review += [card["id"] for card in response.json().get("cards", []) if card["id"] not in known]
+        if response is None or response.status_code not in (200, 409):
+            return
+        body = response.json()
+        if "cards" in body:  # as the page: the server's list of this reviewer's cards replaces the grid
+            self.to_review = [card["id"] for card in body["cards"] if card["id"] not in self.decided]
+            self.shared = {card["id"] for card in body["cards"] if not card["mine"]}
+        taken = set(body.get("taken", []))  # another reviewer holds these now: the page drops them
+        self.to_review = [pk for pk in self.to_review if pk not in taken]
 
     def publish(self) -> None:
         """Filter the changelist to approved, select the page, Publish to Printify…, confirm."""

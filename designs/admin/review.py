@@ -69,7 +69,7 @@ class ReviewPageMixin:
         focus_id = id_or_none(request.GET.get("focus"))
         if focus_id is not None and focus_id not in ids:
             ids.insert(0, focus_id)  # a link to one design (from the changelist, a warning): shown if in review
-        cards = [card for card in review_cards.cards(ids) if card["status"] == Status.REVIEW]
+        cards = [card for card in review_cards.cards(ids, mine=queue.mine) if card["status"] == Status.REVIEW]
         focused = next((card for card in cards if card["id"] == focus_id), cards[0] if cards else None)
         batches = selectors.batches_in_review()
         batch_name = selectors.batch_name(batch_id)
@@ -91,6 +91,7 @@ class ReviewPageMixin:
             "review_config": {
                 "canDecide": can_decide,
                 "batch": batch_id,
+                "batchName": batch_name,
                 "refillBelow": REFILL_BELOW,
                 "heartbeatSeconds": max(5, settings.REVIEW_CLAIM_SECONDS // HEARTBEAT_SHARE),
                 "claimedUntil": _epoch(queue.until),
@@ -107,6 +108,9 @@ class ReviewPageMixin:
         batch_id = id_or_none(request.GET.get("batch"))
         group = selectors.variations(design)
         cards = review_cards.cards([member.pk for member in group])
+        can_decide = self.has_approve_permission(request)
+        if can_decide:  # leaving the review page gave the claims back: hold the ones being compared
+            claims.hold(request.user, [card["id"] for card in cards if card["status"] == Status.REVIEW])
         back = reverse("admin:designs_design_review") + (f"?batch={batch_id}" if batch_id else "")
         context = {
             **self.admin_site.each_context(request),
@@ -115,7 +119,7 @@ class ReviewPageMixin:
             "design": design,
             "cards": cards,
             "waiting": [card for card in cards if card["status"] == Status.REVIEW],
-            "can_decide": self.has_approve_permission(request),
+            "can_decide": can_decide,
             "back": back,
         }
         request.current_app = self.admin_site.name
@@ -234,8 +238,12 @@ class ReviewPageMixin:
                 body["design"] = body["designs"][0]
             if refill or (refill is None and request.POST.get("refill") == "1"):
                 queue = claims.claim_next(request.user, batch_id=batch_id)
-                body["cards"] = review_cards.cards(queue.ids)
+                body["cards"] = review_cards.cards(queue.ids, mine=queue.mine)
                 body["claimed_until"] = _epoch(queue.until)
+            else:
+                # The page's own cards that another reviewer took over (a fair share): it drops them unseen.
+                have = [pk for pk in map(id_or_none, request.POST.get("have", "").split(",")[:100]) if pk]
+                body["taken"] = claims.taken_from(request.user, have) if have else []
             return JsonResponse(body, status=status)
         self.message_user(request, message, messages.ERROR if status >= 400 else messages.SUCCESS)
         target = request.POST.get("next", "")

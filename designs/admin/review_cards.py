@@ -19,12 +19,19 @@ def pixel_size(design: Design) -> str:
     return "size unknown"
 
 
-def cards(ids: list[int]) -> list[dict]:
-    """A card per design of `ids` that exists, in that order: three queries however many there are."""
+def cards(ids: list[int], *, mine=()) -> list[dict]:
+    """A card per design of `ids` that exists, in that order: three queries however many there are.
+
+    `mine`: the ids this reviewer has claimed; the others are shared (someone else holds them too).
+    """
     designs = selectors.designs_in_order(ids)
     duplicates = selectors.closest_duplicates([design.pk for design in designs])
     counts = selectors.variation_counts(design.prompt for design in designs)
-    return [card(design, duplicates.get(design.pk), counts.get(design.prompt, 0)) for design in designs]
+    mine = set(mine)
+    return [
+        {**card(design, duplicates.get(design.pk), counts.get(design.prompt, 0)), "mine": design.pk in mine}
+        for design in designs
+    ]
 
 
 def card(design: Design, duplicate=None, variations: int = 0) -> dict:

@@ -13,13 +13,14 @@ conflict), exactly as without claims.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from designs.models import ReviewClaim
@@ -29,8 +30,6 @@ from designs.workflow import Status
 # Claiming races with other reviewers (PostgreSQL runs them side by side): a reviewer who lost some candidates
 # to someone faster tries again from what is left, at most this many times.
 CLAIM_ATTEMPTS = 3
-# Variations of one prompt are claimed together (so compare mode sees them all), at most this many extra.
-GROUP_EXTRA = 12
 # How many of the designs other reviewers hold are considered when the queue is too small to give everyone
 # their own; each reviewer sees them in an order of their own, so sharers rarely start on the same card.
 SHARED_LOOKUP = 500
@@ -54,47 +53,98 @@ def claim_seconds() -> timedelta:
 
 
 def claim_next(reviewer, *, batch_id: int | None = None, size: int | None = None) -> Claimed:
-    """Renew this reviewer's claims (within `batch_id`, if given) and top them up to `size`."""
+    """Renew this reviewer's claims (within `batch_id`, if given) and top them up to their share.
+
+    The share is `size` (REVIEW_CLAIM_SIZE) while there is enough for everyone; when fewer designs wait than
+    the reviewers at work would claim, each holds an equal part (waiting ÷ reviewers holding claims here),
+    giving back what is over it and taking what is missing from the free designs, else from the newest claims
+    of whoever holds more than their part (the cards they would reach last; their page drops them at their
+    next decision, see taken_from()). Only a reviewer left with nothing of their own is shown shared designs.
+    """
     size = settings.REVIEW_CLAIM_SIZE if size is None else size
     for _attempt in range(CLAIM_ATTEMPTS):
         with transaction.atomic():
-            held, short_by_race = _renew_and_top_up(reviewer, batch_id, size)
+            held, short_by_race = _renew_and_share(reviewer, batch_id, size)
         if not short_by_race:
             break
     claimed = Claimed(mine=held, until=timezone.now() + claim_seconds())
-    if len(held) < size:
-        claimed.shared = _shared(reviewer, batch_id, size - len(held), exclude=held)
+    if not held:
+        claimed.shared = _shared(reviewer, batch_id, size, exclude=held)
     return claimed
 
 
-def _renew_and_top_up(reviewer, batch_id, size) -> tuple[list[int], bool]:
+def _in_scope(batch_id) -> Q:
+    scope = Q(design__status=Status.REVIEW)
+    return scope & Q(design__batch_id=batch_id) if batch_id is not None else scope
+
+
+def _renew_and_share(reviewer, batch_id, size) -> tuple[list[int], bool]:
     now = timezone.now()
     expires = now + claim_seconds()
     ReviewClaim.objects.filter(expires_at__lte=now).delete()
     mine = ReviewClaim.objects.filter(reviewer=reviewer)
     # Claims on designs that were decided, or outside the batch now chosen, go back to the others at once.
-    stale = ~Q(design__status=Status.REVIEW)
-    if batch_id is not None:
-        stale |= ~Q(design__batch_id=batch_id)
-    ReviewClaim.objects.filter(pk__in=mine.filter(stale).values("pk")).delete()
-    held = mine.update(expires_at=expires)
+    ReviewClaim.objects.filter(pk__in=mine.exclude(_in_scope(batch_id)).values("pk")).delete()
+    mine.update(expires_at=expires)
+    others = dict(
+        ReviewClaim.objects.filter(_in_scope(batch_id))
+        .exclude(reviewer=reviewer)
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    waiting = review_queue(batch_id=batch_id).count()
+    share = min(size, max(1, math.ceil(waiting / (len(others) + 1))))
+    ordered = mine.order_by("design__created_at", "design_id")
+    held = list(ordered.values_list("design_id", flat=True))
+    if len(held) > share:  # more than my part: the ones I would reach last go back
+        ReviewClaim.objects.filter(reviewer=reviewer, design_id__in=held[share:]).delete()
+        return held[:share], False
     wanted = []
-    if held < size:
+    if len(held) < share:
         free = review_queue(batch_id=batch_id).filter(claim__isnull=True)
-        first = list(free.values_list("pk", "prompt")[: size - held])
-        wanted = [pk for pk, _ in first]
-        prompts = {prompt for _, prompt in first if prompt}
-        if prompts:  # the other variations of these prompts come along, for compare mode
-            wanted += list(
-                free.filter(prompt__in=prompts).exclude(pk__in=wanted).values_list("pk", flat=True)[:GROUP_EXTRA]
-            )
+        wanted = list(free.values_list("pk", flat=True)[: share - len(held)])
         ReviewClaim.objects.bulk_create(
             [ReviewClaim(design_id=pk, reviewer=reviewer, claimed_at=now, expires_at=expires) for pk in wanted],
             ignore_conflicts=True,  # someone else claimed it a moment ago: theirs
         )
-    ids = list(mine.order_by("design__created_at", "design_id").values_list("design_id", flat=True))
+        if len(held) + len(wanted) < share:
+            _take_over(reviewer, batch_id, share - len(held) - len(wanted), others, share, now, expires)
+    ids = list(ordered.values_list("design_id", flat=True))
     lost = len(set(wanted) - set(ids))
-    return ids, bool(lost) and len(ids) < size
+    return ids, bool(lost) and len(ids) < share
+
+
+def _take_over(reviewer, batch_id, count, others: dict, share: int, now, expires) -> None:
+    """Take `count` claims from reviewers holding more than `share`: their newest ones, which they reach last."""
+    over = {holder: held - share for holder, held in others.items() if held > share}
+    if not over:
+        return
+    candidates = (
+        ReviewClaim.objects.filter(_in_scope(batch_id), reviewer_id__in=list(over))
+        .order_by("-design__created_at", "-design_id")
+        .values_list("design_id", "reviewer_id")
+    )
+    taken = []
+    for design_id, holder in candidates:
+        if len(taken) == count:
+            break
+        if over[holder] > 0:
+            over[holder] -= 1
+            taken.append((design_id, holder))
+    for design_id, holder in taken:  # only if still theirs: a claim they renewed or gave back is left alone
+        ReviewClaim.objects.filter(design_id=design_id, reviewer_id=holder).update(
+            reviewer=reviewer, claimed_at=now, expires_at=expires
+        )
+
+
+def taken_from(reviewer, design_ids) -> list[int]:
+    """Of these designs (the cards a reviewer's page shows as theirs), those another reviewer holds now."""
+    return list(
+        ReviewClaim.objects.filter(design_id__in=list(design_ids), expires_at__gt=timezone.now())
+        .exclude(reviewer=reviewer)
+        .values_list("design_id", flat=True)
+    )
 
 
 def _shared(reviewer, batch_id, count: int, *, exclude: list[int]) -> list[int]:

@@ -213,6 +213,27 @@
       }
     }
 
+    /** Another reviewer holds these now (the queue was shared out again): hide them, never decided here. */
+    function dropCards(ids) {
+      for (const id of ids || []) {
+        const card = cardFor(id);
+        if (!card || card.hidden) continue;
+        const wasFocused = card.dataset.id === focusedId;
+        const all = visibleCards();
+        const index = all.indexOf(card);
+        card.hidden = true;
+        const rest = visibleCards();
+        if (wasFocused) focusCard(rest.length ? rest[Math.min(index, rest.length - 1)] : null);
+      }
+    }
+
+    /** The server's full list of this reviewer's cards: anything else on the page goes. */
+    function keepOnly(list) {
+      if (!list) return;
+      const keep = new Set(list.map((data) => String(data.id)));
+      dropCards(visibleCards().map((card) => card.dataset.id).filter((id) => !keep.has(id)));
+    }
+
     /** Hide a decided card and focus the one that took its place (or say the grid is empty for now). */
     function takeOut(card) {
       const all = visibleCards();
@@ -252,7 +273,7 @@
         empty.textContent =
           body.left > 0
             ? "Nothing more for you right now: the " + body.left + " left are with other reviewers."
-            : "Nothing is waiting for review" + (config.batch ? " in this batch" : "") + ".";
+            : "Nothing is waiting for review" + (config.batchName ? " in batch “" + config.batchName + "”" : "") + ".";
       }
     }
 
@@ -290,6 +311,7 @@
       if (reason) reason.value = "";
       takeOut(card); // optimistic: the reviewer moves on while the decision is saved
       if (visibleCards().length < config.refillBelow) extra.refill = "1";
+      else extra.have = visibleCards().filter((c) => cards.get(c.dataset.id).mine).map((c) => c.dataset.id).join(",");
       queue = queue.then(async function () {
         const { status, body } = await send(decideForm, extra);
         if (status === 200) {
@@ -302,6 +324,8 @@
           putBack([cards.get(id)]);
         }
         if (body.claimed_until) claimedUntil = body.claimed_until;
+        if (body.cards) keepOnly(body.cards);
+        dropCards(body.taken);
         addCards(body.cards);
         updateCounts(body);
       });
@@ -313,6 +337,7 @@
         const { status, body } = await send(undoForm);
         if (status === 200 && body.designs && body.designs.length) {
           putBack(body.designs);
+          addCards(body.cards);
           say(body.message, "success");
         } else {
           say(body.message || "Nothing was undone.", status === 404 ? "" : "error");
@@ -329,6 +354,7 @@
         const { status, body } = await send(claimsForm);
         if (status !== 200) return;
         if (body.claimed_until) claimedUntil = body.claimed_until;
+        keepOnly(body.cards);
         addCards(body.cards);
         updateCounts(body);
       });

@@ -118,6 +118,7 @@ def test_compare_mode_shows_every_variation_with_pixel_sizes_and_a_choice_each(c
     html = response.content.decode()
     assert html.count("256 × 256 px") == 4
     assert html.count("Best: approve #") == 3 and "reject the other 2" in html
+    assert set(ReviewClaim.objects.values_list("design_id", flat=True)) == {d.pk for d in fox}  # held while compared
     assert client.get(REVIEW).context["cards"][0]["compare_url"] == f"{COMPARE}?design={fox[0].pk}"
 
 
@@ -196,3 +197,17 @@ def test_the_changelist_filters_designs_with_a_near_duplicate(client, superuser,
     assert listed("published") == {copy.pk}
     assert listed("no") == {alone.pk}
     assert "Has a near-duplicate" in client.get(changelist).content.decode()
+
+
+def test_a_decision_reports_the_cards_another_reviewer_took_over(two_clients, settings):
+    settings.REVIEW_CLAIM_SIZE = 4
+    designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(4)]
+    ann, bob = two_clients
+    assert card_ids(ann.get(REVIEW)) == [d.pk for d in designs]
+    assert card_ids(bob.get(REVIEW)) == [d.pk for d in designs[2:]]  # a fair share: the two ann reaches last
+
+    have = ",".join(str(d.pk) for d in designs[1:])
+    body = ann.post(DECIDE, {"design": designs[0].pk, "decision": "approve", "have": have}, **JSON).json()
+
+    assert body["taken"] == [d.pk for d in designs[2:]]  # ann's page drops them before she gets there
+    assert 'class="pod-card is-focused is-shared"' not in bob.get(REVIEW).content.decode()

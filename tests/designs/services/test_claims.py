@@ -78,16 +78,39 @@ def test_decided_designs_leave_the_claims_and_the_queue_is_topped_up(queue, two_
     assert not ReviewClaim.objects.filter(design=queue[0]).exists()
 
 
-def test_a_small_queue_is_shared_and_each_reviewer_sees_their_own_first(make_design, two_reviewers):
+def test_a_short_queue_is_split_fairly_taking_the_cards_the_holder_reaches_last(make_design, two_reviewers):
     ann, bob = two_reviewers
-    designs = [make_design(prompt=f"p{n}", status=Status.REVIEW) for n in range(3)]
+    designs = [make_design(prompt=f"p{n}", status=Status.REVIEW) for n in range(4)]
+    assert claims.claim_next(ann, size=4).mine == ids(designs)  # alone: all of them
 
-    first = claims.claim_next(ann, size=2)
-    second = claims.claim_next(bob, size=2)
+    second = claims.claim_next(bob, size=4)  # two reviewers, four designs: two each
 
-    assert first.mine == ids(designs[:2])
-    assert second.mine == [designs[2].pk] and len(second.shared) == 1
-    assert second.shared[0] in first.mine
+    assert second.mine == ids(designs[2:]) and second.shared == []
+    assert claims.taken_from(ann, ids(designs)) == ids(designs[2:])  # ann's page drops them at her next decision
+    assert claims.claim_next(ann, size=4).mine == ids(designs[:2])
+
+
+def test_someone_over_their_share_gives_the_rest_back(make_design, two_reviewers):
+    ann, bob = two_reviewers
+    designs = [make_design(prompt=f"p{n}", status=Status.REVIEW) for n in range(4)]
+    claims.claim_next(ann, size=4)
+    ReviewClaim.objects.filter(design__in=designs[2:]).delete()
+    claims.claim_next(bob, size=4)  # takes the two free ones: ann still holds two, her share
+
+    assert claims.claim_next(ann, size=4).mine == ids(designs[:2])
+    review.approve(designs[:1], actor=ann, source=Source.REVIEW)
+    make_design(prompt="late", status=Status.REVIEW)
+    assert len(claims.claim_next(ann, size=4).mine) == 2
+
+
+def test_only_a_reviewer_with_nothing_of_their_own_shares(make_design, two_reviewers):
+    ann, bob = two_reviewers
+    (design,) = [make_design(prompt="last one", status=Status.REVIEW)]
+    assert claims.claim_next(ann, size=4).mine == [design.pk]
+
+    second = claims.claim_next(bob, size=4)
+
+    assert second.mine == [] and second.shared == [design.pk]  # the conflict handling decides who wins
 
 
 def test_release_gives_the_designs_back(queue, two_reviewers):
@@ -107,16 +130,6 @@ def test_choosing_a_batch_releases_claims_outside_it(make_design, two_reviewers)
 
     assert claims.claim_next(ann, batch_id=winter.pk, size=2).mine == ids(in_winter)
     assert claims.claim_next(bob, size=2).mine == ids(loose)
-
-
-def test_variations_of_one_prompt_are_claimed_together(make_design, two_reviewers):
-    ann, bob = two_reviewers
-    fox = [make_design(prompt="fox", status=Status.REVIEW) for _ in range(2)]
-    owl = make_design(prompt="owl", status=Status.REVIEW)
-    later_fox = make_design(prompt="fox", status=Status.REVIEW)  # "generate more variations", made later
-
-    assert claims.claim_next(ann, size=1).mine == [*ids(fox), later_fox.pk]
-    assert claims.claim_next(bob, size=1).mine == [owl.pk]
 
 
 def test_held_by_others_counts_only_live_claims_of_others(queue, two_reviewers):
