@@ -355,7 +355,7 @@ class StaffSession:
         self.http = requests.Session()
         self.random = random.Random(username)
         self.to_review: list[int] = []
-        self.shared: set[int] = set()  # cards the page showed although another reviewer holds them
+        self.shared_cards: set[int] = set()  # cards the page showed although another reviewer holds them
         self.decided: set[int] = set()
         self.seen: list[int] = []
 
@@ -461,7 +461,7 @@ class StaffSession:
             # The page's order: this reviewer's claims (or, with nothing of their own, shared ones).
             cards = [(int(pk), "is-shared" in classes) for classes, pk in CARD.findall(response.text)]
             self.to_review = [pk for pk, _ in cards if pk not in self.decided]
-            self.shared = {pk for pk, shared in cards if shared}
+            self.shared_cards = {pk for pk, shared in cards if shared}
 
     def decide(self) -> None:
         if not self.to_review:
@@ -474,7 +474,7 @@ class StaffSession:
         if len(self.to_review) < REFILL_BELOW:
             data["refill"] = "1"
         else:
-            data["have"] = ",".join(str(pk) for pk in self.to_review if pk not in self.shared)
+            data["have"] = ",".join(str(pk) for pk in self.to_review if pk not in self.shared_cards)
         response = self.request(
             "review decide",
             "POST",
@@ -487,7 +487,7 @@ class StaffSession:
         body = response.json()
         if "cards" in body:  # as the page: the server's list of this reviewer's cards replaces the grid
             self.to_review = [card["id"] for card in body["cards"] if card["id"] not in self.decided]
-            self.shared = {card["id"] for card in body["cards"] if not card["mine"]}
+            self.shared_cards = {card["id"] for card in body["cards"] if not card["mine"]}
         taken = set(body.get("taken", []))  # another reviewer holds these now: the page drops them
         self.to_review = [pk for pk in self.to_review if pk not in taken]
 

@@ -1,6 +1,6 @@
-/* The review page and compare mode: keyboard and mouse review without page reloads.
+/* The review page: keyboard and mouse review without page reloads (zoom.js first; compare.js: compare mode).
  *
- * Both pages work without this script (links and plain forms). With it, on the review page decisions are sent
+ * The page works without this script (links and plain forms). With it, decisions are sent
  * with fetch() one after another (so "undo" always refers to the decision before it), the grid moves on at
  * once, a refused or conflicting decision is shown and its card put back where needed, and the reviewer's
  * claims (the designs set aside for them) are renewed while they are active, topped up as they decide, and
@@ -9,56 +9,7 @@
 (function () {
   "use strict";
 
-  /** 100 % view of an image in its frame: toggled by click or Z, panned by dragging. */
-  function zoomable(frame, img, label) {
-    let dragging = null;
-    function fitText() {
-      if (!img.naturalWidth) return "Fit";
-      return "Fit (" + Math.round((100 * img.clientWidth) / img.naturalWidth) + " %)";
-    }
-    function set(zoomed, at) {
-      frame.classList.toggle("is-zoomed", zoomed);
-      if (label) label.textContent = zoomed ? "100 %" : fitText();
-      if (zoomed && img.naturalWidth) {
-        // Keep the point under the pointer (or the centre) where it was.
-        const x = at ? at.x : 0.5;
-        const y = at ? at.y : 0.5;
-        frame.scrollLeft = x * img.naturalWidth - frame.clientWidth / 2;
-        frame.scrollTop = y * img.naturalHeight - frame.clientHeight / 2;
-      }
-    }
-    img.draggable = false; // the browser's own image drag would swallow the pan
-    frame.addEventListener("dragstart", (event) => event.preventDefault());
-    frame.addEventListener("pointerdown", function (event) {
-      dragging = { x: event.clientX, y: event.clientY, left: frame.scrollLeft, top: frame.scrollTop, moved: false };
-    });
-    frame.addEventListener("pointermove", function (event) {
-      if (!dragging || !frame.classList.contains("is-zoomed")) return;
-      const dx = event.clientX - dragging.x;
-      const dy = event.clientY - dragging.y;
-      if (Math.abs(dx) + Math.abs(dy) > 3) dragging.moved = true;
-      frame.scrollLeft = dragging.left - dx;
-      frame.scrollTop = dragging.top - dy;
-    });
-    frame.addEventListener("pointerup", function (event) {
-      const moved = dragging && dragging.moved;
-      dragging = null;
-      if (moved || event.button !== 0) return;
-      const box = img.getBoundingClientRect();
-      const at = { x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height };
-      set(!frame.classList.contains("is-zoomed"), at);
-    });
-    function showFit() {
-      if (label && !frame.classList.contains("is-zoomed")) label.textContent = fitText();
-    }
-    img.addEventListener("load", showFit);
-    if (img.complete) showFit(); // loaded before this script ran
-    window.addEventListener("resize", showFit);
-    return {
-      toggle: () => set(!frame.classList.contains("is-zoomed")),
-      reset: () => set(false),
-    };
-  }
+  const zoomable = window.podZoomable;
 
   function typing(event) {
     const tag = event.target.tagName;
@@ -450,45 +401,6 @@
     root.dataset.ready = "true";
   }
 
-  /** Compare mode: pick the best of a prompt's variations with 1–9 or the arrows, Enter to decide. */
-  function comparePage(root) {
-    const figures = Array.from(root.querySelectorAll(".pod-variation"));
-    const choosable = figures.filter((figure) => figure.querySelector("form"));
-    let selected = choosable.length ? 0 : -1;
-    const zooms = figures.map((figure) =>
-      zoomable(figure.querySelector(".pod-variation-frame"), figure.querySelector("img"), figure.querySelector(".pod-zoom-label")),
-    );
-
-    function select(index) {
-      if (index < 0 || index >= choosable.length) return;
-      choosable.forEach((figure, i) => figure.classList.toggle("is-selected", i === index));
-      selected = index;
-      choosable[index].scrollIntoView({ block: "nearest" });
-    }
-    select(selected);
-
-    document.addEventListener("keydown", function (event) {
-      if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
-      const key = event.key.toLowerCase();
-      if (/^[1-9]$/.test(key)) select(Number(key) - 1);
-      else if (key === "arrowright" || key === "j") select(selected + 1);
-      else if (key === "arrowleft" || key === "k") select(selected - 1);
-      else if ((key === "enter" || key === "b") && selected >= 0 && event.target.tagName !== "BUTTON") {
-        choosable[selected].querySelector("form").requestSubmit();
-      } else if (key === "z" && selected >= 0) zooms[figures.indexOf(choosable[selected])].toggle();
-      else if (key === "escape" || key === "c") window.location.assign(root.dataset.back);
-      else return;
-      event.preventDefault();
-    });
-    root.addEventListener("click", function (event) {
-      const figure = event.target.closest(".pod-variation");
-      if (figure && choosable.includes(figure)) select(choosable.indexOf(figure));
-    });
-    root.dataset.ready = "true";
-  }
-
   const review = document.getElementById("pod-review");
   if (review) reviewPage(review);
-  const compareRoot = document.getElementById("pod-compare");
-  if (compareRoot) comparePage(compareRoot);
 })();
