@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from designs.models import ReviewClaim
+from designs.models import Design, ReviewClaim
 from designs.selectors import review_queue
 from designs.workflow import Status
 
@@ -32,7 +32,8 @@ from designs.workflow import Status
 CLAIM_ATTEMPTS = 3
 # How many of the designs other reviewers hold are considered when the queue is too small to give everyone
 # their own; each reviewer sees them in an order of their own, so sharers rarely start on the same card.
-SHARED_LOOKUP = 500
+SHARED_LOOKUP = 60
+SHARED_AT_ONCE = 3
 
 
 @dataclass
@@ -139,25 +140,34 @@ def _take_over(reviewer, batch_id, count, others: dict, share: int, now, expires
 
 
 def taken_from(reviewer, design_ids) -> list[int]:
-    """Of these designs (the cards a reviewer's page shows as theirs), those another reviewer holds now."""
+    """Of these designs (the cards a reviewer's page shows as theirs), those the page should drop unseen:
+    another reviewer holds them now, or someone decided them meanwhile (a reviewer who was sharing)."""
+    ids = list(design_ids)
+    held_elsewhere = Q(claim__expires_at__gt=timezone.now()) & ~Q(claim__reviewer=reviewer)
     return list(
-        ReviewClaim.objects.filter(design_id__in=list(design_ids), expires_at__gt=timezone.now())
-        .exclude(reviewer=reviewer)
-        .values_list("design_id", flat=True)
+        Design.objects.filter(pk__in=ids)
+        .filter(held_elsewhere | ~Q(status=Status.REVIEW))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
 def _shared(reviewer, batch_id, count: int, *, exclude: list[int]) -> list[int]:
-    """Designs other reviewers hold, in this reviewer's own order: only when there are not enough for everyone."""
+    """Designs other reviewers hold, for a reviewer with nothing of their own (fewer designs than reviewers).
+
+    A few only (the page asks again after each decision and gets its own as soon as there are some), taken
+    from the claims their holders reach last, in this reviewer's own order so that sharers spread out.
+    """
     held_by_others = (
         review_queue(batch_id=batch_id)
         .filter(claim__isnull=False)
         .exclude(claim__reviewer=reviewer)
         .exclude(pk__in=exclude)
+        .order_by("-created_at", "-pk")
     )
     ids = list(held_by_others.values_list("pk", flat=True)[:SHARED_LOOKUP])
     random.Random(getattr(reviewer, "pk", reviewer)).shuffle(ids)
-    return ids[:count]
+    return ids[: min(count, SHARED_AT_ONCE)]
 
 
 def release(reviewer, *, until: datetime | None = None) -> int:

@@ -88,6 +88,9 @@ def test_a_short_queue_is_split_fairly_taking_the_cards_the_holder_reaches_last(
     assert second.mine == ids(designs[2:]) and second.shared == []
     assert claims.taken_from(ann, ids(designs)) == ids(designs[2:])  # ann's page drops them at her next decision
     assert claims.claim_next(ann, size=4).mine == ids(designs[:2])
+    claims.release(bob)
+    review.approve([designs[3]], actor=bob, source=Source.REVIEW)  # decided by someone sharing it
+    assert claims.taken_from(ann, ids(designs)) == [designs[3].pk]
 
 
 def test_someone_over_their_share_gives_the_rest_back(make_design, two_reviewers):
