@@ -205,8 +205,9 @@ class ReviewPageMixin:
 
     def review_release_view(self, request):
         """The reviewer left the page (navigator.sendBeacon on pagehide): their claims go back to the others."""
-        if self.has_approve_permission(request):
-            claims.release(request.user, until=_moment_or_none(request.POST.get("until")))
+        if not self.has_approve_permission(request):
+            return self._refuse(request)
+        claims.release(request.user, until=_moment_or_none(request.POST.get("until")))
         return HttpResponse(status=204)
 
     # --- replies
@@ -245,7 +246,8 @@ class ReviewPageMixin:
                 have = [pk for pk in map(id_or_none, request.POST.get("have", "").split(",")[:100]) if pk]
                 body["taken"] = claims.taken_from(request.user, have) if have else []
             return JsonResponse(body, status=status)
-        self.message_user(request, message, messages.ERROR if status >= 400 else messages.SUCCESS)
+        if message:
+            self.message_user(request, message, messages.ERROR if status >= 400 else messages.SUCCESS)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
