@@ -30,10 +30,10 @@ from designs.workflow import Status
 # Claiming races with other reviewers (PostgreSQL runs them side by side): a reviewer who lost some candidates
 # to someone faster tries again from what is left, at most this many times.
 CLAIM_ATTEMPTS = 3
-# How many of the designs other reviewers hold are considered when the queue is too small to give everyone
-# their own; each reviewer sees them in an order of their own, so sharers rarely start on the same card.
-SHARED_LOOKUP = 60
+# A reviewer left with nothing of their own is shown at most this many of the designs others hold.
 SHARED_AT_ONCE = 3
+# A holder's next cards (the ones their page shows first) are never taken over or shared: they are deciding them.
+PROTECTED = 2
 
 
 @dataclass
@@ -116,24 +116,34 @@ def _renew_and_share(reviewer, batch_id, size) -> tuple[list[int], bool]:
     return ids, bool(lost) and len(ids) < share
 
 
+def _others_claims(reviewer, batch_id) -> dict[int, list[int]]:
+    """holder -> the design ids they hold in this scope, in the order their page shows them."""
+    held: dict[int, list[int]] = {}
+    rows = (
+        ReviewClaim.objects.filter(_in_scope(batch_id))
+        .exclude(reviewer=reviewer)
+        .order_by("design__created_at", "design_id")
+        .values_list("reviewer_id", "design_id")
+    )
+    for holder, design_id in rows:
+        held.setdefault(holder, []).append(design_id)
+    return held
+
+
+def _open_to_others(held: list[int], keep: int) -> list[int]:
+    """Of one holder's claims, those another reviewer may take or share: not the next ones they are about to
+    decide (PROTECTED), nor their first `keep`; newest first (what they would reach last)."""
+    return list(reversed(held[max(keep, PROTECTED) :]))
+
+
 def _take_over(reviewer, batch_id, count, others: dict, share: int, now, expires) -> None:
     """Take `count` claims from reviewers holding more than `share`: their newest ones, which they reach last."""
-    over = {holder: held - share for holder, held in others.items() if held > share}
-    if not over:
+    if not any(held > share for held in others.values()):
         return
-    candidates = (
-        ReviewClaim.objects.filter(_in_scope(batch_id), reviewer_id__in=list(over))
-        .order_by("-design__created_at", "-design_id")
-        .values_list("design_id", "reviewer_id")
-    )
     taken = []
-    for design_id, holder in candidates:
-        if len(taken) == count:
-            break
-        if over[holder] > 0:
-            over[holder] -= 1
-            taken.append((design_id, holder))
-    for design_id, holder in taken:  # only if still theirs: a claim they renewed or gave back is left alone
+    for holder, held in _others_claims(reviewer, batch_id).items():
+        taken += [(design_id, holder) for design_id in _open_to_others(held, share)]
+    for design_id, holder in taken[:count]:  # only if still theirs: a claim they gave back is left alone
         ReviewClaim.objects.filter(design_id=design_id, reviewer_id=holder).update(
             reviewer=reviewer, claimed_at=now, expires_at=expires
         )
@@ -155,19 +165,18 @@ def taken_from(reviewer, design_ids) -> list[int]:
 def _shared(reviewer, batch_id, count: int, *, exclude: list[int]) -> list[int]:
     """Designs other reviewers hold, for a reviewer with nothing of their own (fewer designs than reviewers).
 
-    A few only (the page asks again after each decision and gets its own as soon as there are some), taken
-    from the claims their holders reach last, in this reviewer's own order so that sharers spread out.
+    A few only (the page asks again after each decision and gets its own as soon as there are some), never
+    the ones their holders are about to decide (a sure lost race), in this reviewer's own order so that
+    sharers spread out. Empty when every waiting design is about to be decided by its holder.
     """
-    held_by_others = (
-        review_queue(batch_id=batch_id)
-        .filter(claim__isnull=False)
-        .exclude(claim__reviewer=reviewer)
-        .exclude(pk__in=exclude)
-        .order_by("-created_at", "-pk")
-    )
-    ids = list(held_by_others.values_list("pk", flat=True)[:SHARED_LOOKUP])
-    random.Random(getattr(reviewer, "pk", reviewer)).shuffle(ids)
-    return ids[: min(count, SHARED_AT_ONCE)]
+    open_ids = [
+        design_id
+        for held in _others_claims(reviewer, batch_id).values()
+        for design_id in _open_to_others(held, 0)
+        if design_id not in exclude
+    ]
+    random.Random(getattr(reviewer, "pk", reviewer)).shuffle(open_ids)
+    return open_ids[: min(count, SHARED_AT_ONCE)]
 
 
 def release(reviewer, *, until: datetime | None = None) -> int:

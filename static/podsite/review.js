@@ -221,6 +221,8 @@
       if (typeof body.left === "number") $("pod-left").textContent = body.left;
       if (typeof body.today === "number") $("pod-today").textContent = body.today;
       if (!visibleCards().length && !focusedId) {
+        // Everything left is with other reviewers: look again soon, something may be free by then.
+        if (body.left > 0) window.setTimeout(() => heartbeat(true), 10_000);
         empty.textContent =
           body.left > 0
             ? "Nothing more for you right now: the " + body.left + " left are with other reviewers."

@@ -106,14 +106,25 @@ def test_someone_over_their_share_gives_the_rest_back(make_design, two_reviewers
     assert len(claims.claim_next(ann, size=4).mine) == 2
 
 
-def test_only_a_reviewer_with_nothing_of_their_own_shares(make_design, two_reviewers):
+def test_nobody_is_given_the_cards_their_holder_is_about_to_decide(make_design, two_reviewers):
     ann, bob = two_reviewers
-    (design,) = [make_design(prompt="last one", status=Status.REVIEW)]
-    assert claims.claim_next(ann, size=4).mine == [design.pk]
+    designs = [make_design(prompt=f"last {n}", status=Status.REVIEW) for n in range(2)]
+    assert claims.claim_next(ann, size=4).mine == ids(designs)
 
     second = claims.claim_next(bob, size=4)
 
-    assert second.mine == [] and second.shared == [design.pk]  # the conflict handling decides who wins
+    # Ann's next two cards: taking or sharing them would only be a lost race for one of the two.
+    assert second.mine == [] and second.shared == []
+    assert claims.held_by_others(bob) == 2
+
+
+def test_a_reviewer_with_nothing_of_their_own_shares_what_holders_reach_last(make_design, two_reviewers):
+    ann, bob = two_reviewers
+    designs = [make_design(prompt=f"p{n}", status=Status.REVIEW) for n in range(5)]
+    claims.claim_next(ann, size=5)
+    # Bob may claim nothing of his own here (say a race took it), so he is shown a few of ann's last ones.
+    shared = claims._shared(bob, None, 4, exclude=[])
+    assert sorted(shared) == ids(designs[2:])  # at most three, never ann's next two
 
 
 def test_release_gives_the_designs_back(queue, two_reviewers):
