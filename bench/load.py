@@ -469,7 +469,6 @@ class StaffSession:
             return
         decision = "approve" if self.random.random() < self.args.approve_share else "reject"
         design = self.to_review.pop(0)
-        self.decided.add(design)
         data = {"design": design, "decision": decision, "reason": "Rejected by the load benchmark."}
         if len(self.to_review) < REFILL_BELOW:
             data["refill"] = "1"
@@ -482,7 +481,11 @@ class StaffSession:
             data=data,
             headers={"Accept": "application/json", "X-CSRFToken": self.csrf(), "Referer": self.base + REVIEW},
         )
-        if response is None or response.status_code not in (200, 409):
+        if response is None or response.status_code not in (200, 404, 409):
+            self.to_review.append(design)  # not saved (no answer): as the page, the card comes back
+            return
+        self.decided.add(design)
+        if response.status_code == 404:
             return
         body = response.json()
         if "cards" in body:  # as the page: the server's list of this reviewer's cards replaces the grid

@@ -36,6 +36,7 @@
     let focusedId = root.dataset.focus;
     let queue = Promise.resolve(); // requests run one at a time, in the order the reviewer pressed the keys
     let activeSinceBeat = false;
+    let lookAgain = null; // a pending "look again" while everything left is with other reviewers
     let claimedUntil = config.claimedUntil; // handed back on leaving: only these claims are released
 
     function visibleCards() {
@@ -222,7 +223,12 @@
       if (typeof body.today === "number") $("pod-today").textContent = body.today;
       if (!visibleCards().length && !focusedId) {
         // Everything left is with other reviewers: look again soon, something may be free by then.
-        if (body.left > 0) window.setTimeout(() => heartbeat(true), 10_000);
+        if (body.left > 0 && !lookAgain) {
+          lookAgain = window.setTimeout(() => {
+            lookAgain = null;
+            heartbeat(true);
+          }, 10_000);
+        }
         empty.textContent =
           body.left > 0
             ? "Nothing more for you right now: the " + body.left + " left are with other reviewers."
@@ -386,6 +392,7 @@
     if (batchSelect) batchSelect.addEventListener("change", () => batchSelect.form.submit());
 
     if (config.canDecide) {
+      if (!focusedId) updateCounts({ left: Number($("pod-left").textContent) }); // all with others: look again
       window.setInterval(heartbeat, config.heartbeatSeconds * 1000);
       document.addEventListener("visibilitychange", function () {
         if (document.visibilityState === "visible") heartbeat(true);
