@@ -41,6 +41,7 @@ bench-smoke: install
 	$(BIN)/python bench/publishing.py --designs 6 --rate 120 --publish-limit 20 --publish-window 30
 	$(BIN)/python bench/ratelimit.py --designs 4 --account-rate 9 --configured-rate 120 --workers 2
 	$(BIN)/python bench/load.py --designs 20 --sessions 3 --time-limit 300
+	$(BIN)/python bench/duplicates.py --designs 2000 --bases 50 --samples 20
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
