@@ -46,6 +46,7 @@ def install_floor() -> None:
         list_filter = ("status",)
         search_fields = ("prompt",)
         list_per_page = 100
+        change_list_template = "admin/change_list.html"  # Django's own, not our Design changelist's
 
     floor = admin.AdminSite(name="floor")
     floor.register(Design, PlainDesignAdmin)

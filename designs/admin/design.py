@@ -202,7 +202,8 @@ class DesignAdmin(AdminGuardsMixin, ReviewPageMixin, admin.ModelAdmin):
         ("created_by", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("prompt", "title", "=id", "=runpod_job_id", "=printify_product_id")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its per-day drill-down truncates every row's timestamp in Python on SQLite (50 ms at 10,000
+    # designs, half the page); the "created at" filter offers today, 7 days, this month, this year.
     list_select_related = ("batch", "preset")
     list_per_page = 100
     # The exact total over every design costs a second COUNT on each page view; the filtered count is enough.
