@@ -53,7 +53,10 @@ def phash_of(data: bytes) -> str | None:
     try:
         with Image.open(BytesIO(data)) as image:
             image.draft("L", (256, 256))  # JPEG: decode at a fraction of the size; pHash looks at 32×32 anyway
-            return str(imagehash.phash(image))
+            image = image.convert("L")
+            # A cheap box-filter step down to about 128 px first: pHash resamples to 32×32 anyway.
+            factor = min(image.size) // 128
+            return str(imagehash.phash(image.reduce(factor) if factor > 1 else image))
     except (OSError, SyntaxError, ValueError) as error:
         logger.warning("No perceptual hash: the image could not be read (%s)", error)
         return None
@@ -98,8 +101,11 @@ def record(design_id: int, phash: str | None) -> list[tuple[int, int]]:
         return []
     with transaction.atomic():
         b0, b1, b2, b3 = bands(phash)
-        ImageFingerprint.objects.update_or_create(
-            design_id=design_id, defaults={"phash": phash, "band0": b0, "band1": b1, "band2": b2, "band3": b3}
+        ImageFingerprint.objects.bulk_create(  # one upsert: a new design's row, or a re-hashed one's
+            [ImageFingerprint(design_id=design_id, phash=phash, band0=b0, band1=b1, band2=b2, band3=b3)],
+            update_conflicts=True,
+            unique_fields=["design"],
+            update_fields=["phash", "band0", "band1", "band2", "band3"],
         )
         NearDuplicate.objects.filter(Q(design_id=design_id) | Q(other_id=design_id)).delete()
         matches = similar(phash, exclude_id=design_id)
