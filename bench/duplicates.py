@@ -114,6 +114,21 @@ def candidates_touched(phash: str) -> int:
     return ImageFingerprint.objects.filter(probe).count()
 
 
+def plan() -> str:
+    """How the database answers the banded lookup (index probes, not a scan of every fingerprint)."""
+    from django.db.models import Q
+
+    from designs import duplicates
+    from designs.models import ImageFingerprint
+
+    masks = duplicates._flips(duplicates.max_distance() // duplicates.BANDS)
+    probe = Q()
+    for index, band in enumerate(duplicates.bands("0123456789abcdef")):
+        probe |= Q(**{f"band{index}__in": sorted(band ^ mask for mask in masks)})
+    text = ImageFingerprint.objects.filter(probe).explain()
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())[:400]
+
+
 def measure(samples: int) -> dict:
     from designs import duplicates
     from designs.models import Design
@@ -166,7 +181,12 @@ def main() -> int:
 
             call_command("migrate", verbosity=0)
             populate(args.designs, min(args.bases, args.designs))
+            from django.db import connection
+
+            with connection.cursor() as cursor:  # what autovacuum/autoanalyze does to a table in steady use
+                cursor.execute("ANALYZE designs_imagefingerprint" if database else "ANALYZE")
             figures = measure(args.samples)
+            print(f"query plan of a lookup: {plan()}")
             engine = "PostgreSQL" if database else "SQLite"
             print(f"\n{engine}, {args.designs:,} designs, threshold {settings.NEAR_DUPLICATE_DISTANCE} bits")
             print(f"{'step':<34}{'p50 ms':>8}{'p95 ms':>8}{'target':>9}{'ratio':>7}")
