@@ -214,3 +214,51 @@ def test_the_batch_page_refreshes_itself_while_designs_are_on_their_way(page, su
         "href", f"/admin/designs/design/review/?batch={batch.pk}"
     )
     expect(page.locator("#id_name")).to_have_value("Winter (typing)")  # the form is left alone
+
+
+def smaller_jpeg(field):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    with field.open("rb") as stored:
+        image = Image.open(io.BytesIO(stored.read())).convert("RGB")
+    buffer = io.BytesIO()
+    image.resize((150, 150)).save(buffer, "JPEG", quality=70)
+    return ContentFile(buffer.getvalue())
+
+
+def test_a_near_copy_of_a_published_design_is_flagged_on_its_card(page, reviewer, settings, artifacts):
+    from designs import duplicates
+
+    settings.NEAR_DUPLICATE_DISTANCE = 8
+    published, copy = designs_in_review(2, prompt="retro sun over desert mesas, 70s poster")
+    Design.objects.filter(pk=published.pk).update(status=Status.PUBLISHED)
+    for design in (published, copy):  # the copy's file is the published one's picture, re-encoded smaller
+        design.refresh_from_db()
+    copy.thumbnail.save("thumb.jpg", smaller_jpeg(published.thumbnail), save=True)
+    for design in (published, copy):
+        duplicates.record(design.pk, duplicates.fingerprint_file(design))
+    log_in(page, reviewer.username)
+    wait_for_script(page)
+
+    warning = page.locator("#pod-duplicate")
+    expect(warning).to_be_visible()
+    expect(page.locator("#pod-duplicate-text")).to_have_text(f"Looks like #{published.pk} (published)")
+    expect(page.locator("#pod-duplicate-other")).to_have_attribute("src", published.thumbnail.url)
+    expect(page.locator(f'.pod-card[data-id="{copy.pk}"] .pod-card-flag')).to_be_visible()
+    page.screenshot(path=str(artifacts / "review-near-duplicate.png"))
+
+
+def test_the_dashboard_shows_who_decides_what(page, superuser, reviewer, artifacts):
+    designs = designs_in_review(5)
+    review.approve(designs[:3], actor=reviewer, source=Source.REVIEW)
+    review.reject(designs[3:4], actor=reviewer, source=Source.REVIEW)
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", superuser.username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("input[type=submit]")
+    expect(page.locator("#pod-reviewer-stats")).to_contain_text("reviewer")
+    expect(page.locator("#pod-rates-batch")).to_contain_text("75 %")
+    page.screenshot(path=str(artifacts / "dashboard-review-stats.png"), full_page=True)
