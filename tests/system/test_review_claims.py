@@ -68,7 +68,9 @@ class Reviewer:
         return self.http.cookies.get("csrftoken", "")
 
     def cards(self) -> list[int]:
-        return [int(pk) for pk in CARD.findall(self.http.get(self.base + REVIEW, timeout=10).text)]
+        page = self.http.get(self.base + REVIEW, timeout=10)
+        assert page.status_code == 200, page.status_code  # the Reviewers role exists (installed_defaults)
+        return [int(pk) for pk in CARD.findall(page.text)]
 
     def post(self, path: str, **data):
         return self.http.post(
@@ -79,7 +81,7 @@ class Reviewer:
         )
 
 
-def test_claims_hold_across_two_web_processes(two_web_hosts, make_user):
+def test_claims_hold_across_two_web_processes(two_web_hosts, installed_defaults, make_user):
     designs = Design.objects.bulk_create(Design(prompt=f"design {n}", status=Status.REVIEW) for n in range(12))
     make_user("ann", groups=["Reviewers"])
     make_user("bob", groups=["Reviewers"])
