@@ -44,6 +44,7 @@ bench-smoke: install
 	$(BIN)/python bench/load.py --designs 20 --sessions 3 --time-limit 300
 	$(BIN)/python bench/listings.py --designs 500 --terms 50
 	$(BIN)/python bench/print.py --designs 4 --concurrency 2 --latency 2 --review-designs 100
+	$(BIN)/python bench/duplicates.py --designs 2000 --bases 50 --samples 20
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

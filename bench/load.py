@@ -17,9 +17,12 @@ A superuser pastes N prompts into the admin's Batch add page; then S threads, ea
 in as its own staff user (Reviewers + Publishers), click as people do (think time around --think s): the
 changelist (plain, filtered, searched), change pages, the review page, approve/reject through the review
 endpoint (about --approve-share approved), and every --publish-every s one of them runs the Publish admin
-action on a page of approved designs. It stops when every design is published, rejected, generation_failed
+action on a page of approved designs. Like the review page's script, a session decides the cards the page
+showed it in their order (its own claims first), asks for a refill with its last few decisions and adds the
+cards that come back. It stops when every design is published, rejected, generation_failed
 or publish_failed, or at --time-limit. It prints figures (exit status 1 when a target is missed); it is not a test:
 - requests, median and p95 latency per page type and overall; 5xx answers (target 0), other unexpected answers;
+- review decisions: lost races (409: someone else decided first; target ≤ 1 %) and decisions per minute;
 - "database is locked" lines in the web and worker logs (target 0), with the first few shown;
 - designs per final status (their sum must be N), sandbox counts (jobs, products), total wall time.
 """
@@ -59,6 +62,7 @@ LOCKED = re.compile(r"database is locked", re.IGNORECASE)
 CHANGELIST = "/admin/designs/design/"
 REVIEW = "/admin/designs/design/review/"
 REQUEST_TIMEOUT = 60  # seconds; a request that hangs longer is counted as "no answer"
+REFILL_BELOW = 4  # as the review page (designs/admin/review.py): ask for more cards when fewer are left
 
 
 def main() -> int:
@@ -331,7 +335,7 @@ class Shared:
             return True
 
 
-CARD = re.compile(r'class="pod-card[^"]*" data-id="(\d+)"')
+CARD = re.compile(r'class="pod-card([^"]*)" data-id="(\d+)"')
 SELECTABLE = re.compile(r'name="_selected_action" value="(\d+)"')
 CHANGE_LINK = re.compile(r'href="/admin/designs/design/(\d+)/change/')
 EXPECTED = {
@@ -340,7 +344,7 @@ EXPECTED = {
     "publish (confirm)": {200},
     "publish (queue)": {302},
     "login": {302},
-    "batch add": {302},
+    "batch add": {200, 302},  # 200: a large batch's confirmation page
 }
 
 
@@ -351,6 +355,8 @@ class StaffSession:
         self.http = requests.Session()
         self.random = random.Random(username)
         self.to_review: list[int] = []
+        self.shared_cards: set[int] = set()  # cards the page showed although another reviewer holds them
+        self.decided: set[int] = set()
         self.seen: list[int] = []
 
     def request(self, kind: str, method: str, path: str, **kwargs) -> requests.Response | None:
@@ -384,20 +390,20 @@ class StaffSession:
 
         self.request("batch form", "GET", "/admin/designs/batch/add/")
         prompts = "\n".join(f"load design {n}: a fox in the snow, woodcut, limited palette" for n in range(count))
-        response = self.request(
-            "batch add",
-            "POST",
-            "/admin/designs/batch/add/",
-            data={
-                "csrfmiddlewaretoken": self.csrf(),
-                "name": "Load",
-                "prompts": prompts,
-                "preset": default_preset().pk,
-                "variations": 1,
-                "width": size,
-                "height": size,
-            },
-        )
+        form = {
+            "csrfmiddlewaretoken": self.csrf(),
+            "name": "Load",
+            "prompts": prompts,
+            "preset": default_preset().pk,
+            "variations": 1,
+            "width": size,
+            "height": size,
+        }
+        response = self.request("batch add", "POST", "/admin/designs/batch/add/", data=form)
+        if response is not None and response.status_code == 200 and "confirmed_total" in response.text:
+            # A large batch: the page showed the count and cost; press the button again, as a person would.
+            form["confirmed_total"] = count
+            response = self.request("batch add", "POST", "/admin/designs/batch/add/", data=form)
         if response is None or response.status_code != 302:
             raise SystemExit(f"the batch was not created: {response and response.status_code}")
 
@@ -452,21 +458,41 @@ class StaffSession:
     def review_page(self) -> None:
         response = self.request("review page", "GET", REVIEW)
         if response is not None and response.ok:
-            self.to_review = [int(pk) for pk in CARD.findall(response.text)]
-            self.random.shuffle(self.to_review)  # people do not all start at the first card
+            # The page's order: this reviewer's claims (or, with nothing of their own, shared ones).
+            cards = [(int(pk), "is-shared" in classes) for classes, pk in CARD.findall(response.text)]
+            self.to_review = [pk for pk, _ in cards if pk not in self.decided]
+            self.shared_cards = {pk for pk, shared in cards if shared}
 
     def decide(self) -> None:
         if not self.to_review:
             self.review_page()
             return
         decision = "approve" if self.random.random() < self.args.approve_share else "reject"
-        self.request(
+        design = self.to_review.pop(0)
+        data = {"design": design, "decision": decision, "reason": "Rejected by the load benchmark."}
+        if len(self.to_review) < REFILL_BELOW:
+            data["refill"] = "1"
+        else:
+            data["have"] = ",".join(str(pk) for pk in self.to_review if pk not in self.shared_cards)
+        response = self.request(
             "review decide",
             "POST",
             f"{REVIEW}decide/",
-            data={"design": self.to_review.pop(), "decision": decision, "reason": "Rejected by the load benchmark."},
+            data=data,
             headers={"Accept": "application/json", "X-CSRFToken": self.csrf(), "Referer": self.base + REVIEW},
         )
+        if response is None or response.status_code not in (200, 404, 409):
+            self.to_review.append(design)  # not saved (no answer): as the page, the card comes back
+            return
+        self.decided.add(design)
+        if response.status_code == 404:
+            return
+        body = response.json()
+        if "cards" in body:  # as the page: the server's list of this reviewer's cards replaces the grid
+            self.to_review = [card["id"] for card in body["cards"] if card["id"] not in self.decided]
+            self.shared_cards = {card["id"] for card in body["cards"] if not card["mine"]}
+        taken = set(body.get("taken", []))  # another reviewer holds these now: the page drops them
+        self.to_review = [pk for pk in self.to_review if pk not in taken]
 
     def publish(self) -> None:
         """Filter the changelist to approved, select the page, Publish to Printify…, confirm."""
@@ -555,6 +581,13 @@ def report(args, recorder: Recorder, counts: dict, wall: float, sandbox: dict, s
     print(f"5xx in the web access log     {sum(access_5xx.values()):6d}   (webhooks, media too) {dict(access_5xx)}")
     print(f"other unexpected answers      {unexpected:6d}   (4xx other than a 409 lost race)")
     print(f'"database is locked" lines    {len(locked):6d}   (target 0; web and worker logs)')
+    decisions = [(status, seconds) for kind, status, seconds in recorder.samples if kind == "review decide"]
+    lost = sum(1 for status, _ in decisions if status == 409)
+    saved = sum(1 for status, _ in decisions if status == 200)
+    share = 100 * lost / len(decisions) if decisions else 0.0
+    print(f"review decisions              {len(decisions):6d}   {saved} saved, {lost} lost races ", end="")
+    print(f"({share:.1f} %; target ≤ 1 %)")
+    print(f"decisions per minute          {60 * saved / wall if wall else 0:8.1f}   (the team, over the whole run)")
     for line in locked[:10]:
         print(f"    {line[:300]}")
 

@@ -303,6 +303,8 @@ class DesignEvent(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Decisions taken together (best of a prompt's variations) share this token: undo takes them back together.
+    group = models.CharField(max_length=32, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -337,3 +339,7 @@ class Lease(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# Review claims and near-duplicate fingerprints live in their own module (imported here so Django finds them).
+from designs.review_models import ImageFingerprint, NearDuplicate, ReviewClaim  # noqa: E402, F401

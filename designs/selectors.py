@@ -174,3 +174,151 @@ def last_standing_decision(actor) -> DesignEvent | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+# --- review at team scale: cards, variations, near-duplicates, group decisions --------------------------------
+
+# Which near-duplicate a card warns about first: one that is (going to be) for sale, then one waiting, then any.
+_DUPLICATE_RANK = {
+    Status.PUBLISHED: 0,
+    Status.PUBLISHING: 0,
+    Status.PUBLISH_FAILED: 0,
+    Status.APPROVED: 0,
+    Status.REVIEW: 1,
+}
+
+
+def designs_in_order(ids: list[int]) -> list[Design]:
+    """These designs (with batch), in the order of `ids`; missing ones left out. One query."""
+    found = Design.objects.select_related("batch").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def closest_duplicates(ids: list[int]) -> dict[int, tuple[Design, int]]:
+    """design id -> (the near-duplicate to warn about, distance in bits), for those of `ids` that have one.
+
+    Published or approved look-alikes come first (the listing would be a duplicate), then ones in review.
+    One query.
+    """
+    from designs.models import NearDuplicate
+
+    best: dict[int, tuple] = {}
+    pairs = (
+        NearDuplicate.objects.filter(design_id__in=ids)
+        .select_related("other")
+        .only("design_id", "distance", "other__id", "other__status", "other__thumbnail", "other__title")
+    )
+    for pair in pairs:
+        rank = (_DUPLICATE_RANK.get(pair.other.status, 2), pair.distance, pair.other.pk)
+        current = best.get(pair.design_id)
+        if current is None or rank < current[2]:
+            best[pair.design_id] = (pair.other, pair.distance, rank)
+    return {pk: (other, gap) for pk, (other, gap, _) in best.items()}
+
+
+def variation_counts(prompts) -> dict[str, int]:
+    """prompt -> how many designs with exactly this prompt are in review (compare mode needs at least two)."""
+    prompts = [prompt for prompt in set(prompts) if prompt]
+    rows = Design.objects.filter(status=Status.REVIEW, prompt__in=prompts).values_list("prompt").annotate(n=Count("pk"))
+    return dict(rows.order_by())
+
+
+def variations(design: Design) -> list[Design]:
+    """Every design made from this design's prompt (siblings of one job and later "more variations"), in review
+    first, then the decided ones for reference; oldest first within each."""
+    if not design.prompt:
+        return [design]
+    same = Design.objects.filter(prompt=design.prompt).order_by("created_at", "pk")[:48]
+    return sorted(same, key=lambda other: other.status != Status.REVIEW)
+
+
+def variations_in_review(design_id: int, *, among) -> list[int]:
+    """Of the ids in `among`, those in review with the same prompt as design `design_id`."""
+    prompt = Design.objects.filter(pk=design_id).values_list("prompt", flat=True).first()
+    if not prompt:
+        return []
+    ids = [int(value) for value in among]
+    return list(
+        Design.objects.filter(pk__in=ids, prompt=prompt, status=Status.REVIEW)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def standing_group_decisions(actor, group: str) -> dict[str, list[int]]:
+    """to_status -> design ids, of this person's decisions in `group` that nothing has superseded yet."""
+    later = DesignEvent.objects.filter(design_id=OuterRef("design_id"), pk__gt=OuterRef("pk"))
+    rows = (
+        DesignEvent.objects.filter(actor=actor, group=group, to_status__in=DECIDED)
+        .filter(~Exists(later))
+        .values_list("to_status", "design_id")
+    )
+    standing: dict[str, list[int]] = {}
+    for to_status, design_id in rows.order_by("pk"):
+        standing.setdefault(to_status, []).append(design_id)
+    return standing
+
+
+def batch_name(batch_id: int | None) -> str:
+    from designs.models import Batch
+
+    if batch_id is None:
+        return ""
+    return Batch.objects.filter(pk=batch_id).values_list("name", flat=True).first() or ""
+
+
+def batch_preview(batch_id: int, limit: int) -> list[Design]:
+    """The batch's newest designs with an image, for thumbnails on its page. One query."""
+    return list(
+        Design.objects.filter(batch_id=batch_id)
+        .exclude(thumbnail="")
+        .only("pk", "status", "thumbnail", "title")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# --- who decides what (the admin index dashboard) ----------------------------------------------------------
+
+# Decided and kept: approved, and everything an approved design goes on to.
+KEPT = frozenset({Status.APPROVED, Status.PUBLISHING, Status.PUBLISHED, Status.PUBLISH_FAILED})
+RATES_WINDOW = timedelta(days=30)
+
+
+def start_of_week() -> datetime:
+    return start_of_today() - timedelta(days=timezone.localdate().weekday())
+
+
+def reviewer_stats() -> list[dict]:
+    """Per reviewer, this week's decisions still standing (not undone by them): today, this week, approved.
+
+    [{"actor_id", "actor__username", "today", "week", "approved"}], busiest first, in one query.
+    """
+    taken_back = DesignEvent.objects.filter(
+        design_id=OuterRef("design_id"), actor=OuterRef("actor"), to_status=Status.REVIEW, pk__gt=OuterRef("pk")
+    )
+    return list(
+        DesignEvent.objects.filter(to_status__in=DECIDED, created_at__gte=start_of_week(), actor__isnull=False)
+        .filter(~Exists(taken_back))
+        .values("actor_id", "actor__username")
+        .annotate(
+            week=Count("pk"),
+            today=Count("pk", filter=Q(created_at__gte=start_of_today())),
+            approved=Count("pk", filter=Q(to_status=Status.APPROVED)),
+        )
+        .order_by("-week", "actor__username")
+    )
+
+
+def approval_rates(by: str, *, limit: int = 8) -> list[dict]:
+    """Designs decided in the last 30 days grouped `by` "batch", "preset" or "prompt", most decided first:
+    [{"key", "name", "decided", "kept"}] (kept: approved or further). One aggregate query."""
+    names = {"batch": ("batch_id", "batch__name"), "preset": ("preset_id", "preset__name"), "prompt": ("prompt",)}
+    fields = names[by]
+    rows = (
+        Design.objects.filter(status__in=[*KEPT, Status.REJECTED], status_changed_at__gte=timezone.now() - RATES_WINDOW)
+        .exclude(**{f"{fields[0]}__isnull": True} if by != "prompt" else {"prompt": ""})
+        .values(*fields)
+        .annotate(decided=Count("pk"), kept=Count("pk", filter=Q(status__in=KEPT)))
+        .order_by("-decided", *fields)[:limit]
+    )
+    return [{"key": row[fields[0]], "name": row[fields[-1]], **row} for row in rows]

@@ -148,12 +148,14 @@ def transition(
     source: str,
     message: str = "",
     updates: dict | None = None,
+    group: str = "",
 ) -> TransitionResult:
     """Move designs to `to`, each only if its current status is one of `sources`.
 
     `designs` is anything design_ids() takes. `sources` defaults to every status the table allows into `to`
     (for this `source`); a narrower set is how a caller says "only from review". `updates` are extra field
-    values written in the same UPDATE (e.g. clearing `last_error`). One DesignEvent per design that moved.
+    values written in the same UPDATE (e.g. clearing `last_error`). One DesignEvent per design that moved; `group`
+    marks events that form one decision together (undo takes them back together).
     Designs not in a source state are left untouched and reported in `skipped`.
     """
     target = Status(to)
@@ -172,13 +174,20 @@ def transition(
         with transaction.atomic():
             result.merge(
                 _move_chunk(
-                    ids[start : start + CHUNK], target, wanted, getattr(actor, "pk", actor), source, message, updates
+                    ids[start : start + CHUNK],
+                    target,
+                    wanted,
+                    getattr(actor, "pk", actor),
+                    source,
+                    message,
+                    updates,
+                    group,
                 )
             )
     return result
 
 
-def _move_chunk(ids, target, wanted, actor_id, source, message, updates) -> TransitionResult:
+def _move_chunk(ids, target, wanted, actor_id, source, message, updates, event_group="") -> TransitionResult:
     from designs.models import Design
 
     result = TransitionResult(target=target)
@@ -204,7 +213,9 @@ def _move_chunk(ids, target, wanted, actor_id, source, message, updates) -> Tran
         if updated != len(group):  # only possible without the lock above; never report a move that did not happen
             raise RuntimeError(f"{len(group) - updated} designs changed status during a locked transition")
         result.moved += group
-        events += [(design_id, EventKind.MOVE, status, target, actor_id, source, message) for design_id in group]
+        events += [
+            (design_id, EventKind.MOVE, status, target, actor_id, source, message, event_group) for design_id in group
+        ]
     _insert_events(events, at=now)
     if len(groups) > 1:  # report in the order asked for
         moved = set(result.moved)
@@ -223,7 +234,7 @@ def _insert_events(rows: list[tuple], *, at) -> None:
     if not rows:
         return
     table = DesignEvent._meta.db_table
-    columns = ("design_id", "kind", "from_status", "to_status", "actor_id", "source", "message", "created_at")
+    columns = ("design_id", "kind", "from_status", "to_status", "actor_id", "source", "message", "group", "created_at")
     created_at = DesignEvent._meta.get_field("created_at").get_db_prep_value(at, connection)
     rows = [(*row, created_at) for row in rows]
     quote = connection.ops.quote_name

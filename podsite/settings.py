@@ -355,3 +355,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Review at team scale ------------------------------------------------------------------------
+# Opening the review page claims this many designs for the reviewer, for this many seconds, renewed while they
+# are active (designs/services/claims.py); other reviewers are shown other designs.
+REVIEW_CLAIM_SIZE = env.int("REVIEW_CLAIM_SIZE", default=20)
+REVIEW_CLAIM_SECONDS = env.int("REVIEW_CLAIM_SECONDS", default=300)
+# Two images whose 64-bit perceptual hashes differ in at most this many bits are near-duplicates (0..15).
+NEAR_DUPLICATE_DISTANCE = env.int("NEAR_DUPLICATE_DISTANCE", default=8)

@@ -287,6 +287,37 @@ def cases(world) -> list[Case]:
             page(*STAFF_USERS, opened="method"),
             [Post("undo", {}, page(*deciders, opened="redirect"), allowed=deciders)],
         ),
+        Case(
+            "admin:designs_design_review_compare",
+            f"/admin/designs/design/review/compare/?design={review.pk}",
+            page(*design_viewers),
+        ),
+        Case(
+            "admin:designs_design_review_best",
+            "/admin/designs/design/review/best/",
+            page(*STAFF_USERS, opened="method"),
+            [
+                Post(
+                    "best of group",
+                    {"design": review.pk, "group": [review.pk]},
+                    page(*deciders, opened="redirect"),
+                    allowed=deciders,
+                    changes=deciders,
+                )
+            ],
+        ),
+        Case(
+            "admin:designs_design_review_claims",
+            "/admin/designs/design/review/claims/",
+            page(*STAFF_USERS, opened="method"),
+            [Post("renew claims", {}, page(*deciders, opened="redirect"), allowed=deciders)],
+        ),
+        Case(
+            "admin:designs_design_review_release",
+            "/admin/designs/design/review/release/",
+            page(*STAFF_USERS, opened="method"),
+            [Post("release claims", {}, page(*deciders, opened="204"), allowed=deciders)],
+        ),
         # --- listing copy on the review page: read by whoever may view designs, edited by whoever may change them
         Case(
             "admin:designs_design_review_copy", f"/admin/designs/design/review/copy/{review.pk}/", page(*design_viewers)

@@ -13,13 +13,16 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_permission_codename
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from designs.admin import copy as copy_admin
 from designs.admin import generation as generation_admin
 from designs.admin import publishing as publishing_admin
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
+from designs.admin.duplicate_filter import NearDuplicateFilter
 from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, prepare_print_files
 from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
@@ -185,9 +188,8 @@ class DesignAdmin(
         "title",
         "tags",
         "batch",
-        "preset",
         "cost_money",
-        "created_at",
+        "created",
     )
     list_display_links = ("thumbnail_preview", "id")
     list_editable = ("title", "tags")  # many designs' copy at once; limits and conflicts as on the change page
@@ -195,13 +197,15 @@ class DesignAdmin(
         "status",
         PrintReadyFilter,
         "print_status",
+        NearDuplicateFilter,
         "batch",
         "preset",
         "created_at",
         ("created_by", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("prompt", "title", "=id", "=runpod_job_id", "=printify_product_id")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its per-day drill-down truncates every row's timestamp in Python on SQLite (50 ms at 10,000
+    # designs, half the page); the "created at" filter offers today, 7 days, this month, this year.
     list_select_related = ("batch", "preset")
     list_per_page = 100
     # The exact total over every design costs a second COUNT on each page view; the filtered count is enough.
@@ -305,13 +309,20 @@ class DesignAdmin(
     def status_badge(self, obj):
         return status_badge_tag(obj.status)
 
-    @admin.display(description="Prompt")
+    @admin.display(description="Title / prompt")
     def prompt_excerpt(self, obj):
-        return obj.prompt if len(obj.prompt) <= 80 else obj.prompt[:79] + "…"
+        # One column for both (and the preset only as a filter): the list fits 1440 px with both sidebars open.
+        prompt = obj.prompt if len(obj.prompt) <= 80 else obj.prompt[:79] + "…"
+        return format_html("<strong>{}</strong><br>{}", obj.title, prompt) if obj.title else prompt
 
     @admin.display(description="Cost", ordering="cost")
     def cost_money(self, obj):
         return usd(obj.cost) if obj.cost is not None else "—"
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, obj):
+        # "2 Dec 2026 14:05": the admin's long default ("Dec. 2, 2026, 2:05 p.m.") pushed columns off-screen.
+        return date_format(localtime(obj.created_at), "j M Y H:i")
 
     # --- change page fields
     def get_fieldsets(self, request, obj=None):

@@ -16,13 +16,13 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from designs import selectors
+from designs.admin.batch_progress import progress_context
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import usd
 from designs.admin.review import id_or_none
 from designs.models import Batch, GenerationPreset, PresetKind
 from designs.services import batches, generation
-from designs.workflow import CANCELLABLE, GENERATABLE, PENDING, Source, Status
+from designs.workflow import CANCELLABLE, GENERATABLE, Source
 from integrations.comfyui import WorkflowError, validate_print_workflow, validate_workflow
 from podsite.admin_guards import AdminGuardsMixin
 
@@ -263,12 +263,7 @@ class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:designs_batch_change", args=[batch.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        batch_id = id_or_none(object_id)
-        progress = selectors.progress(selectors.batch_designs([batch_id])) if batch_id else None
-        if progress:
-            progress["rows"] = [(Status(value).label, progress["counts"][value], value) for value in Status.values]
-            progress["done"] = sum(progress["counts"][value] for value in Status.values if value not in PENDING)
-            progress["cost_text"] = usd(progress["cost"])
+        progress = progress_context(id_or_none(object_id))
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "progress": progress})
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from designs import images
+from designs import duplicates, images
 from designs.models import Batch, Design
 from designs.workflow import Source, Status, create_design
 
@@ -45,6 +45,7 @@ def import_image(
     known = Design.objects.filter(image_sha256=image.sha256).values_list("pk", flat=True).first()
     if known:
         return ImportOutcome(path, skipped=f"already imported as design {known}")
+    phash = duplicates.phash_of(renditions.thumbnail)
     stored = images.store(image, renditions)
     try:
         with transaction.atomic():
@@ -61,6 +62,7 @@ def import_image(
                 created_by=actor if getattr(actor, "pk", None) else None,
                 **stored.field_values(),
             )
+            duplicates.record(design.pk, phash)
     except BaseException:
         images.delete_files(stored.created)
         raise

@@ -7,8 +7,12 @@ workflow.transition (race-safe), and returns a TransitionResult so callers can r
 
 from __future__ import annotations
 
+import uuid
+
+from django.db import transaction
+
 from designs import compliance
-from designs.selectors import last_standing_decision
+from designs.selectors import last_standing_decision, standing_group_decisions, variations_in_review
 from designs.workflow import DECIDED, Source, Status, TransitionResult, design_ids, transition
 
 
@@ -42,15 +46,59 @@ def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> 
     )
 
 
+def pick_best(
+    best_id: int, group_ids, *, actor, source: str = Source.REVIEW
+) -> tuple[TransitionResult, TransitionResult]:
+    """Best of a prompt's variations: approve `best_id`, reject the others of `group_ids` still in review.
+
+    One decision: the events share a group token, so undo takes all of them back together. Only variations of
+    the same prompt are rejected (a stray id in `group_ids` is ignored), and nothing is rejected when the best
+    one could not be approved (someone decided it first). Returns (approved, rejected).
+    """
+    blocked = compliance.blocked_designs([best_id])  # the same screen as approve()
+    if blocked:
+        refused = compliance.report_refused(
+            TransitionResult(target=Status.APPROVED), blocked, waiting_in=frozenset({Status.REVIEW})
+        )
+        return refused, TransitionResult(target=Status.REJECTED)
+    token = uuid.uuid4().hex
+    others = [pk for pk in variations_in_review(best_id, among=group_ids) if pk != best_id]
+    with transaction.atomic():
+        approved = transition(
+            best_id,
+            to=Status.APPROVED,
+            sources=[Status.REVIEW],
+            actor=actor,
+            source=source,
+            message=f"Chosen as the best of {len(others) + 1} variations of its prompt.",
+            group=token,
+        )
+        if not approved.moved:
+            return approved, TransitionResult(target=Status.REJECTED)
+        rejected = transition(
+            others,
+            to=Status.REJECTED,
+            sources=[Status.REVIEW],
+            actor=actor,
+            source=source,
+            message=f"Another variation of this prompt (design {best_id}) was chosen as the best.",
+            group=token,
+        )
+    return approved, rejected
+
+
 def undo_last_decision(*, actor, source: str = Source.REVIEW):
     """Take back this person's latest review decision that still stands: the design returns to review.
 
-    Returns (event undone, TransitionResult), or (None, None) when there is nothing to undo. The result
-    reports a skip when someone moved the design in the meantime.
+    A best-of-group decision is taken back whole (every design of it that nobody moved since). Returns
+    (event undone, TransitionResult), or (None, None) when there is nothing to undo. The result reports a skip
+    when someone moved the design in the meantime.
     """
     decision = last_standing_decision(actor)
     if decision is None:
         return None, None
+    if decision.group:
+        return decision, _undo_group(decision, actor=actor, source=source)
     verb = "approval" if decision.to_status == Status.APPROVED else "rejection"
     result = transition(
         decision.design_id,
@@ -61,3 +109,23 @@ def undo_last_decision(*, actor, source: str = Source.REVIEW):
         message=f"Undo of the {verb}.",
     )
     return decision, result
+
+
+def _undo_group(decision, *, actor, source: str) -> TransitionResult:
+    result = TransitionResult(target=Status.REVIEW)
+    standing = standing_group_decisions(actor, decision.group)
+    chosen = set(standing.get(Status.APPROVED, []))
+    with transaction.atomic():
+        for to_status, design_ids in standing.items():
+            result.merge(
+                transition(
+                    design_ids,
+                    to=Status.REVIEW,
+                    sources=[to_status],
+                    actor=actor,
+                    source=source,
+                    message="Undo of the best-of-variations decision.",
+                )
+            )
+    result.moved.sort(key=lambda pk: pk not in chosen)  # the chosen design first: the page focuses it again
+    return result

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from designs import images
+from designs import duplicates, images
 from designs.models import Design
 from designs.services.generation import prompt_settings
 from designs.workflow import Source, Status, TransitionConflict, create_design, transition, transition_one
@@ -103,6 +103,7 @@ def store_job_images(design: Design, checked: Checked) -> bool:
         for index, (image, renditions) in enumerate(checked.prepared):
             names = images.job_output_names(job.id, index, image.extension, when)
             stored.append(images.store(image, renditions, names=names))
+        phashes = [duplicates.phash_of(renditions.thumbnail) for _, renditions in checked.prepared]  # CPU only
         with transaction.atomic():
             if not Design.objects.filter(pk=design.pk, status=S.GENERATING, runpod_job_id=job.id).exists():
                 raise TransitionConflict(design.pk, S.REVIEW, None)
@@ -124,8 +125,9 @@ def store_job_images(design: Design, checked: Checked) -> bool:
                     "last_error": "",
                 },
             )
+            duplicates.record(design.pk, phashes[0])
             for index, extra in enumerate(stored[1:], start=1):
-                create_design(
+                sibling = create_design(
                     status=S.REVIEW,
                     source=Source.WORKER,
                     message=f"Extra image {index + 1} from RunPod job {job.id} (sibling of design {design.pk}).",
@@ -137,6 +139,7 @@ def store_job_images(design: Design, checked: Checked) -> bool:
                     job_output_index=index,
                     **extra.field_values(),
                 )
+                duplicates.record(sibling.pk, phashes[index])
     except (TransitionConflict, IntegrityError):
         images.delete_files(name for item in stored for name in item.created)
         logger.info("Design %s: job %s was already collected or the design moved on", design.pk, job.id)

@@ -32,6 +32,7 @@ def reviewable_designs(count):
         original = artwork(index)
         design.thumbnail.save("thumb.webp", thumbnail_of(original), save=False)
         design.image.save("original.png", original, save=False)
+        design.image_width = design.image_height = 512  # as ingest stores them
         design.save()
         designs.append(design)
     return designs

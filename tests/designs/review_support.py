@@ -1,10 +1,11 @@
 """Helpers for the admin and review-page tests: real image files through the ImageFields, plain-HTTP settings."""
 
 import io
+import random
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 @pytest.fixture
@@ -47,3 +48,27 @@ def make_reviewable(*, color_index=0, **fields):
     fields.setdefault("status", "review")
     color = ((color_index * 47) % 256, 120, 200 - (color_index * 13) % 200)
     return attach_images(Design.objects.create(**fields), color=color)
+
+
+def artwork(seed: int, size: int = 512) -> Image.Image:
+    """A picture of a few shapes; each seed its own composition."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (size, size), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y = rng.randrange(size), rng.randrange(size)
+        radius = rng.randrange(size // 8, size // 3)
+        fill = tuple(rng.randrange(256) for _ in range(3))
+        draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=fill)
+    return image
+
+
+def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def near_copy(image: Image.Image) -> bytes:
+    """What a marketplace copycat does: a little smaller, re-encoded as a lossy JPEG."""
+    return encoded(image.resize((400, 400)), "JPEG", quality=70)

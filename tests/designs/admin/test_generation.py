@@ -109,17 +109,41 @@ def test_batch_add_page_needs_the_add_permission(client, reviewer):
 
 
 def test_batch_change_page_shows_progress_and_cost(client, superuser):
+    from tests.designs.review_support import make_reviewable
+
     batch = Batch.objects.create(name="Autumn")
-    for status, cost in [(Status.REVIEW, "0.01000"), (Status.REVIEW, "0.02000"), (Status.GENERATING, None)]:
-        Design.objects.create(prompt="leaf", batch=batch, status=status, cost=cost)
+    waiting = make_reviewable(batch=batch, cost="0.01000")
+    make_reviewable(batch=batch, cost="0.02000", color_index=2)
+    Design.objects.create(prompt="leaf", batch=batch, status=Status.GENERATING)
     Design.objects.create(prompt="leaf", batch=batch, status=Status.GENERATION_FAILED)
     client.force_login(superuser)
     response = client.get(reverse("admin:designs_batch_change", args=[batch.pk]))
     html = response.content.decode()
-    assert "Progress: 3 of 4 designs done · cost so far $0.0300" in html
+    # Designs in review are waiting, not done (they were counted as done before).
+    assert "Progress: 1 of 4 designs done · 2 waiting for review · 1 still generating · cost so far $0.0300" in html
     assert f"batch__id__exact={batch.pk}&amp;status__exact=review" in html
-    changelist = client.get(reverse("admin:designs_batch_changelist")).content.decode()
-    assert "Autumn" in changelist and "$0.0300" in changelist
+    assert f'href="/admin/designs/design/review/?batch={batch.pk}">Review this batch (2 waiting)</a>' in html
+    assert waiting.thumbnail.url in html  # the batch's thumbnails
+    assert 'id="pod-batch-progress" data-refresh="5"' in html and "podsite/batch.js" in html  # refreshes itself
+    Design.objects.filter(status=Status.GENERATING).delete()
+    assert 'data-refresh="5"' not in client.get(reverse("admin:designs_batch_change", args=[batch.pk])).content.decode()
+
+
+def test_costs_are_money_in_the_batch_list_the_batch_page_and_the_design_list(client, superuser):
+    batch = Batch.objects.create(name="Autumn")
+    for _ in range(3):  # three 0.00264 sum to 0.007920000000000001 in floating point
+        Design.objects.create(prompt="leaf", batch=batch, status=Status.REVIEW, cost="0.00264")
+    client.force_login(superuser)
+    pages = [
+        reverse("admin:designs_batch_changelist"),
+        reverse("admin:designs_batch_change", args=[batch.pk]),
+        reverse("admin:designs_design_changelist"),
+    ]
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert "0.00792" not in html and "0.00264" not in html
+    assert "$0.0079" in client.get(pages[0]).content.decode()
+    assert "$0.0026" in client.get(pages[2]).content.decode()
 
 
 def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):

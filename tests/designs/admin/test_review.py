@@ -10,7 +10,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from designs.admin.review import REVIEW_PAGE_SIZE
 from designs.models import Batch, Design, DesignEvent
 from designs.workflow import Source, Status
 from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
@@ -33,7 +32,7 @@ def decide(client, design, decision, **extra):
 
 
 def card_ids(response):
-    return [design.pk for design, *_ in response.context["cards"]]
+    return [card["id"] for card in response.context["cards"]]
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -52,42 +51,52 @@ def test_review_page_lists_designs_in_review_oldest_first_with_the_focused_previ
     html = response.content.decode()
     assert f'id="pod-stage-img" src="{designs[0].image.url}"' in html
     assert '<p id="pod-stage-prompt" class="pod-stage-prompt">prompt number 0</p>' in html
+    assert 'id="pod-stage-size" title="Pixel size of the stored image">256 × 256 px<' in html
     assert 'id="pod-left">3<' in html and 'id="pod-today">0<' in html
     assert html.count('class="pod-card-thumb" loading="lazy"') == 3  # grid uses the small thumbnails
     assert 'value="approve"' in html and 'value="reject"' in html and "Undo last" in html
 
 
-def test_review_page_focus_batch_filter_and_pagination(client, reviewer):
+def test_review_page_focus_batch_filter_and_claims(client, reviewer, settings):
+    settings.REVIEW_CLAIM_SIZE = 5
     winter = Batch.objects.create(name="Winter")
-    in_winter = [make_reviewable(batch=winter, color_index=i) for i in range(2)]
-    others = [make_reviewable(color_index=i) for i in range(REVIEW_PAGE_SIZE + 1)]
+    in_winter = [make_reviewable(batch=winter, color_index=i, prompt=f"w{i}") for i in range(2)]
+    others = [make_reviewable(color_index=i, prompt=f"o{i}") for i in range(7)]
     client.force_login(reviewer)
 
     assert card_ids(client.get(REVIEW, {"batch": winter.pk})) == [d.pk for d in in_winter]
-    assert client.get(REVIEW, {"batch": winter.pk, "focus": in_winter[1].pk}).context["focused"] == in_winter[1]
+    assert (
+        client.get(REVIEW, {"batch": winter.pk, "focus": in_winter[1].pk}).context["focused"]["id"] == in_winter[1].pk
+    )
 
     first_page = client.get(REVIEW)
-    assert len(card_ids(first_page)) == REVIEW_PAGE_SIZE
-    assert first_page.context["left"] == REVIEW_PAGE_SIZE + 3
-    assert card_ids(client.get(REVIEW, {"page": 2})) == [d.pk for d in others[-3:]]
+    assert card_ids(first_page) == [d.pk for d in [*in_winter, *others][:5]]  # the reviewer's five claims
+    assert first_page.context["left"] == 9  # every design waiting, not only this reviewer's
     assert "Winter (2)" in first_page.content.decode()
+    # A link to a design outside the claims (from the changelist) shows it first; a decided one is not shown.
+    assert card_ids(client.get(REVIEW, {"focus": others[-1].pk}))[0] == others[-1].pk
+    decided = make_reviewable(status=Status.APPROVED)
+    assert decided.pk not in card_ids(client.get(REVIEW, {"focus": decided.pk}))
 
 
 def _review_queries(client, count):
     for index in range(count - Design.objects.count()):
-        make_reviewable(color_index=index)
+        make_reviewable(color_index=index, prompt=f"prompt {index % 7}")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(REVIEW)
-    assert len(card_ids(response)) == min(count, REVIEW_PAGE_SIZE)
+    assert len(card_ids(response)) == count
     return len(queries)
 
 
-def test_review_page_query_count_is_bounded(client, reviewer):
+def test_review_page_query_count_is_bounded(client, reviewer, settings):
     client.force_login(reviewer)
+    settings.REVIEW_CLAIM_SIZE = 10
     with_10 = _review_queries(client, 10)
-    with_100 = _review_queries(client, 100)
+    client.post(reverse("admin:designs_design_review_release"))
+    settings.REVIEW_CLAIM_SIZE = 40
+    with_40 = _review_queries(client, 40)
 
-    assert with_10 == with_100 <= 9  # 9: one for the default template the DPI badges measure against
+    assert with_10 == with_40 <= 24
 
 
 def test_approve_from_the_review_page_answers_json_and_records_everything(client, reviewer):
@@ -211,10 +220,8 @@ def test_review_page_is_read_only_without_the_approve_permission(client, publish
 
     assert "Read-only" in html and design.thumbnail.url in html
     assert 'value="approve"' not in html and "pod-decide-form" not in html and "Undo last" not in html
-    assert json.loads(html.split('id="pod-review-config" type="application/json">')[1].split("</script>")[0]) == {
-        "canDecide": False,
-        "reloadUrl": REVIEW,
-    }
+    config = json.loads(html.split('id="pod-review-config" type="application/json">')[1].split("</script>")[0])
+    assert config["canDecide"] is False and config["claimedUntil"] is None
 
 
 # --- the permission matrix ------------------------------------------------------------------------

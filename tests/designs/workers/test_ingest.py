@@ -174,3 +174,25 @@ def test_remote_file_names_never_choose_the_path(generating, pump, rsps, media_r
     assert len(files) == 4
     assert all(name.startswith("designs/") and ".." not in name and "passwd" not in name for name in files)
     assert not (media_root.parent / "etc").exists()
+
+
+def test_ingest_records_each_images_perceptual_hash_and_flags_a_near_copy_of_a_published_design(
+    generating, pump, rsps, settings
+):
+    from designs import duplicates
+    from designs.models import ImageFingerprint, NearDuplicate
+    from tests.designs.review_support import artwork, encoded, near_copy
+
+    settings.NEAR_DUPLICATE_DISTANCE = 8
+    published = Design.objects.create(prompt="koi", status=Status.PUBLISHED)
+    picture = artwork(11)
+    duplicates.record(published.pk, duplicates.phash_of(encoded(picture)))
+    design = generating("job-dup", prompt="koi pond, ukiyo-e")
+    output = v5_output(near_copy(picture), encoded(artwork(12)))
+    status_answer(rsps, "job-dup", completed("job-dup", output))
+
+    pump.poll()
+
+    sibling = design.siblings.get()
+    assert ImageFingerprint.objects.filter(design_id__in=[design.pk, sibling.pk]).count() == 2
+    assert list(NearDuplicate.objects.filter(other=published).values_list("design_id", flat=True)) == [design.pk]

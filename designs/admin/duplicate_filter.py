@@ -1,0 +1,24 @@
+"""The changelist filter "Has a near-duplicate": designs whose image looks like another design's."""
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef
+
+from designs.models import NearDuplicate
+
+
+class NearDuplicateFilter(admin.SimpleListFilter):
+    title = "near-duplicate"
+    parameter_name = "near_duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has a near-duplicate"), ("published", "Looks like a published design"), ("no", "None")]
+
+    def queryset(self, request, queryset):
+        pairs = NearDuplicate.objects.filter(design_id=OuterRef("pk"))
+        if self.value() == "yes":
+            return queryset.filter(Exists(pairs))
+        if self.value() == "published":
+            return queryset.filter(Exists(pairs.filter(other__status="published")))
+        if self.value() == "no":
+            return queryset.filter(~Exists(pairs))
+        return queryset

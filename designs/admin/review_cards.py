@@ -1,0 +1,69 @@
+"""What the review page and compare mode know about each design card, as one dict.
+
+The same dict fills the page's data attributes and the JSON the page's script receives (refills, undo), so a
+card built by the script looks exactly like one the server rendered. Constant queries for any number of cards.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from designs import selectors
+from designs.models import Design
+
+
+def pixel_size(design: Design) -> str:
+    """The stored image's pixel size ("4500 × 5400 px"): what a print needs, always shown while reviewing."""
+    if design.image_width and design.image_height:
+        return f"{design.image_width} × {design.image_height} px"
+    return "size unknown"
+
+
+def cards(ids: list[int], *, mine=()) -> list[dict]:
+    """A card per design of `ids` that exists, in that order: three queries however many there are.
+
+    `mine`: the ids this reviewer has claimed; the others are shared (someone else holds them too).
+    """
+    designs = selectors.designs_in_order(ids)
+    duplicates = selectors.closest_duplicates([design.pk for design in designs])
+    counts = selectors.variation_counts(design.prompt for design in designs)
+    mine = set(mine)
+    return [
+        {**card(design, duplicates.get(design.pk), counts.get(design.prompt, 0)), "mine": design.pk in mine}
+        for design in designs
+    ]
+
+
+def card(design: Design, duplicate=None, variations: int = 0) -> dict:
+    image_url = design.image.url if design.image else ""
+    thumbnail_url = design.thumbnail.url if design.thumbnail else ""
+    data = {
+        "id": design.pk,
+        "status": design.status,
+        "status_label": design.get_status_display(),
+        "title": design.title,
+        "prompt": design.prompt,
+        "batch": design.batch.name if design.batch_id and design.batch else "",
+        "image_url": image_url or thumbnail_url,
+        "thumbnail_url": thumbnail_url,
+        "size": pixel_size(design),
+        "width": design.image_width or 0,
+        "height": design.image_height or 0,
+        "change_url": reverse("admin:designs_design_change", args=[design.pk]),
+        "variations": variations,
+        "compare_url": reverse("admin:designs_design_review_compare") + f"?design={design.pk}"
+        if variations > 1
+        else "",
+        "duplicate": None,
+    }
+    if duplicate is not None:
+        other, distance = duplicate
+        data["duplicate"] = {
+            "id": other.pk,
+            "status_label": other.get_status_display(),
+            "thumbnail_url": other.thumbnail.url if other.thumbnail else "",
+            "change_url": reverse("admin:designs_design_change", args=[other.pk]),
+            "distance": distance,
+            "text": f"Looks like #{other.pk} ({other.get_status_display().lower()})",
+        }
+    return data
