@@ -2,14 +2,21 @@
 
 The same dict fills the page's data attributes and the JSON the page's script receives (refills, undo), so a
 card built by the script looks exactly like one the server rendered. Constant queries for any number of cards.
+
+Print quality (designs/print_quality.py) is measured against the default product template, fetched once per call:
+the DPI badge and its explanation, the "no transparency" flag; the large view shows a preview (shown_image_url)
+and only the 100 % view loads the original (original_url).
 """
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-from designs import selectors
+from designs import print_quality, selectors
 from designs.models import Design
+from designs.services.publishing import default_template
+
+NO_TEMPLATE = "No default product template: DPI cannot be measured."
 
 
 def pixel_size(design: Design) -> str:
@@ -19,22 +26,51 @@ def pixel_size(design: Design) -> str:
     return "size unknown"
 
 
+def shown_image_url(design: Design) -> str:
+    """The large view: the print file's preview when there is one (what will be printed), else the original's
+    preview (at most images.PREVIEW_SIZE), else the original (small enough to be its own preview). Never the print
+    file itself: it can be tens of megabytes."""
+    for file in (design.print_preview, design.preview_file, design.image, design.thumbnail):
+        if file:
+            return file.url
+    return ""
+
+
 def cards(ids: list[int], *, mine=()) -> list[dict]:
-    """A card per design of `ids` that exists, in that order: three queries however many there are.
+    """A card per design of `ids` that exists, in that order: four queries however many there are.
 
     `mine`: the ids this reviewer has claimed; the others are shared (someone else holds them too).
     """
     designs = selectors.designs_in_order(ids)
+    if not designs:
+        return []
     duplicates = selectors.closest_duplicates([design.pk for design in designs])
     counts = selectors.variation_counts(design.prompt for design in designs)
+    template = default_template()  # DPI is measured against it
     mine = set(mine)
     return [
-        {**card(design, duplicates.get(design.pk), counts.get(design.prompt, 0)), "mine": design.pk in mine}
+        {
+            **card(design, duplicates.get(design.pk), counts.get(design.prompt, 0), template=template),
+            "mine": design.pk in mine,
+        }
         for design in designs
     ]
 
 
-def card(design: Design, duplicate=None, variations: int = 0) -> dict:
+def quality(design: Design, template) -> dict:
+    """The print-quality part of a card: badge text ("" without a default template: no badge on the card), level,
+    explanation, and whether the template needs transparency the file lacks."""
+    readiness = print_quality.print_readiness(design, template)
+    return {
+        "dpi": readiness.badge_text() if template is not None else "",
+        "dpi_level": readiness.level,
+        "dpi_text": readiness.explanation() if template is not None else NO_TEMPLATE,
+        "no_alpha": readiness.lacks_transparency,
+        "print_template": template.name if template is not None else "",
+    }
+
+
+def card(design: Design, duplicate=None, variations: int = 0, *, template=None) -> dict:
     image_url = design.image.url if design.image else ""
     thumbnail_url = design.thumbnail.url if design.thumbnail else ""
     data = {
@@ -44,7 +80,8 @@ def card(design: Design, duplicate=None, variations: int = 0) -> dict:
         "title": design.title,
         "prompt": design.prompt,
         "batch": design.batch.name if design.batch_id and design.batch else "",
-        "image_url": image_url or thumbnail_url,
+        "image_url": shown_image_url(design),
+        "original_url": image_url or thumbnail_url,
         "thumbnail_url": thumbnail_url,
         "size": pixel_size(design),
         "width": design.image_width or 0,
@@ -55,6 +92,7 @@ def card(design: Design, duplicate=None, variations: int = 0) -> dict:
         if variations > 1
         else "",
         "duplicate": None,
+        **quality(design, template),
     }
     if duplicate is not None:
         other, distance = duplicate

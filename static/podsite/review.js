@@ -5,6 +5,8 @@
  * once, a refused or conflicting decision is shown and its card put back where needed, and the reviewer's
  * claims (the designs set aside for them) are renewed while they are active, topped up as they decide, and
  * released when they leave. A decided card is never shown again unless undo brings it back.
+ * The stage shows a preview with the design's print quality (DPI badge, explanation, "no transparency" flag; the
+ * backdrops are print.js's); the 100 % view (Z, a click, the "100 %" button) loads the original only then.
  */
 (function () {
   "use strict";
@@ -31,7 +33,10 @@
     const reason = document.getElementById("pod-reason");
     const batchSelect = document.getElementById("pod-batch");
     const $ = (id) => document.getElementById(id);
-    const zoom = zoomable($("pod-stage-frame"), $("pod-stage-img"), $("pod-zoom-label"));
+    const fullButton = $("pod-full");
+    const zoom = zoomable($("pod-stage-frame"), $("pod-stage-img"), $("pod-zoom-label"), {
+      onChange: (zoomed) => fullButton && fullButton.setAttribute("aria-pressed", String(zoomed)),
+    });
     const decided = new Set(); // taken out by this page: never shown again unless undo brings them back
     let focusedId = root.dataset.focus;
     let queue = Promise.resolve(); // requests run one at a time, in the order the reviewer pressed the keys
@@ -56,14 +61,15 @@
     function showStage(data) {
       const img = $("pod-stage-img");
       zoom.reset();
-      img.src = data.image_url;
+      img.src = data.image_url; // a preview; the 100 % view loads the original (zoom.js)
+      img.dataset.original = data.original_url || "";
       img.alt = "Design " + data.id;
       img.width = data.width || 0;
       img.height = data.height || 0;
       $("pod-stage-id").textContent = "#" + data.id;
       $("pod-stage-title").textContent = data.title;
       $("pod-stage-size").textContent = data.size;
-      $("pod-stage-full").href = data.image_url;
+      $("pod-stage-full").href = data.original_url || data.image_url;
       $("pod-stage-link").href = data.change_url;
       $("pod-stage-prompt").textContent = data.prompt;
       $("pod-stage-batch").textContent = data.batch;
@@ -79,8 +85,20 @@
         $("pod-duplicate-link").href = data.duplicate.change_url;
         $("pod-duplicate-text").textContent = data.duplicate.text;
       }
+      showQuality(data);
       const designInput = $("pod-decide-design");
       if (designInput) designInput.value = data.id;
+    }
+
+    /** Print quality against the default template (designs/print_quality.py via review_cards.py). */
+    function showQuality(data) {
+      const badge = $("pod-stage-dpi");
+      badge.textContent = data.dpi || "DPI ?";
+      badge.className = "pod-dpi pod-dpi-" + (data.dpi_level || "unknown");
+      badge.title = data.dpi_text || "";
+      $("pod-stage-dpi-text").textContent = data.dpi_text || "";
+      $("pod-stage-flag").hidden = !data.no_alpha;
+      $("pod-stage-flag-template").textContent = data.print_template || "";
     }
 
     function focusCard(card) {
@@ -140,6 +158,13 @@
       label.className = "pod-card-id";
       label.textContent = "#" + data.id;
       link.append(label);
+      if (data.dpi) {
+        const dpi = document.createElement("span");
+        dpi.className = "pod-dpi pod-dpi-" + data.dpi_level + " pod-card-dpi";
+        dpi.title = data.dpi_text;
+        dpi.textContent = data.dpi;
+        link.append(dpi);
+      }
       if (data.duplicate) {
         const flag = document.createElement("span");
         flag.className = "pod-card-flag";
@@ -389,6 +414,7 @@
       });
     }
     document.querySelector("[data-pod-help]").addEventListener("click", toggleHelp);
+    if (fullButton) fullButton.addEventListener("click", () => focusedId && zoom.toggle());
     if (batchSelect) batchSelect.addEventListener("change", () => batchSelect.form.submit());
 
     if (config.canDecide) {

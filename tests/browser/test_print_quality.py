@@ -1,5 +1,5 @@
 """Print quality in a real browser: DPI badges on the review page (large view and cards, following the focus), the
-checkerboard / light / dark backdrops, the "100 %" view loading the original only when asked; the change page's
+checkerboard / light / dark backdrops, the 100 % view (zoom) loading the original only when asked; the change page's
 print file on a checkerboard."""
 
 import pytest
@@ -43,17 +43,23 @@ def test_review_page_badges_backdrops_and_the_full_size_view(page, superuser, de
     expect(stage).to_have_attribute("src", sharp.preview_file.url)  # the 1600 px preview, not the original
     assert not any(sharp.image.url in url for url in requested)
 
-    frame = page.locator("#pod-stage-link")
+    frame = page.locator("#pod-stage-frame")
     expect(frame).to_have_class("pod-stage-frame pod-backdrop-checker")
-    page.click("button[data-backdrop=dark][data-target=pod-stage-link]")
+    page.click("button[data-backdrop=dark][data-target=pod-stage-frame]")
     expect(frame).to_have_class("pod-stage-frame pod-backdrop-dark")
-    page.click("#pod-full")
+    page.click("#pod-full")  # the zoom's 100 % view (Z, or a click on the image)
     expect(stage).to_have_attribute("src", sharp.image.url)  # the original, on demand
-    expect(frame).to_have_class("pod-stage-frame pod-backdrop-dark is-full")
+    expect(frame).to_have_class("pod-stage-frame pod-backdrop-dark is-zoomed")
+    expect(page.locator("#pod-full")).to_have_attribute("aria-pressed", "true")
     page.wait_for_function("document.getElementById('pod-stage-img').naturalWidth === 2000")
+    expect(page.locator("#pod-zoom-label")).to_have_text("100 %")
+    assert stage.evaluate("img => img.clientWidth") == 2000  # the original's own pixels, not the preview's
     page.screenshot(path=str(artifacts / "print-review-full.png"))
-    page.click("#pod-full")
+    page.keyboard.press("z")  # back to fit: the preview again
     expect(stage).to_have_attribute("src", sharp.preview_file.url)
+    expect(frame).to_have_class("pod-stage-frame pod-backdrop-dark")
+    expect(page.locator("#pod-zoom-label")).to_contain_text("Fit (")
+    expect(page.locator("#pod-stage-full")).to_have_attribute("href", sharp.image.url)  # a new tab: the original
 
 
 def test_change_page_shows_the_print_file_on_a_checkerboard(page, superuser, designs, artifacts):

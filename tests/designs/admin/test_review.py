@@ -99,6 +99,78 @@ def test_review_page_query_count_is_bounded(client, reviewer, settings):
     assert with_10 == with_40 <= 24
 
 
+@pytest.fixture
+def print_designs(settings):
+    """A default template needing transparency (print area 1500×1800 px, fit) and two designs in review: a small one
+    (its own preview) and a large one (a 1600 px preview next to its 2000 px original)."""
+    from tests.designs.print_support import approved_design, areas
+    from tests.designs.publishing_support import make_template
+
+    settings.MIN_PRINT_DPI, settings.TARGET_PRINT_DPI = 150, 300
+    make_template(placeholders=areas((1500, 1800)), placement={"mode": "fit"}, needs_transparency=True)
+    small = approved_design(Design.objects.create, (256, 256), status="review", prompt="a small heron")
+    large = approved_design(Design.objects.create, (2000, 2000), status="review", prompt="a big heron")
+    return small, large
+
+
+def test_cards_carry_print_quality_and_show_the_preview_not_the_original(client, reviewer, print_designs):
+    small, large = print_designs
+    client.force_login(reviewer)
+
+    response = client.get(REVIEW)
+
+    cards = {card["id"]: card for card in response.context["cards"]}
+    assert (cards[small.pk]["dpi"], cards[small.pk]["dpi_level"]) == ("51 DPI", "bad")
+    assert "150 DPI needs 750×750 px" in cards[small.pk]["dpi_text"]
+    assert cards[small.pk]["no_alpha"] is True and cards[small.pk]["print_template"] == "Kids tee"
+    assert (cards[large.pk]["dpi"], cards[large.pk]["dpi_level"]) == ("400 DPI", "good")
+    assert cards[large.pk]["image_url"] == large.preview_file.url  # the large view: the preview
+    assert cards[large.pk]["original_url"] == large.image.url  # the 100 % view, loaded only when asked
+    assert cards[small.pk]["image_url"] == cards[small.pk]["original_url"] == small.image.url  # its own preview
+    html = response.content.decode()
+    assert '<span id="pod-stage-dpi" class="pod-dpi pod-dpi-bad"' in html and ">51 DPI</span>" in html
+    assert f'data-original="{small.image.url}"' in html
+    assert html.count("pod-card-dpi") == 2
+    assert 'id="pod-stage-flag" class="pod-flag">' in html  # shown: the template needs transparency
+
+
+def test_print_quality_is_in_the_json_cards_and_measured_once_per_reply(client, reviewer, print_designs):
+    small, large = print_designs
+    client.force_login(reviewer)
+    client.get(REVIEW)
+
+    body = decide(client, small, "reject", refill="1").json()
+
+    assert body["design"]["dpi"] == "51 DPI" and body["design"]["original_url"] == small.image.url
+    assert [(card["id"], card["dpi"], card["image_url"]) for card in body["cards"]] == [
+        (large.pk, "400 DPI", large.preview_file.url)
+    ]
+
+
+def test_without_a_default_template_cards_have_no_badge_and_say_why(client, reviewer):
+    make_reviewable()
+    client.force_login(reviewer)
+
+    response = client.get(REVIEW)
+
+    (card,) = response.context["cards"]
+    assert (card["dpi"], card["dpi_level"], card["no_alpha"]) == ("", "unknown", False)
+    html = response.content.decode()
+    assert "pod-card-dpi" not in html and ">DPI ?</span>" in html
+    assert "No default product template: DPI cannot be measured." in html
+
+
+def test_query_count_stays_bounded_with_a_default_template(client, reviewer, settings, print_designs):
+    client.force_login(reviewer)
+    settings.REVIEW_CLAIM_SIZE = 10
+    with_10 = _review_queries(client, 10)
+    client.post(reverse("admin:designs_design_review_release"))
+    settings.REVIEW_CLAIM_SIZE = 40
+    with_40 = _review_queries(client, 40)
+
+    assert with_10 == with_40 <= 24  # the default template: one query, however many cards
+
+
 def test_approve_from_the_review_page_answers_json_and_records_everything(client, reviewer):
     design, other = make_reviewable(), make_reviewable()
     client.force_login(reviewer)
