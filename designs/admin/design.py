@@ -309,11 +309,11 @@ class DesignAdmin(
     def status_badge(self, obj):
         return status_badge_tag(obj.status)
 
-    @admin.display(description="Title / prompt")
+    @admin.display(description="Prompt")
     def prompt_excerpt(self, obj):
-        # One column for both (and the preset only as a filter): the list fits 1440 px with both sidebars open.
-        prompt = obj.prompt if len(obj.prompt) <= 80 else obj.prompt[:79] + "…"
-        return format_html("<strong>{}</strong><br>{}", obj.title, prompt) if obj.title else prompt
+        # The title has its own (editable) column and the preset is only a filter: the list fits 1440 px with both
+        # sidebars open.
+        return obj.prompt if len(obj.prompt) <= 60 else obj.prompt[:59] + "…"
 
     @admin.display(description="Cost", ordering="cost")
     def cost_money(self, obj):
