@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from designs.print_status import PrintStatus
+from designs.products import ProductState
 from designs.workflow import EventKind, Source, Status
 
 
@@ -108,9 +109,15 @@ class ProductTemplate(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     blueprint_id = models.PositiveIntegerField()
+    blueprint_title = models.CharField(max_length=200, blank=True)
     print_provider_id = models.PositiveIntegerField()
-    # [{"id": 17390, "title": "Heather Grey / XS", "price": 2499, "is_enabled": true}, …]; price in minor units.
+    provider_title = models.CharField(max_length=200, blank=True)
+    # [{"id": 17390, "title": "Heather Grey / XS", "price": 2499, "is_enabled": true, "options": {"color": …,
+    # "size": …}, "available": true, "price_overridden": false}, …]: the provider's whole variant matrix; price in
+    # minor units (cents). Templates made before the grid editor carry id, title, price and is_enabled only.
     variants = models.JSONField(default=list)
+    # How prices follow Printify's cost (designs/pricing.py PriceRule); {} when prices are typed in by hand.
+    price_rule = models.JSONField(default=dict, blank=True)
     print_position = models.CharField(max_length=50, default="front")
     # {"mode": "fixed"|"fit", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
     placement = models.JSONField(default=dict)
@@ -152,6 +159,65 @@ class ProductTemplate(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def blueprint_label(self) -> str:
+        return self.blueprint_title or f"Blueprint {self.blueprint_id}"
+
+    @property
+    def provider_label(self) -> str:
+        return self.provider_title or f"print provider {self.print_provider_id}"
+
+
+class VariantCost(models.Model):
+    """What Printify charges for one variant of a provider's blueprint, learned from a product (the catalog does not
+    say: printify-api.md §2), and the first-item shipping to the shop's main country; each with where it came
+    from and when, so the editor can show the figure's age and source."""
+
+    blueprint_id = models.PositiveIntegerField()
+    print_provider_id = models.PositiveIntegerField()
+    variant_id = models.PositiveIntegerField()
+    cost = models.PositiveIntegerField(null=True, blank=True, help_text="Cents.")
+    shipping = models.PositiveIntegerField(null=True, blank=True, help_text="First item, cents.")
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blueprint_id", "print_provider_id", "variant_id"], name="one_cost_per_variant"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.blueprint_id}/{self.print_provider_id}/{self.variant_id}: {self.cost}"
+
+
+class RepriceJob(models.Model):
+    """Putting a template's prices on its products in Printify, one product at a time on a worker (resumable: a
+    product whose prices match the template is done)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Updating prices"
+        DONE = "done", "Done"
+
+    template = models.ForeignKey(ProductTemplate, on_delete=models.CASCADE, related_name="reprice_jobs")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    failed = models.JSONField(default=dict, blank=True, help_text="Product id -> why.")
+    waiting = models.PositiveIntegerField(default=0, help_text="Locked products to try again.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Repricing {self.template} ({self.get_state_display().lower()})"
 
 
 class Design(models.Model):
@@ -222,15 +288,7 @@ class Design(models.Model):
     # Makes the RunPod webhook URL of this design unguessable.
     webhook_token = models.CharField(max_length=64, default=secrets.token_urlsafe, editable=False)
 
-    # --- publishing (each id saved the moment Printify returns it; a retry resumes from them)
-    product_template = models.ForeignKey(ProductTemplate, null=True, blank=True, on_delete=models.SET_NULL)
-    printify_upload_id = models.CharField(max_length=64, blank=True)
-    printify_product_id = models.CharField(max_length=64, blank=True, db_index=True)
-    printify_external = models.JSONField(default=dict, blank=True, help_text="The store listing: id and handle (URL).")
-    printify_mockups = models.JSONField(default=list, blank=True)
-    printify_deleted_at = models.DateTimeField(null=True, blank=True)
-    publish_attempts = models.PositiveIntegerField(default=0)
-    published_at = models.DateTimeField(null=True, blank=True)
+    # Its Printify products (one per product template) are Product rows: design.products.
     # A publisher chose to publish below MIN_PRINT_DPI (recorded as an event with the actor); cleared by a new request.
     print_gate_overridden = models.BooleanField(default=False)
 
@@ -290,6 +348,72 @@ class BlockedTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class Product(models.Model):
+    """One Printify product: a design made into one product template (a tee, a mug). Its state moves only through
+    designs/products.py, which also keeps the design's status the summary of its products."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="products")
+    template = models.ForeignKey(
+        ProductTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    template_name = models.CharField(max_length=100, blank=True, help_text="Kept when the template is deleted.")
+    # The template as it was when publishing was asked for: a run in progress keeps this version while the template
+    # is edited; afterwards it is what the Printify product was made with (its prices follow repricing).
+    template_snapshot = models.JSONField(default=dict, blank=True)
+    # Every variant SKU of the Printify product starts with this, so a product created just before a crash is found
+    # again instead of made twice (products cannot be filtered by SKU: printify-api.md §4).
+    sku_prefix = models.CharField(max_length=64)
+
+    # --- where it is (written only by designs.products.move_products)
+    state = models.CharField(max_length=20, choices=ProductState.choices, default=ProductState.CREATING, db_index=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    # --- Printify (each id saved the moment Printify returns it; a retry resumes from them)
+    printify_upload_id = models.CharField(max_length=64, blank=True)
+    printify_id = models.CharField(max_length=64, blank=True, db_index=True)
+    external = models.JSONField(default=dict, blank=True, help_text="The store listing: id and handle (URL).")
+    mockups = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["design_id", "pk"]
+        indexes = [models.Index(fields=["state", "updated_at"], name="product_state_age")]
+        constraints = [
+            # Never two products of one design from one template (publishing twice resumes the existing one).
+            models.UniqueConstraint(
+                fields=["design", "template"], condition=Q(template__isnull=False), name="one_product_per_template"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.template_name or 'Product'} of design {self.design_id}"
+
+
+class ProductEvent(models.Model):
+    """One row per product state change or note: who, from where, and why."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=20, choices=ProductState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=ProductState.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        if not self.to_state:
+            return f"note: {self.message[:60]}"
+        return f"{self.from_state or '—'} → {self.to_state}"
 
 
 class DesignEvent(models.Model):

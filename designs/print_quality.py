@@ -247,20 +247,6 @@ class Gate:
         )
 
 
-def publish_gate(chosen, takes_chosen, keeps_own, *, sources, override: bool) -> Gate:
-    """The gate for a publish request (services/publishing.py): designs in `takes_chosen` publish with the `chosen`
-    template, those in `keeps_own` with their own; only designs in `sources` (those that will move) count."""
-    from designs.models import Design, ProductTemplate
-
-    own = Design.objects.filter(pk__in=keeps_own, status__in=sources).exclude(product_template=None)
-    groups: dict[int, list[int]] = {}
-    for design_id, template_id in own.values_list("pk", "product_template_id"):
-        groups.setdefault(template_id, []).append(design_id)
-    templates = ProductTemplate.objects.in_bulk(list(groups))
-    assignments = [(chosen, takes_chosen), *((templates[pk], ids) for pk, ids in groups.items())]
-    return check_designs(assignments, sources=sources, override=override)
-
-
 def check_designs(assignments, *, override: bool, sources=None) -> Gate:
     """`assignments`: (template, design ids) pairs. Designs below the minimum are refused, unless their template
     prepares print files first, their print file is being prepared (the run waits for it), or `override`."""

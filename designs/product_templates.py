@@ -31,7 +31,7 @@ from designs import listing
 # The parts POST …/publish.json accepts (printify-api.md §4 "Publishing").
 PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
 DEFAULT_PUBLISH_PARTS = {"title": True, "description": True, "images": True, "variants": True, "tags": True}
-PLACEMENT_MODES = ("fixed", "fit")
+PLACEMENT_MODES = ("fixed", "fit", "fill")  # fill: cover the whole print area (edges may be cut)
 DEFAULT_PLACEMENT = {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
 
 # Listing limits (title, tags, description) are the shop's settings, read through designs/listing.py: Printify's
@@ -138,13 +138,47 @@ class TemplateInvalid(ValueError):
         super().__init__(f"Product template “{template_name}” cannot be used: " + " ".join(problems))
 
 
-def sku_prefix(design_id: int) -> str:
-    """Every variant SKU of a design's product starts with this, so a product can be found again by design."""
-    return f"podsite-{design_id}-"
+def sku_prefix(design_id: int, template_id: int | None = None) -> str:
+    """Every variant SKU of a product starts with this, so a product can be found again by design and template.
+
+    Products made while a design had only one product carry "podsite-<design>-" (no template part).
+    """
+    return f"podsite-{design_id}-" if template_id is None else f"podsite-{design_id}-t{template_id}-"
 
 
-def variant_sku(design_id: int, variant_id: int) -> str:
-    return f"{sku_prefix(design_id)}{variant_id}"
+def variant_sku(prefix: str, variant_id: int) -> str:
+    return f"{prefix}{variant_id}"
+
+
+# The fields a product is made from: copied onto the product when publishing is asked for, so a run keeps the
+# version it started with while staff edit the template.
+SNAPSHOT_FIELDS = (
+    "name",
+    "blueprint_id",
+    "print_provider_id",
+    "variants",
+    "print_position",
+    "placement",
+    "placeholders",
+    "title_template",
+    "description_template",
+    "tags_template",
+    "publish_after_create",
+    "publish_parts",
+)
+
+
+def template_snapshot(template) -> dict:
+    return {"id": template.pk, **{name: getattr(template, name) for name in SNAPSHOT_FIELDS}}
+
+
+def template_from_snapshot(snapshot: dict):
+    """An unsaved ProductTemplate carrying the snapshot's values (for checks, texts and the payload)."""
+    from designs.models import ProductTemplate
+
+    return ProductTemplate(
+        pk=snapshot.get("id"), **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot}
+    )
 
 
 def enabled_variants(template) -> list[dict]:
@@ -210,7 +244,7 @@ def _placement_problems(template, enabled: list[dict]) -> list[str]:
     placement = {**DEFAULT_PLACEMENT, **(template.placement or {})}
     problems = []
     if placement["mode"] not in PLACEMENT_MODES:
-        problems.append(f"Placement mode must be “fixed” or “fit”, not “{placement['mode']}”.")
+        problems.append(f"Placement mode must be “fixed”, “fit” or “fill”, not “{placement['mode']}”.")
     for key in ("x", "y", "scale"):
         if not isinstance(placement[key], (int, float)) or isinstance(placement[key], bool):
             problems.append(f"Placement {key} must be a number.")
@@ -227,8 +261,9 @@ def _placement_problems(template, enabled: list[dict]) -> list[str]:
                 f"The “{template.print_position}” print area does not cover these enabled variants (they have no "
                 f"such placeholder in the catalog): {', '.join(uncovered)}."
             )
-    elif placement["mode"] == "fit":
-        problems.append("“Fit” placement needs the placeholder sizes from the catalog: fill the template from it.")
+    elif placement["mode"] in ("fit", "fill"):
+        label = placement["mode"].capitalize()
+        problems.append(f"“{label}” placement needs the placeholder sizes from the catalog: fill the template from it.")
     return problems
 
 
@@ -478,17 +513,27 @@ def fit_scale(image_size: tuple[int, int], placeholder: tuple[int, int]) -> floa
     return round(min(1.0, (image_width / image_height) / (width / height)), 4)
 
 
+def fill_scale(image_size: tuple[int, int], placeholder: tuple[int, int]) -> float:
+    """Smallest scale at which the image covers the whole placeholder (what does not fit is cut off)."""
+    image_width, image_height = image_size
+    width, height = placeholder
+    if image_width <= 0 or image_height <= 0:
+        raise ValueError("The image has no size.")
+    return round(max(1.0, (height / width) / (image_height / image_width)), 4)
+
+
 def print_areas(template, upload_id: str, image_size: tuple[int, int] | None) -> list[dict]:
     """One print area per placeholder size (sizes differ by garment size), together covering every enabled variant."""
     placement = {**DEFAULT_PLACEMENT, **(template.placement or {})}
     variant_ids = [v["id"] for v in enabled_variants(template)]
-    if placement["mode"] == "fit":
+    if placement["mode"] in ("fit", "fill"):
         if not image_size:
-            raise ValueError("“Fit” placement needs the image's width and height.")
+            raise ValueError(f"“{placement['mode'].capitalize()}” placement needs the image's width and height.")
         groups: dict[tuple[int, int], list[int]] = {}
         for variant_id in variant_ids:
             groups.setdefault(placeholder_size(template, variant_id), []).append(variant_id)
-        scaled = [(ids, fit_scale(image_size, size)) for size, ids in groups.items()]
+        scale_for = fit_scale if placement["mode"] == "fit" else fill_scale
+        scaled = [(ids, scale_for(image_size, size)) for size, ids in groups.items()]
     else:
         scaled = [(variant_ids, float(placement["scale"]))]
     return [
@@ -513,9 +558,12 @@ def print_areas(template, upload_id: str, image_size: tuple[int, int] | None) ->
     ]
 
 
-def build_product_payload(template, design, upload_id: str, image_size: tuple[int, int] | None = None) -> dict:
+def build_product_payload(
+    template, design, upload_id: str, image_size: tuple[int, int] | None = None, *, sku: str | None = None
+) -> dict:
     """The body of POST /shops/{shop}/products.json for this design (call check_template first); TextsInvalid
-    when a required text is empty."""
+    when a required text is empty. `sku` is the product's SKU prefix (default: the design and template's)."""
+    sku = sku or sku_prefix(design.pk, template.pk)
     texts = check_texts(template, design)
     return {
         "title": texts.title,
@@ -525,7 +573,7 @@ def build_product_payload(template, design, upload_id: str, image_size: tuple[in
         "print_provider_id": template.print_provider_id,
         # Only enabled variants are sent: Printify fills in the rest of the matrix as disabled (printify-api.md §4).
         "variants": [
-            {"id": v["id"], "price": v["price"], "is_enabled": True, "sku": variant_sku(design.pk, v["id"])}
+            {"id": v["id"], "price": v["price"], "is_enabled": True, "sku": variant_sku(sku, v["id"])}
             for v in enabled_variants(template)
         ],
         "print_areas": print_areas(template, upload_id, image_size),
@@ -534,10 +582,14 @@ def build_product_payload(template, design, upload_id: str, image_size: tuple[in
     }
 
 
-def product_matches_design(product: dict, design_id: int) -> bool:
-    """True when a Printify product (as listed or read) was created for this design (its SKU marker)."""
-    prefix = sku_prefix(design_id)
-    return any(str(v.get("sku") or "").startswith(prefix) for v in product.get("variants") or [])
+def product_matches(product: dict, prefix: str) -> bool:
+    """True when a Printify product (as listed or read) carries this SKU marker: a variant SKU of the prefix
+    followed by the variant id only (so "podsite-12-" does not match "podsite-12-t3-17390")."""
+    for variant in product.get("variants") or []:
+        sku = str(variant.get("sku") or "")
+        if sku.startswith(prefix) and sku[len(prefix) :].isdigit():
+            return True
+    return False
 
 
 # --- templates from Printify data -----------------------------------------------------------------

@@ -8,9 +8,10 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from designs.models import CopyStatus, Design, DesignEvent
+from designs.models import CopyStatus, Design, DesignEvent, Product
 from designs.print_status import PrintStatus
-from designs.workflow import DECIDED, FAILED, IN_FLIGHT, Source, Status
+from designs.products import restartable
+from designs.workflow import DECIDED, FAILED, IN_FLIGHT, PUBLISHABLE, Source, Status
 
 # How far back U (undo) reaches: a working session, not last week's decisions.
 UNDO_WINDOW = timedelta(hours=12)
@@ -119,7 +120,40 @@ def publishable(*, batch_name: str | None = None) -> QuerySet[Design]:
 
 def designs_with_products(designs: QuerySet[Design]) -> QuerySet[Design]:
     """Those of `designs` that have a Printify product (published or not): deleting them needs a decision."""
-    return designs.filter(~Q(printify_product_id=""))
+    return designs.filter(Exists(Product.objects.filter(design_id=OuterRef("pk")).exclude(printify_id="")))
+
+
+def with_printify_ids(designs) -> list[Design]:
+    """The designs, each with `printify_ids`: the ids of its products in Printify (for the delete question)."""
+    designs = list(designs)
+    ids: dict[int, list[str]] = {}
+    rows = Product.objects.filter(design__in=[d.pk for d in designs]).exclude(printify_id="").order_by("pk")
+    for design_id, printify_id in rows.values_list("design_id", "printify_id"):
+        ids.setdefault(design_id, []).append(printify_id)
+    for design in designs:
+        design.printify_ids = ids.get(design.pk, [])
+    return designs
+
+
+def publish_plan(designs: QuerySet[Design], templates) -> dict:
+    """What publishing these designs with these templates would do, counted in a few queries: designs that get
+    work, products made or started again, designs skipped (not publishable, or every product there already)."""
+    publishable = designs.filter(status__in=PUBLISHABLE)
+    count = publishable.count()
+    templates = list(templates)
+    if not templates:
+        return {"designs": 0, "products": 0, "skipped": designs.count()}
+    settled = Q()
+    for template in templates:  # a product of this template that publishing would leave alone
+        settled |= Q(template=template) & ~Q(state__in=restartable(template))
+    done = Product.objects.filter(settled, design__in=publishable)
+    finished_designs = done.order_by().values("design_id").annotate(n=Count("pk")).filter(n=len(templates)).count()
+    with_work = count - finished_designs
+    return {
+        "designs": with_work,
+        "products": count * len(templates) - done.count(),
+        "skipped": designs.count() - with_work,
+    }
 
 
 def jobs_in_flight(counts: dict[str, int]) -> int:
@@ -322,3 +356,13 @@ def approval_rates(by: str, *, limit: int = 8) -> list[dict]:
         .order_by("-decided", *fields)[:limit]
     )
     return [{"key": row[fields[0]], "name": row[fields[-1]], **row} for row in rows]
+
+
+def design_template(design: Design):
+    """The template a design's print quality and copy are judged by: that of its first product, else the default."""
+    from designs.models import ProductTemplate
+
+    product = design.products.exclude(template=None).select_related("template").order_by("pk").first()
+    if product is not None:
+        return product.template
+    return ProductTemplate.objects.filter(is_default=True).first()

@@ -33,22 +33,32 @@ def cancel_runpod_jobs(job_ids):
     pump.cancel_runpod_jobs(job_ids)
 
 
+def publish_product(product_id: int, resume: dict | None = None):
+    from designs.workers import publish_run
+
+    return publish_run.run_publish(product_id, resume=resume)
+
+
 def publish_design(design_id: int, resume: dict | None = None):
+    """Queued before products had records of their own (an upgrade mid-run): run the design's products."""
+    from designs.models import Product
+    from designs.products import IN_FLIGHT
     from designs.workers import publish_run
 
-    return publish_run.run_publish(design_id, resume=resume)
+    products = Product.objects.filter(design_id=design_id, state__in=IN_FLIGHT).values_list("pk", flat=True)
+    return [publish_run.run_publish(product_id, resume=resume) for product_id in products]
 
 
-def unpublish_design(design_id: int, delete: bool, actor_id: int | None = None, source: str = "worker"):
-    from designs.workers import publish_run
+def unpublish_product(product_id: int, delete: bool, actor_id: int | None = None, source: str = "worker"):
+    from designs.workers import unpublish
 
-    return publish_run.run_unpublish(design_id, delete=delete, actor_id=actor_id, source=source)
+    return unpublish.run_unpublish(product_id, delete=delete, actor_id=actor_id, source=source)
 
 
-def refresh_product(design_id: int):
+def refresh_product(product_id: int):
     from designs.workers import printify_events
 
-    return printify_events.refresh_product(design_id)
+    return printify_events.refresh_product(product_id)
 
 
 def refresh_published_products():
@@ -58,10 +68,10 @@ def refresh_published_products():
 
 
 def delete_design_and_product(design_id: int, actor_id: int | None = None):
-    """Staff deleted a design and chose to delete its Printify product too: the product first, then the design."""
-    from designs.workers import publish_run
+    """Staff deleted a design and chose to delete its Printify products too: the products first, then the design."""
+    from designs.workers import unpublish
 
-    return publish_run.run_delete_design_and_product(design_id, actor_id=actor_id)
+    return unpublish.run_delete_design_and_products(design_id, actor_id=actor_id)
 
 
 def write_listing_copy(design_id: int):
@@ -69,3 +79,17 @@ def write_listing_copy(design_id: int):
     from designs.workers import copywriter
 
     return copywriter.run_write_copy(design_id)
+
+
+def learn_costs(blueprint_id: int, provider_id: int, force: bool = False):
+    """What Printify charges per variant of a provider's blueprint, for the template editor."""
+    from designs.workers import costs
+
+    return costs.learn_costs(blueprint_id, provider_id, force=force)
+
+
+def reprice_products(job_id: int):
+    """Put a template's changed prices on its products in Printify."""
+    from designs.workers import repricing
+
+    return repricing.run_reprice(job_id)

@@ -58,7 +58,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REJECTED: frozenset({S.REVIEW}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.PUBLISH_FAILED}),
     S.PUBLISH_FAILED: frozenset({S.PUBLISHING}),
-    S.PUBLISHED: frozenset({S.APPROVED}),
+    S.PUBLISHED: frozenset({S.APPROVED, S.PUBLISHING}),  # all its products deleted; another product for it
 }
 # Moves only a worker makes: RunPod did not take the job yet (429, timeout), so the claim goes back to the queue.
 WORKER_ONLY: frozenset[tuple[str, str]] = frozenset({(S.GENERATING, S.QUEUED)})

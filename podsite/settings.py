@@ -278,6 +278,11 @@ PRINTIFY_PUBLISH_WINDOW_SECONDS = env.int("PRINTIFY_PUBLISH_WINDOW_SECONDS", def
 # Printify's product answers carry prices in minor units but never say the currency: it is the shop's (set in
 # Printify); say it here so prices are shown as money.
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()
+# Where most orders ship: the template editor shows Printify's first-item shipping to this country (a code as in
+# shipping.json's profiles, e.g. US, GB, DE; profiles without it fall back to REST_OF_THE_WORLD).
+SHIPPING_COUNTRY = env.str("SHIPPING_COUNTRY", default="US").upper()
+# Variant costs learned from Printify are shown with their age and looked up again after this many hours.
+COST_MAX_AGE_HOURS = env.int("COST_MAX_AGE_HOURS", default=24 * 7)
 
 # --- Listings (designs/listing.py is the one place that reads these) ------------------------------------------
 # The marketplace's limits; Etsy's by default (the most common Printify channel). The title column holds 200.

@@ -131,7 +131,7 @@ def make_world(make_user) -> World:
     from django_q.tasks import async_task
 
     from designs.models import Batch, Design, GenerationPreset
-    from tests.designs.publishing_support import attach_image, make_template
+    from tests.designs.publishing_support import attach_image, make_product, make_template
     from tests.designs.review_support import make_reviewable
 
     users = {
@@ -150,7 +150,7 @@ def make_world(make_user) -> World:
     if get_broker().__class__.__name__ == "ORM":
         async_task("math.floor", 1.5)
         ormq = OrmQ.objects.latest("pk")
-    return World(
+    world = World(
         users=users,
         review=make_reviewable(batch=batch, preset=preset),
         approved=attach_image(Design.objects.create(prompt="an owl", status="approved", preset=preset)),
@@ -159,9 +159,7 @@ def make_world(make_user) -> World:
         publish_failed=attach_image(
             Design.objects.create(prompt="a bear", status="publish_failed", last_error="Printify said no")
         ),
-        published=Design.objects.create(
-            prompt="a stag", status="published", printify_product_id="5d39b411749d0a000f30e0f4", published_at=now
-        ),
+        published=Design.objects.create(prompt="a stag", status="published"),
         batch=batch,
         preset=preset,
         template=make_template(),
@@ -179,3 +177,8 @@ def make_world(make_user) -> World:
         access_log=AccessLog.objects.create(username="boss", ip_address="192.0.2.8", user_agent="firefox"),
         access_failure=AccessFailureLog.objects.create(username="customer", ip_address="192.0.2.7", locked_out=True),
     )
+    make_product(world.publish_failed, world.template, state="failed", last_error="Printify said no")
+    world.product = make_product(
+        world.published, world.template, printify_id="5d39b411749d0a000f30e0f4", published_at=now
+    )
+    return world

@@ -78,6 +78,7 @@ def printify_catalog():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints.json", json=[{"id": 3, "title": "Kids Regular Fit Tee"}])
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3/print_providers/3/variants.json", json=CATALOG_VARIANTS)
+        rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3.json", json={"id": 3, "title": "Kids Regular Fit Tee"})
         rsps.get(re.compile(rf"{re.escape(PRINTIFY_API)}/shops/.*/products/.*"), status=404, json={"error": "nope"})
         yield rsps
 
@@ -232,11 +233,6 @@ def cases(world) -> list[Case]:
             "/admin/autocomplete/?app_label=designs&model_name=design&field_name=created_by&term=b",
             page(*su),
         ),
-        Case(
-            "admin:autocomplete",
-            "/admin/autocomplete/?app_label=designs&model_name=design&field_name=product_template&term=K",
-            page(*publishers),
-        ),
         Case("admin:jsi18n", "/admin/jsi18n/", page(*STAFF_USERS)),
         Case("admin:view_on_site", f"/admin/r/{design_type}/{review.pk}/", page(*STAFF_USERS, opened="redirect")),
         Case("admin:app_list", "/admin/designs/", page(*design_viewers, denied="missing")),
@@ -359,8 +355,10 @@ def cases(world) -> list[Case]:
             [
                 Post(
                     "save from catalog",
-                    {"name": "Catalog tee", "print_position": "front", "placement_mode": "fit", "price": "2499"}
-                    | {"enable_17390": "on", "enable_17393": "on"},
+                    {"name": "Catalog tee", "print_position": "front", "placement_mode": "fit", "x": "0.5"}
+                    | {"y": "0.5", "scale": "1", "angle": "0", "basis": "percent", "percent": "40", "rounding": "99"}
+                    | {"title_template": "{{ prompt }}", "description_template": "{{ prompt }}"}
+                    | {"enable_17390": "on", "enable_17393": "on", "price_17390": "24.99", "price_17393": "26.99"},
                     page(*su, opened="redirect"),
                     allowed=su,
                     changes=su,
@@ -379,6 +377,18 @@ def cases(world) -> list[Case]:
                     allowed=su,
                 )
             ],
+        ),
+        Case(
+            "admin:designs_producttemplate_costs",
+            f"/admin/designs/producttemplate/{world.template.pk}/costs/",
+            page(*su, opened="method"),
+            [Post("refresh", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
+        ),
+        Case(
+            "admin:designs_producttemplate_reprice",
+            f"/admin/designs/producttemplate/{world.template.pk}/reprice/",
+            page(*su, opened="method"),
+            [Post("reprice", {}, page(*su, opened="redirect"), allowed=su, changes=su)],
         ),
         Case(
             "admin:designs_producttemplate_preview",
@@ -421,6 +431,7 @@ def cases(world) -> list[Case]:
 
     design_change = {"title": "Renamed", "description": "", "tags": "a, b"}
     design_change |= {"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
+    design_change |= {"products-TOTAL_FORMS": "0", "products-INITIAL_FORMS": "0"}
     rows += model_cases(
         "designs",
         "design",
@@ -477,6 +488,17 @@ def cases(world) -> list[Case]:
         change=su,
         delete=su,
         actions=delete_only(world.template),
+    )
+    # Products are read-only for everyone: they change through the design actions and the workers.
+    rows += model_cases(
+        "designs",
+        "product",
+        world.product.pk,
+        view=design_viewers,
+        add=(),
+        change=(),
+        delete=(),
+        actions=[("delete_selected", [world.product.pk], {"post": "yes"}, (), False)],
     )
     rows += model_cases(
         "auth",
@@ -681,8 +703,15 @@ def test_remote_and_user_text_is_escaped_on_every_design_page(world, printify_ca
     Design.objects.filter(pk=design.pk).update(
         prompt="<script>alert(1)</script>",
         title='<img src=x onerror="alert(2)">',
-        printify_external={"handle": "javascript:alert(3)"},
-        printify_product_id="5d39b411749d0a000f30e0f4",
+        last_error="<b>boom</b>",
+    )
+    world.product.__class__.objects.create(
+        design=design,
+        template_name="<i>tee</i>",
+        sku_prefix="x",
+        state="failed",
+        external={"handle": "javascript:alert(3)"},
+        printify_id="5d39b411749d0a000f30e0f5",
         last_error="<b>boom</b>",
     )
     client = Client()
@@ -693,9 +722,12 @@ def test_remote_and_user_text_is_escaped_on_every_design_page(world, printify_ca
         "/admin/designs/design/review/",
         f"/admin/designs/design/review/?focus={design.pk}",
         f"/admin/designs/producttemplate/preview/{design.pk}/",
+        "/admin/designs/product/",
+        f"/admin/designs/product/{design.products.get().pk}/change/",
     ):
         body = client.get(path).content.decode()
         assert "<script>alert(1)" not in body and "<img src=x" not in body and "<b>boom" not in body, path
+        assert "<i>tee" not in body, path
         assert 'href="javascript:' not in body, path
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/admin/designs/design/review/").content.decode()
 
@@ -760,7 +792,7 @@ def test_webhooks_are_csrf_exempt_but_need_the_token_or_signature(world):
     ):
         assert web.post(path, "{}", content_type="application/json").status_code == 404, path
     # Printify: missing, malformed, signed with another secret, signed over another body.
-    body = json.dumps({"id": "e1", "type": "product:deleted", "resource": {"id": world.published.printify_product_id}})
+    body = json.dumps({"id": "e1", "type": "product:deleted", "resource": {"id": world.product.printify_id}})
 
     def signature(secret: str, raw: str) -> str:
         return "sha256=" + hmac.new(secret.encode(), raw.encode(), hashlib.sha256).hexdigest()

@@ -2,4 +2,11 @@
 page), generation.py (generation actions, batches, presets), publishing.py (publishing actions, product
 templates); confirm.py is the one "are you sure?" page, display.py how things are shown."""
 
-from designs.admin import compliance, design, generation, publishing  # noqa: F401 (registers the ModelAdmins)
+from designs.admin import (  # noqa: F401 (registers the ModelAdmins)
+    compliance,
+    design,
+    generation,
+    products,
+    publishing,
+    templates,
+)

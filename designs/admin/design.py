@@ -7,7 +7,6 @@ admin/review.py, generation and publishing actions in admin/generation.py and ad
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_permission_codename
@@ -17,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
+from designs import selectors
 from designs.admin import copy as copy_admin
 from designs.admin import generation as generation_admin
 from designs.admin import publishing as publishing_admin
@@ -24,6 +24,7 @@ from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
 from designs.admin.duplicate_filter import NearDuplicateFilter
 from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, prepare_print_files
+from designs.admin.products import ProductInline
 from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
 from designs.services import deletion, review
@@ -31,9 +32,6 @@ from designs.workflow import Source, Status
 from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
 SIBLINGS_SHOWN = 24
-# Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
-# only this line changes. Covered by test_change_page_links_printify_product_and_store.
-PRINTIFY_PRODUCT_URL = "https://printify.com/app/product-details/{product_id}"
 
 
 class DesignForm(copy_admin.CopyFormMixin, forms.ModelForm):
@@ -135,7 +133,7 @@ def reopen_designs(modeladmin, request, queryset):
 @admin.action(permissions=["delete"], description="Delete selected designs…")
 def delete_designs(modeladmin, request, queryset):
     """Django's delete_selected, plus the one question it cannot ask: what happens to the Printify products."""
-    with_product = queryset.exclude(printify_product_id="")
+    with_product = selectors.designs_with_products(queryset)
     with_product_count = with_product.count()
     form = DeleteForm(request.POST if is_confirmed(request) and with_product_count else None)
     if is_confirmed(request) and (not with_product_count or form.is_valid()):
@@ -154,9 +152,7 @@ def delete_designs(modeladmin, request, queryset):
         confirm_label="Yes, delete",
         template="admin/designs/design/delete_confirmation_products.html",
         form=form if with_product_count else None,
-        with_product=list(
-            with_product.select_related(None).only("pk", "title", "status", "printify_product_id").order_by("pk")[:50]
-        ),
+        with_product=selectors.with_printify_ids(with_product.select_related(None).order_by("pk")[:50]),
         with_product_count=with_product_count,
     )
 
@@ -203,7 +199,7 @@ class DesignAdmin(
         "created_at",
         ("created_by", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ("prompt", "title", "=id", "=runpod_job_id", "=printify_product_id")
+    search_fields = ("prompt", "title", "=id", "=runpod_job_id", "=products__printify_id")
     # No date_hierarchy: its per-day drill-down truncates every row's timestamp in Python on SQLite (50 ms at 10,000
     # designs, half the page); the "created at" filter offers today, 7 days, this month, this year.
     list_select_related = ("batch", "preset")
@@ -244,23 +240,8 @@ class DesignAdmin(
         ("Image file", {"fields": ("original_file", "image_size", "image_sha256")}),
         ("Print file", {"fields": ("print_quality_summary", "print_file_summary")}),
         ("Same job", {"fields": ("sibling_gallery",)}),
-        (
-            "Printify",
-            {
-                "fields": (
-                    "printify_links",
-                    "mockup_gallery",
-                    "product_template",
-                    "printify_upload_id",
-                    "printify_product_id",
-                    "publish_attempts",
-                    "published_at",
-                    "printify_deleted_at",
-                )
-            },
-        ),
     )
-    inlines = [DesignEventInline]
+    inlines = [ProductInline, DesignEventInline]  # its Printify products (one per template), then its history
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=copy_admin.DesignListForm, **kwargs)
@@ -338,7 +319,7 @@ class DesignAdmin(
         return self.inlines if obj else []
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("batch", "preset", "created_by", "product_template")
+        return super().get_queryset(request).select_related("batch", "preset", "created_by")
 
     @admin.display(description="Size")
     def size(self, obj):
@@ -390,34 +371,6 @@ class DesignAdmin(
             ),
         )
 
-    @admin.display(description="Links")
-    def printify_links(self, obj):
-        links = []
-        if obj.printify_product_id:
-            links.append((PRINTIFY_PRODUCT_URL.format(product_id=obj.printify_product_id), "Product on Printify"))
-        handle = (obj.printify_external or {}).get("handle") or ""
-        # Only real web addresses become links (no javascript: or relative URLs from a remote answer).
-        if isinstance(handle, str) and handle.startswith(("https://", "http://")):
-            links.append((handle, "Store page"))
-        if not links:
-            return "—"
-        return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', links)
-
-    @admin.display(description="Mockups")
-    def mockup_gallery(self, obj):
-        # Printify's own mockup images, loaded by the browser; the server never fetches them. https only, except
-        # the local sandbox's own address in sandbox mode (so the feature can be seen without a real shop).
-        allowed = ("https://", f"{settings.SANDBOX_URL}/_sandbox/mockups/") if settings.POD_SANDBOX else ("https://",)
-        sources = [src for src in obj.printify_mockups or [] if isinstance(src, str) and src.startswith(allowed)]
-        if not sources:
-            return "—"
-        return format_html_join(
-            " ",
-            '<a href="{0}" target="_blank" rel="noopener noreferrer">'
-            '<img src="{0}" loading="lazy" width="120" alt="mockup"></a>',
-            ((src,) for src in sources[:12]),
-        )
-
     def save_model(self, request, obj, form, change):
         if change:  # only the copy is editable on a saved design: through the service (revision, history note)
             copy_admin.save_copy_from_form(self, request, obj, form)
@@ -428,7 +381,8 @@ class DesignAdmin(
     def delete_view(self, request, object_id, extra_context=None):
         """A design with a Printify product is deleted through delete_designs, which asks about the product."""
         design_id = id_or_none(object_id)
-        design = Design.objects.filter(pk=design_id).exclude(printify_product_id="").first() if design_id else None
+        found = Design.objects.filter(pk=design_id) if design_id else Design.objects.none()
+        design = selectors.designs_with_products(found).first()
         if design is None or not self.has_delete_permission(request, design):
             return super().delete_view(request, object_id, extra_context)
         return confirmation_page(
@@ -442,12 +396,12 @@ class DesignAdmin(
             form=DeleteForm(),
             carry_ids=[design.pk],
             form_action=reverse("admin:designs_design_changelist"),
-            with_product=[design],
+            with_product=selectors.with_printify_ids([design]),
             with_product_count=1,
         )
 
     def delete_model(self, request, obj):
-        if obj.printify_product_id:  # the confirmation above is the only way in; refuse a stray POST
+        if selectors.designs_with_products(Design.objects.filter(pk=obj.pk)).exists():  # only through the question
             self.message_user(request, "This design has a Printify product; delete it from the list.", messages.ERROR)
             return
         deletion.delete_designs([obj.pk], actor=request.user)

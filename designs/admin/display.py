@@ -30,6 +30,12 @@ def status_badge_tag(status: str):
     return format_html('<span class="pod-status pod-status-{}">{}</span>', status, Status(status).label)
 
 
+def product_state_tag(state: str):
+    from designs.products import ProductState
+
+    return format_html('<span class="pod-status pod-product-{}">{}</span>', state, ProductState(state).label)
+
+
 def usd(amount) -> str:
     """RunPod cost in dollars: "$12.40", and sub-dime GPU costs to a hundredth of a cent ("$0.0079")."""
     if amount is None:

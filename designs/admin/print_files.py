@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from designs import print_quality
+from designs import print_quality, selectors
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import thumbnail_tag, usd
 from designs.models import GenerationPreset, PresetKind, ProductTemplate
@@ -179,7 +179,7 @@ class PrintFilesAdminMixin:
 
     @admin.display(description="Print quality")
     def print_quality_summary(self, obj):
-        template = obj.product_template or default_template()
+        template = selectors.design_template(obj)
         if template is None:
             return "No product template: the DPI is measured against a template's print areas."
         readiness = print_quality.print_readiness(obj, template)

@@ -8,7 +8,7 @@ from functools import partial
 from django.db import transaction
 
 from designs import images
-from designs.models import Design
+from designs.models import Design, Product
 from designs.workers import enqueue
 from designs.workflow import Status, design_ids
 
@@ -42,13 +42,16 @@ def delete_designs(designs, *, actor, products: str | None = None) -> DeletionRe
     A design being published is skipped (its run may be creating the product right now); cancel or let it end.
     """
     ids = design_ids(designs)
-    rows = Design.objects.filter(pk__in=ids).values_list("pk", "status", "printify_product_id", *images.FILE_FIELDS)
+    rows = Design.objects.filter(pk__in=ids).values_list("pk", "status", *images.FILE_FIELDS)
+    has_products = set(
+        Product.objects.filter(design_id__in=ids).exclude(printify_id="").values_list("design_id", flat=True)
+    )
     result = DeletionResult()
     plain, with_product, files = [], [], []
-    for design_id, status, product_id, *names in rows:
+    for design_id, status, *names in rows:
         if status == Status.PUBLISHING:
             result.skipped[design_id] = "being published"
-        elif product_id:
+        elif design_id in has_products:
             with_product.append(design_id)
         else:
             plain.append(design_id)

@@ -192,10 +192,14 @@ def title_twins(design: Design, limit: int = 3) -> list[Design]:
     return list(
         Design.objects.filter(same, status__in=LIVE)
         .exclude(pk=design.pk)
-        .select_related("product_template")
-        .only("pk", "title", "prompt", "product_template__name")
+        .prefetch_related("products")
+        .only("pk", "title", "prompt")
         .order_by("pk")[:limit]
     )
+
+
+def _product_names(design: Design) -> list[str]:
+    return list(dict.fromkeys(p.template_name for p in design.products.all() if p.template_name))
 
 
 def copy_warnings(design: Design) -> list[str]:
@@ -207,7 +211,7 @@ def copy_warnings(design: Design) -> list[str]:
     twins = title_twins(design)
     if twins:
         named = ", ".join(
-            f"design {twin.pk}" + (f" ({twin.product_template.name})" if twin.product_template_id else "")
+            f"design {twin.pk}" + (f" ({', '.join(names)})" if (names := _product_names(twin)) else "")
             for twin in twins
         )
         warnings.append(f"This title is already live: {named}. Publishing it again needs a confirmation.")

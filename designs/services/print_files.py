@@ -73,19 +73,18 @@ def request_print_files(
 ) -> PrintRequest:
     """Queue print preparation for approved (or publishing) designs, sized for `template`, else each design's own
     product template, else the default; then wake the pump. A design being prepared is skipped."""
-    from designs.services.publishing import default_template
+    from designs.selectors import design_template
     from designs.workers.pump import wake_pump
 
     ids = design_ids(designs)
     check_design_count(len(ids))
-    fallback = default_template()
-    rows = Design.objects.filter(pk__in=ids).select_related("product_template")
+    rows = Design.objects.filter(pk__in=ids)
     result = PrintRequest()
     groups: dict[tuple, list[int]] = {}
     found = set()
     for design in rows:
         found.add(design.pk)
-        chosen = template or design.product_template or fallback
+        chosen = template or design_template(design)
         reason = _unpreparable(design, chosen)
         if reason:
             result.skipped[design.pk] = reason

@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from designs import compliance
-from designs.models import Design, ProductTemplate
+from designs.models import Design, Product, ProductTemplate
 from designs.product_templates import TemplateInvalid, render_title
-from designs.workflow import PUBLISHABLE, Status
+from designs.products import ProductState
+from designs.workflow import PUBLISHABLE
 
-LIVE = (Status.PUBLISHING, Status.PUBLISHED)
+# Products in the store, or on their way there: a twin title among them competes with the new listing.
+LIVE = (ProductState.CREATING, ProductState.PUBLISHING, ProductState.LIVE)
 CHUNK = 2000
 TWIN_REASON = "its title"  # how every duplicate-title refusal starts (the form offers to publish those anyway)
 
@@ -44,6 +46,22 @@ def publish_refusals(plan: dict[int, ProductTemplate], *, allow_duplicate_titles
     return refused
 
 
+def product_refusals(
+    plan: dict[int, list[ProductTemplate]], *, allow_duplicate_titles: bool = False
+) -> dict[tuple[int, int], str]:
+    """{(design id, template id): why that product may not go live} for `plan` (design id -> the templates it
+    would get a product of). Each template is screened on its own: a design may go live as a mug but not a tee."""
+    by_template: dict[int, tuple[ProductTemplate, list[int]]] = {}
+    for design_id, templates in plan.items():
+        for template in templates:
+            by_template.setdefault(template.pk, (template, []))[1].append(design_id)
+    refused: dict[tuple[int, int], str] = {}
+    for template, ids in by_template.values():
+        found = publish_refusals(dict.fromkeys(ids, template), allow_duplicate_titles=allow_duplicate_titles)
+        refused.update({(design_id, template.pk): reason for design_id, reason in found.items()})
+    return refused
+
+
 def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     """Designs whose product title another live product of the same template has, or an earlier design of the
     same selection would get."""
@@ -53,9 +71,10 @@ def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
         by_template.setdefault(template.pk, []).append(design_id)
     for ids in by_template.values():
         template = plan[ids[0]]
+        live = Product.objects.filter(template=template, state__in=LIVE).values("design_id")
         taken = {
             key: f"already live as design {other}"
-            for other, _, key in _titles(Design.objects.filter(product_template=template, status__in=LIVE), template)
+            for other, _, key in _titles(Design.objects.filter(pk__in=live), template)
             if other not in plan
         }
         for start in range(0, len(ids), CHUNK):
@@ -86,8 +105,8 @@ def _titles(designs, template):
 @dataclass
 class PreviewRow:
     design: Design
-    title: str  # the product title that would be sent
-    template: ProductTemplate | None
+    title: str  # the product title that would be sent (with the first template it gets)
+    templates: list[ProductTemplate]  # the templates it would get a product of
     outcome: str  # publish | refused | skipped
     reason: str = ""
 
@@ -96,51 +115,52 @@ class PreviewRow:
 class PublishPreview:
     rows: list[PreviewRow]
     publish_count: int
-    refused: dict[int, str]
+    refused: dict[int, str]  # designs none of whose products may go live, and why
     skip_count: int
     templates: list[ProductTemplate] = field(default_factory=list)
     twins: int = 0  # refusals for a duplicate title only (ticking "publish titles already live" lets them through)
+    product_refusals: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def publish_preview(
-    ids: list[int], template: ProductTemplate | None, *, allow_duplicate_titles: bool, shown: int = 48
-) -> PublishPreview:
-    """Who would go live with which title and template, who would be refused and why, and who is skipped."""
-    from designs.services.publishing import default_template, publish_plan
+def publish_preview(ids: list[int], templates, *, allow_duplicate_titles: bool, shown: int = 48) -> PublishPreview:
+    """Who would go live with which title and templates, who would be refused and why, and who is skipped."""
+    from designs.services.publishing import publish_plan
 
-    publishable = list(Design.objects.filter(pk__in=ids, status__in=PUBLISHABLE).values_list("pk", flat=True))
-    takes_chosen, keeps_own, _ = publish_plan(publishable, template)
-    chosen = template or default_template()
-    own = dict(Design.objects.filter(pk__in=keeps_own).values_list("pk", "product_template_id"))
-    templates = {t.pk: t for t in ProductTemplate.objects.filter(pk__in=set(own.values()))}
-    if chosen is not None:
-        templates[chosen.pk] = chosen
-    plan = {i: chosen for i in takes_chosen if chosen is not None}
-    plan.update({i: templates[own[i]] for i in keeps_own if own.get(i) in templates})
-    refused = publish_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
-    twins = sum(reason.startswith(TWIN_REASON) for reason in refused.values())
+    templates = list(templates)
+    plan = publish_plan(ids, templates) if templates else {}
+    pairs = product_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
+    refused: dict[int, str] = {}
+    partly: dict[int, str] = {}
+    for design_id, wanted in plan.items():
+        reasons = [f"{t.name}: {pairs[(design_id, t.pk)]}" for t in wanted if (design_id, t.pk) in pairs]
+        if len(reasons) == len(wanted):
+            refused[design_id] = "; ".join(pairs[(design_id, t.pk)] for t in wanted)
+        elif reasons:
+            partly[design_id] = "; ".join(reasons)
+    twins = sum(reason.startswith(TWIN_REASON) for reason in pairs.values())
     rows = []
     for design in Design.objects.filter(pk__in=ids).select_related("batch").order_by("pk")[:shown]:
-        used = plan.get(design.pk)
-        title = _safe_title(used, design) if used else (design.title or design.prompt)
-        if design.pk not in plan:
+        wanted = plan.get(design.pk, [])
+        title = _safe_title(wanted[0], design) if wanted else (design.title or design.prompt)
+        if not wanted:
             reason = (
-                "no product template"
+                "it has a product of every template chosen"
                 if design.status in PUBLISHABLE
                 else f"it is {design.get_status_display().lower()}"
             )
-            rows.append(PreviewRow(design, title, used, "skipped", reason))
+            rows.append(PreviewRow(design, title, wanted, "skipped", reason))
         elif design.pk in refused:
-            rows.append(PreviewRow(design, title, used, "refused", refused[design.pk]))
+            rows.append(PreviewRow(design, title, wanted, "refused", refused[design.pk]))
         else:
-            rows.append(PreviewRow(design, title, used, "publish"))
+            rows.append(PreviewRow(design, title, wanted, "publish", partly.get(design.pk, "")))
     return PublishPreview(
         rows=rows,
         publish_count=len(plan) - len(refused),
         refused=refused,
         skip_count=len(ids) - len(plan),
-        templates=sorted({t.pk: t for t in plan.values()}.values(), key=lambda t: t.name),
+        templates=sorted(templates, key=lambda t: t.name),
         twins=twins,
+        product_refusals=pairs,
     )
 
 

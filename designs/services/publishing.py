@@ -1,32 +1,95 @@
-"""Publishing use cases: publish, retry, unpublish. The work runs on the workers (workers/publish_run.py).
+"""Publishing use cases: publish (as one or several products), retry, unpublish. The work runs on the workers, one
+publishing run per product (workers/publish_run.py).
 
-Every function returns a TransitionResult, like review's, so the admin and the commands report
+A design becomes one Printify product per product template (a tee and a mug = two products), never two of one
+template: the Product row for (design, template) is unique, and publishing again resumes or republishes it.
+Every function returns a TransitionResult of designs, like review's, so the admin and the commands report
 "12 queued for publishing, 3 skipped (in review)" the same way.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from designs import print_quality
 from designs.compliance import report_refused
-from designs.models import Design, ProductTemplate
-from designs.product_templates import TemplateInvalid, check_template
+from designs.models import Design, Product, ProductEvent, ProductTemplate
+from designs.product_templates import TemplateInvalid, check_template, sku_prefix, template_snapshot
+from designs.products import (
+    ON_SHOP,
+    ProductState,
+    in_flight_state,
+    move_products,
+    restartable,
+    summarise_designs,
+)
 from designs.services import print_files, publish_checks
 from designs.workers import enqueue
-from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids, transition
+from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids
+
+CHUNK = 500  # designs per transaction: a select-all of thousands never holds the write lock for long
 
 
 class PublishRefused(ValueError):
     """Publishing could not start: no usable product template. Nothing was changed."""
 
 
+@dataclass
+class PublishResult(TransitionResult):
+    products: list[int] = field(default_factory=list)  # the products queued (new or started again)
+
+    def summary(self, verb: str) -> str:
+        text = super().summary(verb)
+        if len(self.products) != len(self.moved):
+            text += f" ({len(self.products)} products)"
+        return text
+
+
 def default_template() -> ProductTemplate | None:
     return ProductTemplate.objects.filter(is_default=True).first()
+
+
+def chosen_templates(templates) -> list[ProductTemplate]:
+    """The templates asked for, or the default one; PublishRefused when there is none or one cannot be used."""
+    chosen = list({t.pk: t for t in templates or []}.values())
+    if not chosen:
+        default = default_template()
+        if default is None:
+            raise PublishRefused(
+                "There is no product template to publish with: create one under Product templates and mark it "
+                "default, or choose one."
+            )
+        chosen = [default]
+    for template in chosen:
+        try:
+            check_template(template)
+        except TemplateInvalid as error:
+            raise PublishRefused(str(error)) from error
+    return chosen
+
+
+def publish_plan(ids, chosen) -> dict[int, list[ProductTemplate]]:
+    """{design id: the chosen templates it would get a product of (new, or failed/deleted/unpublished started
+    again)} for the publishable designs of `ids`. Designs with nothing to do are left out."""
+    candidates = list(Design.objects.filter(pk__in=ids, status__in=PUBLISHABLE).values_list("pk", flat=True))
+    existing = dict(
+        ((design_id, template_id), state)
+        for design_id, template_id, state in Product.objects.filter(
+            design_id__in=candidates, template__in=chosen
+        ).values_list("design_id", "template_id", "state")
+    )
+    plan: dict[int, list[ProductTemplate]] = {}
+    for design_id in candidates:
+        for template in chosen:
+            state = existing.get((design_id, template.pk))
+            if state is None or state in restartable(template):
+                plan.setdefault(design_id, []).append(template)
+    return plan
 
 
 def request_publish(
@@ -34,145 +97,228 @@ def request_publish(
     *,
     actor,
     source: str,
-    template: ProductTemplate | None = None,
+    templates=None,
     allow_duplicate_titles: bool = False,
     override_low_dpi: bool = False,
-) -> TransitionResult:
-    """approved / publish_failed → publishing, then a publishing run per design once the change is committed.
+) -> PublishResult:
+    """Make each design a product of each template (default: the default template), then a publishing run per
+    product once the change is committed.
 
-    `template` (or else the default template) is given to designs that have no product yet; a design whose
-    product already exists keeps the template it was made from. Every template involved is checked before any
-    status changes: a design never sits in publishing with a template Printify would refuse. Designs naming a
-    blocked term, or whose title another live product of the template has (unless `allow_duplicate_titles`),
-    are refused: they stay where they are and `refused` says why. So is print quality (designs/print_quality.py):
-    designs below MIN_PRINT_DPI refuse the request unless `override_low_dpi`.
+    Designs that are approved, published (another product) or failed qualify. Per design and template: no product
+    yet → a new one; a failed, deleted or unpublished one → started again (with the template as it is now);
+    one being made or live → left alone. A design with nothing to do is reported as skipped. Every template is
+    checked before anything changes. Print quality (designs/print_quality.py) is checked per template before
+    anything changes too: designs below MIN_PRINT_DPI refuse the request unless `override_low_dpi`. A product
+    naming a blocked term, or whose title another live product of its template has (unless
+    `allow_duplicate_titles`), is not made; a design none of whose products may be made is refused, with why.
     """
-    return _start_publishing(
-        designs,
-        actor=actor,
-        source=source,
-        template=template,
-        sources=PUBLISHABLE,
-        allow_twins=allow_duplicate_titles,
-        override=override_low_dpi,
-    )
-
-
-def retry_publish(designs, *, actor, source: str) -> TransitionResult:
-    """publish_failed → publishing; the run resumes at the first step without a saved id."""
-    return _start_publishing(
-        designs, actor=actor, source=source, template=None, sources=[Status.PUBLISH_FAILED], allow_twins=False
-    )
-
-
-def publish_plan(ids: list[int], template: ProductTemplate | None) -> tuple[list[int], list[int], list[int]]:
-    """(designs that take `template` or the default, designs that keep their own template, unknown ids)."""
-    rows = Design.objects.filter(pk__in=ids).values_list("pk", "product_template_id", "printify_product_id")
-    takes_chosen, keeps_own = [], []
-    for design_id, own_template, product_id in rows:
-        (takes_chosen if not product_id and (template or not own_template) else keeps_own).append(design_id)
-    return takes_chosen, keeps_own, sorted(set(ids) - set(takes_chosen) - set(keeps_own))
-
-
-def _start_publishing(designs, *, actor, source, template, sources, allow_twins, override=None) -> TransitionResult:
+    chosen = chosen_templates(templates)
     ids = design_ids(designs)
-    takes_chosen, keeps_own, unknown = publish_plan(ids, template)
-    chosen = template or default_template()
-    if takes_chosen and chosen is None:
-        raise PublishRefused(
-            "There is no product template to publish with: create one under Product templates and mark it "
-            "default, or choose one."
-        )
-    used = {t.pk: t for t in ProductTemplate.objects.filter(design__pk__in=keeps_own)}
-    if takes_chosen:
-        used[chosen.pk] = chosen
-    for each in used.values():
-        try:
-            check_template(each)
-        except TemplateInvalid as error:
-            raise PublishRefused(str(error)) from error
-    gate = print_quality.publish_gate(chosen, takes_chosen, keeps_own, sources=sources, override=bool(override))
+    plan = publish_plan(ids, chosen)
+    gate = _print_gate(plan, override=override_low_dpi)
     if gate.refused:  # print quality, before anything changes (so before any Printify request)
         raise PublishRefused(gate.refusal())
-
-    own = dict(Design.objects.filter(pk__in=keeps_own).values_list("pk", "product_template_id"))
-    plan = {**dict.fromkeys(takes_chosen, chosen), **{i: used[own[i]] for i in keeps_own if own.get(i) in used}}
-    # Only designs that would move are screened: one left in review must not make a twin of one that goes live.
-    movable = set(Design.objects.filter(pk__in=plan, status__in=sources).values_list("pk", flat=True))
-    plan = {design_id: each for design_id, each in plan.items() if design_id in movable}
-    refused = publish_checks.publish_refusals(plan, allow_duplicate_titles=allow_twins)
-    takes_chosen = [i for i in takes_chosen if i not in refused]
-    keeps_own = [i for i in keeps_own if i not in refused]
-
-    fresh_start = {"last_error": "", "publish_attempts": 0}
-    if override is not None:  # a new request decides afresh; a retry keeps the decision made
-        fresh_start["print_gate_overridden"] = override
-    result = TransitionResult(target=Status.PUBLISHING)
+    refused_pairs = publish_checks.product_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
+    names = ", ".join(t.name for t in chosen)
+    message = f"Publishing to Printify requested ({names})."
+    result = PublishResult(target=Status.PUBLISHING)
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            _publish_chunk(ids[start : start + CHUNK], chosen, actor, source, message, result, refused_pairs)
     with transaction.atomic():
-        for group, updates in (
-            (takes_chosen, {**fresh_start, "product_template": chosen}),
-            (keeps_own + unknown, fresh_start),
-        ):
-            if group:
-                result.merge(
-                    transition(
-                        group,
-                        to=Status.PUBLISHING,
-                        sources=sources,
-                        actor=actor,
-                        source=source,
-                        message="Publishing to Printify requested.",
-                        updates=updates,
-                    )
-                )
+        # A new request decides afresh about publishing below the minimum; a retry keeps the decision made.
+        Design.objects.filter(pk__in=result.moved).update(print_gate_overridden=override_low_dpi)
         print_files.after_publish_requested(gate, result.moved, actor=actor, source=source)
-        for design_id in result.moved:
-            enqueue_publish(design_id)
-    return report_refused(result, refused, waiting_in=frozenset(sources))
+    return report_refused(result, _design_refusals(refused_pairs, result), waiting_in=frozenset(PUBLISHABLE))
+
+
+def _print_gate(plan: dict[int, list[ProductTemplate]], *, override: bool) -> print_quality.Gate:
+    by_template: dict[int, tuple[ProductTemplate, list[int]]] = {}
+    for design_id, templates in plan.items():
+        for template in templates:
+            by_template.setdefault(template.pk, (template, []))[1].append(design_id)
+    return print_quality.check_designs(list(by_template.values()), override=override)
+
+
+def _design_refusals(refused_pairs: dict[tuple[int, int], str], result: PublishResult) -> dict[int, str]:
+    """Designs none of whose products went ahead because of a listing rule: {design id: the reasons}."""
+    reasons: dict[int, list[str]] = {}
+    for (design_id, _), reason in refused_pairs.items():
+        if design_id not in result.moved:
+            reasons.setdefault(design_id, []).append(reason)
+    for design_id in reasons:
+        result.skipped.pop(design_id, None)
+    return {design_id: "; ".join(dict.fromkeys(each)) for design_id, each in reasons.items()}
+
+
+def _publish_chunk(ids, chosen, actor, source, message, result: PublishResult, refused_pairs) -> None:
+    current = _locked_statuses(ids)
+    candidates = [design_id for design_id in ids if current.get(design_id) in PUBLISHABLE]
+    existing = {
+        (row.design_id, row.template_id): row
+        for row in Product.objects.filter(design_id__in=candidates, template__in=chosen).only(
+            "pk", "design_id", "template_id", "state", "printify_id"
+        )
+    }
+    new, restart, with_work = [], [], set()
+    for design_id in candidates:
+        for template in chosen:
+            if (design_id, template.pk) in refused_pairs:
+                continue
+            product = existing.get((design_id, template.pk))
+            if product is None:
+                new.append(_new_product(design_id, template))
+            elif product.state in restartable(template):
+                restart.append((product, template))
+            else:
+                continue
+            with_work.add(design_id)
+    actor_id = getattr(actor, "pk", actor)
+    created = Product.objects.bulk_create(new)
+    ProductEvent.objects.bulk_create(
+        ProductEvent(product=p, to_state=p.state, actor_id=actor_id, source=source, message=message) for p in created
+    )
+    started = [p.pk for p in created] + _restart(restart, actor_id, source, message)
+    summarise_designs(with_work, actor=actor_id, source=source, message=message)
+    result.moved += [design_id for design_id in ids if design_id in with_work]
+    result.skipped.update({design_id: current.get(design_id) for design_id in ids if design_id not in with_work})
+    result.products += started
+    for product_id in started:
+        enqueue_publish(product_id)
+
+
+def _new_product(design_id: int, template: ProductTemplate) -> Product:
+    return Product(
+        design_id=design_id,
+        template=template,
+        template_name=template.name,
+        template_snapshot=template_snapshot(template),
+        sku_prefix=sku_prefix(design_id, template.pk),
+        state=ProductState.CREATING,
+    )
+
+
+def _restart(pairs, actor_id, source: str, message: str) -> list[int]:
+    """Failed, deleted or unpublished products → being created / going live, each with a fresh snapshot."""
+    started = []
+    for target in (ProductState.CREATING, ProductState.PUBLISHING):
+        group = [(p, t) for p, t in pairs if in_flight_state(p.printify_id) == target]
+        if not group:
+            continue
+        moves = move_products(
+            [p.pk for p, _ in group],
+            to=target,
+            actor=actor_id,
+            source=source,
+            message=message,
+            updates={"last_error": "", "attempts": 0},
+            per_product={p.pk: {"template_snapshot": template_snapshot(t), "template_name": t.name} for p, t in group},
+        )
+        started += moves.moved
+    return started
+
+
+def _locked_statuses(ids) -> dict[int, str]:
+    rows = Design.objects.filter(pk__in=ids)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update().order_by("pk")
+    return dict(rows.values_list("pk", "status"))
+
+
+def retry_publish(designs, *, actor, source: str) -> PublishResult:
+    """The failed products of these designs start again (with their template as it is now), resuming at the
+    first step without a saved id. The listing rules are checked again (a term may have been blocked since);
+    the print gate is the run's (a design published below the minimum on purpose keeps that decision)."""
+    ids = design_ids(designs)
+    failed = list(
+        Product.objects.filter(design_id__in=ids, state=ProductState.FAILED, design__status=Status.PUBLISH_FAILED)
+        .select_related("template")
+        .order_by("pk")
+    )
+    for template in {p.template_id: p.template for p in failed if p.template}.values():
+        try:
+            check_template(template)
+        except TemplateInvalid as error:
+            raise PublishRefused(str(error)) from error
+    plan: dict[int, list[ProductTemplate]] = {}
+    for product in failed:
+        if product.template:
+            plan.setdefault(product.design_id, []).append(product.template)
+    refused_pairs = publish_checks.product_refusals(plan, allow_duplicate_titles=False)
+    failed = [p for p in failed if (p.design_id, p.template_id) not in refused_pairs]
+    result = PublishResult(target=Status.PUBLISHING)
+    with transaction.atomic():
+        current = _locked_statuses(ids)
+        pairs = [(p, p.template) for p in failed if p.template]
+        started = _restart(pairs, getattr(actor, "pk", actor), source, "Publishing retried.")
+        # A product whose template was deleted keeps the snapshot it had.
+        orphans = [p for p in failed if not p.template]
+        for target in (ProductState.CREATING, ProductState.PUBLISHING):
+            group = [p.pk for p in orphans if in_flight_state(p.printify_id) == target]
+            if group:
+                started += move_products(
+                    group,
+                    to=target,
+                    actor=actor,
+                    source=source,
+                    message="Publishing retried.",
+                    updates={"last_error": "", "attempts": 0},
+                ).moved
+        with_work = {p.design_id for p in failed if p.pk in set(started)}
+        result.moved = [design_id for design_id in ids if design_id in with_work]
+        result.skipped = {design_id: current.get(design_id) for design_id in ids if design_id not in with_work}
+        result.products = started
+        for product_id in started:
+            enqueue_publish(product_id)
+    refusals = _design_refusals(refused_pairs, result)
+    return report_refused(result, refusals, waiting_in=frozenset({Status.PUBLISH_FAILED}))
 
 
 def request_unpublish(designs, *, actor, source: str, delete: bool) -> TransitionResult:
-    """Take published designs off the store (and, with delete, remove the Printify product) on a worker.
+    """Take the designs' products off the store (and, with delete, remove them from Printify) on a worker.
 
-    `moved` lists the designs queued; they move back to approved once Printify confirms. Designs that are not
-    published (or have no product) are reported in `skipped` with their status.
+    `moved` lists the designs with products queued; their products move once Printify confirms. Designs without
+    such a product are reported in `skipped` with their status.
     """
     ids = design_ids(designs)
     current = dict(Design.objects.filter(pk__in=ids).values_list("pk", "status"))
-    queued = set(
-        Design.objects.filter(pk__in=ids, status=Status.PUBLISHED)
-        .exclude(printify_product_id="")
-        .values_list("pk", flat=True)
-    )
+    products = unpublishable_products(ids, delete=delete)
+    rows = list(products.values_list("pk", "design_id"))
+    with_products = {design_id for _, design_id in rows}
     result = TransitionResult(target=Status.APPROVED)
+    result.moved = [design_id for design_id in ids if design_id in with_products]
+    result.skipped = {design_id: current.get(design_id) for design_id in ids if design_id not in with_products}
     actor_id = getattr(actor, "pk", actor)
-    for design_id in ids:
-        if design_id not in queued:
-            result.skipped[design_id] = current.get(design_id)
-            continue
-        result.moved.append(design_id)
+    for product_id, _ in rows:
         transaction.on_commit(
-            partial(enqueue, "unpublish_design", design_id, delete=delete, actor_id=actor_id, source=source)
+            partial(enqueue, "unpublish_product", product_id, delete=delete, actor_id=actor_id, source=source)
         )
     return result
 
 
-def enqueue_publish(design_id: int, *, delay: float = 0, resume: dict | None = None) -> None:
-    """Wake a publishing run once the current transaction commits (now, or after `delay` seconds)."""
-    transaction.on_commit(partial(_enqueue_now, design_id, delay, resume))
+def unpublishable_products(design_ids_, *, delete: bool):
+    """Products of these designs that unpublishing (live ones) or deleting (live or on Printify) acts on. A failed
+    product keeps its Printify id for the retry; deleting the design deletes it too."""
+    products = Product.objects.filter(design_id__in=design_ids_).exclude(printify_id="")
+    return products.filter(state__in=ON_SHOP if delete else [ProductState.LIVE])
 
 
-def _enqueue_now(design_id: int, delay: float, resume: dict | None) -> None:
+def enqueue_publish(product_id: int, *, delay: float = 0, resume: dict | None = None) -> None:
+    """Wake a product's publishing run once the current transaction commits (now, or after `delay` seconds)."""
+    transaction.on_commit(partial(_enqueue_now, product_id, delay, resume))
+
+
+def _enqueue_now(product_id: int, delay: float, resume: dict | None) -> None:
     if delay <= 0:
-        enqueue("publish_design", design_id, resume=resume)
+        enqueue("publish_product", product_id, resume=resume)
         return
     # django-q2 has no delayed task; a one-off schedule fires it (the cluster checks schedules about every 30 s).
     from django_q.models import Schedule
     from django_q.tasks import schedule
 
     schedule(
-        "designs.tasks.publish_design",
-        design_id,
+        "designs.tasks.publish_product",
+        product_id,
         resume=resume,
         schedule_type=Schedule.ONCE,
         next_run=timezone.now() + timedelta(seconds=delay),

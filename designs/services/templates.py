@@ -8,11 +8,12 @@ from django.db import transaction
 
 from designs.models import ProductTemplate
 from designs.product_templates import (
+    enabled_variants,
     placeholders_from_catalog,
-    publish_parts,
     template_fields_from_product,
     template_problems,
 )
+from designs.variant_grid import positions_of
 
 
 @dataclass
@@ -37,28 +38,57 @@ def set_default(template: ProductTemplate) -> ProductTemplate:
     return save_template(template)
 
 
-def create_from_catalog(
-    *,
-    name: str,
-    blueprint_id: int,
-    print_provider_id: int,
-    catalog_variants: list[dict],
-    variants: list[dict],
-    print_position: str,
-    placement_mode: str,
-) -> TemplateOutcome:
-    """A template from the catalog's variants.json and the seller's choices; saved only when usable."""
+def from_catalog(blueprint_id: int, provider_id: int) -> ProductTemplate:
+    """An unsaved template holding the provider's whole variant matrix (options, stock, print areas), nothing ticked
+    yet: what the editor starts from. Raises integrations.http.IntegrationError (NotFound: no such blueprint or
+    provider for it)."""
+    from designs.clients import printify_client
+
+    client = printify_client()
+    blueprint = client.blueprint(blueprint_id)
+    everything = client.variants(blueprint_id, provider_id, show_out_of_stock=True)
+    # Nothing in the answer marks a variant out of stock; the default answer lists only those in stock (§2).
+    in_stock = {v["id"] for v in client.variants(blueprint_id, provider_id).get("variants") or []}
+    catalog_variants = everything.get("variants") or []
     template = ProductTemplate(
-        name=name,
+        name=str(blueprint.get("title") or "")[:100],
         blueprint_id=blueprint_id,
-        print_provider_id=print_provider_id,
-        variants=variants,
-        print_position=print_position,
-        placement={"mode": placement_mode, "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
+        blueprint_title=str(blueprint.get("title") or "")[:200],
+        print_provider_id=provider_id,
+        provider_title=str(everything.get("title") or "")[:200],
+        variants=[
+            {
+                "id": v["id"],
+                "title": v.get("title", ""),
+                "options": v.get("options") or {},
+                "available": v["id"] in in_stock,
+                "price": None,
+                "is_enabled": False,
+            }
+            for v in catalog_variants
+        ],
         placeholders=placeholders_from_catalog(catalog_variants),
-        publish_parts=publish_parts(ProductTemplate()),
+        placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
+        publish_parts={},
     )
-    return _save_new(template)
+    positions = positions_of(template.placeholders)
+    template.print_position = positions[0] if positions else "front"
+    template.is_default = not ProductTemplate.objects.exists()  # the first template becomes the default
+    return template
+
+
+def save_edited(template: ProductTemplate, *, prices_before: dict[int, int]) -> int:
+    """Save a template from the editor; returns how many of its products on Printify now carry old prices."""
+    save_template(template)
+    if prices_before == enabled_prices(template):
+        return 0
+    from designs.services.repricing import outdated_products
+
+    return len(outdated_products(template))
+
+
+def enabled_prices(template) -> dict[int, int]:
+    return {int(v["id"]): v.get("price") for v in enabled_variants(template)}
 
 
 def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
@@ -69,11 +99,48 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
     from designs.clients import printify_client
 
     client = printify_client()
-    fields = template_fields_from_product(client.get_product(product_id))
+    product = client.get_product(product_id)
+    fields = template_fields_from_product(product)
     # Out-of-stock variants too: the product may enable one, and its print area must still be known.
     catalog = client.variants(fields["blueprint_id"], fields["print_provider_id"], show_out_of_stock=True)
+    everything = catalog.get("variants") or []
+    options = {v["id"]: v.get("options") or {} for v in everything}
+    for variant in fields["variants"]:
+        variant["options"] = options.get(variant["id"], {})
+        variant["price_overridden"] = True  # the product's own prices, until the seller chooses a rule
+    # The rest of the provider's matrix, unticked, so the grid editor can offer it.
+    taken = {v["id"] for v in fields["variants"]}
+    in_stock = {
+        v["id"] for v in client.variants(fields["blueprint_id"], fields["print_provider_id"]).get("variants") or []
+    }
+    fields["variants"] += [
+        {
+            "id": v["id"],
+            "title": v.get("title", ""),
+            "options": v.get("options") or {},
+            "price": None,
+            "is_enabled": False,
+            "available": v["id"] in in_stock,
+        }
+        for v in everything
+        if v["id"] not in taken
+    ]
     template = ProductTemplate(
-        name=name, placeholders=placeholders_from_catalog(catalog.get("variants") or []), **fields
+        name=name,
+        blueprint_title=str(client.blueprint(fields["blueprint_id"]).get("title") or "")[:200],
+        provider_title=str(catalog.get("title") or "")[:200],
+        placeholders=placeholders_from_catalog(catalog.get("variants") or []),
+        **fields,
+    )
+    # The product's variants carry Printify's cost (§4): the documented source, kept for the editor.
+    from designs.services.costs import costs_from_product, save_costs
+
+    save_costs(
+        fields["blueprint_id"],
+        fields["print_provider_id"],
+        costs_from_product(product),
+        {},
+        f"Printify product {product_id}",
     )
     return _save_new(template)
 

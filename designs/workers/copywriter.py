@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from designs import compliance, copywriting, listing
 from designs.models import CopyStatus, Design
+from designs.selectors import design_template
 from designs.services.listing_copy import COPY_STALE_AFTER, describe_change
-from designs.services.publishing import default_template
 from designs.workers import enqueue
 from designs.workflow import Source, note
 from integrations.http import IntegrationError, RateLimited
@@ -44,7 +44,7 @@ def run_write_copy(design_id: int) -> str:
     )
     if not claimed:
         return "not queued"  # written, cancelled, or another run has it
-    design = Design.objects.select_related("product_template").get(pk=design_id)
+    design = Design.objects.get(pk=design_id)
     from designs.clients import llm_client
 
     try:
@@ -66,7 +66,7 @@ def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
     """The checked copy, the tokens used and the model that wrote it; _CopyFailed when no usable answer came."""
     shop = listing.limits()
     screen = compliance.active_screen()
-    template = design.product_template or default_template()
+    template = design_template(design)
     messages = copywriting.build_messages(
         prompt=design.prompt, style=design.style, product_type=template.name if template else "", shop=shop
     )

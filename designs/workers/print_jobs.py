@@ -245,8 +245,11 @@ class _Lost(Exception):
 
 
 def _continue_publishing(design_id: int) -> None:
-    """A publishing run waiting for this print file goes on (publishes, or fails with the print error)."""
+    """The design's publishing runs waiting for this print file go on (publish, or fail with the print error)."""
+    from designs.models import Product
+    from designs.products import IN_FLIGHT
     from designs.services.publishing import enqueue_publish
 
-    if Design.objects.filter(pk=design_id, status=Status.PUBLISHING).exists():
-        enqueue_publish(design_id)
+    waiting = Product.objects.filter(design_id=design_id, state__in=IN_FLIGHT, design__status=Status.PUBLISHING)
+    for product_id in waiting.values_list("pk", flat=True):
+        enqueue_publish(product_id)

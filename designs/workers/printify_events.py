@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from designs import leases
-from designs.models import Design, WebhookReceipt
+from designs.models import Product, WebhookReceipt
+from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_products, product_note
 from designs.workers import enqueue
-from designs.workflow import Source, Status, note, transition
+from designs.workflow import Source
 
 logger = logging.getLogger(__name__)
 
@@ -25,53 +26,53 @@ REFRESH_LEASE_SECONDS = 120
 
 
 def missing_store_links():
-    """Recently published designs whose store link (Printify's `external`) has not arrived yet."""
-    return Design.objects.filter(
-        status=Status.PUBLISHED,
-        printify_external={},
+    """Recently published live products whose store link (Printify's `external`) has not arrived yet."""
+    return Product.objects.filter(
+        state=ProductState.LIVE,
+        external={},
         published_at__gte=timezone.now() - REFRESH_WINDOW,
-    ).exclude(printify_product_id="")
+    ).exclude(printify_id="")
 
 
 def refresh_published_products(limit: int = REFRESH_BATCH) -> int:
     """Read recently published products still lacking their store link; fill link and mockups. One at a time.
 
-    Publishing goes first: while designs wait in publishing, only a few reads per pass take from the shared
+    Publishing goes first: while products are being made, only a few reads per pass take from the shared
     request budget (the store links can wait; the webhook usually brings them anyway).
     """
-    if Design.objects.filter(status=Status.PUBLISHING).exists():
+    if Product.objects.filter(state__in=IN_FLIGHT).exists():
         limit = min(limit, REFRESH_BATCH_WHILE_PUBLISHING)
     with leases.held("publish:refresh", REFRESH_LEASE_SECONDS) as token:
         if not token:
             return 0
         # Least recently looked at first: each look touches updated_at, so a long wait rotates fairly.
         ids = list(missing_store_links().order_by("updated_at").values_list("pk", flat=True)[:limit])
-        return sum(1 for design_id in ids if refresh_product(design_id))
+        return sum(1 for product_id in ids if refresh_product(product_id))
 
 
-def refresh_product(design_id: int) -> bool:
-    """Copy the store link (`external`) and mockups from Printify's product onto the design. True if it changed."""
+def refresh_product(product_id: int) -> bool:
+    """Copy the store link (`external`) and mockups from Printify's product onto ours. True if it changed."""
     from integrations.http import IntegrationError, NotFound
 
-    design = Design.objects.filter(pk=design_id).exclude(printify_product_id="").first()
-    if design is None:
+    product = Product.objects.filter(pk=product_id).exclude(printify_id="").first()
+    if product is None:
         return False
     from designs.clients import printify_client
 
     try:
-        product = printify_client().get_product(design.printify_product_id)
+        found = printify_client().get_product(product.printify_id)
     except NotFound:
         return False  # the product:deleted webhook (or staff) deals with deletions
     except IntegrationError as error:
-        logger.warning("Design %s: could not read its Printify product: %s", design_id, error)
+        logger.warning("Product %s: could not read it from Printify: %s", product_id, error)
         return False
-    external = product.get("external") or {}
-    images = sorted(product.get("images") or [], key=lambda image: not image.get("is_default"))  # default first
+    external = found.get("external") or {}
+    images = sorted(found.get("images") or [], key=lambda image: not image.get("is_default"))  # default first
     mockups = [image["src"] for image in images if isinstance(image, dict) and image.get("src")]
-    changed = external != design.printify_external or mockups != design.printify_mockups
-    Design.objects.filter(pk=design_id, printify_product_id=design.printify_product_id).update(
-        printify_external=external if isinstance(external, dict) else {},
-        printify_mockups=mockups,
+    changed = external != product.external or mockups != product.mockups
+    Product.objects.filter(pk=product_id, printify_id=product.printify_id).update(
+        external=external if isinstance(external, dict) else {},
+        mockups=mockups,
         updated_at=timezone.now(),
     )
     return changed
@@ -106,41 +107,31 @@ def handle_webhook_event(event: dict) -> WebhookOutcome:
     return WebhookOutcome(200, detail)
 
 
-def _apply_product_event(topic: str, product_id: str, resource: dict) -> str:
+def _apply_product_event(topic: str, printify_id: str, resource: dict) -> str:
     if topic not in PRODUCT_TOPICS:
         return f"Topic {topic} is not used."
-    designs = list(Design.objects.filter(printify_product_id=product_id)) if product_id else []
-    if not designs:
+    products = list(Product.objects.filter(printify_id=printify_id)) if printify_id else []
+    if not products:
         return "Unknown product; ignored."
-    for design in designs:
+    for product in products:
         if topic == "product:publish:started":
             action = ((resource.get("data") or {}).get("action")) or "create"
-            note(design, f"Printify started publishing the product ({action}).", source=Source.WEBHOOK)
+            product_note(product, f"Printify started publishing the product ({action}).", source=Source.WEBHOOK)
         elif topic == "product:updated":
             # The body says only that something changed; read the product itself (not trusting the body).
-            transaction.on_commit(partial(enqueue, "refresh_product", design.pk))
+            transaction.on_commit(partial(enqueue, "refresh_product", product.pk))
         else:
-            _product_deleted(design, product_id)
-    return f"{topic} applied to {len(designs)} design(s)."
+            _product_deleted(product, printify_id)
+    return f"{topic} applied to {len(products)} product(s)."
 
 
-def _product_deleted(design: Design, product_id: str) -> None:
-    message = f"The product was deleted in Printify (product {product_id})."
-    updates = {
-        "printify_deleted_at": timezone.now(),
-        "printify_product_id": "",
-        "printify_external": {},
-        "printify_mockups": [],
-    }
-    moved = transition(
-        design,
-        to=Status.APPROVED,
-        sources=[Status.PUBLISHED],
-        source=Source.WEBHOOK,
-        message=message,
-        updates=updates,
+def _product_deleted(product: Product, printify_id: str) -> None:
+    message = f"The product was deleted in Printify (product {printify_id})."
+    updates = {"deleted_at": timezone.now(), "printify_id": "", "external": {}, "mockups": []}
+    moved = move_products(
+        [product], to=ProductState.DELETED, sources=ON_SHOP, source=Source.WEBHOOK, message=message, updates=updates
     ).moved
     if not moved:
-        # Not published (e.g. mid-run or failed): forget the product so the next attempt makes a new one.
-        Design.objects.filter(pk=design.pk, printify_product_id=product_id).update(**updates, updated_at=timezone.now())
-        note(design, message, source=Source.WEBHOOK)
+        # Being made or failed: forget the product so the next attempt makes a new one.
+        Product.objects.filter(pk=product.pk, printify_id=printify_id).update(**updates, updated_at=timezone.now())
+        product_note(product, message, source=Source.WEBHOOK)

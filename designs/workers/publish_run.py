@@ -1,18 +1,20 @@
-"""The publishing run on a worker: upload → create product → publish, each step resumable; and unpublishing.
+"""The publishing run on a worker, one per product: upload → create product → publish, each step resumable.
 
-Staff ask through designs/services/publishing.py; a django-q2 task then runs run_publish(design_id). The run:
-- holds the lease "publish:<id>" (15 s, renewed every 5 s by a heartbeat thread), so a task delivered twice at
-  once does the work once, and a run killed with its worker frees the design within seconds for the
-  reconciler; it exits quietly when the design is not in publishing (someone else finished or moved it);
-- saves each Printify id the moment it exists (printify_upload_id, printify_product_id) and skips the steps
-  whose id is saved, so a retry or a run after a crash resumes where the last one stopped;
-- before creating a product on a design that had an earlier attempt, looks for a product already carrying the
-  design's SKU marker (a crash between "Printify created it" and "we saved the id") and adopts it.
+Staff ask through designs/services/publishing.py; a django-q2 task then runs run_publish(product_id). The run:
+- holds the lease "product:<id>" (15 s, renewed every 5 s by a heartbeat thread), so a task delivered twice at
+  once does the work once, and a run killed with its worker frees the product within seconds for the
+  reconciler; it exits quietly when the product is not being created or going live (someone else finished it);
+- builds the product from the template snapshot taken when publishing was asked for, so a template edited
+  meanwhile does not change a run half-way;
+- saves each Printify id the moment it exists (printify_upload_id, printify_id) and skips the steps whose id is
+  saved, so a retry or a run after a crash resumes where the last one stopped;
+- before creating a product that had an earlier attempt, looks for a product already carrying the product's SKU
+  marker (a crash between "Printify created it" and "we saved the id") and adopts it.
 
 Errors: a rate limit (ours or Printify's 429) puts the run back in the queue after the wait without counting an
-attempt; server errors and timeouts are retried a bounded number of times with backoff; a refusal (4xx) moves
-the design to publish_failed with Printify's reason in plain words; a passing database error (locked, lost
-connection) leaves the design in publishing for the reconciler — it is not the design's fault.
+attempt; server errors and timeouts are retried a bounded number of times with backoff; a refusal (4xx) fails
+the product with Printify's reason in plain words (and the design, which summarises its products, shows it); a
+passing database error (locked, lost connection) leaves the product in flight for the reconciler.
 """
 
 from __future__ import annotations
@@ -26,26 +28,29 @@ from django.db.models import F
 from django.utils import timezone
 
 from designs import compliance, leases
-from designs.models import Design
+from designs.models import Design, Product
 from designs.product_templates import (
     TemplateInvalid,
     TextsInvalid,
     build_product_payload,
     check_template,
     check_texts,
-    product_matches_design,
+    product_matches,
     publish_parts,
+    template_from_snapshot,
+    template_snapshot,
 )
+from designs.products import IN_FLIGHT, ProductConflict, ProductState, move_product, product_note
 from designs.services.print_files import gate_publishing_run
 from designs.services.publishing import enqueue_publish
-from designs.workflow import Source, Status, TransitionConflict, note, transition, transition_one
+from designs.workflow import Source
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected
 
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15
 HEARTBEAT_SECONDS = 5
-MAX_ATTEMPTS = 3  # runs ending in a server error or timeout before the design is marked publish_failed
+MAX_ATTEMPTS = 3  # runs ending in a server error or timeout before the product is marked failed
 BACKOFF_SECONDS = (10, 30, 90)  # wait before the 2nd, 3rd… run after a server error or timeout
 RATE_LIMIT_DEFAULT_WAIT = 20.0  # a 429 without Retry-After
 # Printify's list cannot be filtered (printify-api.md §4), so adoption pages through the newest products.
@@ -70,17 +75,18 @@ PRINTIFY_CODES = {
 }
 
 
-def lease_key(design_id: int) -> str:
-    return f"publish:{design_id}"
+def lease_key(product_id: int) -> str:
+    return f"product:{product_id}"
 
 
 class _LeaseLost(Exception):
-    """Our lease ran out and another run may have taken the design: stop before touching Printify again."""
+    """Our lease ran out and another run may have taken the product: stop before touching Printify again."""
 
 
 @dataclass
 class _Run:
-    design: Design
+    product: Product
+    template: object  # the ProductTemplate snapshot this run builds from
     heartbeat: leases.Heartbeat
     client: object
     # What an earlier run may have done without us knowing the outcome (a crash or timeout mid-call):
@@ -88,92 +94,98 @@ class _Run:
     may_have_published: bool = False  # sent a publish for the saved product
     step: str = "the request"  # what the current Printify call is about, for error messages
 
+    @property
+    def design(self) -> Design:
+        return self.product.design
+
     def renew(self) -> None:
-        """Be sure we still own the design before a Printify call (the heartbeat keeps it; this checks it now)."""
+        """Be sure we still own the product before a Printify call (the heartbeat keeps it; this checks it now)."""
         if self.heartbeat.lost.is_set() or not leases.renew(self.heartbeat.key, self.heartbeat.token, LEASE_SECONDS):
             raise _LeaseLost
 
     def save(self, **values) -> None:
-        """Record progress at once (a plain UPDATE, not a status change): a crash right after keeps it."""
+        """Record progress at once (a plain UPDATE, not a state change): a crash right after keeps it."""
         values["updated_at"] = timezone.now()
-        Design.objects.filter(pk=self.design.pk).update(**values)
+        Product.objects.filter(pk=self.product.pk).update(**values)
         for name, value in values.items():
-            setattr(self.design, name, value)
+            setattr(self.product, name, value)
 
     def note(self, message: str) -> None:
-        note(self.design, message, source=Source.WORKER)
+        product_note(self.product, message, source=Source.WORKER)
 
 
-def run_publish(design_id: int, *, resume: dict | None = None) -> str:
-    """One publishing run for one design (the designs.tasks.publish_design task). Returns what happened.
+def run_publish(product_id: int, *, resume: dict | None = None) -> str:
+    """One publishing run for one product (the designs.tasks.publish_product task). Returns what happened.
 
     `resume` is set only when the previous run stopped for a rate limit: it carries what that run had already
     verified, and such a continuation does not count as an attempt.
     """
-    with leases.kept(lease_key(design_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
+    with leases.kept(lease_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
-            return "busy"  # another run holds this design: a duplicate delivery
+            return "busy"  # another run holds this product: a duplicate delivery
         try:
-            return _run(design_id, heartbeat, resume)
+            return _run(product_id, heartbeat, resume)
         except (OperationalError, InterfaceError):
-            # Locked or lost database: not the design's fault. It stays in publishing; the lease frees within
+            # Locked or lost database: not the product's fault. It stays in flight; the lease frees within
             # seconds and the reconciler starts a new run, which resumes from the saved ids.
-            logger.exception("Design %s: database error during publishing; the reconciler will resume it", design_id)
+            logger.exception("Product %s: database error during publishing; the reconciler will resume it", product_id)
             return "database error"
 
 
-def _run(design_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> str:
-    design = Design.objects.select_related("product_template", "batch").filter(pk=design_id).first()
-    if design is None or design.status != Status.PUBLISHING:
+def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> str:
+    product = Product.objects.select_related("design", "design__batch", "template").filter(pk=product_id).first()
+    if product is None or product.state not in IN_FLIGHT:
         return "not publishing"
     from designs.clients import printify_client
 
+    if not product.template_snapshot and product.template is not None:
+        # Rows recorded before snapshots existed: this run's version is the template as it is now.
+        Product.objects.filter(pk=product_id).update(template_snapshot=template_snapshot(product.template))
+        product.template_snapshot = template_snapshot(product.template)
     if resume is None:
-        Design.objects.filter(pk=design_id).update(
-            publish_attempts=F("publish_attempts") + 1, updated_at=timezone.now()
-        )
-        design.publish_attempts += 1
+        Product.objects.filter(pk=product_id).update(attempts=F("attempts") + 1, updated_at=timezone.now())
+        product.attempts += 1
         resume = {
             # Every create follows a saved upload, so no upload id means no product can exist yet.
-            "may_have_product": bool(design.printify_upload_id) or design.publish_attempts > 1,
-            "may_have_published": bool(design.printify_product_id),
+            "may_have_product": bool(product.printify_upload_id) or product.attempts > 1,
+            "may_have_published": bool(product.printify_id),
         }
-    run = _Run(design=design, heartbeat=heartbeat, client=printify_client(), **resume)
+    template = template_from_snapshot(product.template_snapshot) if product.template_snapshot else None
+    run = _Run(product=product, template=template, heartbeat=heartbeat, client=printify_client(), **resume)
     try:
         return _steps(run)
     except _LeaseLost:
-        logger.warning("Design %s: publishing lease lost; another run continues.", design_id)
+        logger.warning("Product %s: publishing lease lost; another run continues.", product_id)
         return "lease lost"
     except RateLimited as error:
         # Ours or a 429: the limited call was not performed, so what this run verified still holds.
         wait = error.retry_after if error.retry_after is not None else RATE_LIMIT_DEFAULT_WAIT
-        run.save()  # touch updated_at: the reconciler sees a live design, not a lost run
+        run.save()  # touch updated_at: the reconciler sees a live product, not a lost run
         verified = {"may_have_product": run.may_have_product, "may_have_published": run.may_have_published}
-        enqueue_publish(design_id, delay=wait, resume=verified)
-        logger.info("Design %s: Printify rate limit, publishing continues in %.0f s.", design_id, wait)
+        enqueue_publish(product_id, delay=wait, resume=verified)
+        logger.info("Product %s: Printify rate limit, publishing continues in %.0f s.", product_id, wait)
         return "rate limited"
     except IntegrationError as error:
         return _handle_failure(run, error)
     except (OperationalError, InterfaceError):
         raise
     except OSError:
-        logger.exception("Design %s: could not read the image", design_id)
+        logger.exception("Product %s: could not read the image", product_id)
         return _fail(run, "The design's image file could not be read from storage.")
-    except TransitionConflict:
+    except ProductConflict:
         return "moved by someone else"
     except Exception as error:
-        # Our own bug or bad data: fail visibly instead of leaving the design in publishing for the reconciler
+        # Our own bug or bad data: fail visibly instead of leaving the product in flight for the reconciler
         # to retry forever. The details (which may quote data) go to the worker log only.
-        logger.exception("Design %s: publishing stopped", design_id)
+        logger.exception("Product %s: publishing stopped", product_id)
         kind = type(error).__name__
         return _fail(run, f"Publishing stopped on an unexpected error ({kind}); see the worker log.")
 
 
 def _steps(run: _Run) -> str:
-    design, client = run.design, run.client
-    template = design.product_template
+    product, design, template, client = run.product, run.design, run.template, run.client
     if template is None:
-        return _fail(run, "The design has no product template; choose one and publish again.")
+        return _fail(run, "The product's template was deleted before publishing started; publish with another one.")
     try:
         check_template(template)
         check_texts(template, design)  # an empty title or description is refused here, before any request
@@ -189,7 +201,7 @@ def _steps(run: _Run) -> str:
     if printable.refusal:
         return _fail(run, printable.refusal)
 
-    if not design.printify_upload_id:
+    if not product.printify_upload_id:
         if not design.image:
             return _fail(run, "The design has no image to upload.")
         if too_large_for_base64(design):
@@ -199,19 +211,21 @@ def _steps(run: _Run) -> str:
         upload = _upload(run)
         run.save(printify_upload_id=str(upload["id"]))
 
-    if not design.printify_product_id:
+    if not product.printify_id:
         run.step = "the product"
         adopted = _find_product(run) if run.may_have_product else None
         run.may_have_product = False
         if adopted:
-            run.save(printify_product_id=adopted)
+            run.save(printify_id=adopted)
             run.may_have_published = True  # the run that made it may have got as far as publishing
             run.note(f"Found Printify product {adopted} from an earlier attempt and kept it (no second product).")
         else:
-            payload = build_product_payload(template, design, design.printify_upload_id, image_size(design))
-            run.renew()  # creating is the one call that must not happen twice: be sure we still own the design
-            product = client.create_product(payload)
-            run.save(printify_product_id=str(product["id"]))
+            payload = build_product_payload(
+                template, design, product.printify_upload_id, image_size(design), sku=product.sku_prefix
+            )
+            run.renew()  # creating is the one call that must not happen twice: be sure we still own the product
+            created = client.create_product(payload)
+            run.save(printify_id=str(created["id"]))
 
     if template.publish_after_create:
         run.renew()
@@ -220,26 +234,27 @@ def _steps(run: _Run) -> str:
             already = run.may_have_published and _already_published(run)
             run.may_have_published = False
             if not already:
-                client.publish(design.printify_product_id, publish_parts(template))
+                client.publish(product.printify_id, publish_parts(template))
         except NotFound:
             # Deleted in Printify since we saved its id: forget it and make a new one on the next run.
-            lost = design.printify_product_id
-            run.save(printify_product_id="")
+            lost = product.printify_id
+            run.save(printify_id="")
             run.note(f"Printify product {lost} no longer exists; a new product will be created.")
-            enqueue_publish(design.pk)
+            if product.state == ProductState.PUBLISHING:
+                move_product(product, to=ProductState.CREATING, source=Source.WORKER, message="Making it again.")
+            enqueue_publish(product.pk)
             return "product vanished"
-        message = f"Published to Printify as product {design.printify_product_id}."
+        target, message = ProductState.LIVE, f"Published to Printify as product {product.printify_id}."
     else:
-        message = (
-            f"Created Printify product {design.printify_product_id} (the template does not publish it to the store)."
-        )
-    transition_one(
-        design,
-        to=Status.PUBLISHED,
-        sources=[Status.PUBLISHING],
+        target = ProductState.ON_PRINTIFY
+        message = f"Created Printify product {product.printify_id} (the template does not publish it to the store)."
+    move_product(
+        product,
+        to=target,
+        sources=IN_FLIGHT,
         source=Source.WORKER,
         message=message,
-        updates={"published_at": timezone.now(), "last_error": "", "printify_deleted_at": None},
+        updates={"published_at": timezone.now(), "last_error": "", "deleted_at": None},
     )
     return "published"
 
@@ -296,13 +311,13 @@ def image_size(design: Design) -> tuple[int, int] | None:
 
 
 def _find_product(run: _Run) -> str | None:
-    """The id of a product already made for this design (by its SKU marker), scanning the newest pages."""
+    """The id of a product already made for this product record (its SKU marker), scanning the newest pages."""
     for page in range(1, ADOPT_SCAN_PAGES + 1):
         run.renew()
         envelope = run.client.list_products(page=page, limit=ADOPT_PAGE_SIZE)
-        for product in envelope.get("data") or []:
-            if product_matches_design(product, run.design.pk):
-                return str(product["id"])
+        for found in envelope.get("data") or []:
+            if product_matches(found, run.product.sku_prefix):
+                return str(found["id"])
         if not envelope.get("next_page_url"):
             return None
     return None
@@ -310,18 +325,18 @@ def _find_product(run: _Run) -> str | None:
 
 def _already_published(run: _Run) -> bool:
     """On a resumed run: did an earlier run's publish call already go through? (Locked or listed: don't repeat.)"""
-    product = run.client.get_product(run.design.printify_product_id)
-    return bool(product.get("is_locked") or product.get("external"))
+    found = run.client.get_product(run.product.printify_id)
+    return bool(found.get("is_locked") or found.get("external"))
 
 
 def _handle_failure(run: _Run, error: IntegrationError) -> str:
-    design = run.design
-    if error.retryable and not isinstance(error, AuthError) and design.publish_attempts < MAX_ATTEMPTS:
-        wait = BACKOFF_SECONDS[min(design.publish_attempts, len(BACKOFF_SECONDS)) - 1]
-        run.save(last_error=f"{error} (attempt {design.publish_attempts} of {MAX_ATTEMPTS}; trying again in {wait} s)")
-        enqueue_publish(design.pk, delay=wait)
+    product = run.product
+    if error.retryable and not isinstance(error, AuthError) and product.attempts < MAX_ATTEMPTS:
+        wait = BACKOFF_SECONDS[min(product.attempts, len(BACKOFF_SECONDS)) - 1]
+        run.save(last_error=f"{error} (attempt {product.attempts} of {MAX_ATTEMPTS}; trying again in {wait} s)")
+        enqueue_publish(product.pk, delay=wait)
         return "retrying"
-    return _fail(run, describe_error(error, what=run.step, attempts=design.publish_attempts))
+    return _fail(run, describe_error(error, what=run.step, attempts=product.attempts))
 
 
 def describe_error(error: IntegrationError, *, what: str = "the request", attempts: int = 0) -> str:
@@ -350,90 +365,12 @@ def _int_or_none(value) -> int | None:
 
 
 def _fail(run: _Run, message: str) -> str:
-    transition_one(
-        run.design,
-        to=Status.PUBLISH_FAILED,
-        sources=[Status.PUBLISHING],
+    move_product(
+        run.product,
+        to=ProductState.FAILED,
+        sources=IN_FLIGHT,
         source=Source.WORKER,
         message=message,
         updates={"last_error": message},
     )
     return "failed"
-
-
-def run_unpublish(design_id: int, *, delete: bool, actor_id: int | None = None, source: str = Source.WORKER) -> str:
-    """Take the design's product off the store (and delete it when asked); then published → approved."""
-    with leases.kept(lease_key(design_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
-        if heartbeat is None:
-            return "busy"
-        design = Design.objects.filter(pk=design_id, status=Status.PUBLISHED).first()
-        if design is None or not design.printify_product_id:
-            return "not published"
-        from designs.clients import printify_client
-
-        client = printify_client()
-        product_id = design.printify_product_id
-        try:
-            try:
-                client.unpublish(product_id)
-                if delete:
-                    client.delete_product(product_id)
-            except NotFound:
-                pass  # already gone in Printify: the outcome we wanted
-        except IntegrationError as error:
-            message = f"Could not unpublish product {product_id}: {describe_error(error, what='the unpublish')}"
-            Design.objects.filter(pk=design_id).update(last_error=message, updated_at=timezone.now())
-            note(design, message, source=source, actor=actor_id)
-            return "failed"
-        updates = {"printify_external": {}, "printify_mockups": [], "last_error": ""}
-        if delete:
-            updates.update(printify_product_id="", printify_deleted_at=timezone.now())
-        verb = "deleted" if delete else "unpublished"
-        transition(
-            design,
-            to=Status.APPROVED,
-            sources=[Status.PUBLISHED],
-            actor=actor_id,
-            source=source,
-            message=f"Printify product {product_id} {verb}.",
-            updates=updates,
-        )
-        return verb
-
-
-def run_delete_design_and_product(design_id: int, *, actor_id: int | None = None) -> str:
-    """Delete the design's Printify product (gone already counts), then the design and its files.
-
-    If Printify refuses, the design stays, with the reason, so the product is never left orphaned silently.
-    """
-    from designs import images
-
-    with leases.kept(lease_key(design_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
-        if heartbeat is None:
-            return "busy"
-        design = Design.objects.filter(pk=design_id).first()
-        if design is None:
-            return "gone"
-        if design.printify_product_id:
-            from designs.clients import printify_client
-
-            client = printify_client()
-            try:
-                try:
-                    if design.status == Status.PUBLISHED:  # off the store first, as the unpublish action does
-                        client.unpublish(design.printify_product_id)
-                    client.delete_product(design.printify_product_id)
-                except NotFound:
-                    pass  # already gone in Printify: the outcome we wanted
-            except IntegrationError as error:
-                message = (
-                    f"Could not delete Printify product {design.printify_product_id}, so the design was kept: "
-                    f"{describe_error(error, what='the deletion')}"
-                )
-                Design.objects.filter(pk=design_id).update(last_error=message, updated_at=timezone.now())
-                note(design, message, source=Source.WORKER, actor=actor_id)
-                return "failed"
-        files = [getattr(design, name).name for name in images.FILE_FIELDS]
-        design.delete()
-    images.delete_files(files)
-    return "deleted"

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from designs import leases
-from designs.models import Design
+from designs.models import Design, Product
+from designs.products import IN_FLIGHT, summarise_designs
 from designs.services.publishing import enqueue_publish
 from designs.workers import copywriter, enqueue, printify_events, publish_run, pump
-from designs.workflow import Status
+from designs.workflow import Source, Status
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 # heartbeat) is the real liveness signal; the age only spares designs whose run was just enqueued.
 STALE_AFTER = timedelta(seconds=45)
 WAKE_AT_MOST = 500
+# A repricing job waits up to 30 s between passes over locked products; longer untouched means it lost its worker.
+REPRICE_STALE_AFTER = timedelta(minutes=2)
 
 
 def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
@@ -35,8 +38,23 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
     needs_refresh = printify_events.missing_store_links().exists()
     if needs_refresh:
         transaction.on_commit(lambda: enqueue("refresh_published_products"))
+    repricing = _reconcile_repricing(stale_after)
     copy = copywriter.wake_stale_copy()
-    return {"pump": woken_pump, "woken": woken, "refresh": needs_refresh, "copy": copy}
+    return {"pump": woken_pump, "woken": woken, "refresh": needs_refresh, "repricing": repricing, "copy": copy}
+
+
+def _reconcile_repricing(stale_after: timedelta) -> list[int]:
+    """Repricing jobs nobody works on (a killed worker, a lost wake-up): wake them; they resume by themselves."""
+    from designs.services.repricing import unfinished_jobs
+    from designs.workers import repricing
+
+    cutoff = timezone.now() - max(stale_after, REPRICE_STALE_AFTER)
+    woken = []
+    for job_id in unfinished_jobs().filter(updated_at__lte=cutoff).values_list("pk", flat=True)[:WAKE_AT_MOST]:
+        if not leases.is_held(repricing.lease_key(job_id)):
+            transaction.on_commit(lambda job_id=job_id: enqueue("reprice_products", job_id))
+            woken.append(job_id)
+    return woken
 
 
 def _reconcile_generation() -> bool:
@@ -51,20 +69,28 @@ def _reconcile_generation() -> bool:
 
 
 def _reconcile_publishing(stale_after: timedelta) -> list[int]:
+    """Wake products whose run was lost; put right a design left in publishing with no product in flight."""
     cutoff = timezone.now() - stale_after
-    stuck = Design.objects.filter(status=Status.PUBLISHING, updated_at__lte=cutoff).values_list("pk", flat=True)
+    stuck = Product.objects.filter(state__in=IN_FLIGHT, updated_at__lte=cutoff).values_list("pk", flat=True)
     woken = []
-    for design_id in list(stuck[:WAKE_AT_MOST]):
-        if leases.is_held(publish_run.lease_key(design_id)):
+    for product_id in list(stuck[:WAKE_AT_MOST]):
+        if leases.is_held(publish_run.lease_key(product_id)):
             continue
         # Touch it, so the next pass waits another `stale_after` before waking it again.
-        if Design.objects.filter(pk=design_id, status=Status.PUBLISHING, updated_at__lte=cutoff).update(
+        if Product.objects.filter(pk=product_id, state__in=IN_FLIGHT, updated_at__lte=cutoff).update(
             updated_at=timezone.now()
         ):
-            enqueue_publish(design_id)
-            woken.append(design_id)
+            enqueue_publish(product_id)
+            woken.append(product_id)
     if woken:
-        logger.info("Reconcile: woke publishing for %d designs: %s", len(woken), woken[:20])
+        logger.info("Reconcile: woke publishing for %d products: %s", len(woken), woken[:20])
+    idle = Design.objects.filter(status=Status.PUBLISHING, status_changed_at__lte=cutoff).exclude(
+        products__state__in=IN_FLIGHT
+    )
+    settled = list(idle.values_list("pk", flat=True)[:WAKE_AT_MOST])
+    if settled:
+        with transaction.atomic():
+            summarise_designs(settled, source=Source.WORKER, message="Its products are no longer being published.")
     return woken
 
 

@@ -531,6 +531,12 @@ class PrintifyFake:
             self.counts["publish_requests"] += 1
             if self._channel() == "disconnected":
                 raise Problem(8254, "Shop is not connected to a sales channel", message="Operation failed.")
+            # Printify accepts a price below cost on create but refuses to publish it (reference §7, M citing
+            # Printify's help). The code and words of that refusal are not documented: a guess.
+            cheap = [v["id"] for v in current["variants"] if v["is_enabled"] and v["price"] < v["cost"]]
+            if cheap:
+                ids = ", ".join(map(str, cheap))
+                raise Problem(8150, f"variants: the price is lower than the cost for variant(s) {ids}")
             action = "update" if current.get("external") else "create"
             current["is_locked"] = True
             current["publish_count"] = current.get("publish_count", 0) + 1

@@ -82,6 +82,26 @@ def make_template(**fields):
     return ProductTemplate.objects.create(**values)
 
 
+def product_of(design, template=None):
+    """The design's product (of `template`, or its only one), read fresh from the database."""
+    from designs.models import Product
+
+    products = Product.objects.filter(design=design)
+    return products.get(template=template) if template is not None else products.get()
+
+
+def make_product(design, template=None, **fields):
+    """A product row as a finished run leaves it (e.g. live with a Printify id), for unpublish and webhook tests."""
+    from designs.models import Product
+    from designs.product_templates import sku_prefix, template_snapshot
+
+    values = {"state": "live", "template_name": template.name if template else "", "sku_prefix": sku_prefix(design.pk)}
+    if template is not None:
+        values.update(template=template, template_snapshot=template_snapshot(template))
+        values["sku_prefix"] = sku_prefix(design.pk, template.pk)
+    return Product.objects.create(design=design, **{**values, **fields})
+
+
 def png_bytes(size=(64, 80), color=(200, 40, 40)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="PNG")

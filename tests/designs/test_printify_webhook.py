@@ -9,11 +9,11 @@ import responses
 from django.urls import reverse
 from django.utils import timezone
 
-from designs.models import Design, DesignEvent, WebhookReceipt
+from designs.models import Design, ProductEvent, WebhookReceipt
 from designs.services import publishing as publish_service
 from designs.workers import publish_run
 from designs.workflow import Status
-from tests.designs.publishing_support import API, SHOP, configure_printify
+from tests.designs.publishing_support import API, SHOP, configure_printify, make_product, make_template, product_of
 
 SECRET = "0123456789abcdef0123456789abcdef01234567"
 PRODUCT = "5d39b411749d0a000f30e0f4"
@@ -48,12 +48,16 @@ def post(client, body, signature="valid"):
 
 @pytest.fixture
 def published(make_design):
-    return make_design(
-        status=Status.PUBLISHED,
-        printify_product_id=PRODUCT,
-        printify_external={"id": "1", "handle": "https://shop/1"},
+    design = make_design(status=Status.PUBLISHED)
+    make_product(
+        design,
+        make_template(),
+        state="live",
+        printify_id=PRODUCT,
+        external={"id": "1", "handle": "https://shop/1"},
         published_at=timezone.now(),
     )
+    return design
 
 
 def test_a_deleted_product_moves_the_design_back_to_approved(client, published):
@@ -61,10 +65,19 @@ def test_a_deleted_product_moves_the_design_back_to_approved(client, published):
     assert response.status_code == 200
     published.refresh_from_db()
     assert published.status == Status.APPROVED
-    assert published.printify_deleted_at is not None and published.printify_product_id == ""
-    assert published.printify_external == {}
-    last = published.events.first()
+    product = product_of(published)
+    assert product.state == "deleted" and product.deleted_at is not None and product.printify_id == ""
+    assert product.external == {}
+    last = product.events.first()
     assert last.source == "webhook" and "the product was deleted in printify" in last.message.lower()
+    assert published.events.first().message == last.message
+
+
+def test_a_deleted_product_of_two_leaves_the_design_published(client, published):
+    make_product(published, make_template(name="Mug", is_default=False), state="live", printify_id="e" * 24)
+    assert post(client, event("product:deleted")).status_code == 200
+    published.refresh_from_db()
+    assert published.status == Status.PUBLISHED
 
 
 @pytest.mark.parametrize(
@@ -101,7 +114,7 @@ def test_without_a_configured_secret_every_event_is_refused(client, settings, pu
 def test_a_replayed_event_is_applied_once(client, published):
     assert post(client, event("product:publish:started", action="create")).status_code == 200
     assert post(client, event("product:publish:started", action="create")).status_code == 200
-    assert DesignEvent.objects.filter(design=published, message__contains="started publishing").count() == 1
+    assert ProductEvent.objects.filter(message__contains="started publishing").count() == 1
     assert WebhookReceipt.objects.filter(provider="printify").count() == 1
 
 
@@ -119,10 +132,10 @@ def test_product_updated_reads_the_product_instead_of_trusting_the_body(
             f"{API}/shops/{SHOP}/products/{PRODUCT}.json",
             json={"id": PRODUCT, "external": {"id": "9", "handle": "https://shop/9"}, "images": [{"src": "https://m"}]},
         )
-        assert refresh_product(published.pk) is True
-    published.refresh_from_db()
-    assert published.printify_external == {"id": "9", "handle": "https://shop/9"}
-    assert published.printify_mockups == ["https://m"]
+        assert refresh_product(product_of(published).pk) is True
+    product = product_of(published)
+    assert product.external == {"id": "9", "handle": "https://shop/9"}
+    assert product.mockups == ["https://m"]
 
 
 def test_unknown_products_other_shops_and_other_topics_are_acknowledged_and_ignored(client, published):
@@ -210,10 +223,10 @@ def test_events_signed_by_the_sandbox_update_the_design(settings, sandbox, webho
     make_template()
     design = attach_image(make_design(status=Status.APPROVED))
     publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    outcome = publish_run.run_publish(design.pk)
+    outcome = publish_run.run_publish(product_of(design).pk)
     design.refresh_from_db()
     assert outcome == "published", design.last_error
-    printify_client().delete_product(design.printify_product_id)
+    printify_client().delete_product(product_of(design).printify_id)
 
     deliveries = webhook_receiver.wait_for(2)
     for delivery in deliveries:
@@ -227,6 +240,7 @@ def test_events_signed_by_the_sandbox_update_the_design(settings, sandbox, webho
         )
         assert response.status_code == 200, response.content
     design.refresh_from_db()
-    assert design.events.filter(message__contains="started publishing").exists()
+    product = product_of(design)
+    assert product.events.filter(message__contains="started publishing").exists()
     assert design.status == Status.APPROVED
-    assert design.printify_deleted_at is not None and design.printify_product_id == ""
+    assert product.deleted_at is not None and product.printify_id == "" and product.state == "deleted"

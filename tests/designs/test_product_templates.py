@@ -15,8 +15,9 @@ from designs.product_templates import (
     check_texts,
     fit_scale,
     placeholders_from_catalog,
-    product_matches_design,
+    product_matches,
     render_texts,
+    sku_prefix,
     template_fields_from_product,
     template_problems,
     text_problems,
@@ -73,7 +74,7 @@ def test_other_problems_are_each_named():
         )
     )
     text = " ".join(problems)
-    for expected in ("No variant is enabled", "“fixed” or “fit”", "scale must be above 0", "whole degrees"):
+    for expected in ("No variant is enabled", "“fixed”, “fit” or “fill”", "scale must be above 0", "whole degrees"):
         assert expected in text
     assert "title template has a syntax error" in text and "Unknown publish parts: colour" in text
     with pytest.raises(TemplateInvalid, match="cannot be used"):
@@ -268,14 +269,20 @@ def test_title_and_tags_keep_to_etsy_listing_limits(make_design):
     assert texts.dropped_tags == ["tag 12", "tag 13", long_tag]
 
 
-def test_payload_marks_each_variant_with_the_design_and_matches_it_back(make_design):
+def test_payload_marks_each_variant_with_the_design_and_template_and_matches_it_back(make_design):
     design = make_design(prompt="owl")
-    payload = build_product_payload(tee(), design, "upl-1", (100, 100))
+    template = tee()
+    template.pk = 7
+    payload = build_product_payload(template, design, "upl-1", (100, 100))
     skus = [v["sku"] for v in payload["variants"]]
-    assert skus == [f"podsite-{design.pk}-{vid}" for vid in (17390, 17426, 17393)]
-    assert product_matches_design(payload, design.pk)
-    assert not product_matches_design(payload, design.pk + 1)
-    assert not product_matches_design({"variants": [{"sku": None}]}, design.pk)
+    assert skus == [f"podsite-{design.pk}-t7-{vid}" for vid in (17390, 17426, 17393)]
+    assert product_matches(payload, sku_prefix(design.pk, 7))
+    assert not product_matches(payload, sku_prefix(design.pk, 8))  # the same design's product of another template
+    assert not product_matches(payload, sku_prefix(design.pk + 1, 7))
+    assert not product_matches(payload, sku_prefix(design.pk))  # the marker of products made before templates
+    assert not product_matches({"variants": [{"sku": None}]}, sku_prefix(design.pk, 7))
+    legacy = build_product_payload(template, design, "upl-1", (100, 100), sku=sku_prefix(design.pk))
+    assert product_matches(legacy, sku_prefix(design.pk)) and not product_matches(legacy, sku_prefix(design.pk, 7))
 
 
 def test_catalog_placeholders_and_product_import():

@@ -8,7 +8,13 @@ from django.core.management import CommandError, call_command
 
 from designs.models import Batch, Design
 from designs.workflow import Status
-from tests.designs.publishing_support import FakePrintify, attach_image, configure_printify, make_template
+from tests.designs.publishing_support import (
+    FakePrintify,
+    attach_image,
+    configure_printify,
+    make_template,
+    product_of,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -72,10 +78,19 @@ def test_batch_selection_and_named_template(make_design):
     output = run("--batch", "Winter", "--template", "Stickers")
     assert "1 queued for publishing" in output
     chosen.refresh_from_db()
-    assert chosen.status == Status.PUBLISHING and chosen.product_template == stickers
+    assert chosen.status == Status.PUBLISHING and product_of(chosen).template == stickers
     other_batch.refresh_from_db()
     not_approved.refresh_from_db()
     assert other_batch.status == Status.APPROVED and not_approved.status == Status.REVIEW
+
+
+def test_template_given_twice_makes_two_products_per_design(make_design):
+    tee = make_template()
+    mug = make_template(name="Mug", is_default=False)
+    design = make_design(status=Status.APPROVED)
+    output = run("--ids", str(design.pk), "--template", "Kids tee", "--template", "Mug")
+    assert "1 queued for publishing (2 products)" in output
+    assert sorted(p.template_id for p in design.products.all()) == sorted([tee.pk, mug.pk])
 
 
 def test_clear_errors_for_bad_requests(make_design):
@@ -83,8 +98,8 @@ def test_clear_errors_for_bad_requests(make_design):
     with pytest.raises(CommandError, match="no product template"):
         run("--ids", str(design.pk))
     make_template()
-    with pytest.raises(CommandError, match="No product template is named “Mugs”"):
-        run("--all-approved", "--template", "Mugs")
+    with pytest.raises(CommandError, match="No product template is named “Mugs”, “Cups”"):
+        run("--all-approved", "--template", "Mugs", "--template", "Kids tee", "--template", "Cups")
     with pytest.raises(CommandError, match="No designs match"):
         run("--batch", "Nope")
     design.refresh_from_db()

@@ -52,6 +52,7 @@ def test_table_matches_the_architecture():
         ("publishing", "published"),
         ("publishing", "publish_failed"),
         ("published", "approved"),
+        ("published", "publishing"),  # another product of a published design
     }
     assert {(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src]} == expected
     assert set(TRANSITIONS) == set(Status.values)
@@ -59,7 +60,7 @@ def test_table_matches_the_architecture():
 
 def test_status_sets_come_from_the_table():
     assert DECIDED == {Status.APPROVED, Status.REJECTED}
-    assert PUBLISHABLE == {Status.APPROVED, Status.PUBLISH_FAILED}
+    assert PUBLISHABLE == {Status.APPROVED, Status.PUBLISH_FAILED, Status.PUBLISHED}  # published: another product
     assert GENERATABLE == {Status.DRAFT, Status.GENERATION_FAILED}
     assert PENDING == {Status.DRAFT, Status.QUEUED, Status.GENERATING}
     assert FAILED == {Status.GENERATION_FAILED, Status.PUBLISH_FAILED}

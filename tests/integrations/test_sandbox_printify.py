@@ -433,6 +433,16 @@ def test_publish_locks_then_a_connected_shop_sets_external(sandbox, printify):
     assert "external" not in printify.ok("GET", f"{path}.json")
 
 
+def test_a_price_below_cost_is_accepted_on_create_but_refused_at_publish(sandbox, printify):
+    cheap = sticker_payload(printify.upload(png())["id"], variants=(45740,))
+    cheap["variants"][0]["price"] = 100  # the 2x2" sticker costs 134
+    product_id = printify.create(cheap).json()["id"]
+    refused = printify.call("POST", f"shops/1/products/{product_id}/publish.json", json={})
+    assert_error(refused, 400, 8150)
+    assert "lower than the cost" in refused.text and "45740" in refused.text
+    assert printify.ok("GET", f"shops/1/products/{product_id}.json")["is_locked"] is False
+
+
 def test_publish_to_a_disconnected_shop_is_8254_and_leaves_the_product_unlocked(sandbox, printify):
     sandbox.configure(printify_sales_channel="disconnected")
     product_id = printify.create(sticker_payload(printify.upload(png())["id"])).json()["id"]

@@ -78,7 +78,11 @@ def assert_plain_words(text: str):
 
 
 def assert_history_is_clean(design: Design):
+    from designs.models import ProductEvent
+
     for message in design.events.values_list("message", flat=True):
+        assert_plain_words(message)
+    for message in ProductEvent.objects.filter(product__design=design).values_list("message", flat=True):
         assert_plain_words(message)
 
 
@@ -491,13 +495,13 @@ PUBLISHING_FAULTS = [
 
 
 def run_publish_tasks(*, limit: int = 10) -> tuple[list[str], list[float]]:
-    """Do what a qcluster worker would: run the publish_design tasks in the broker, and the one-off schedules
+    """Do what a qcluster worker would: run the publish_product tasks in the broker, and the one-off schedules
     (publishing's backoffs) at once instead of at their time. Returns the runs' outcomes and those delays."""
     from django_q.brokers import get_broker
     from django_q.models import Schedule
     from django_q.signing import SignedPackage
 
-    from designs.tasks import publish_design
+    from designs.tasks import publish_product
 
     broker = get_broker()
     outcomes, delays = [], []
@@ -506,17 +510,17 @@ def run_publish_tasks(*, limit: int = 10) -> tuple[list[str], list[float]]:
             [(task_id, payload)] = broker.dequeue()
             broker.acknowledge(task_id)
             task = SignedPackage.loads(payload)
-            assert task["func"] == "designs.tasks.publish_design", task["func"]
-            outcomes.append(publish_design(*task["args"], **task["kwargs"]))
+            assert task["func"] == "designs.tasks.publish_product", task["func"]
+            outcomes.append(publish_product(*task["args"], **task["kwargs"]))
             continue
-        scheduled = Schedule.objects.filter(func="designs.tasks.publish_design").order_by("next_run").first()
+        scheduled = Schedule.objects.filter(func="designs.tasks.publish_product").order_by("next_run").first()
         if scheduled is None:
             break
         delays.append((scheduled.next_run - timezone.now()).total_seconds())
         clear_limiter()  # the wait has passed for the shared limiter too (a 429 slowed its pace meanwhile)
         args, kwargs = ast.literal_eval(scheduled.args or "()"), ast.literal_eval(scheduled.kwargs or "{}")
         scheduled.delete()
-        outcomes.append(publish_design(*(args if isinstance(args, tuple) else (args,)), **kwargs))
+        outcomes.append(publish_product(*(args if isinstance(args, tuple) else (args,)), **kwargs))
     return outcomes, delays
 
 
@@ -542,11 +546,14 @@ def test_printify_fault(row: PublishingFault, apis, settings, make_design):
     outcomes, delays = run_publish_tasks()
 
     design.refresh_from_db()
+    [product] = design.products.all()
     events = list(design.events.order_by("created_at", "pk").values_list("message", flat=True))
+    events += list(product.events.order_by("created_at", "pk").values_list("message", flat=True))
     history = "\n".join(events)
     assert design.status == row.status, f"{design.status}: {design.last_error}\n{outcomes}\n{history}"
     for words in row.words:
-        assert words in design.last_error, design.last_error
+        assert words in product.last_error, product.last_error
+        assert f"{product.template_name}: {product.last_error}" == design.last_error
     if not row.words:
         assert design.last_error == ""
     assert_plain_words(design.last_error)
@@ -557,14 +564,14 @@ def test_printify_fault(row: PublishingFault, apis, settings, make_design):
         assert any(row.event in message for message in events), history
 
     # Bounded: the attempts and the backoffs between them are exactly what the row says.
-    assert design.publish_attempts == row.attempts
+    assert product.attempts == row.attempts
     assert len(delays) == len(row.backoffs), (delays, outcomes)
     for delay, expected in zip(delays, row.backoffs, strict=True):
         assert expected - 2 <= delay <= expected + 1, (delays, row.backoffs)
     printify = sandbox.state()["printify"]
     assert printify["products_created"] == row.products == len(printify["products"])
     if row.products:
-        assert [p["id"] for p in printify["products"]] == [design.printify_product_id]
+        assert [p["id"] for p in printify["products"]] == [product.printify_id]
     for name, expected in row.counts.items():
         assert printify[name] == expected, (name, printify)
     assert not reconciler.reconcile(stale_after=reconciler.STALE_AFTER)["woken"]  # nothing left hanging
@@ -580,7 +587,7 @@ def test_a_disconnected_shop_recovers_with_the_same_product(apis, make_design):
     run_publish_tasks()
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
-    first_product = design.printify_product_id
+    first_product = design.products.get().printify_id
 
     sandbox.configure(printify_sales_channel="sandbox")
     assert publish_service.retry_publish([design], actor=None, source=Source.ADMIN).moved == [design.pk]
@@ -588,7 +595,7 @@ def test_a_disconnected_shop_recovers_with_the_same_product(apis, make_design):
     design.refresh_from_db()
     assert (design.status, design.last_error, outcomes) == (Status.PUBLISHED, "", ["published"])
     printify = sandbox.state()["printify"]
-    assert design.printify_product_id == first_product
+    assert design.products.get().printify_id == first_product
     assert printify["products_created"] == 1
     assert [p["id"] for p in printify["products"]] == [first_product]
     assert printify["publish_requests"] == 2  # the refused one and the one that went through
@@ -700,7 +707,7 @@ def test_the_database_briefly_unavailable_loses_nothing(apis, qcluster, child_en
     for pk in to_generate:
         assert designs[pk].image and (media_root / designs[pk].image.name).exists()
     printify = sandbox.state()["printify"]
-    product_ids = sorted(designs[pk].printify_product_id for pk in to_publish)
+    product_ids = sorted(designs[pk].products.get().printify_id for pk in to_publish)
     assert sorted(p["id"] for p in printify["products"]) == product_ids
     assert printify["products_created"] == len(to_publish)
     events_after = DesignEvent.objects.filter(created_at__gt=outage_over).count()

@@ -27,7 +27,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from designs.models import Batch, Design, DesignEvent, ProductTemplate
+from designs.models import Batch, Design, DesignEvent, ProductEvent, ProductTemplate
 from designs.workers import pump as pump_worker
 from designs.workers import reconcile as reconciler
 from designs.workflow import Source, Status
@@ -360,24 +360,25 @@ class Browser:
 
 def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
     """Product templates → fill from catalog: blueprint, provider, variants and prices (three pages and a form)."""
-    blueprints = browser.get("/admin/designs/producttemplate/catalog/")
+    blueprints = browser.get("/admin/designs/producttemplate/catalog/", q="delta 11736")
     listed = next(f for f in forms_of(blueprints.text) if f.has("blueprint")).options("blueprint")
     tee = next(value for label, value in listed.items() if label.startswith("Kids Regular Fit Tee"))
-    providers = browser.submit(blueprints, {"blueprint": tee}, having="blueprint", method="get")
+    providers = browser.submit(blueprints, {"blueprint": tee, "to_provider": "Next"}, having="blueprint", method="get")
     # The tee's one provider, The Dream Junction, is preselected.
-    variants = browser.submit(providers, having="provider", method="get")
-    assert "17393" in variants.text, "the variants page lists the catalog's variants"
+    variants = browser.submit(providers, {"to_variants": "Next"}, having="provider", method="get")
+    assert 'data-variant="17393"' in variants.text, "the editor's grid lists the catalog's variants"
+    # Prices typed by hand (the rule needs Printify's costs, which a worker may still be looking up), in money.
     saved = browser.submit(
         variants,
         {
             "name": name,
-            "print_position": "front",
-            "placement_mode": "fit",
-            "price": 2500,
+            "use_rule": [],
             "enable_17390": "on",
             "enable_17426": "on",
             "enable_17393": "on",
-            "price_17393": 2900,
+            "price_17390": "25.00",
+            "price_17426": "25.00",
+            "price_17393": "29.00",
         },
         having="placement_mode",
     )
@@ -433,16 +434,17 @@ def run_action(browser: Browser, ids: list[int], action: str, query: dict) -> re
 
 def publish(browser: Browser, ids: list[int], template: ProductTemplate, query: dict) -> requests.Response:
     confirmation = run_action(browser, ids, "publish_to_printify", query)
-    assert f"<strong>{len(ids)}</strong> designs will be published" in confirmation.text
-    # Choose the template and look at it ("Show this template"), then confirm with the button that publishes.
-    choices = next(f for f in forms_of(confirmation.text) if f.has("template")).options("template")
-    option = choices[template.name]
-    shown = browser.submit(confirmation, {"template": option, "show": "Show this template"}, having="template")
-    table = re.search(r'<table id="pod-publish-variants">.*?</table>', shown.text, re.S).group(0)
+    assert f"<strong>{len(ids)}</strong> designs will be published as" in confirmation.text
+    # Tick the template and look at it ("Show these templates"), then confirm with the button that publishes.
+    ticked = {"templates": [str(template.pk)]}
+    shown = browser.submit(confirmation, {**ticked, "show": "Show these templates"}, having="templates")
+    card = re.search(
+        rf'<section class="pod-template-card" id="pod-template-{template.pk}">.*?</section>', shown.text, re.S
+    )
     for variant_id, price in TEMPLATE_PRICES.items():
         money = re.escape(f"${price / 100:.2f}")  # shown as money, stored as minor units
-        assert re.search(rf"<td>{variant_id}</td><td>[^<]*</td><td>{money}</td>", table), table
-    done = browser.submit(shown, {"template": option, "post": "yes"}, having="template")
+        assert re.search(rf"<td>{variant_id}</td><td>[^<]*</td><td>{money}</td>", card.group(0)), card.group(0)
+    done = browser.submit(shown, {**ticked, "post": "yes"}, having="templates")
     assert f"{len(ids)} queued for publishing." in done.text, done.text[-2000:]
     return done
 
@@ -472,9 +474,12 @@ def everything_produced(stack: Stack, browser: Browser) -> dict[str, str]:
     haystack["sandbox config"] = stack.sandbox("GET", "/_sandbox/config").text
     for design in Design.objects.all():
         haystack[f"design {design.pk}"] = " | ".join(
-            str(value) for value in (design.last_error, design.title, design.description, design.printify_external)
+            str(value) for value in (design.last_error, design.title, design.description)
         )
+        for product in design.products.all():
+            haystack[f"product {product.pk}"] = f"{product.last_error} | {product.external}"
     haystack["events"] = "\n".join(DesignEvent.objects.values_list("message", flat=True))
+    haystack["product events"] = "\n".join(ProductEvent.objects.values_list("message", flat=True))
     haystack["admin log"] = "\n".join(f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all())
     haystack["tasks"] = "\n".join(f"{t.name} {t.func} {t.args!r} {t.kwargs!r} {t.result!r}" for t in Task.objects.all())
     haystack["schedules"] = "\n".join(f"{s.func} {s.args} {s.kwargs}" for s in Schedule.objects.all())
@@ -520,7 +525,7 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     )
     # Printify tells us it started publishing each product: a signed webhook the web server verified.
     wait_for(
-        lambda: DesignEvent.objects.filter(design__batch=batch, source=Source.WEBHOOK).count() == 8,
+        lambda: ProductEvent.objects.filter(product__design__batch=batch, source=Source.WEBHOOK).count() == 8,
         timeout=20,
         what="8 product:publish:started webhooks accepted",
         stack=stack,
@@ -530,18 +535,21 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     state = stack.sandbox_state()
     products = {product["id"]: product for product in state["printify"]["products"]}
     designs = {d.pk: d for d in Design.objects.filter(batch=batch)}
-    assert len(products) == 8 and state["printify"]["products_created"] == 8
+    # Plus the one draft product the cost lookup makes and deletes when the template editor first opens.
+    assert len(products) == 8 and state["printify"]["products_created"] == 8 + 1
+    assert state["printify"]["products_deleted"] == 1
     assert state["runpod"]["submissions"] == 10
     assert state["printify"]["publishes"] == 8
     for design_id in approved:
         design = designs[design_id]
-        product = products[design.printify_product_id]
+        record = design.products.get()
+        product = products[record.printify_id]
         assert (product["blueprint_id"], product["print_provider_id"]) == (3, 3)
         assert product["prices"] == TEMPLATE_PRICES
         assert all(type(price) is int for price in product["prices"].values())
-        assert product["images"] == [design.printify_upload_id]
+        assert product["images"] == [record.printify_upload_id]
         # The upload the product shows is the design's image file, byte for byte (fetched from our web server).
-        uploaded = requests.get(f"{stack.sandbox_url}/_sandbox/uploads/{design.printify_upload_id}", timeout=10)
+        uploaded = requests.get(f"{stack.sandbox_url}/_sandbox/uploads/{record.printify_upload_id}", timeout=10)
         assert uploaded.status_code == 200
         assert hashlib.sha256(uploaded.content).hexdigest() == design.image_sha256
         with design.image.open("rb") as image:
@@ -554,9 +562,9 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     # --- the database agrees
     assert sorted(statuses(batch).values()) == sorted([Status.PUBLISHED] * 8 + [Status.REJECTED] * 2)
     for design_id in approved:
-        assert designs[design_id].status == Status.PUBLISHED and designs[design_id].published_at
+        assert designs[design_id].status == Status.PUBLISHED and designs[design_id].products.get().published_at
     assert {designs[i].status for i in rejected} == {Status.REJECTED}
-    assert len({designs[i].printify_product_id for i in approved}) == 8
+    assert len({designs[i].products.get().printify_id for i in approved}) == 8
     moves = set(
         DesignEvent.objects.filter(design__batch=batch).values_list(
             "design", "from_status", "to_status", "source", "actor"
@@ -632,7 +640,8 @@ def test_refused_keys_leave_plain_messages_and_no_secret(stack, superuser):
         stack=stack,
     )
     for design in Design.objects.filter(batch=batch):
-        assert design.last_error.startswith("Printify refused our credentials (HTTP 401): check PRINTIFY_API_TOKEN")
+        refused = "Kids tee: Printify refused our credentials (HTTP 401): check PRINTIFY_API_TOKEN"
+        assert design.last_error.startswith(refused)
         page = browser.get(f"/admin/designs/design/{design.pk}/change/")
         assert "Printify refused our credentials" in page.text
 

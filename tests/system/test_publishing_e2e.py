@@ -3,13 +3,14 @@
 - 30 approved designs are published; the sandbox holds exactly 30 products.
 - kill -9 the whole cluster mid-run, start a new one: still one product per design, none left in publishing.
 - with the sandbox's limits scaled down (and ours matching), a run finishes with at most 1% of requests answered 429.
+- designs published as a tee and a mug at once: two products each, exactly once, after a kill -9 too.
 """
 
 import time
 
 import pytest
 
-from designs.models import Design
+from designs.models import Design, Product
 from designs.product_templates import placeholders_from_catalog
 from designs.services import publishing as publish_service
 from designs.workflow import Source, Status
@@ -20,12 +21,15 @@ from tests.system.conftest import wait_until
 pytestmark = pytest.mark.system
 
 
-def sandbox_template():
-    variants = catalog.VARIANTS[(3, 3)]
+def sandbox_template(blueprint=3, provider=3, **fields):
+    variants = catalog.VARIANTS[(blueprint, provider)]
     return make_template(
+        blueprint_id=blueprint,
+        print_provider_id=provider,
         variants=[{"id": v["id"], "title": v["title"], "price": 2500, "is_enabled": True} for v in variants],
         placeholders=placeholders_from_catalog(variants),
         placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0},
+        **fields,
     )
 
 
@@ -73,12 +77,15 @@ def statuses(ids) -> dict:
     return dict(Design.objects.filter(pk__in=ids).values_list("pk", "status"))
 
 
-def assert_one_product_per_design(sandbox, ids):
+def assert_one_product_per_design(sandbox, ids, templates: int = 1):
+    """Exactly one Printify product per design and template: recorded, existing, and never created twice."""
     state = sandbox.state()["printify"]
-    product_ids = list(Design.objects.filter(pk__in=ids).values_list("printify_product_id", flat=True))
-    assert all(product_ids) and len(set(product_ids)) == len(ids)
+    rows = list(Product.objects.filter(design_id__in=ids).values_list("design_id", "template_id", "printify_id"))
+    assert len(rows) == len(ids) * templates == len({(d, t) for d, t, _ in rows})
+    product_ids = [printify_id for _, _, printify_id in rows]
+    assert all(product_ids) and len(set(product_ids)) == len(rows)
     assert sorted(p["id"] for p in state["products"]) == sorted(product_ids)
-    assert state["products_created"] == len(ids)
+    assert state["products_created"] == len(rows)
     return state
 
 
@@ -99,7 +106,7 @@ def test_thirty_designs_are_published_once_each(child_env, qcluster, sandbox, ma
     state = assert_one_product_per_design(sandbox, ids)
     assert state["uploads"] == 30
     assert all(p["enabled_variants"] == 7 for p in state["products"])
-    assert Design.objects.filter(pk__in=ids, published_at__isnull=False).count() == 30
+    assert Product.objects.filter(design_id__in=ids, published_at__isnull=False).count() == 30
 
 
 def test_a_killed_cluster_leaves_one_product_per_design_and_nothing_stuck(child_env, qcluster, sandbox, make_design):
@@ -164,6 +171,41 @@ def test_pacing_keeps_429s_under_one_percent(child_env, qcluster, sandbox, make_
     assert state["requests"] >= 60  # upload, create and publish for each of 20 designs
     assert state["rate_limited"] <= 0.01 * state["requests"], state
     assert_one_product_per_design(sandbox, ids)
+
+
+def test_a_tee_and_a_mug_per_design_are_made_once_each_even_after_kill_9(child_env, qcluster, sandbox, make_design):
+    purge_broker()
+    sandbox.configure(http_delay=0.05)  # slow enough that the kill lands mid-run
+    tee = sandbox_template()
+    mug = sandbox_template(68, 9, name="Mug 11oz", is_default=False)
+    ids = [d.pk for d in approved_designs(make_design, 12)]
+    first = qcluster(**cluster_env(sandbox))
+    result = publish_service.request_publish(ids, actor=None, source=Source.COMMAND, templates=[tee, mug])
+    assert len(result.moved) == 12 and len(result.products) == 24
+    wait_until(
+        lambda: sandbox.state()["printify"]["products_created"] >= 6,
+        timeout=60,
+        message=f"the cluster got going\n{first.log()[-3000:]}",
+    )
+    first.kill_hard()
+    killed_at = sandbox.state()["printify"]["products_created"]
+    assert killed_at < 24, "the kill came too late to test anything"
+
+    second = qcluster(**cluster_env(sandbox))
+    restarted = time.monotonic()
+    wait_until(
+        lambda: set(statuses(ids).values()) == {Status.PUBLISHED},
+        timeout=120,
+        interval=1,
+        message=f"all published after the restart; now {statuses(ids)}\n{second.log()[-3000:]}",
+    )
+    print(f"tee + mug: killed with {24 - killed_at} products left; settled {time.monotonic() - restarted:.1f} s later")
+    state = assert_one_product_per_design(sandbox, ids, templates=2)
+    assert sorted({p["blueprint_id"] for p in state["products"]}) == [3, 68]
+    assert set(Product.objects.filter(design_id__in=ids).values_list("state", flat=True)) == {"live"}
+    # Publishing them again changes nothing: each design already has both products.
+    again = publish_service.request_publish(ids, actor=None, source=Source.COMMAND, templates=[tee, mug])
+    assert again.moved == [] and sandbox.state()["printify"]["products_created"] == 24
 
 
 def _clear_shared_limiter():

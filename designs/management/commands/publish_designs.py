@@ -17,7 +17,13 @@ class Command(BaseCommand):
         which.add_argument("--all-approved", action="store_true", help="Every approved design.")
         which.add_argument("--ids", nargs="+", type=int, metavar="ID", help="These designs.")
         which.add_argument("--batch", metavar="NAME", help="The approved designs of the batch with this name.")
-        parser.add_argument("--template", metavar="NAME", help="Product template (default: the default template).")
+        parser.add_argument(
+            "--template",
+            action="append",
+            metavar="NAME",
+            help="Product template; give it more than once for several products per design (default: the default "
+            "template).",
+        )
         parser.add_argument(
             "--allow-duplicate-titles",
             action="store_true",
@@ -29,18 +35,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        template = None
-        if options["template"]:
-            template = ProductTemplate.objects.filter(name=options["template"]).first()
-            if template is None:
-                raise CommandError(f"No product template is named “{options['template']}”.")
+        names = list(dict.fromkeys(options["template"] or []))
+        templates = {t.name: t for t in ProductTemplate.objects.filter(name__in=names)}
+        missing = [name for name in names if name not in templates]
+        if missing:
+            raise CommandError(f"No product template is named {', '.join(f'“{name}”' for name in missing)}.")
         designs = options["ids"] or selectors.publishable(batch_name=options["batch"])
         try:
             result = request_publish(
                 designs,
                 actor=None,
                 source=Source.COMMAND,
-                template=template,
+                templates=[templates[name] for name in names],
                 allow_duplicate_titles=options["allow_duplicate_titles"],
             )
         except PublishRefused as error:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from designs.admin.design import DesignAdmin
 from designs.models import Batch, Design, DesignEvent, GenerationPreset
 from designs.workflow import Source, Status
+from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
@@ -93,7 +94,8 @@ def test_changelist_query_count_does_not_grow_with_rows(client, superuser):
 
 def test_search_by_prompt_title_id_job_and_product(client, superuser, make_design):
     fox = make_design(prompt="a red fox in snow", runpod_job_id="job-abc-1")
-    owl = make_design(prompt="an owl", title="Night owl", printify_product_id="65a1b2c3d4")
+    owl = make_design(prompt="an owl", title="Night owl")
+    make_product(owl, make_template(), printify_id="65a1b2c3d4")
     other = make_design(prompt="a whale")
     client.force_login(superuser)
 
@@ -298,6 +300,8 @@ def test_change_page_saves_title_and_tags_but_never_status(client, superuser, ma
             "prompt": "changed?",
             "events-TOTAL_FORMS": "0",
             "events-INITIAL_FORMS": "0",
+            "products-TOTAL_FORMS": "0",
+            "products-INITIAL_FORMS": "0",
         },
     )
 
@@ -308,17 +312,25 @@ def test_change_page_saves_title_and_tags_but_never_status(client, superuser, ma
 
 
 def test_change_page_links_printify_product_and_store(client, superuser, make_design):
-    design = make_design(
-        status=Status.PUBLISHED,
-        printify_product_id="65f0c0ffee",
-        printify_external={"id": "991", "handle": "https://shop.example.com/products/crane"},
+    design = make_design(status=Status.PUBLISHED)
+    tee, mug = make_template(), make_template(name="Mug", is_default=False)
+    make_product(
+        design,
+        tee,
+        printify_id="65f0c0ffee",
+        external={"id": "991", "handle": "https://shop.example.com/products/crane"},
     )
-    hostile = make_design(status=Status.PUBLISHED, printify_external={"handle": "javascript:alert(1)"})
+    make_product(design, mug, state="failed", last_error="Printify refused the product (8251): print areas")
+    hostile = make_design(status=Status.PUBLISHED)
+    make_product(hostile, tee, external={"handle": "javascript:alert(1)"})
     client.force_login(superuser)
 
     html = client.get(change_url(design)).content.decode()
     assert 'href="https://printify.com/app/product-details/65f0c0ffee"' in html
     assert 'href="https://shop.example.com/products/crane"' in html
+    # Every product of the design is listed: template, state, what went wrong.
+    assert "Printify products" in html and ">Mug</a>" in html and ">Kids tee</a>" in html
+    assert "Live in the store" in html and "Failed" in html and "print areas" in html
 
     assert "javascript:alert" not in client.get(change_url(hostile)).content.decode().split("Links")[1][:400]
 
@@ -355,10 +367,12 @@ def test_admin_index_hides_the_dashboard_from_staff_who_cannot_view_designs(clie
 
 
 def test_change_page_shows_printify_mockups_but_only_https_ones(client, superuser, make_design):
-    design = make_design(
-        status=Status.PUBLISHED,
-        printify_product_id="65f0c0ffee",
-        printify_mockups=["https://images.printify.com/mockup/1.jpg", "javascript:alert(1)", "http://x/2.jpg"],
+    design = make_design(status=Status.PUBLISHED)
+    make_product(
+        design,
+        make_template(),
+        printify_id="65f0c0ffee",
+        mockups=["https://images.printify.com/mockup/1.jpg", "javascript:alert(1)", "http://x/2.jpg"],
     )
     client.force_login(superuser)
 

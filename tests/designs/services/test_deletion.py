@@ -6,9 +6,9 @@ from django.db import transaction
 
 from designs.models import Design
 from designs.services import deletion
-from designs.workers.publish_run import run_delete_design_and_product
+from designs.workers.unpublish import run_delete_design_and_products as run_delete_design_and_product
 from designs.workflow import Status
-from tests.designs.publishing_support import API, SHOP, attach_image, configure_printify
+from tests.designs.publishing_support import API, SHOP, attach_image, configure_printify, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -30,21 +30,24 @@ def test_plain_designs_are_deleted_with_their_files(make_design, media_root, dja
 
 def test_designs_with_products_need_a_decision_and_nothing_is_deleted_without_one(make_design):
     plain = make_design(status=Status.REJECTED)
-    with_product = make_design(status=Status.PUBLISHED, printify_product_id="5f1a2b3c4d5e6f7a8b9c0d1e")
+    with_product = make_design(status=Status.PUBLISHED)
+    make_product(with_product, printify_id="5f1a2b3c4d5e6f7a8b9c0d1e")
     with pytest.raises(deletion.ProductDecisionNeeded, match="1 of these designs have Printify products"):
         deletion.delete_designs([plain, with_product], actor=None)
     assert Design.objects.count() == 2
 
 
 def test_keeping_the_products_deletes_the_designs_at_once(make_design):
-    with_product = make_design(status=Status.PUBLISHED, printify_product_id="5f1a2b3c4d5e6f7a8b9c0d1e")
+    with_product = make_design(status=Status.PUBLISHED)
+    make_product(with_product, printify_id="5f1a2b3c4d5e6f7a8b9c0d1e")
     result = deletion.delete_designs([with_product], actor=None, products=deletion.KEEP_PRODUCTS)
     assert result.deleted == [with_product.pk] and not Design.objects.exists()
 
 
 def test_deleting_the_products_deletes_each_design_after_printify_confirms(make_design, media_root):
     product_id = "5f1a2b3c4d5e6f7a8b9c0d1e"
-    design = attach_image(make_design(status=Status.PUBLISHED, printify_product_id=product_id))
+    design = attach_image(make_design(status=Status.PUBLISHED))
+    make_product(design, printify_id=product_id)
     with transaction.atomic():  # the worker task is queued after commit, not run inline
         result = deletion.delete_designs([design], actor=None, products=deletion.DELETE_PRODUCTS)
     assert result.products_queued == [design.pk] and Design.objects.filter(pk=design.pk).exists()
@@ -58,7 +61,8 @@ def test_deleting_the_products_deletes_each_design_after_printify_confirms(make_
 
 def test_a_refused_product_deletion_keeps_the_design_and_says_why(make_design):
     product_id = "5f1a2b3c4d5e6f7a8b9c0d1e"
-    design = make_design(status=Status.APPROVED, printify_product_id=product_id)
+    design = make_design(status=Status.APPROVED)
+    make_product(design, printify_id=product_id, state="on_printify")
     with responses.RequestsMock() as rsps:
         rsps.delete(
             f"{API}/shops/{SHOP}/products/{product_id}.json",

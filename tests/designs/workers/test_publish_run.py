@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from designs import leases
-from designs.models import Design, DesignEvent, ProductTemplate
-from designs.product_templates import variant_sku
+from designs.models import DesignEvent, Product, ProductEvent, ProductTemplate
+from designs.product_templates import sku_prefix, variant_sku
 from designs.services import publishing as publish_service
 from designs.workers import publish_run
 from designs.workflow import Source, Status
@@ -25,7 +25,9 @@ from tests.designs.publishing_support import (
     attach_image,
     clear_limiter,
     configure_printify,
+    make_product,
     make_template,
+    product_of,
 )
 
 
@@ -72,26 +74,27 @@ def reload(design):
 
 
 def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_design, printify):
-    assert publish_run.run_publish(publishing_design.pk) == "published"
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "published"
 
     design = reload(publishing_design)
-    assert design.status == Status.PUBLISHED and design.published_at is not None
-    assert design.publish_attempts == 1
+    assert design.status == Status.PUBLISHED and product_of(design).published_at is not None
+    assert product_of(design).attempts == 1
 
     # (1) upload: base64 of the stored file, under our own file name.
     [upload] = printify.uploads
     with design.image.open("rb") as stored:
         assert base64.b64decode(upload["contents"]) == stored.read()
     assert upload["file_name"] == f"design-{design.pk}.png"
-    assert design.printify_upload_id == "upload000000000000000001"
+    assert product_of(design).printify_upload_id == "upload000000000000000001"
 
     # (2) create: integer prices, enabled variants only, SKU markers, print areas covering them.
     [created] = printify.created
     assert created["blueprint_id"] == 3 and created["print_provider_id"] == 3
+    marker = f"podsite-{design.pk}-t{product_of(design).template_id}-"
     assert created["variants"] == [
-        {"id": 17390, "price": 2499, "is_enabled": True, "sku": f"podsite-{design.pk}-17390"},
-        {"id": 17426, "price": 2499, "is_enabled": True, "sku": f"podsite-{design.pk}-17426"},
-        {"id": 17393, "price": 2699, "is_enabled": True, "sku": f"podsite-{design.pk}-17393"},
+        {"id": 17390, "price": 2499, "is_enabled": True, "sku": f"{marker}17390"},
+        {"id": 17426, "price": 2499, "is_enabled": True, "sku": f"{marker}17426"},
+        {"id": 17393, "price": 2699, "is_enabled": True, "sku": f"{marker}17393"},
     ]
     assert all(type(v["price"]) is int for v in created["variants"])
     covered = [vid for area in created["print_areas"] for vid in area["variant_ids"]]
@@ -99,16 +102,16 @@ def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_
     image = created["print_areas"][0]["placeholders"][0]
     assert image == {
         "position": "front",
-        "images": [{"id": design.printify_upload_id, "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}],
+        "images": [{"id": product_of(design).printify_upload_id, "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}],
     }
     assert created["title"] == "a red fox in the snow, woodcut"
     assert created["description"] == "<p>a red fox in the snow, woodcut</p>"
     assert created["tags"] == ["kids", "woodcut"]
-    assert design.printify_product_id == next(iter(printify.products))
+    assert product_of(design).printify_id == next(iter(printify.products))
 
     # (3) publish with the template's parts.
     [(published_id, parts)] = printify.published
-    assert published_id == design.printify_product_id
+    assert published_id == product_of(design).printify_id
     assert parts == {
         "title": True,
         "description": True,
@@ -129,16 +132,16 @@ def test_publish_parts_and_no_publish_follow_the_template(make_design, printify)
     make_template(publish_parts={"images": False, "tags": False})
     design = attach_image(make_design(status=Status.APPROVED))
     publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    publish_run.run_publish(design.pk)
+    publish_run.run_publish(product_of(design).pk)
     [(_, parts)] = printify.published
     assert parts["images"] is False and parts["tags"] is False and parts["title"] is True
 
     make_template(name="Create only", is_default=False, publish_after_create=False)
     quiet = attach_image(make_design(status=Status.APPROVED))
     publish_service.request_publish(
-        [quiet], actor=None, source=Source.ADMIN, template=ProductTemplate.objects.get(name="Create only")
+        [quiet], actor=None, source=Source.ADMIN, templates=[ProductTemplate.objects.get(name="Create only")]
     )
-    assert publish_run.run_publish(quiet.pk) == "published"
+    assert publish_run.run_publish(product_of(quiet).pk) == "published"
     assert len(printify.published) == 1  # no publish call for the second design
     assert "does not publish" in reload(quiet).events.first().message
 
@@ -148,7 +151,7 @@ def test_design_overrides_win_over_the_template_texts(make_design, template, pri
         make_design(status=Status.APPROVED, title="Fox", description="<b>Mine</b>", tags=["fox", "snow"])
     )
     publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    publish_run.run_publish(design.pk)
+    publish_run.run_publish(product_of(design).pk)
     [created] = printify.created
     # The design's own description is plain text: escaped like every value the template prints (one rule).
     assert (created["title"], created["description"], created["tags"]) == (
@@ -160,7 +163,7 @@ def test_design_overrides_win_over_the_template_texts(make_design, template, pri
 
 def test_upload_by_url_when_media_is_public(settings, publishing_design, printify):
     settings.PUBLIC_BASE_URL = "https://pod.example.com"
-    publish_run.run_publish(publishing_design.pk)
+    publish_run.run_publish(product_of(publishing_design).pk)
     [upload] = printify.uploads
     assert upload == {
         "file_name": f"design-{publishing_design.pk}.png",
@@ -172,7 +175,7 @@ def test_fit_placement_makes_one_print_area_per_placeholder_size(make_design, pr
     make_template(placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0})
     design = attach_image(make_design(status=Status.APPROVED), size=(100, 200))  # tall: height limits
     publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    publish_run.run_publish(design.pk)
+    publish_run.run_publish(product_of(design).pk)
     [created] = printify.created
     scales = {tuple(a["variant_ids"]): a["placeholders"][0]["images"][0]["scale"] for a in created["print_areas"]}
     assert scales == {
@@ -187,13 +190,13 @@ def test_a_big_base64_upload_is_recorded_as_a_warning(settings, publishing_desig
     from django.core.files.base import ContentFile
 
     publishing_design.image.save("big.png", ContentFile(os.urandom(publish_run.BASE64_WARN_BYTES + 1)), save=True)
-    publish_run.run_publish(publishing_design.pk)
-    assert publishing_design.events.filter(message__contains="Printify asks for uploads above 5 MB by URL").exists()
+    publish_run.run_publish(product_of(publishing_design).pk)
+    assert ProductEvent.objects.filter(message__contains="Printify asks for uploads above 5 MB by URL").exists()
 
 
 def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):
-    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="upload-from-before")
-    publish_run.run_publish(publishing_design.pk)
+    Product.objects.filter(design=publishing_design).update(printify_upload_id="upload-from-before")
+    publish_run.run_publish(product_of(publishing_design).pk)
     assert printify.uploads == []
     [created] = printify.created
     assert created["print_areas"][0]["placeholders"][0]["images"][0]["id"] == "upload-from-before"
@@ -202,48 +205,54 @@ def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):
 
 def test_a_saved_product_id_is_not_created_again(publishing_design, printify):
     existing = printify.add_product({"variants": []})
-    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id=existing)
-    assert publish_run.run_publish(publishing_design.pk) == "published"
+    Product.objects.filter(design=publishing_design).update(printify_upload_id="u1", printify_id=existing)
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "published"
     assert printify.created == [] and printify.uploads == []
     assert printify.published[0][0] == existing
 
 
 def test_a_product_already_published_by_a_crashed_run_is_not_published_twice(publishing_design, printify):
     existing = printify.add_product({"variants": [], "is_locked": True})
-    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id=existing)
-    assert publish_run.run_publish(publishing_design.pk) == "published"
+    Product.objects.filter(design=publishing_design).update(printify_upload_id="u1", printify_id=existing)
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "published"
     assert printify.published == []
 
 
 def test_a_product_created_before_a_crash_is_adopted_by_its_sku_marker(publishing_design, printify):
     design = publishing_design
     # The crashed run: upload id saved, product created in Printify, product id never saved.
-    orphan = printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(design.pk, 17390)}]})
+    marker = product_of(design).sku_prefix
+    assert (
+        marker
+        == sku_prefix(design.pk, product_of(design).template_id)
+        == f"podsite-{design.pk}-t{product_of(design).template_id}-"
+    )
+    orphan = printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(marker, 17390)}]})
     for n in range(60):  # newer products of other designs push it to the second page
-        printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(10_000 + n, 17390)}]})
-    Design.objects.filter(pk=design.pk).update(printify_upload_id="u1", publish_attempts=1)
+        printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(sku_prefix(10_000 + n, 1), 17390)}]})
+    Product.objects.filter(design=design).update(printify_upload_id="u1", attempts=1)
 
-    assert publish_run.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(product_of(design).pk) == "published"
     assert printify.created == []
-    assert reload(design).printify_product_id == orphan
+    assert product_of(design).printify_id == orphan
     assert printify.published[0][0] == orphan
-    assert design.events.filter(message__contains=f"Found Printify product {orphan}").exists()
+    assert product_of(design).events.filter(message__contains=f"Found Printify product {orphan}").exists()
 
 
 def test_a_similar_design_id_is_not_mistaken_for_ours(publishing_design, printify):
     design = publishing_design
     printify.add_product({"variants": [{"id": 17390, "sku": f"podsite-{design.pk}0-17390"}]})
-    Design.objects.filter(pk=design.pk).update(printify_upload_id="u1")
-    publish_run.run_publish(design.pk)
+    Product.objects.filter(design=design).update(printify_upload_id="u1")
+    publish_run.run_publish(product_of(design).pk)
     assert len(printify.created) == 1
 
 
 def test_a_product_deleted_in_printify_meanwhile_is_forgotten_and_made_again(publishing_design, printify):
-    Design.objects.filter(pk=publishing_design.pk).update(printify_upload_id="u1", printify_product_id="f" * 24)
-    assert publish_run.run_publish(publishing_design.pk) == "product vanished"
+    Product.objects.filter(design=publishing_design).update(printify_upload_id="u1", printify_id="f" * 24)
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "product vanished"
     design = reload(publishing_design)
-    assert design.status == Status.PUBLISHING and design.printify_product_id == ""
-    assert design.events.filter(message__contains="no longer exists").exists()
+    assert design.status == Status.PUBLISHING and product_of(design).printify_id == ""
+    assert product_of(design).events.filter(message__contains="no longer exists").exists()
 
 
 @pytest.mark.parametrize(("code", "reason", "meaning"), PRINTIFY_REFUSALS)
@@ -257,33 +266,36 @@ def test_each_printify_refusal_fails_the_design_with_code_and_plain_reason(publi
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", json={"id": "u1"})
         rsps.post(f"{API}/shops/{SHOP}/products.json", status=400, json=body)
-        assert publish_run.run_publish(publishing_design.pk) == "failed"
-    design = reload(publishing_design)
-    assert design.status == Status.PUBLISH_FAILED
-    assert design.last_error.startswith(f"Printify refused the product ({code}): ")
-    assert meaning in design.last_error
-    assert reason in design.last_error
+        assert publish_run.run_publish(product_of(publishing_design).pk) == "failed"
+    design, product = reload(publishing_design), product_of(publishing_design)
+    assert product.state == "failed" and design.status == Status.PUBLISH_FAILED
+    assert product.last_error.startswith(f"Printify refused the product ({code}): ")
+    assert meaning in product.last_error
+    assert reason in product.last_error
+    assert product.events.first().message == product.last_error
+    # The design summarises its products: which product failed, and why.
+    assert design.last_error == f"Kids tee: {product.last_error}"
     assert design.events.first().message == design.last_error
-    assert design.printify_upload_id == "u1"  # kept: a retry starts at create
+    assert product.printify_upload_id == "u1"  # kept: a retry starts at create
 
 
 def test_a_disconnected_shop_fails_at_publish_and_a_retry_publishes_the_same_product(publishing_design, printify):
     printify.fail("publish", 400, {"status": "error", "code": 8254, "message": "Shop is not connected."})
-    assert publish_run.run_publish(publishing_design.pk) == "failed"
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "failed"
     design = reload(publishing_design)
     assert "(8254): the shop is not connected to a sales channel" in design.last_error
-    assert design.printify_product_id
+    assert product_of(design).printify_id
 
     publish_service.retry_publish([design], actor=None, source=Source.ADMIN)
-    assert publish_run.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(product_of(design).pk) == "published"
     assert len(printify.created) == 1 and len(printify.uploads) == 1
-    assert printify.published[0][0] == design.printify_product_id
+    assert printify.published[0][0] == product_of(design).printify_id
 
 
 def test_bad_credentials_fail_without_showing_the_token(publishing_design):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", status=401, json={"error": "Unauthenticated"})
-        assert publish_run.run_publish(publishing_design.pk) == "failed"
+        assert publish_run.run_publish(product_of(publishing_design).pk) == "failed"
     design = reload(publishing_design)
     assert "Printify refused our credentials (HTTP 401)" in design.last_error
     assert "PRINTIFY_API_TOKEN" in design.last_error and TOKEN not in design.last_error
@@ -295,11 +307,11 @@ def test_a_429_requeues_after_the_wait_without_using_an_attempt(
     printify.fail("create", 429, headers={"Retry-After": "45"})
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        assert publish_run.run_publish(publishing_design.pk) == "rate limited"
+        assert publish_run.run_publish(product_of(publishing_design).pk) == "rate limited"
     design = reload(publishing_design)
     assert design.status == Status.PUBLISHING and design.last_error == ""
-    [wake] = Schedule.objects.filter(func="designs.tasks.publish_design")
-    assert ast.literal_eval(wake.args) == (design.pk,)
+    [wake] = Schedule.objects.filter(func="designs.tasks.publish_product")
+    assert ast.literal_eval(wake.args) == (product_of(design).pk,)
     assert timedelta(seconds=44) <= wake.next_run - before <= timedelta(seconds=60)
     resume = ast.literal_eval(wake.kwargs)["resume"]
     assert resume == {"may_have_product": False, "may_have_published": False}
@@ -307,8 +319,8 @@ def test_a_429_requeues_after_the_wait_without_using_an_attempt(
     # The continuation, 45 s later (the Retry-After holds every process back until then): no attempt counted,
     # no product scan (the 429 proves nothing was created), one product.
     clear_limiter("printify:global")
-    assert publish_run.run_publish(design.pk, resume=resume) == "published"
-    assert reload(design).publish_attempts == 1
+    assert publish_run.run_publish(product_of(design).pk, resume=resume) == "published"
+    assert product_of(design).attempts == 1
     assert not printify.calls("GET", "/products.json")
     assert len(printify.uploads) == 1 and len(printify.created) == 1
 
@@ -323,7 +335,7 @@ def test_our_own_limiter_holds_back_without_calling_printify(settings, publishin
     for _ in range(2):
         limiter.acquire(bucket, 2, 60, max_wait=0)
     try:
-        assert publish_run.run_publish(publishing_design.pk) == "rate limited"
+        assert publish_run.run_publish(product_of(publishing_design).pk) == "rate limited"
         assert len(printify.rsps.calls) == 0
         assert reload(publishing_design).status == Status.PUBLISHING
     finally:
@@ -335,13 +347,13 @@ def test_server_errors_retry_with_backoff_then_fail_in_plain_words(
 ):
     printify.fail("create", 500, {"error": "Internal"}, times=3)
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = [publish_run.run_publish(publishing_design.pk) for _ in range(publish_run.MAX_ATTEMPTS)]
+        outcomes = [publish_run.run_publish(product_of(publishing_design).pk) for _ in range(publish_run.MAX_ATTEMPTS)]
     assert outcomes == ["retrying", "retrying", "failed"]
     design = reload(publishing_design)
-    assert design.status == Status.PUBLISH_FAILED and design.publish_attempts == 3
+    assert design.status == Status.PUBLISH_FAILED and product_of(design).attempts == 3
     assert "Printify had a server error (HTTP 500)" in design.last_error
     assert "Gave up after 3 attempts" in design.last_error
-    assert Schedule.objects.filter(func="designs.tasks.publish_design").count() == 2  # the two backoffs
+    assert Schedule.objects.filter(func="designs.tasks.publish_product").count() == 2  # the two backoffs
     # A create that failed with 5xx may still have made a product: the next attempts looked first.
     assert len(printify.calls("GET", "/products.json")) == 2
     assert len(printify.uploads) == 1
@@ -359,26 +371,31 @@ def test_a_timeout_on_create_then_success_adopts_instead_of_duplicating(publishi
 
     printify.rsps.remove(responses.POST, f"{API}/shops/{SHOP}/products.json")
     printify.rsps.add_callback(responses.POST, f"{API}/shops/{SHOP}/products.json", callback=created_but_answer_lost)
-    assert publish_run.run_publish(design.pk) == "retrying"
-    assert reload(design).printify_product_id == ""
+    assert publish_run.run_publish(product_of(design).pk) == "retrying"
+    assert product_of(design).printify_id == ""
 
-    assert publish_run.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(product_of(design).pk) == "published"
     assert len(printify.products) == 1
-    assert reload(design).printify_product_id == next(iter(printify.products))
+    assert product_of(design).printify_id == next(iter(printify.products))
 
 
-def test_a_run_exits_quietly_when_the_design_is_not_publishing(make_design, template, printify):
-    design = make_design(status=Status.APPROVED)
-    assert publish_run.run_publish(design.pk) == "not publishing"
-    assert publish_run.run_publish(987654) == "not publishing"
+def test_a_run_exits_quietly_when_the_product_is_not_being_published(make_design, template, printify):
+    design = make_design(status=Status.PUBLISHED)
+    for state in ("live", "on_printify", "failed", "deleted"):
+        product = make_product(design, template, state=state, printify_id="a" * 24)
+        assert publish_run.run_publish(product.pk) == "not publishing"
+        product.delete()
+    assert publish_run.run_publish(987654) == "not publishing"  # no such product
     assert len(printify.rsps.calls) == 0
 
 
 def test_a_duplicate_delivery_exits_while_the_lease_is_held(publishing_design, printify):
-    token = leases.acquire(f"publish:{publishing_design.pk}", 60)
-    assert publish_run.run_publish(publishing_design.pk) == "busy"
-    assert len(printify.rsps.calls) == 0 and reload(publishing_design).publish_attempts == 0
-    leases.release(f"publish:{publishing_design.pk}", token)
+    key = publish_run.lease_key(product_of(publishing_design).pk)
+    assert key == f"product:{product_of(publishing_design).pk}"
+    token = leases.acquire(key, 60)
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "busy"
+    assert len(printify.rsps.calls) == 0 and product_of(publishing_design).attempts == 0
+    leases.release(key, token)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -402,7 +419,7 @@ def test_two_runs_at_once_make_one_product(make_design, printify):
         from django.db import connection
 
         try:
-            outcomes.append(publish_run.run_publish(design.pk))
+            outcomes.append(publish_run.run_publish(product_of(design).pk))
         finally:
             connection.close()
 
@@ -417,36 +434,10 @@ def test_two_runs_at_once_make_one_product(make_design, printify):
     assert len(printify.created) == 1 and len(printify.uploads) == 1
 
 
-@pytest.mark.parametrize("delete", [False, True])
-def test_unpublish_takes_the_product_off_the_store_and_returns_to_approved(make_design, template, delete):
-    product_id = "b" * 24
-    design = make_design(status=Status.PUBLISHED, printify_product_id=product_id, printify_external={"id": "1"})
-    base = f"{API}/shops/{SHOP}/products/{product_id}"
-    with responses.RequestsMock() as rsps:
-        rsps.post(f"{base}/unpublish.json", json={})
-        if delete:
-            rsps.delete(f"{base}.json", json={})
-        assert publish_run.run_unpublish(design.pk, delete=delete) == ("deleted" if delete else "unpublished")
-    design = reload(design)
-    assert design.status == Status.APPROVED and design.printify_external == {}
-    assert design.printify_product_id == ("" if delete else product_id)
-    assert (design.printify_deleted_at is not None) is delete
-
-
-def test_an_unpublish_failure_keeps_the_design_published_with_a_reason(make_design, template):
-    design = make_design(status=Status.PUBLISHED, printify_product_id="c" * 24)
-    with responses.RequestsMock() as rsps:
-        rsps.post(f"{API}/shops/{SHOP}/products/{'c' * 24}/unpublish.json", status=400, json={"code": 8104})
-        assert publish_run.run_unpublish(design.pk, delete=True) == "failed"
-    design = reload(design)
-    assert design.status == Status.PUBLISHED
-    assert "(8104): the product belongs to another shop" in design.last_error
-
-
 def test_no_secret_reaches_events_or_errors(publishing_design):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", status=422, json={"error": f"bad token {TOKEN}"})
-        publish_run.run_publish(publishing_design.pk)
+        publish_run.run_publish(product_of(publishing_design).pk)
     design = reload(publishing_design)
     assert design.status == Status.PUBLISH_FAILED
     assert TOKEN not in design.last_error
@@ -456,14 +447,56 @@ def test_no_secret_reaches_events_or_errors(publishing_design):
 def test_a_design_without_an_image_fails_with_a_plain_message(make_design, template, printify):
     design = make_design(status=Status.APPROVED)
     publish_service.request_publish([design], actor=None, source=Source.ADMIN)
-    assert publish_run.run_publish(design.pk) == "failed"
-    assert reload(design).last_error == "The design has no image to upload."
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
+    assert product_of(design).last_error == "The design has no image to upload."
+    assert reload(design).last_error == "Kids tee: The design has no image to upload."
 
 
 def test_a_missing_image_file_fails_with_a_plain_message(publishing_design, printify):
     publishing_design.image.storage.delete(publishing_design.image.name)
-    assert publish_run.run_publish(publishing_design.pk) == "failed"
-    assert reload(publishing_design).last_error == "The design's image file could not be read from storage."
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "failed"
+    assert product_of(publishing_design).last_error == "The design's image file could not be read from storage."
+    assert len(printify.rsps.calls) == 0
+
+
+def test_another_templates_product_and_a_legacy_marker_are_not_mistaken_for_ours(publishing_design, printify):
+    design = publishing_design
+    other = make_template(name="Mug", is_default=False)
+    printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(sku_prefix(design.pk, other.pk), 17390)}]})
+    # A product of this design made before products had records of their own ("podsite-<design>-<variant>")
+    # is not this template's product either.
+    printify.add_product({"variants": [{"id": 17390, "sku": variant_sku(sku_prefix(design.pk), 17390)}]})
+    Product.objects.filter(design=design).update(printify_upload_id="u1", attempts=1)
+    assert publish_run.run_publish(product_of(design).pk) == "published"
+    assert len(printify.created) == 1
+
+
+def test_a_migrated_product_is_adopted_by_its_legacy_marker(publishing_design, printify):
+    design = publishing_design
+    orphan = printify.add_product({"variants": [{"id": 17390, "sku": f"podsite-{design.pk}-17390"}]})
+    Product.objects.filter(design=design).update(printify_upload_id="u1", attempts=1, sku_prefix=sku_prefix(design.pk))
+    assert publish_run.run_publish(product_of(design).pk) == "published"
+    assert printify.created == [] and product_of(design).printify_id == orphan
+
+
+def test_a_run_keeps_the_template_version_it_started_with(publishing_design, template, printify):
+    template.variants = [{**v, "price": 9999} for v in template.variants]
+    template.title_template = "Changed while publishing"
+    template.save()
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "published"
+    [created] = printify.created
+    assert {v["price"] for v in created["variants"]} == {2499, 2699}
+    assert created["title"] != "Changed while publishing"
+
+
+def test_a_product_whose_template_was_deleted_before_its_run_fails_in_words(make_design, printify):
+    template = make_template()
+    design = attach_image(make_design(status=Status.APPROVED))
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    Product.objects.filter(design=design).update(template_snapshot={})
+    template.delete()
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
+    assert "template was deleted" in product_of(design).last_error
     assert len(printify.rsps.calls) == 0
 
 

@@ -1,0 +1,156 @@
+"""The Printify products of a design: a read-only list on the design's page and a product page with its history.
+
+Products change only through the design actions (publish, retry, unpublish) and the workers, never by editing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from designs.admin.display import product_state_tag
+from designs.models import Product, ProductEvent
+from podsite.admin_guards import AdminGuardsMixin
+
+# Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
+# only this line changes. Covered by test_change_page_links_printify_product_and_store.
+PRINTIFY_PRODUCT_URL = "https://printify.com/app/product-details/{product_id}"
+
+
+def printify_links(product: Product):
+    links = []
+    if product.printify_id:
+        links.append((PRINTIFY_PRODUCT_URL.format(product_id=product.printify_id), "Product on Printify"))
+    handle = (product.external or {}).get("handle") or ""
+    # Only real web addresses become links (no javascript: or relative URLs from a remote answer).
+    if isinstance(handle, str) and handle.startswith(("https://", "http://")):
+        links.append((handle, "Store page"))
+    if not links:
+        return "—"
+    return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', links)
+
+
+def mockup_gallery(product: Product, *, limit: int = 12, width: int = 120):
+    # Printify's own mockup images, loaded by the browser; the server never fetches them. https only, except
+    # the local sandbox's own address in sandbox mode (so the feature can be seen without a real shop).
+    allowed = ("https://", f"{settings.SANDBOX_URL}/_sandbox/mockups/") if settings.POD_SANDBOX else ("https://",)
+    sources = [src for src in product.mockups or [] if isinstance(src, str) and src.startswith(allowed)]
+    if not sources:
+        return "—"
+    return format_html_join(
+        " ",
+        '<a href="{0}" target="_blank" rel="noopener noreferrer">'
+        '<img src="{0}" loading="lazy" width="{1}" alt="mockup"></a>',
+        ((src, width) for src in sources[:limit]),
+    )
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ProductInline(_ReadOnly, admin.TabularInline):
+    """The design's products, one row each: which template, where it is, its links and mockups, what went wrong."""
+
+    model = Product
+    fields = ("template_link", "state_badge", "links", "mockup_strip", "published_at", "last_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "Printify product"
+    verbose_name_plural = "Printify products"
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown on the design's page, which already needs the right to see the design
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("template")
+
+    @admin.display(description="Template")
+    def template_link(self, obj):
+        if obj.template_id:
+            url = reverse("admin:designs_producttemplate_change", args=[obj.template_id])
+            return format_html('<a href="{}">{}</a>', url, obj.template.name)
+        return f"{obj.template_name} (template deleted)" if obj.template_name else "—"
+
+    @admin.display(description="State")
+    def state_badge(self, obj):
+        return product_state_tag(obj.state)
+
+    @admin.display(description="Links")
+    def links(self, obj):
+        return printify_links(obj)
+
+    @admin.display(description="Mockups")
+    def mockup_strip(self, obj):
+        return mockup_gallery(obj, limit=4, width=80)
+
+
+class ProductEventInline(_ReadOnly, admin.TabularInline):
+    model = ProductEvent
+    fields = ("created_at", "from_state", "to_state", "actor", "source", "message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-created_at", "-pk")
+    verbose_name_plural = "History"
+
+    def has_view_permission(self, request, obj=None):
+        return True  # part of the product's page
+
+
+@admin.register(Product)
+class ProductAdmin(AdminGuardsMixin, _ReadOnly, admin.ModelAdmin):
+    list_display = ("__str__", "design_link", "template_name", "state_badge", "printify_id", "published_at")
+    list_filter = ("state", "template")
+    search_fields = ("=printify_id", "=design__id", "template_name")
+    list_select_related = ("design",)
+    fields = (
+        "design_link",
+        "template_name",
+        "state_badge",
+        "state_changed_at",
+        "last_error",
+        "links",
+        "gallery",
+        "printify_upload_id",
+        "printify_id",
+        "sku_prefix",
+        "attempts",
+        "published_at",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    inlines = [ProductEventInline]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("designs.view_product") or request.user.has_perm("designs.view_design")
+
+    @admin.display(description="Design")
+    def design_link(self, obj):
+        url = reverse("admin:designs_design_change", args=[obj.design_id])
+        return format_html('<a href="{}">Design {}: {}</a>', url, obj.design_id, obj.design)
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, obj):
+        return product_state_tag(obj.state)
+
+    @admin.display(description="Links")
+    def links(self, obj):
+        return printify_links(obj)
+
+    @admin.display(description="Mockups")
+    def gallery(self, obj):
+        return mockup_gallery(obj)

@@ -1,0 +1,196 @@
+"""The screens of "fill from catalog" and the template editor (a mixin of ProductTemplateAdmin).
+
+Blueprint (search by title, brand, model) → print provider (with its location) → the editor: a colours × sizes
+grid, prices from Printify's cost by a rule, print position and placement. Each step that is sent with nothing
+chosen says so on the same page instead of reloading, and an empty list says why it is empty.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from designs.admin.review import id_or_none
+from designs.admin.template_editor import TemplateEditorForm
+from designs.models import ProductTemplate
+from designs.pricing import PriceRule
+from designs.services import costs as cost_service
+from designs.services import repricing, templates
+from integrations.http import IntegrationError, NotFound
+
+BLUEPRINTS_SHOWN = 300
+
+
+def location_text(provider: dict) -> str:
+    location = provider.get("location") if isinstance(provider.get("location"), dict) else {}
+    parts = [location.get(key) for key in ("city", "region", "country")]
+    return ", ".join(str(part) for part in parts if part) or "location not given"
+
+
+def matches(blueprint: dict, words: list[str]) -> bool:
+    text = " ".join(str(blueprint.get(key) or "") for key in ("title", "brand", "model")).lower()
+    return all(word in text for word in words)
+
+
+def _age(moment) -> str:
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, timezone.now())} ago"
+
+
+class CatalogEditorMixin:
+    def catalog_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        from designs.clients import printify_client
+
+        blueprint_id, provider_id = id_or_none(request.GET.get("blueprint")), id_or_none(request.GET.get("provider"))
+        context = self._context(request, "Fill a product template from the Printify catalog")
+        try:
+            client = printify_client()
+            if blueprint_id and provider_id:
+                return self._catalog_editor(request, blueprint_id, provider_id, context)
+            if blueprint_id:
+                return self._provider_step(request, client, blueprint_id, context)
+            self._blueprint_step(request, client, context)
+        except NotFound:
+            what = f"blueprint {blueprint_id}" + (f" made by print provider {provider_id}" if provider_id else "")
+            self.message_user(request, f"Printify's catalog has no {what}. Choose again.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:designs_producttemplate_catalog"))
+        except IntegrationError as error:
+            self.message_user(request, f"Could not read the Printify catalog: {error}", messages.ERROR)
+            context.update(step="error")
+        return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
+
+    def _blueprint_step(self, request, client, context) -> None:
+        query = request.GET.get("q", "").strip()[:100]
+        words = query.lower().split()
+        found = [b for b in client.blueprints() if matches(b, words)]
+        if "to_provider" in request.GET:  # the "Next" button, pressed with no blueprint chosen
+            context["choice_error"] = "Choose a blueprint in the list first (click one, then “Next”)."
+        if not found:
+            context["empty"] = (
+                f"No blueprint matches “{query}”. Try a brand (Gildan), a model number (5000) or a kind (tee, mug)."
+                if query
+                else "Printify's catalog lists no blueprints: check that the token has the catalog scope."
+            )
+        context.update(step="blueprint", blueprints=found[:BLUEPRINTS_SHOWN], query=query, found_count=len(found))
+
+    def _provider_step(self, request, client, blueprint_id: int, context):
+        blueprint = client.blueprint(blueprint_id)
+        providers = [
+            {**provider, "location_text": location_text(client.print_provider(provider["id"]))}
+            for provider in client.print_providers(blueprint_id)
+        ]
+        if "to_variants" in request.GET:  # the "Next" button, pressed with no provider chosen
+            context["choice_error"] = "Choose a print provider first."
+        if not providers:
+            context["empty"] = "Printify lists no print provider for this blueprint: choose another blueprint."
+        context.update(step="provider", blueprint=blueprint, providers=providers)
+        return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
+
+    def _catalog_editor(self, request, blueprint_id: int, provider_id: int, context):
+        template = templates.from_catalog(blueprint_id, provider_id)
+        return self._editor(request, template, context)
+
+    # --- the editor (new from the catalog, or an existing template)
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        template = ProductTemplate.objects.filter(pk=id_or_none(object_id)).first()
+        if request.GET.get("advanced") or template is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if not self.has_view_or_change_permission(request, template):
+            raise PermissionDenied
+        title = f"Product template “{template.name}”"
+        return self._editor(request, template, self._context(request, title, original=template))
+
+    def _editor(self, request, template: ProductTemplate, context):
+        new = template.pk is None
+        can_save = self.has_add_permission(request) if new else self.has_change_permission(request, template)
+        if request.method == "POST" and not can_save:
+            raise PermissionDenied
+        costs = cost_service.costs_for(template.blueprint_id, template.print_provider_id)
+        if costs.stale and not costs.failure:
+            cost_service.request_costs(template.blueprint_id, template.print_provider_id)
+        data = request.POST if request.method == "POST" else None
+        prices_before = templates.enabled_prices(template)
+        form = TemplateEditorForm(data, template=template, costs=costs)
+        if data is not None and form.is_valid():
+            problems = form.apply(template)
+            duplicate = ProductTemplate.objects.filter(name=template.name).exclude(pk=template.pk)
+            if duplicate.exists():
+                problems.append(f"A template named “{template.name}” exists already.")
+            for problem in problems:
+                form.add_error(None, problem)
+            if not problems and "preview" not in request.POST:
+                return self._save_from_editor(request, template, new, prices_before)
+            if not problems:
+                form = TemplateEditorForm(None, template=template, costs=costs)  # shown as it would be saved
+                context["previewed"] = True
+        context.update(
+            step="editor",
+            form=form,
+            template=template,
+            new=new,
+            can_save=can_save,
+            costs=costs,
+            costs_age=_age(costs.learned_at),
+            rule_text=PriceRule.from_dict(template.price_rule).describe() if template.price_rule else "",
+            outdated=len(repricing.outdated_products(template)) if not new else 0,
+            job=template.reprice_jobs.first() if not new else None,
+            preview_data=form.preview_data(),
+            currency=settings.SHOP_CURRENCY,
+            shipping_country=settings.SHIPPING_COUNTRY,
+        )
+        return TemplateResponse(request, "admin/designs/producttemplate/editor.html", context)
+
+    def _save_from_editor(self, request, template, new: bool, prices_before):
+        outdated = templates.save_edited(template, prices_before=prices_before)
+        if new:
+            self.log_addition(request, template, "Filled from the Printify catalog.")
+        else:
+            self.log_change(request, template, "Changed in the template editor.")
+        self.message_user(request, f"Template “{template.name}” saved.", messages.SUCCESS)
+        if outdated:
+            self.message_user(
+                request,
+                f"{outdated} published product{'s' if outdated != 1 else ''} of this template still "
+                f"{'carry' if outdated != 1 else 'carries'} the old prices: use “Update prices of its published "
+                "products” below.",
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
+
+    # --- costs and repricing
+    def refresh_costs_view(self, request, template_id: int):
+        template = get_object_or_404(ProductTemplate, pk=template_id)
+        if not self.has_change_permission(request, template):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        cost_service.request_costs(template.blueprint_id, template.print_provider_id, force=True)
+        self.message_user(request, "Printify's costs are being looked up; reload this page in a moment.")
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
+
+    def reprice_view(self, request, template_id: int):
+        template = get_object_or_404(ProductTemplate, pk=template_id)
+        if not self.has_change_permission(request, template):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        job = repricing.request_reprice(template, actor=request.user)
+        self.log_change(request, template, f"Repricing of {job.total} published products requested.")
+        self.message_user(
+            request, f"Updating the prices of {job.total} product{'s' if job.total != 1 else ''} in Printify."
+        )
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))

@@ -1,0 +1,200 @@
+"""Admin for product templates: the list, the editor, "fill from catalog", "import from a product" and the
+payload preview. Thin: the screens call designs/services/templates.py; checks and payloads come from
+designs/product_templates.py, so the preview shows exactly what the worker sends.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from designs.admin.display import shop_price
+from designs.admin.review import id_or_none
+from designs.admin.template_catalog import CatalogEditorMixin
+from designs.models import Design, ProductTemplate
+from designs.pricing import PriceRule
+from designs.product_templates import (
+    build_product_payload,
+    enabled_variants,
+    publish_parts,
+    render_texts,
+    template_problems,
+)
+from designs.services import costs as cost_service
+from designs.services import publishing, templates
+from designs.workers.publish_run import image_size
+from integrations.http import IntegrationError
+from podsite.admin_guards import AdminGuardsMixin
+
+# --- Product templates ---------------------------------------------------------------------------------------
+
+
+class ProductTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ProductTemplate
+        fields = (
+            "name",
+            "is_default",
+            "blueprint_id",
+            "print_provider_id",
+            "variants",
+            "print_position",
+            "placement",
+            "placeholders",
+            "title_template",
+            "description_template",
+            "tags_template",
+            "publish_after_create",
+            "publish_parts",
+        )
+
+    def clean(self):
+        """Refuse a template Printify would refuse (unpriced variants, print area not covering them, …)."""
+        cleaned = super().clean()
+        if not self.errors:
+            problems = template_problems(ProductTemplate(**cleaned))
+            if problems:
+                raise ValidationError(problems)
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    product_id = forms.RegexField(
+        regex=r"^[0-9a-fA-F]{24}$", label="Printify product id", help_text="The 24-character id in the product's URL."
+    )
+
+
+@admin.register(ProductTemplate)
+class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmin):
+    """The list, the editor (template_catalog.py) and, at ?advanced=1, the plain form with the JSON fields."""
+
+    form = ProductTemplateForm
+    list_display = ("name", "is_default", "blueprint", "provider", "enabled_count", "prices", "rule", "updated_at")
+    list_filter = ("is_default",)
+    search_fields = ("name", "blueprint_title", "provider_title")
+    readonly_fields = ("source_product_id", "created_at", "updated_at")
+    change_list_template = "admin/designs/producttemplate/change_list.html"
+    actions = ["refresh_costs"]
+
+    @admin.display(description="Blueprint", ordering="blueprint_title")
+    def blueprint(self, obj):
+        return obj.blueprint_label
+
+    @admin.display(description="Print provider", ordering="provider_title")
+    def provider(self, obj):
+        return obj.provider_title or f"Provider {obj.print_provider_id}"
+
+    @admin.display(description="Price rule")
+    def rule(self, obj):
+        return PriceRule.from_dict(obj.price_rule).describe() if obj.price_rule else "typed by hand"
+
+    @admin.action(permissions=["change"], description="Refresh Printify's costs of the selected templates")
+    def refresh_costs(self, request, queryset):
+        pairs = set(queryset.values_list("blueprint_id", "print_provider_id"))
+        for blueprint_id, provider_id in pairs:
+            cost_service.request_costs(blueprint_id, provider_id, force=True)
+        self.message_user(request, f"Looking up the costs of {len(pairs)} blueprint and provider pair(s).")
+
+    @admin.display(description="Enabled variants")
+    def enabled_count(self, obj):
+        return len(enabled_variants(obj))
+
+    @admin.display(description="Prices")
+    def prices(self, obj):
+        values = [v.get("price") for v in enabled_variants(obj) if isinstance(v.get("price"), int)]
+        if not values:
+            return "—"
+        low, high = shop_price(min(values)), shop_price(max(values))
+        return low if low == high else f"{low}–{high}"
+
+    def save_model(self, request, obj, form, change):
+        templates.save_template(obj)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
+            path("<id:template_id>/costs/", wrap(self.refresh_costs_view), name="designs_producttemplate_costs"),
+            path("<id:template_id>/reprice/", wrap(self.reprice_view), name="designs_producttemplate_reprice"),
+            path("import/", wrap(self.import_view), name="designs_producttemplate_import"),
+            path("preview/<id:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+
+    def _saved(self, request, outcome: templates.TemplateOutcome, form, note: str):
+        """Redirect to the saved template, or put the problems on the form (returns None)."""
+        for problem in outcome.problems:
+            form.add_error(None, problem)
+        if outcome.template is None:
+            return None
+        self.log_addition(request, outcome.template, note)
+        self.message_user(request, f"Template “{outcome.template.name}” saved. {note}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[outcome.template.pk]))
+
+    # --- import from an existing Printify product
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            product_id = form.cleaned_data["product_id"]
+            try:
+                outcome = templates.import_from_product(name=form.cleaned_data["name"], product_id=product_id)
+            except IntegrationError as error:
+                form.add_error(None, f"Could not read the product from Printify: {error}")
+            else:
+                saved = self._saved(request, outcome, form, f"Imported from Printify product {product_id}.")
+                if saved:
+                    return saved
+        context = self._context(request, "Import a product template from a Printify product", form=form)
+        return TemplateResponse(request, "admin/designs/producttemplate/import.html", context)
+
+    # --- preview: exactly what the worker will send for a design
+    def preview_view(self, request, design_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        design = get_object_or_404(Design.objects.select_related("batch"), pk=design_id)
+        first_product = design.products.select_related("template").exclude(template=None).first()
+        chosen = request.GET.get("template")
+        template = (
+            # A non-numeric id is a missing template (404), not a server error.
+            get_object_or_404(ProductTemplate, pk=id_or_none(chosen))
+            if chosen
+            else (first_product.template if first_product else publishing.default_template())
+        )
+        context = self._context(
+            request,
+            f"What will be sent to Printify for design {design.pk}",
+            design=design,
+            template=template,
+            templates=ProductTemplate.objects.all(),
+        )
+        if template is not None:
+            problems = template_problems(template)
+            context["problems"] = problems
+            if not problems:
+                upload_id = "<upload id, known after the image upload>"
+                try:
+                    payload = build_product_payload(template, design, upload_id, image_size(design))
+                except (ValueError, OSError) as error:
+                    context["problems"] = [str(error)]
+                else:
+                    context.update(
+                        texts=render_texts(template, design),
+                        payload=json.dumps(payload, indent=2, ensure_ascii=False),
+                        publish=(
+                            json.dumps(publish_parts(template), indent=2) if template.publish_after_create else None
+                        ),
+                    )
+        return TemplateResponse(request, "admin/designs/producttemplate/preview.html", context)

@@ -1,0 +1,81 @@
+"""Migration 0017: each design's Printify fields become a Product row of its own, in the state its status implies."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+# Main's branch (print, listings, review; 0021) is applied before 0012 on a real database, so the historical
+# models must include its fields (NOT NULL columns) too.
+BEFORE = [("designs", "0012_product"), ("designs", "0021_merge_20261202_0206")]
+AFTER = [("designs", "0022_merge_products_into_main")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_designs_printify_fields_become_products():
+    old = migrate(BEFORE)
+    Design = old.get_model("designs", "Design")
+    Template = old.get_model("designs", "ProductTemplate")
+    tee = Template.objects.create(name="Tee", blueprint_id=6, print_provider_id=99, variants=[], placement={})
+    quiet = Template.objects.create(
+        name="Quiet", blueprint_id=6, print_provider_id=99, variants=[], placement={}, publish_after_create=False
+    )
+    rows = {
+        "live": Design.objects.create(
+            prompt="a",
+            status="published",
+            product_template=tee,
+            printify_upload_id="u1",
+            printify_product_id="p1",
+            printify_external={"id": "9"},
+            printify_mockups=["https://m"],
+            publish_attempts=1,
+        ),
+        "on_printify": Design.objects.create(
+            prompt="b", status="published", product_template=quiet, printify_product_id="p2"
+        ),
+        "creating": Design.objects.create(
+            prompt="c", status="publishing", product_template=tee, printify_upload_id="u3"
+        ),
+        "publishing": Design.objects.create(
+            prompt="d", status="publishing", product_template=tee, printify_product_id="p4"
+        ),
+        "failed": Design.objects.create(prompt="e", status="publish_failed", product_template=tee, last_error="no"),
+        "kept": Design.objects.create(prompt="f", status="approved", product_template=tee, printify_product_id="p6"),
+    }
+    untouched = Design.objects.create(prompt="g", status="approved", product_template=tee)  # never sent
+
+    new = migrate(AFTER)
+    Product = new.get_model("designs", "Product")
+    for state, design in rows.items():
+        product = Product.objects.get(design_id=design.pk)
+        assert product.state == (state if state != "kept" else "on_printify"), design.prompt
+        assert product.sku_prefix == f"podsite-{design.pk}-"  # the marker those products were made with
+        assert product.events.count() == 1
+    live = Product.objects.get(design_id=rows["live"].pk)
+    assert (live.printify_upload_id, live.printify_id, live.external, live.mockups, live.attempts) == (
+        "u1",
+        "p1",
+        {"id": "9"},
+        ["https://m"],
+        1,
+    )
+    assert live.template_id == tee.pk and live.template_name == "Tee"
+    assert Product.objects.get(design_id=rows["failed"].pk).last_error == "no"
+    assert not Product.objects.filter(design_id=untouched.pk).exists()
+
+    # And back: the first product's ids return to its design.
+    back = migrate(BEFORE)
+    assert back.get_model("designs", "Design").objects.get(pk=rows["live"].pk).printify_product_id == "p1"
+    migrate(executor_leaf())
+
+
+def executor_leaf():
+    executor = MigrationExecutor(connection)
+    return executor.loader.graph.leaf_nodes()
