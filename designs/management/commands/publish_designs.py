@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from designs import selectors
 from designs.management.progress import report_outcome, wait_and_report
-from designs.models import Design, ProductTemplate
+from designs.management.selection import add_approved_selection, selected_designs, template_named
+from designs.models import Design
 from designs.services.publishing import PublishRefused, request_publish
 from designs.workflow import Source, Status
 
@@ -13,10 +14,7 @@ class Command(BaseCommand):
     help = "Queue approved (or failed) designs for publishing to Printify; --wait follows them to the end."
 
     def add_arguments(self, parser):
-        which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--all-approved", action="store_true", help="Every approved design.")
-        which.add_argument("--ids", nargs="+", type=int, metavar="ID", help="These designs.")
-        which.add_argument("--batch", metavar="NAME", help="The approved designs of the batch with this name.")
+        add_approved_selection(parser)
         parser.add_argument("--template", metavar="NAME", help="Product template (default: the default template).")
         parser.add_argument(
             "--allow-duplicate-titles",
@@ -29,12 +27,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        template = None
-        if options["template"]:
-            template = ProductTemplate.objects.filter(name=options["template"]).first()
-            if template is None:
-                raise CommandError(f"No product template is named “{options['template']}”.")
-        designs = options["ids"] or selectors.publishable(batch_name=options["batch"])
+        template = template_named(options["template"])
+        designs = selected_designs(options)
         try:
             result = request_publish(
                 designs,
