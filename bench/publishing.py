@@ -106,7 +106,8 @@ def publish_all(ids: list[int], timeout: float) -> tuple[float, dict]:
     from designs.workflow import Source, Status
 
     started = time.monotonic()
-    request_publish(ids, actor=None, source=Source.COMMAND)
+    # The bench measures pacing, not print quality: its small images are published below the minimum DPI on purpose.
+    request_publish(ids, actor=None, source=Source.COMMAND, override_low_dpi=True)
     counts: dict = {}
     while time.monotonic() - started < timeout:
         rows = Design.objects.filter(pk__in=ids).values("status").annotate(n=Count("pk")).order_by()

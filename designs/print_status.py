@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -90,21 +90,12 @@ def print_transition(
 
 def _move_chunk(ids, target, wanted, actor_id, source, message, updates, result: PrintMove) -> None:
     from designs.models import Design, DesignEvent
-    from designs.workflow import EventKind
+    from designs.workflow import EventKind, locked_groups
 
     now = timezone.now()
     values = {**(updates or {}), "print_status": target, "print_status_changed_at": now, "updated_at": now}
-    rows = Design.objects.filter(pk__in=ids)
-    if connection.features.has_select_for_update:  # SQLite: the transaction is IMMEDIATE (settings)
-        rows = rows.select_for_update()
-    current = dict(rows.values_list("pk", "print_status"))
-    groups: dict[str, list[int]] = {}
-    for design_id in ids:
-        status = current.get(design_id)
-        if status in wanted:
-            groups.setdefault(status, []).append(design_id)
-        else:
-            result.skipped[design_id] = status
+    groups, skipped = locked_groups(ids, "print_status", wanted)
+    result.skipped.update(skipped)
     events = []
     for status, group in groups.items():
         if Design.objects.filter(pk__in=group, print_status=status).update(**values) != len(group):

@@ -193,19 +193,7 @@ def _move_chunk(ids, target, wanted, actor_id, source, message, updates, event_g
     result = TransitionResult(target=target)
     now = timezone.now()
     values = {**(updates or {}), "status": target, "status_changed_at": now, "updated_at": now}
-    rows = Design.objects.filter(pk__in=ids)
-    # The rows read here cannot change before our UPDATE: PostgreSQL locks them (FOR UPDATE); SQLite runs this
-    # transaction IMMEDIATE (settings), holding the write lock from its first statement.
-    if connection.features.has_select_for_update:
-        rows = rows.select_for_update()
-    current = dict(rows.values_list("pk", "status"))
-    groups: dict[str, list[int]] = {}
-    for design_id in ids:
-        status = current.get(design_id)
-        if status in wanted:
-            groups.setdefault(status, []).append(design_id)
-        else:
-            result.skipped[design_id] = status
+    groups, result.skipped = locked_groups(ids, "status", wanted)
     events: list[tuple] = []
     for status, group in groups.items():
         # The WHERE on the status we read is the guard (one UPDATE per status group).
@@ -243,6 +231,30 @@ def _insert_events(rows: list[tuple], *, at) -> None:
     sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({slots})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def locked_groups(ids: list[int], field: str, wanted) -> tuple[dict[str, list[int]], dict[int, str | None]]:
+    """Read `field` of these designs so it cannot change before the caller's UPDATE, and group them.
+
+    Returns ({value in `wanted`: ids, in the order asked for}, {id: its value — None when missing — for the others}).
+    PostgreSQL locks the rows (FOR UPDATE); SQLite runs the caller's transaction IMMEDIATE (settings), holding the
+    write lock from its first statement. Used by every conditional bulk move (status here, print status).
+    """
+    from designs.models import Design
+
+    rows = Design.objects.filter(pk__in=ids)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update()
+    current = dict(rows.values_list("pk", field))
+    groups: dict[str, list[int]] = {}
+    others: dict[int, str | None] = {}
+    for design_id in ids:
+        value = current.get(design_id)
+        if value in wanted:
+            groups.setdefault(value, []).append(design_id)
+        else:
+            others[design_id] = value
+    return groups, others
 
 
 def transition_one(design, *, to: str, sources=None, actor=None, source: str, message: str = "", updates=None):

@@ -5,6 +5,9 @@ Facts and their sources are in shared/reference/runpod-api.md. Nothing here know
 Remote file names (worker-comfyui's "filename", the last part of an output URL) are HINTS ONLY: they come from a
 machine we do not control. ImageRef.filename_hint is reduced to a harmless base name, and still nothing may use
 it as a path; callers name stored files themselves.
+
+One job, one file (past 500 lines on purpose): everything that crosses the wire to and from RunPod — the calls,
+every documented output format, and the guarded download of s3_url outputs — so its safety rules sit together.
 """
 
 from __future__ import annotations

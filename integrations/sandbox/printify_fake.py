@@ -2,6 +2,10 @@
 
 Where the reference is silent the sandbox has to pick a behaviour; each such place says "guess" in a comment
 (error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
+
+One job, one file (past 500 lines on purpose): one fake shop whose routes share the same in-memory state and
+limits (catalog, uploads, products, publishing, webhooks); the catalog's data lives in catalog.py, mockup
+painting in images.py.
 """
 
 from __future__ import annotations

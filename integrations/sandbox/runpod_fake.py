@@ -4,6 +4,9 @@ Job state is computed from timestamps: every request first advances a small disc
 (FIFO queue, `runpod_gpu_workers` slots, each job running `runpod_latency` seconds), so the answers are exact
 and consistent under any number of concurrent requests, without a thread per job. A ticker thread only runs
 while some job has a webhook to deliver.
+
+One job, one file (past 500 lines on purpose): the endpoint's routes and the simulation they all read; image-in
+print jobs live in image_jobs.py, painting in images.py.
 """
 
 from __future__ import annotations

@@ -161,13 +161,14 @@ def test_undo_on_the_nothing_is_waiting_page_brings_the_design_back(page, review
 
 
 @pytest.mark.parametrize("width, height", [(1280, 720), (1440, 900)])
-def test_approve_and_reject_are_above_the_fold(chromium, server, reviewer, width, height):
+def test_approve_and_reject_are_above_the_fold(chromium, server, reviewer, width, height, artifacts):
     designs_in_review(2, size=1024)
     context = chromium.new_context(viewport={"width": width, "height": height}, base_url=server.url)
     try:
         page = context.new_page()
         log_in(page, reviewer.username)
         wait_for_script(page)
+        page.screenshot(path=str(artifacts / f"review-page-{width}x{height}.png"))
         for button in ("button.pod-approve", "button.pod-reject"):
             box = page.locator(button).bounding_box()
             assert box["y"] + box["height"] <= height, f"{button} ends at {box['y'] + box['height']} px"

@@ -85,3 +85,42 @@ def generating(make_design, pump, rsps):
         return design
 
     return make
+
+
+# --- publishing (Printify's HTTP through `responses`, FakePrintify keeping products between calls) -------------
+
+
+@pytest.fixture
+def printify_settings(settings):
+    from tests.designs.publishing_support import configure_printify
+
+    configure_printify(settings)
+
+
+@pytest.fixture
+def printify():
+    from tests.designs.publishing_support import FakePrintify
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakePrintify(rsps)
+
+
+@pytest.fixture
+def template(db):
+    from tests.designs.publishing_support import make_template
+
+    return make_template()
+
+
+@pytest.fixture
+def publishing_design(make_design, template):
+    """A design with a real PNG, already moved to publishing (as request_publish would)."""
+    from designs.services.publishing import request_publish
+    from designs.workflow import Source, Status
+    from tests.designs.publishing_support import attach_image
+
+    design = attach_image(make_design(status=Status.APPROVED, style="woodcut"))
+    request_publish([design], actor=None, source=Source.COMMAND)
+    design.refresh_from_db()
+    assert design.status == Status.PUBLISHING
+    return design

@@ -228,3 +228,8 @@ def clear_limiter(bucket: str = "printify:global") -> None:
         from integrations.models import RateLimitBucket
 
         RateLimitBucket.objects.filter(name=bucket).delete()
+
+
+def reload(design):
+    design.refresh_from_db()
+    return design

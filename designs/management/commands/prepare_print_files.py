@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from designs import selectors
 from designs.management.progress import report_outcome, wait_and_report
-from designs.models import Design, ProductTemplate
+from designs.management.selection import add_approved_selection, selected_designs, template_named
+from designs.models import Design
 from designs.print_status import PRINT_PENDING, PrintStatus
 from designs.services.generation import TooManyDesigns
 from designs.services.print_files import PrintRefused, estimated_cost, preset_for, request_print_files
@@ -16,10 +17,7 @@ class Command(BaseCommand):
     help = "Prepare print files on RunPod (upscale, background removal) for approved designs; --wait follows them."
 
     def add_arguments(self, parser):
-        which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--all-approved", action="store_true", help="Every approved design.")
-        which.add_argument("--ids", nargs="+", type=int, metavar="ID", help="These designs.")
-        which.add_argument("--batch", metavar="NAME", help="The approved designs of the batch with this name.")
+        add_approved_selection(parser)
         parser.add_argument("--preset", metavar="NAME", help="Print preset (default: as the template needs).")
         parser.add_argument(
             "--template",
@@ -30,12 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600, help="With --wait: give up after this many seconds.")
 
     def handle(self, *args, **options):
-        template = None
-        if options["template"]:
-            template = ProductTemplate.objects.filter(name=options["template"]).first()
-            if template is None:
-                raise CommandError(f"No product template is named “{options['template']}”.")
-        designs = options["ids"] or selectors.publishable(batch_name=options["batch"])
+        template = template_named(options["template"])
+        designs = selected_designs(options)
         try:
             preset = preset_for(template, options["preset"]) if options["preset"] else None
             result = request_print_files(designs, actor=None, source=Source.COMMAND, preset=preset, template=template)

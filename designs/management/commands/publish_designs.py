@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from designs import selectors
 from designs.management.progress import report_outcome, wait_and_report
-from designs.models import Design, ProductTemplate
+from designs.management.selection import add_approved_selection, selected_designs, templates_named
+from designs.models import Design
 from designs.services.publishing import PublishRefused, request_publish
 from designs.workflow import Source, Status
 
@@ -13,10 +14,7 @@ class Command(BaseCommand):
     help = "Queue approved (or failed) designs for publishing to Printify; --wait follows them to the end."
 
     def add_arguments(self, parser):
-        which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--all-approved", action="store_true", help="Every approved design.")
-        which.add_argument("--ids", nargs="+", type=int, metavar="ID", help="These designs.")
-        which.add_argument("--batch", metavar="NAME", help="The approved designs of the batch with this name.")
+        add_approved_selection(parser)
         parser.add_argument(
             "--template",
             action="append",
@@ -35,18 +33,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        names = list(dict.fromkeys(options["template"] or []))
-        templates = {t.name: t for t in ProductTemplate.objects.filter(name__in=names)}
-        missing = [name for name in names if name not in templates]
-        if missing:
-            raise CommandError(f"No product template is named {', '.join(f'“{name}”' for name in missing)}.")
-        designs = options["ids"] or selectors.publishable(batch_name=options["batch"])
+        templates = templates_named(options["template"] or [])
+        designs = selected_designs(options)
         try:
             result = request_publish(
                 designs,
                 actor=None,
                 source=Source.COMMAND,
-                templates=[templates[name] for name in names],
+                templates=templates,
                 allow_duplicate_titles=options["allow_duplicate_titles"],
             )
         except PublishRefused as error:

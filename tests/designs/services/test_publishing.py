@@ -1,7 +1,6 @@
 """Publishing use cases: request, retry (templates checked before anything changes)."""
 
 import pytest
-import responses
 
 from designs.models import DesignEvent, Product
 from designs.product_templates import template_snapshot
@@ -9,44 +8,13 @@ from designs.products import ProductState
 from designs.services import publishing as publish_service
 from designs.workflow import Source, Status
 from tests.designs.publishing_support import (
-    FakePrintify,
-    attach_image,
-    configure_printify,
     make_product,
     make_template,
     product_of,
+    reload,
 )
 
-
-@pytest.fixture(autouse=True)
-def printify_settings(settings):
-    configure_printify(settings)
-
-
-@pytest.fixture
-def printify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakePrintify(rsps)
-
-
-@pytest.fixture
-def template(db):
-    return make_template()
-
-
-@pytest.fixture
-def publishing_design(make_design, template):
-    """A design with a real PNG, already moved to publishing (as request_publish would)."""
-    design = attach_image(make_design(status=Status.APPROVED, style="woodcut"))
-    publish_service.request_publish([design], actor=None, source=Source.COMMAND)
-    design.refresh_from_db()
-    assert design.status == Status.PUBLISHING
-    return design
-
-
-def reload(design):
-    design.refresh_from_db()
-    return design
+pytestmark = pytest.mark.usefixtures("printify_settings")
 
 
 def test_request_publish_moves_approved_and_failed_designs_and_wakes_a_run_after_commit(

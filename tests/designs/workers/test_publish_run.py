@@ -21,40 +21,15 @@ from tests.designs.publishing_support import (
     API,
     SHOP,
     TOKEN,
-    FakePrintify,
     attach_image,
     clear_limiter,
-    configure_printify,
     make_product,
     make_template,
     product_of,
+    reload,
 )
 
-
-@pytest.fixture(autouse=True)
-def printify_settings(settings):
-    configure_printify(settings)
-
-
-@pytest.fixture
-def printify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakePrintify(rsps)
-
-
-@pytest.fixture
-def template(db):
-    return make_template()
-
-
-@pytest.fixture
-def publishing_design(make_design, template):
-    """A design with a real PNG, already moved to publishing (as request_publish would)."""
-    design = attach_image(make_design(status=Status.APPROVED, style="woodcut"))
-    publish_service.request_publish([design], actor=None, source=Source.COMMAND)
-    design.refresh_from_db()
-    assert design.status == Status.PUBLISHING
-    return design
+pytestmark = pytest.mark.usefixtures("printify_settings")
 
 
 PRINTIFY_REFUSALS = [
@@ -66,11 +41,6 @@ PRINTIFY_REFUSALS = [
     (10300, "cURL error 6: Could not resolve host", "must be reachable from the internet"),
     (61003, "Title contains excessive caps", "excessive capital letters"),
 ]
-
-
-def reload(design):
-    design.refresh_from_db()
-    return design
 
 
 def test_a_run_uploads_creates_and_publishes_with_the_exact_payloads(publishing_design, printify):

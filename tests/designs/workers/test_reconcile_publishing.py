@@ -3,53 +3,19 @@
 from datetime import timedelta
 
 import pytest
-import responses
 from django.utils import timezone
 
 from designs import leases
 from designs.models import Design, Product
-from designs.services import publishing as publish_service
 from designs.workers import printify_events, publish_run
 from designs.workers import reconcile as reconciler
-from designs.workflow import Source, Status
+from designs.workflow import Status
 from tests.designs.publishing_support import (
-    FakePrintify,
-    attach_image,
-    configure_printify,
     make_product,
-    make_template,
+    reload,
 )
 
-
-@pytest.fixture(autouse=True)
-def printify_settings(settings):
-    configure_printify(settings)
-
-
-@pytest.fixture
-def printify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakePrintify(rsps)
-
-
-@pytest.fixture
-def template(db):
-    return make_template()
-
-
-@pytest.fixture
-def publishing_design(make_design, template):
-    """A design with a real PNG, already moved to publishing (as request_publish would)."""
-    design = attach_image(make_design(status=Status.APPROVED, style="woodcut"))
-    publish_service.request_publish([design], actor=None, source=Source.COMMAND)
-    design.refresh_from_db()
-    assert design.status == Status.PUBLISHING
-    return design
-
-
-def reload(design):
-    design.refresh_from_db()
-    return design
+pytestmark = pytest.mark.usefixtures("printify_settings")
 
 
 def test_reconcile_wakes_only_stale_products_without_a_live_run(
