@@ -169,6 +169,9 @@ SNAPSHOT_FIELDS = (
     "tags_template",
     "publish_after_create",
     "publish_parts",
+    "safety_information",
+    "prepare_print_files",
+    "needs_transparency",
 )
 
 

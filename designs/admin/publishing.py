@@ -48,11 +48,20 @@ class PublishForm(forms.Form):
 
 def _template_card(template: ProductTemplate) -> dict:
     """What the confirmation shows of one template: its variants with prices, what it publishes, its problems."""
+    variants = enabled_variants(template)
+    prices = sorted(v["price"] for v in variants if isinstance(v.get("price"), int))
+    if not prices:
+        price_range = "no prices"
+    elif prices[0] == prices[-1]:
+        price_range = shop_price(prices[0])
+    else:
+        price_range = f"{shop_price(prices[0])}–{shop_price(prices[-1])}"
     return {
         "template": template,
         "problems": template_problems(template),
         "parts": publish_parts(template),
-        "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in enabled_variants(template)],
+        "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in variants],
+        "price_range": price_range,
     }
 
 
@@ -109,6 +118,8 @@ def publish_to_printify(modeladmin, request, queryset):
         can_confirm=bool(cards and not any(card["problems"] for card in cards) and products > 0),
         cards=cards,
         plan=plan,
+        designs=designs,
+        products=products,
         preview=preview,
         rows=[(row, thumbnail_tag(row.design)) for row in preview.rows],
         more_rows=queryset.count() - len(preview.rows),

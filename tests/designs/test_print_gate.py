@@ -10,7 +10,7 @@ import json
 import pytest
 import responses
 
-from designs.models import DesignEvent
+from designs.models import Design, DesignEvent
 from designs.print_status import PrintStatus
 from designs.services import publishing
 from designs.workers import publish_run
@@ -74,15 +74,26 @@ def test_the_override_publishes_and_records_who_chose_it(make_design, tee, publi
     assert low.print_gate_overridden
 
 
-def test_the_run_refuses_before_any_request_when_the_template_changed_since(make_design, tee, printify):
+def test_the_run_keeps_the_template_version_it_was_requested_with(make_design, tee, printify):
+    """The gate ran against the template when publishing was requested; a later edit (here print areas that would
+    make 400 px print at 100 DPI) does not reach a run already under way (issue 12: runs keep their version)."""
     design = approved_design(make_design, (400, 400))
     publishing.request_publish([design], actor=None, source=Source.COMMAND)
-    tee.placeholders = areas((1200, 1440))  # now 400 px print at 100 DPI
+    tee.placeholders = areas((1200, 1440))
     tee.save()
+    assert publish_run.run_publish(design.pk) == "published"
+    [created] = printify.created
+    assert created["print_areas"][0]["placeholders"][0]["images"][0]["scale"] == 1.0
+
+
+def test_the_run_refuses_before_any_request_when_the_design_lost_its_print_file(make_design, tee, printify):
+    design = approved_design(make_design, (400, 400))
+    publishing.request_publish([design], actor=None, source=Source.COMMAND)
+    Design.objects.filter(pk=design.pk).update(image_width=100, image_height=100)  # e.g. the image was replaced
     assert publish_run.run_publish(design.pk) == "failed"
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
-    assert "prints at 100 DPI" in design.last_error and "Prepare its print file" in design.last_error
+    assert "prints at 50 DPI" in design.last_error and "Prepare its print file" in design.last_error
     assert not printify.rsps.calls
 
 
@@ -149,7 +160,7 @@ def test_a_failed_print_file_fails_the_waiting_publishing_run_with_its_reason(ma
     assert publish_run.run_publish(design.pk) == "failed"
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
-    assert design.last_error.startswith("The print file could not be prepared: The RunPod job failed: CUDA out of")
+    assert design.last_error.startswith("Kids tee: The print file could not be prepared: The RunPod job failed: CUDA")
     assert not printify.calls("POST", "uploads")
 
 

@@ -12,6 +12,7 @@ from tests.designs.publishing_support import (
     FakePrintify,
     attach_image,
     configure_printify,
+    make_product,
     make_template,
     product_of,
 )
@@ -108,7 +109,7 @@ def test_clear_errors_for_bad_requests(make_design):
 
 def test_titles_already_live_are_refused_unless_allowed(make_design, printify, django_capture_on_commit_callbacks):
     template = make_template()
-    make_design(status=Status.PUBLISHED, title="Fox", product_template=template)
+    make_product(make_design(status=Status.PUBLISHED, title="Fox"), template)
     twin = make_design(status=Status.APPROVED, title="Fox")
     output = run("--ids", str(twin.pk))
     assert output.startswith(f"0 queued for publishing, 1 refused (design {twin.pk}: its title “Fox” is already live")

@@ -177,6 +177,8 @@ def test_change_page_edits_go_through_the_service(client, superuser, make_design
             "tags__shown": "",
             "events-TOTAL_FORMS": "0",
             "events-INITIAL_FORMS": "0",
+            "products-TOTAL_FORMS": "0",
+            "products-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

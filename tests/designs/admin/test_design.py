@@ -387,7 +387,8 @@ def test_change_page_shows_printify_mockups_but_only_https_ones(client, superuse
 
 def test_deleting_designs_with_products_asks_what_happens_to_the_products(client, superuser, make_design):
     product_id = "5f1a2b3c4d5e6f7a8b9c0d1e"
-    published = make_design(status=Status.PUBLISHED, printify_product_id=product_id, title="Fox tee")
+    published = make_design(status=Status.PUBLISHED, title="Fox tee")
+    make_product(published, printify_id=product_id)
     plain = make_design(status=Status.REJECTED)
     client.force_login(superuser)
     page = post_action(client, "delete_designs", [published, plain]).content.decode()
@@ -401,7 +402,8 @@ def test_deleting_designs_with_products_asks_what_happens_to_the_products(client
 
 
 def test_the_change_pages_delete_asks_about_the_product_too(client, superuser, make_design):
-    design = make_design(status=Status.PUBLISHED, printify_product_id="5f1a2b3c4d5e6f7a8b9c0d1e")
+    design = make_design(status=Status.PUBLISHED)
+    make_product(design, printify_id="5f1a2b3c4d5e6f7a8b9c0d1e")
     client.force_login(superuser)
     page = client.get(reverse("admin:designs_design_delete", args=[design.pk])).content.decode()
     assert 'name="products"' in page and f'action="{CHANGELIST}"' in page
@@ -413,7 +415,8 @@ def test_sandbox_mockups_are_shown_in_sandbox_mode_only(client, superuser, make_
     settings.POD_SANDBOX, settings.SANDBOX_URL = True, "http://127.0.0.1:8765"
     mockup = "http://127.0.0.1:8765/_sandbox/mockups/5f1a2b3c4d5e6f7a8b9c0d1e/17390/front.png"
     elsewhere = "http://127.0.0.1:8000/admin/logout/"
-    design = make_design(status=Status.PUBLISHED, printify_mockups=[mockup, elsewhere])
+    design = make_design(status=Status.PUBLISHED)
+    make_product(design, mockups=[mockup, elsewhere])
     client.force_login(superuser)
     html = client.get(change_url(design)).content.decode()
     assert f'<img src="{mockup}"' in html and elsewhere not in html

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from designs.models import Design
 from designs.workflow import Status
-from tests.designs.publishing_support import configure_printify, make_template
+from tests.designs.publishing_support import configure_printify, make_product, make_template
 from tests.designs.review_support import admin_settings, attach_images  # noqa: F401  (admin_settings: fixture)
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
@@ -32,21 +32,25 @@ def test_the_page_shows_each_design_its_title_the_price_range_and_refusals(clien
     waiting = make_design(status=Status.REVIEW, title="Still in review")
     client.force_login(publisher)
     page = publish(client, [fox, untitled, blocked, waiting]).content.decode()
-    assert "<strong>2</strong> designs will be published." in page
+    assert "<strong>2</strong> designs will be published as\n  <strong>2</strong> products in Printify." in page
     assert "1</strong> will be refused" in page and "<strong>1</strong> will be skipped" in page
     assert "<strong>Kids tee</strong>: 3 variants, $24.99–$26.99" in page
     assert fox.thumbnail.url in page
     assert "<td>Red fox tee</td>" in page and "<td>an owl at night, linocut</td>" in page  # the title that is sent
     assert "<strong>Refused:</strong> it names the blocked term “Pokémon” (in the title)" in page
     assert "Skipped: it is in review" in page
-    assert '<button type="submit" name="post" value="yes" class="button default">Publish 2 designs</button>' in page
+    assert (
+        '<button type="submit" name="post" value="yes" class="button default">Publish 2 designs as 2 products</button>'
+        in page
+    )
 
 
 def test_a_title_already_live_is_refused_unless_ticked(
     client, publisher, make_design, django_capture_on_commit_callbacks
 ):
     template = make_template()
-    live = make_design(status=Status.PUBLISHED, title="Skull with roses", product_template=template)
+    live = make_design(status=Status.PUBLISHED, title="Skull with roses")
+    make_product(live, template)
     twin = make_design(status=Status.APPROVED, title="skull with  roses")
     client.force_login(publisher)
     page = publish(client, [twin], template=template.pk).content.decode()
@@ -57,7 +61,7 @@ def test_a_title_already_live_is_refused_unless_ticked(
     assert response.status_code == 302 and Design.objects.get(pk=twin.pk).status == Status.APPROVED
 
     page = publish(client, [twin], template=template.pk, allow_duplicate_titles="on", show="1").content.decode()
-    assert "<strong>1</strong> design will be published." in page
+    assert "<strong>1</strong> design will be published as\n  <strong>1</strong> product in Printify." in page
     with django_capture_on_commit_callbacks():
         publish(client, [twin], template=template.pk, allow_duplicate_titles="on", post="yes")
     assert Design.objects.get(pk=twin.pk).status == Status.PUBLISHING

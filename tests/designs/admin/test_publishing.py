@@ -79,7 +79,7 @@ def test_confirming_publishes_with_the_chosen_template(as_publisher, make_design
 def test_several_templates_at_once_make_one_product_each(as_publisher, make_design, django_capture_on_commit_callbacks):
     tee = make_template()
     mug = make_template(name="Mug", is_default=False)
-    designs = [make_design(status=Status.APPROVED) for _ in range(2)]
+    designs = [make_design(status=Status.APPROVED, title=title) for title in ("Fox", "Owl")]
     page = action(as_publisher, "publish_to_printify", designs, templates=[tee.pk, mug.pk], show="1").content.decode()
     assert "<strong>2</strong> designs will be published as\n  <strong>4</strong> products" in page
     assert "Template “Kids tee” (default)" in page and "Template “Mug”" in page

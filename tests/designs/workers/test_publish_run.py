@@ -14,6 +14,7 @@ from django_q.models import Schedule
 from designs import leases
 from designs.models import DesignEvent, Product, ProductEvent, ProductTemplate
 from designs.product_templates import sku_prefix, variant_sku
+from designs.products import ProductState
 from designs.services import publishing as publish_service
 from designs.workers import publish_run
 from designs.workflow import Source, Status
@@ -502,21 +503,23 @@ def test_a_database_error_mid_run_leaves_the_design_to_the_reconciler_not_failed
 
     products_url = f"{API}/shops/{SHOP}/products.json"
     printify.rsps.replace(responses.CallbackResponse(responses.POST, products_url, callback=create_then_lock))
+    product = product_of(publishing_design)
     try:
-        assert publish_run.run_publish(publishing_design.pk) == "database error"
+        assert publish_run.run_publish(product.pk) == "database error"
     finally:
         release.set()
         connection.close()
         connection.settings_dict["OPTIONS"]["timeout"] = 30
     printify.rsps.replace(responses.CallbackResponse(responses.POST, products_url, callback=printify._create))
-    design = reload(publishing_design)
-    assert (design.status, design.last_error, design.printify_product_id) == (Status.PUBLISHING, "", "")
+    design, product = reload(publishing_design), product_of(publishing_design)
+    assert (design.status, design.last_error) == (Status.PUBLISHING, "")
+    assert (product.state, product.last_error, product.printify_id) == (ProductState.CREATING, "", "")
     # 15 s later the lease the locked run could not release has lapsed, and the reconciler wakes a new run.
     from designs.models import Lease
     from designs.workers.reconcile import reconcile
 
-    Lease.objects.filter(key=publish_run.lease_key(design.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert reconcile(stale_after=timedelta(0))["woken"] == [design.pk]
-    assert publish_run.run_publish(design.pk) == "published"
+    Lease.objects.filter(key=publish_run.lease_key(product.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert reconcile(stale_after=timedelta(0))["woken"] == [product.pk]
+    assert publish_run.run_publish(product.pk) == "published"
     assert len(printify.created) == 1  # adopted by its SKU marker, not created twice
-    assert reload(design).printify_product_id == next(iter(printify.products))
+    assert product_of(design).printify_id == next(iter(printify.products))

@@ -37,7 +37,7 @@ def test_a_blocked_term_added_after_the_request_stops_the_run_before_any_request
     assert publish_run.run_publish(design.pk) == "failed"
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
-    assert design.last_error == "Publishing refused: it names the blocked term “Star Wars” (in the title)."
+    assert design.last_error == "Kids tee: Publishing refused: it names the blocked term “Star Wars” (in the title)."
     assert printify.calls("POST", "uploads") == [] and printify.created == []
 
 
