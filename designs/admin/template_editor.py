@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from designs.models import ProductTemplate
 from designs.pricing import BASES, ROUNDINGS, MoneyInvalid, PriceRule, check_prices, money_text, parse_money
 from designs.product_templates import (
     PUBLISH_PARTS,
@@ -45,6 +46,10 @@ class MoneyField(forms.CharField):
             raise ValidationError(str(error)) from error
 
 
+# Fields the editor shows as they are on the model.
+PLAIN_FIELDS = ("safety_information", "prepare_print_files", "needs_transparency")
+
+
 class TemplateEditorForm(forms.Form):
     name = forms.CharField(max_length=100)
     is_default = forms.BooleanField(required=False, label="Default template", help_text="Used when none is chosen.")
@@ -75,6 +80,22 @@ class TemplateEditorForm(forms.Form):
     description_template = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     tags_template = forms.CharField(max_length=500, required=False, help_text="Comma-separated.")
     publish_after_create = forms.BooleanField(required=False, label="Publish to the store after creating")
+    safety_information = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Product safety information (GPSR)",
+        help_text=ProductTemplate._meta.get_field("safety_information").help_text,
+    )
+    prepare_print_files = forms.BooleanField(
+        required=False,
+        label="Prepare print files before publishing",
+        help_text=ProductTemplate._meta.get_field("prepare_print_files").help_text,
+    )
+    needs_transparency = forms.BooleanField(
+        required=False,
+        label="Needs a transparent background",
+        help_text=ProductTemplate._meta.get_field("needs_transparency").help_text,
+    )
     publish_parts = forms.MultipleChoiceField(
         choices=[(part, part) for part in PUBLISH_PARTS],
         widget=forms.CheckboxSelectMultiple,
@@ -112,6 +133,7 @@ class TemplateEditorForm(forms.Form):
             "description_template": template.description_template,
             "tags_template": template.tags_template,
             "publish_after_create": template.publish_after_create,
+            **{name: getattr(template, name) for name in PLAIN_FIELDS},
             # A part the template does not name is sent as true (PrintifyClient.publish): shown ticked.
             "publish_parts": [part for part in PUBLISH_PARTS if publish_parts(template).get(part, True)],
             "advanced_placeholders": json.dumps(template.placeholders or {}, indent=1),
@@ -235,6 +257,8 @@ class TemplateEditorForm(forms.Form):
         template.description_template = data["description_template"]
         template.tags_template = data["tags_template"]
         template.publish_after_create = data["publish_after_create"]
+        for name in PLAIN_FIELDS:
+            setattr(template, name, data[name])
         template.publish_parts = {part: part in data["publish_parts"] for part in PUBLISH_PARTS}
         problems = []
         if data.get("advanced_placeholders", "").strip():

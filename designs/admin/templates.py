@@ -53,6 +53,9 @@ class ProductTemplateForm(forms.ModelForm):
             "tags_template",
             "publish_after_create",
             "publish_parts",
+            "safety_information",
+            "prepare_print_files",
+            "needs_transparency",
         )
 
     def clean(self):

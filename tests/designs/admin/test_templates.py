@@ -140,6 +140,25 @@ def test_a_tee_at_cost_plus_40_with_99_endings_and_a_2xl_step_without_json(as_su
     assert "Unisex Heavy Cotton Tee" in listing and "Printify Choice" in listing and "$14.99–$19.99" in listing
 
 
+def test_the_editor_sets_safety_information_and_print_preparation(as_superuser, catalog):
+    learn_costs(6, 99)
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Product safety information (GPSR)" in page and "Needs a transparent background" in page
+    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
+    safety = "Made by Printify Choice, EU contact: example@shop.test"
+    post = editor_post(**ticked, safety_information=safety, prepare_print_files="on", needs_transparency="on")
+    assert as_superuser.post(url, post).status_code == 302
+    template = ProductTemplate.objects.get()
+    assert (template.safety_information, template.prepare_print_files, template.needs_transparency) == (
+        safety,
+        True,
+        True,
+    )
+    change = page_of(as_superuser.get(reverse("admin:designs_producttemplate_change", args=[template.pk])))
+    assert safety in change and 'id="id_needs_transparency" checked' in change
+
+
 def test_the_editor_refuses_a_price_below_cost_and_asks_before_a_low_margin(as_superuser, catalog):
     learn_costs(6, 99)
     url = f"{CATALOG}?blueprint=6&provider=99"
@@ -306,3 +325,4 @@ def test_a_ticked_variant_gone_out_of_stock_is_named_and_unticked_on_save(as_sup
         offer["out_of_stock"].discard(60102)
         for variant in sandbox_catalog.VARIANTS[(6, 99)]:
             variant["is_available"] = variant["id"] not in offer["out_of_stock"]
+
