@@ -67,7 +67,7 @@ def test_approve_prepare_publish(sandbox, qcluster, child_env, print_presets, me
     assert published.returncode == 0, published.stdout + published.stderr + cluster.log()
     design.refresh_from_db()
     assert design.status == Status.PUBLISHED
-    [product] = [p for p in sandbox.state()["printify"]["products"] if p["id"] == design.printify_product_id]
+    [product] = [p for p in sandbox.state()["printify"]["products"] if p["id"] == design.products.get().printify_id]
     [upload_id] = product["images"]
     upload = sandbox.printify.uploads[upload_id]  # what Printify received (the in-process sandbox's record)
     assert (upload["width"], upload["height"]) == (1500, 1500)  # the print file, not the 256 px original
