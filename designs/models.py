@@ -129,6 +129,12 @@ class ProductTemplate(models.Model):
     description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
     tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
     publish_after_create = models.BooleanField(default=True)
+    review_mockups = models.BooleanField(
+        default=True,
+        verbose_name="Review mockups before going live",
+        help_text="Each new product stops on Printify (not in the store) until someone has looked at its mockups "
+        "(review page, mockup mode) and sent it live or discarded it.",
+    )
     safety_information = models.TextField(
         blank=True,
         help_text="GPSR product safety information sent with each product (EU buyers); empty: none is sent.",
@@ -376,6 +382,9 @@ class Product(models.Model):
     printify_id = models.CharField(max_length=64, blank=True, db_index=True)
     external = models.JSONField(default=dict, blank=True, help_text="The store listing: id and handle (URL).")
     mockups = models.JSONField(default=list, blank=True)
+    mockups_approved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person sent it live after looking at its mockups."
+    )
     attempts = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -172,6 +172,7 @@ SNAPSHOT_FIELDS = (
     "safety_information",
     "prepare_print_files",
     "needs_transparency",
+    "review_mockups",
 )
 
 
@@ -183,9 +184,9 @@ def template_from_snapshot(snapshot: dict):
     """An unsaved ProductTemplate carrying the snapshot's values (for checks, texts and the payload)."""
     from designs.models import ProductTemplate
 
-    return ProductTemplate(
-        pk=snapshot.get("id"), **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot}
-    )
+    # Snapshots taken before mockup review existed were published straight away: they keep doing so.
+    values = {"review_mockups": False, **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot}}
+    return ProductTemplate(pk=snapshot.get("id"), **values)
 
 
 def enabled_variants(template) -> list[dict]:

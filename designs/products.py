@@ -6,8 +6,13 @@ workflow.py, and in the same transaction its design's status is set to the summa
 
     any product being created or going live → publishing
     else any failed                          → publish_failed
+    else any waiting for its mockups' review
+         (or being discarded after it)       → mockups
     else any live or on Printify             → published
     else (none, or all deleted)              → approved
+
+A template that reviews mockups stops each new product once it exists on Printify (not in the store): a person
+looks at Printify's mockups and sends it live (→ going live) or discards it (→ being discarded → deleted on Printify).
 
 The design rows are locked first (PostgreSQL: FOR UPDATE; SQLite: the IMMEDIATE transaction), so two runs of one
 design's products finishing at once cannot both read the other as unfinished and leave the design in publishing.
@@ -28,6 +33,8 @@ class ProductState(models.TextChoices):
     CREATING = "creating", "Being created"
     PUBLISHING = "publishing", "Going live"
     ON_PRINTIFY = "on_printify", "On Printify, not in the store"
+    MOCKUP_REVIEW = "mockup_review", "Mockups to review (on Printify, not live)"
+    DISCARDING = "discarding", "Being discarded"
     LIVE = "live", "Live in the store"
     FAILED = "failed", "Failed"
     DELETED = "deleted", "Deleted from Printify"
@@ -36,23 +43,31 @@ class ProductState(models.TextChoices):
 P = ProductState
 # from state -> the states it may move to
 PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
-    # A run: upload → create → publish. Ends on Printify when the template does not publish to the store.
-    P.CREATING: frozenset({P.LIVE, P.ON_PRINTIFY, P.FAILED}),
-    # A run for a product that exists already (a retry after the create, publishing again); back to creating
-    # when Printify no longer has it.
-    P.PUBLISHING: frozenset({P.LIVE, P.ON_PRINTIFY, P.FAILED, P.CREATING}),
+    # A run: upload → create → publish. Ends on Printify when the template does not publish to the store, and
+    # waits for a person when it reviews mockups.
+    P.CREATING: frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.FAILED}),
+    # A run for a product that exists already (a retry after the create, publishing again, going live after the
+    # mockups were approved, or an undo of that before the run began); back to creating when Printify lost it.
+    P.PUBLISHING: frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.FAILED, P.CREATING}),
+    # Go live, discard, or deleted in Printify by someone else.
+    P.MOCKUP_REVIEW: frozenset({P.PUBLISHING, P.DISCARDING, P.DELETED}),
+    # Deleted on Printify; back to review when Printify refused the deletion (or on undo before the run began).
+    P.DISCARDING: frozenset({P.DELETED, P.MOCKUP_REVIEW}),
     P.ON_PRINTIFY: frozenset({P.PUBLISHING, P.DELETED}),
     P.LIVE: frozenset({P.ON_PRINTIFY, P.DELETED, P.PUBLISHING}),  # unpublished, deleted, published again
     P.FAILED: frozenset({P.CREATING, P.PUBLISHING}),
     P.DELETED: frozenset({P.CREATING}),
 }
 # A worker owns the product (a publishing run is or should be under way); the reconciler watches these.
-IN_FLIGHT = frozenset({P.CREATING, P.PUBLISHING})
+IN_FLIGHT = frozenset({P.CREATING, P.PUBLISHING, P.DISCARDING})
+AWAITING_REVIEW = frozenset({P.MOCKUP_REVIEW, P.DISCARDING})  # a person decided or decides about its mockups
 ON_SHOP = frozenset({P.LIVE, P.ON_PRINTIFY})  # a product that exists in Printify and is ours
 
 
 # The part of a design's life its products summarise; products never move a design in review, rejected, etc.
-PUBLISHING_LIFE = frozenset({Status.APPROVED, Status.PUBLISHING, Status.PUBLISHED, Status.PUBLISH_FAILED})
+PUBLISHING_LIFE = frozenset(
+    {Status.APPROVED, Status.PUBLISHING, Status.MOCKUPS, Status.PUBLISHED, Status.PUBLISH_FAILED}
+)
 
 
 def restartable(template) -> frozenset[str]:
@@ -63,10 +78,12 @@ def restartable(template) -> frozenset[str]:
 def design_status_for(states: Iterable[str]) -> Status:
     """The design's status as the summary of its products' states (see the module docstring)."""
     states = set(states)
-    if states & IN_FLIGHT:
+    if states & {P.CREATING, P.PUBLISHING}:
         return Status.PUBLISHING
     if P.FAILED in states:
         return Status.PUBLISH_FAILED
+    if states & AWAITING_REVIEW:
+        return Status.MOCKUPS
     if states & ON_SHOP:
         return Status.PUBLISHED
     return Status.APPROVED

@@ -25,6 +25,7 @@ class Status(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     PUBLISHING = "publishing", "Publishing"
+    MOCKUPS = "mockups", "Mockups to review"
     PUBLISHED = "published", "Published"
     PUBLISH_FAILED = "publish_failed", "Publish failed"
 
@@ -56,9 +57,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REVIEW: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.REVIEW, S.PUBLISHING}),
     S.REJECTED: frozenset({S.REVIEW}),
-    S.PUBLISHING: frozenset({S.PUBLISHED, S.PUBLISH_FAILED}),
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.PUBLISH_FAILED, S.MOCKUPS}),
     S.PUBLISH_FAILED: frozenset({S.PUBLISHING}),
     S.PUBLISHED: frozenset({S.APPROVED, S.PUBLISHING}),  # all its products deleted; another product for it
+    # Its products wait on Printify for a person to look at their mockups (designs/products.py): going live or
+    # another template's product (publishing), discarded or deleted (approved), another one live (published).
+    S.MOCKUPS: frozenset({S.PUBLISHING, S.PUBLISH_FAILED, S.PUBLISHED, S.APPROVED}),
 }
 # Moves only a worker makes: RunPod did not take the job yet (429, timeout), so the claim goes back to the queue.
 WORKER_ONLY: frozenset[tuple[str, str]] = frozenset({(S.GENERATING, S.QUEUED)})
@@ -83,7 +87,7 @@ CANCELLABLE = allowed_sources(S.DRAFT)  # generation that staff can call off
 PENDING = frozenset({S.DRAFT, *CANCELLABLE})  # a batch's design that has not reached review or failed yet
 FAILED = frozenset(s for s in Status if s.endswith("_failed"))
 # States in which a worker owns the design; the reconciler watches these.
-IN_FLIGHT = frozenset({*CANCELLABLE, *allowed_sources(S.PUBLISHED)})
+IN_FLIGHT = frozenset({*CANCELLABLE, S.PUBLISHING})
 
 # One UPDATE per status group covers at most this many designs, and each chunk is its own transaction when the
 # caller has none: a select-all of 100,000 never holds SQLite's write lock for more than a fraction of a second.

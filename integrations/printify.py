@@ -415,3 +415,9 @@ def verify_webhook_signature(secret: str, raw_body: bytes, header: str | None) -
         return False
     expected = hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode("ascii"), given["digest"].lower().encode("ascii"))
+
+
+def mockup_urls(product: dict) -> list[str]:
+    """The mockup image URLs of a product answer (`images[].src`), the default one first."""
+    images = [image for image in product.get("images") or [] if isinstance(image, dict) and image.get("src")]
+    return [str(image["src"]) for image in sorted(images, key=lambda image: not image.get("is_default"))]

@@ -366,5 +366,8 @@ LOGGING = {
 # are active (designs/services/claims.py); other reviewers are shown other designs.
 REVIEW_CLAIM_SIZE = env.int("REVIEW_CLAIM_SIZE", default=20)
 REVIEW_CLAIM_SECONDS = env.int("REVIEW_CLAIM_SECONDS", default=300)
+# A go-live or discard after looking at mockups waits this long on the worker before Printify is told, so the
+# review page's undo can take it back.
+MOCKUP_UNDO_SECONDS = env.float("MOCKUP_UNDO_SECONDS", default=5.0)
 # Two images whose 64-bit perceptual hashes differ in at most this many bits are near-duplicates (0..15).
 NEAR_DUPLICATE_DISTANCE = env.int("NEAR_DUPLICATE_DISTANCE", default=8)

@@ -15,7 +15,8 @@ from designs import leases
 from designs.models import Product, WebhookReceipt
 from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_products, product_note
 from designs.workers import enqueue
-from designs.workflow import Source
+from designs.workflow import Source, note
+from integrations.printify import mockup_urls
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,7 @@ def refresh_product(product_id: int) -> bool:
         logger.warning("Product %s: could not read it from Printify: %s", product_id, error)
         return False
     external = found.get("external") or {}
-    images = sorted(found.get("images") or [], key=lambda image: not image.get("is_default"))  # default first
-    mockups = [image["src"] for image in images if isinstance(image, dict) and image.get("src")]
+    mockups = mockup_urls(found)
     changed = external != product.external or mockups != product.mockups
     Product.objects.filter(pk=product_id, printify_id=product.printify_id).update(
         external=external if isinstance(external, dict) else {},
@@ -128,9 +128,18 @@ def _apply_product_event(topic: str, printify_id: str, resource: dict) -> str:
 def _product_deleted(product: Product, printify_id: str) -> None:
     message = f"The product was deleted in Printify (product {printify_id})."
     updates = {"deleted_at": timezone.now(), "printify_id": "", "external": {}, "mockups": []}
+    sources = ON_SHOP | {ProductState.MOCKUP_REVIEW}
     moved = move_products(
-        [product], to=ProductState.DELETED, sources=ON_SHOP, source=Source.WEBHOOK, message=message, updates=updates
+        [product], to=ProductState.DELETED, sources=sources, source=Source.WEBHOOK, message=message, updates=updates
     ).moved
+    if moved and product.state == ProductState.MOCKUP_REVIEW:
+        template = product.template_name or "its template"
+        note(
+            product.design_id,
+            f"The {template} product waiting for its mockup review was deleted in Printify "
+            f"(product {printify_id}); publish it again to make a new one.",
+            source=Source.WEBHOOK,
+        )
     if not moved:
         # Being made or failed: forget the product so the next attempt makes a new one.
         Product.objects.filter(pk=product.pk, printify_id=printify_id).update(**updates, updated_at=timezone.now())

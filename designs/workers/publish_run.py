@@ -20,6 +20,7 @@ passing database error (locked, lost connection) leaves the product in flight fo
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,6 +46,7 @@ from designs.services.print_files import gate_publishing_run
 from designs.services.publishing import enqueue_publish
 from designs.workflow import Source
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected
+from integrations.printify import mockup_urls
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ def run_publish(product_id: int, *, resume: dict | None = None) -> str:
     `resume` is set only when the previous run stopped for a rate limit: it carries what that run had already
     verified, and such a continuation does not count as an attempt.
     """
+    _wait_for_undo(product_id)
     with leases.kept(lease_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
             return "busy"  # another run holds this product: a duplicate delivery
@@ -130,6 +133,16 @@ def run_publish(product_id: int, *, resume: dict | None = None) -> str:
             # seconds and the reconciler starts a new run, which resumes from the saved ids.
             logger.exception("Product %s: database error during publishing; the reconciler will resume it", product_id)
             return "database error"
+
+
+def _wait_for_undo(product_id: int) -> None:
+    """A person's go-live or discard is carried out only after the undo grace (services/mockups.py)."""
+    from designs.services.mockups import undo_grace
+
+    product = Product.objects.filter(pk=product_id).first()
+    grace = undo_grace(product) if product else 0
+    if grace:
+        time.sleep(grace)
 
 
 def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> str:
@@ -184,6 +197,8 @@ def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> s
 
 def _steps(run: _Run) -> str:
     product, design, template, client = run.product, run.design, run.template, run.client
+    if product.state == ProductState.DISCARDING:
+        return _discard(run)
     if template is None:
         return _fail(run, "The product's template was deleted before publishing started; publish with another one.")
     try:
@@ -227,6 +242,9 @@ def _steps(run: _Run) -> str:
             created = client.create_product(payload)
             run.save(printify_id=str(created["id"]))
 
+    if template.publish_after_create and template.review_mockups and product.mockups_approved_at is None:
+        return _stop_for_mockup_review(run)
+
     if template.publish_after_create:
         run.renew()
         run.step = "the publish request"
@@ -257,6 +275,45 @@ def _steps(run: _Run) -> str:
         updates={"published_at": timezone.now(), "last_error": "", "deleted_at": None},
     )
     return "published"
+
+
+def _stop_for_mockup_review(run: _Run) -> str:
+    """The product exists on Printify, not in the store: read its mockups (Printify renders them on create; the
+    create answer's list is not the one a GET returns) and wait for a person to send it live or discard it."""
+    run.renew()
+    run.step = "reading the mockups"
+    mockups = mockup_urls(run.client.get_product(run.product.printify_id))
+    move_product(
+        run.product,
+        to=ProductState.MOCKUP_REVIEW,
+        sources=IN_FLIGHT,
+        source=Source.WORKER,
+        message=f"Created Printify product {run.product.printify_id} with {len(mockups)} mockups; waiting for "
+        "someone to look at them and send it live or discard it.",
+        updates={"mockups": mockups, "last_error": ""},
+    )
+    return "mockups to review"
+
+
+def _discard(run: _Run) -> str:
+    """Delete the product a person discarded after looking at its mockups (gone already counts as done)."""
+    product = run.product
+    run.step = "the deletion"
+    if product.printify_id:
+        run.renew()
+        try:
+            run.client.delete_product(product.printify_id)
+        except NotFound:
+            pass  # deleted in Printify already: the outcome we wanted
+    move_product(
+        product,
+        to=ProductState.DELETED,
+        sources=[ProductState.DISCARDING],
+        source=Source.WORKER,
+        message=f"Discarded: Printify product {product.printify_id or '(none)'} deleted.",
+        updates={"printify_id": "", "mockups": [], "external": {}, "deleted_at": timezone.now(), "last_error": ""},
+    )
+    return "discarded"
 
 
 def upload_file(design: Design):
@@ -365,12 +422,18 @@ def _int_or_none(value) -> int | None:
 
 
 def _fail(run: _Run, message: str) -> str:
+    if run.product.state == ProductState.DISCARDING:
+        # The product is still on Printify: it goes back to its mockup review, with the reason.
+        message = f"Could not discard it: {message}"
+        target, outcome = ProductState.MOCKUP_REVIEW, "discard failed"
+    else:
+        target, outcome = ProductState.FAILED, "failed"
     move_product(
         run.product,
-        to=ProductState.FAILED,
+        to=target,
         sources=IN_FLIGHT,
         source=Source.WORKER,
         message=message,
         updates={"last_error": message},
     )
-    return "failed"
+    return outcome

@@ -325,4 +325,3 @@ def test_a_ticked_variant_gone_out_of_stock_is_named_and_unticked_on_save(as_sup
         offer["out_of_stock"].discard(60102)
         for variant in sandbox_catalog.VARIANTS[(6, 99)]:
             variant["is_available"] = variant["id"] not in offer["out_of_stock"]
-

@@ -1,0 +1,133 @@
+"""Mockup review: a product waits on Printify (not in the store) until a person has looked at its mockups.
+
+go_live() sends products to the store, discard() deletes them from Printify; both are moves in the product table
+(designs/products.py: mockups to review → going live / being discarded) made race-safe there, recorded with their
+actor, and carried out by the product's publishing run on a worker. That run waits MOCKUP_UNDO_SECONDS after the
+decision before it calls Printify, so undo_last_mockup_decision() can take a decision back the way the review
+page's undo does: it holds the product's lease while it moves it back, so it never races a run that has begun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from designs import leases
+from designs.models import Product, ProductEvent
+from designs.products import ProductMoves, ProductState, move_products
+from designs.services.publishing import enqueue_publish
+from designs.workflow import Source
+
+P = ProductState
+DECISIONS = {P.PUBLISHING: "go live", P.DISCARDING: "discard"}
+
+
+@dataclass
+class MockupDecision:
+    """What a go-live or discard did: the products moved, and the others with the state they were in."""
+
+    target: str
+    moved: list[int] = field(default_factory=list)
+    skipped: dict[int, str | None] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        verb = "sent live" if self.target == P.PUBLISHING else "discarded"
+        text = f"{len(self.moved)} {verb}"
+        if self.skipped:
+            states = sorted({ProductState(s).label.lower() if s else "gone" for s in self.skipped.values()})
+            text += f", {len(self.skipped)} skipped ({', '.join(states)})"
+        return text
+
+
+def products_of(designs) -> list[int]:
+    """The products of these designs that wait for their mockup review (the admin acts on designs)."""
+    from designs.workflow import design_ids
+
+    waiting = Product.objects.filter(design_id__in=design_ids(designs), state=P.MOCKUP_REVIEW)
+    return list(waiting.order_by("pk").values_list("pk", flat=True))
+
+
+def go_live(products, *, actor, source: str = Source.REVIEW) -> MockupDecision:
+    """Mockups to review → going live; the run publishes it to the store (after the undo grace)."""
+    return _decide(products, P.PUBLISHING, actor, source, {"mockups_approved_at": timezone.now()})
+
+
+def discard(products, *, actor, source: str = Source.REVIEW) -> MockupDecision:
+    """Mockups to review → being discarded; the run deletes it from Printify (after the undo grace)."""
+    return _decide(products, P.DISCARDING, actor, source, {})
+
+
+def _decide(products, target: str, actor, source: str, updates: dict) -> MockupDecision:
+    with transaction.atomic():
+        moves: ProductMoves = move_products(
+            products,
+            to=target,
+            sources=[P.MOCKUP_REVIEW],
+            actor=actor,
+            source=source,
+            message="Mockups approved: going live." if target == P.PUBLISHING else "Mockups rejected: discarded.",
+            updates={"last_error": "", "attempts": 0, **updates},
+        )
+        for product_id in moves.moved:
+            enqueue_publish(product_id)
+    return MockupDecision(target=target, moved=moves.moved, skipped=moves.skipped)
+
+
+def undo_grace(product) -> float:
+    """Seconds a run should still wait before acting on a person's mockup decision (0: act now)."""
+    if product.state == P.DISCARDING:
+        decided = product.state_changed_at
+    elif product.state == P.PUBLISHING and product.mockups_approved_at:
+        decided = product.mockups_approved_at
+    else:
+        return 0.0
+    return max(0.0, settings.MOCKUP_UNDO_SECONDS - (timezone.now() - decided).total_seconds())
+
+
+@dataclass
+class Undone:
+    product_id: int | None = None
+    decision: str = ""
+    message: str = ""
+    ok: bool = False
+
+
+def undo_last_mockup_decision(*, actor, source: str = Source.REVIEW) -> Undone:
+    """Take back this person's latest go-live or discard whose run has not begun: the product waits for its
+    mockup review again. Too late (the run began, or it is live or deleted already) is said in words."""
+    from designs.workers.publish_run import lease_key
+
+    event = (
+        ProductEvent.objects.filter(
+            actor=actor, from_state=P.MOCKUP_REVIEW, to_state__in=list(DECISIONS), source=source
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if event is None:
+        return Undone(message="Nothing to undo.")
+    decision = DECISIONS[event.to_state]
+    undone = Undone(product_id=event.product_id, decision=decision)
+    with leases.held(lease_key(event.product_id), seconds=30) as token:
+        if token is None:
+            undone.message = f"Too late to undo the {decision}: Printify is being told right now."
+            return undone
+        moved = move_products(
+            [event.product_id],
+            to=P.MOCKUP_REVIEW,
+            sources=[event.to_state],
+            actor=actor,
+            source=source,
+            message=f"Undo of the {decision}.",
+            updates={"mockups_approved_at": None, "last_error": ""},
+        ).moved
+    if not moved:
+        state = Product.objects.filter(pk=event.product_id).values_list("state", flat=True).first()
+        now = ProductState(state).label.lower() if state else "gone"
+        undone.message = f"Too late to undo the {decision}: the product is {now}."
+        return undone
+    undone.ok, undone.message = True, f"Undid the {decision}: the product waits for its mockup review again."
+    return undone
