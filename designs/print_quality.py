@@ -237,9 +237,10 @@ class Gate:
     prepare_first: list[tuple[object, list[int]]]  # (template, design ids): their template prepares print files
 
     def refusal(self) -> str:
-        count = len(self.refused)
+        count = len({item.design_id for item in self.refused})  # one design on two templates is one design
         lines = " ".join(item.explanation() for item in self.refused[:SHOWN_REFUSALS])
-        more = f" …and {count - SHOWN_REFUSALS} more." if count > SHOWN_REFUSALS else ""
+        hidden = len(self.refused) - SHOWN_REFUSALS
+        more = f" …and {hidden} more." if hidden > 0 else ""
         return (
             f"Nothing was published: {count} design{'s are' if count != 1 else ' is'} below "
             f"{settings.MIN_PRINT_DPI} DPI. {lines}{more} Prepare their print files (action “Prepare print files”), "

@@ -31,9 +31,7 @@ def test_publish_confirmation_reads_like_a_checklist(page, publisher, settings, 
     page.click("#action-toggle")
     page.select_option("select[name=action]", "publish_to_printify")
     page.click("button[name=index]")
-    expect(page.locator("#pod-publish-counts")).to_contain_text(
-        "2 designs will be published as 2 products in Printify."
-    )
+    expect(page.locator("#pod-publish-counts")).to_contain_text("2 designs will be published as 2 products")
     expect(page.locator("#pod-publish-counts")).to_contain_text("2 will be refused")
     expect(page.locator(".pod-price-range")).to_contain_text("Gildan tee: 3 variants, $24.99–$26.99")
     expect(page.locator("tr.pod-outcome-refused")).to_have_count(2)
