@@ -54,6 +54,7 @@ def create_tee_template(name: str, price: int = 2500):
         placeholders=placeholders_from_catalog(variants),
         placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0},
         is_default=True,
+        review_mockups=False,  # the benches measure publishing itself, not a person looking at mockups
     )
 
 

@@ -59,7 +59,8 @@ PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
     P.DELETED: frozenset({P.CREATING}),
 }
 # A worker owns the product (a publishing run is or should be under way); the reconciler watches these.
-IN_FLIGHT = frozenset({P.CREATING, P.PUBLISHING, P.DISCARDING})
+MAKING = frozenset({P.CREATING, P.PUBLISHING})  # a run is making the product or putting it in the store
+IN_FLIGHT = MAKING | {P.DISCARDING}
 AWAITING_REVIEW = frozenset({P.MOCKUP_REVIEW, P.DISCARDING})  # a person decided or decides about its mockups
 ON_SHOP = frozenset({P.LIVE, P.ON_PRINTIFY})  # a product that exists in Printify and is ours
 
@@ -78,7 +79,7 @@ def restartable(template) -> frozenset[str]:
 def design_status_for(states: Iterable[str]) -> Status:
     """The design's status as the summary of its products' states (see the module docstring)."""
     states = set(states)
-    if states & {P.CREATING, P.PUBLISHING}:
+    if states & MAKING:
         return Status.PUBLISHING
     if P.FAILED in states:
         return Status.PUBLISH_FAILED

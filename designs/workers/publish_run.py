@@ -41,7 +41,7 @@ from designs.product_templates import (
     template_from_snapshot,
     template_snapshot,
 )
-from designs.products import IN_FLIGHT, ProductConflict, ProductState, move_product, product_note
+from designs.products import IN_FLIGHT, MAKING, ProductConflict, ProductState, move_product, product_note
 from designs.services.print_files import gate_publishing_run
 from designs.services.publishing import enqueue_publish
 from designs.workflow import Source
@@ -269,7 +269,7 @@ def _steps(run: _Run) -> str:
     move_product(
         product,
         to=target,
-        sources=IN_FLIGHT,
+        sources=MAKING,
         source=Source.WORKER,
         message=message,
         updates={"published_at": timezone.now(), "last_error": "", "deleted_at": None},
@@ -286,7 +286,7 @@ def _stop_for_mockup_review(run: _Run) -> str:
     move_product(
         run.product,
         to=ProductState.MOCKUP_REVIEW,
-        sources=IN_FLIGHT,
+        sources=MAKING,
         source=Source.WORKER,
         message=f"Created Printify product {run.product.printify_id} with {len(mockups)} mockups; waiting for "
         "someone to look at them and send it live or discard it.",
@@ -425,13 +425,13 @@ def _fail(run: _Run, message: str) -> str:
     if run.product.state == ProductState.DISCARDING:
         # The product is still on Printify: it goes back to its mockup review, with the reason.
         message = f"Could not discard it: {message}"
-        target, outcome = ProductState.MOCKUP_REVIEW, "discard failed"
+        target, sources, outcome = ProductState.MOCKUP_REVIEW, [ProductState.DISCARDING], "discard failed"
     else:
-        target, outcome = ProductState.FAILED, "failed"
+        target, sources, outcome = ProductState.FAILED, MAKING, "failed"
     move_product(
         run.product,
         to=target,
-        sources=IN_FLIGHT,
+        sources=sources,
         source=Source.WORKER,
         message=message,
         updates={"last_error": message},

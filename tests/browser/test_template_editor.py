@@ -152,6 +152,7 @@ def sandbox_template(name, blueprint, provider, *, enabled, rule=None, default=F
     price = PriceRule.from_dict(rule) if rule else None
     return ProductTemplate.objects.create(
         name=name,
+        review_mockups=False,  # this flow is about templates and prices; mockup review has its own tests
         blueprint_id=blueprint,
         blueprint_title=catalog.BLUEPRINTS[blueprint]["title"],
         print_provider_id=provider,

@@ -77,6 +77,7 @@ def make_template(**fields):
         "description_template": "<p>{{ prompt }}</p>",
         "tags_template": "kids, {{ style }}",
         "is_default": True,
+        "review_mockups": False,  # straight to the store; the mockup review tests ask for it
     }
     values.update(fields)
     return ProductTemplate.objects.create(**values)

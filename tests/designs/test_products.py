@@ -6,7 +6,6 @@ import pytest
 
 from designs.models import ProductEvent
 from designs.products import (
-    IN_FLIGHT,
     PRODUCT_TRANSITIONS,
     ProductConflict,
     ProductState,
@@ -71,7 +70,7 @@ def test_a_move_the_table_forbids_is_refused_and_a_stale_one_is_a_conflict(make_
     with pytest.raises(ValueError, match="does not allow"):
         move_products([product], to=P.LIVE, sources=[P.DELETED], source=Source.WORKER)
     with pytest.raises(ProductConflict, match="it is live"):
-        move_product(product, to=P.FAILED, sources=IN_FLIGHT, source=Source.WORKER)
+        move_product(product, to=P.FAILED, sources=[P.CREATING, P.PUBLISHING], source=Source.WORKER)
     assert not ProductEvent.objects.exists()
 
 

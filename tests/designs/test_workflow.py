@@ -12,6 +12,7 @@ from designs.workflow import (
     DECIDED,
     FAILED,
     GENERATABLE,
+    IN_FLIGHT,
     PENDING,
     PUBLISHABLE,
     TRANSITIONS,
@@ -53,6 +54,12 @@ def test_table_matches_the_architecture():
         ("publishing", "publish_failed"),
         ("published", "approved"),
         ("published", "publishing"),  # another product of a published design
+        # Products waiting for a person to look at their mockups (designs/products.py summarises them).
+        ("publishing", "mockups"),
+        ("mockups", "publishing"),
+        ("mockups", "publish_failed"),
+        ("mockups", "published"),
+        ("mockups", "approved"),
     }
     assert {(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src]} == expected
     assert set(TRANSITIONS) == set(Status.values)
@@ -60,7 +67,9 @@ def test_table_matches_the_architecture():
 
 def test_status_sets_come_from_the_table():
     assert DECIDED == {Status.APPROVED, Status.REJECTED}
-    assert PUBLISHABLE == {Status.APPROVED, Status.PUBLISH_FAILED, Status.PUBLISHED}  # published: another product
+    # Published or with mockups to review: another template's product.
+    assert PUBLISHABLE == {Status.APPROVED, Status.PUBLISH_FAILED, Status.PUBLISHED, Status.MOCKUPS}
+    assert IN_FLIGHT == {Status.QUEUED, Status.GENERATING, Status.PUBLISHING}  # a person decides about mockups
     assert GENERATABLE == {Status.DRAFT, Status.GENERATION_FAILED}
     assert PENDING == {Status.DRAFT, Status.QUEUED, Status.GENERATING}
     assert FAILED == {Status.GENERATION_FAILED, Status.PUBLISH_FAILED}
