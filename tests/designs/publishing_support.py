@@ -116,6 +116,23 @@ def attach_image(design, size=(64, 80)):
     return design
 
 
+def mockup_images(product_id: str, variant_ids: list[int]) -> list[dict]:
+    """Mockups as Printify lists them on a product: front and back per variant group, the first one the default."""
+    return (
+        [
+            {
+                "src": f"https://images-api.printify.com/mockup/{product_id}/{variant_ids[0]}/{position}.jpg",
+                "variant_ids": variant_ids,
+                "position": position,
+                "is_default": position == "front",
+            }
+            for position in ("back", "front")
+        ]
+        if variant_ids
+        else []
+    )
+
+
 class FakePrintify:
     """Printify answers for the calls publishing makes, with products kept in memory between calls."""
 
@@ -125,6 +142,7 @@ class FakePrintify:
         self.uploads: list[dict] = []
         self.created: list[dict] = []
         self.published: list[tuple[str, dict]] = []
+        self.deleted: list[str] = []
         self.ids = (f"{n:024x}" for n in itertools.count(0xA0000))
         # operation -> answers to give before the normal one: (status, body, headers) or an exception to raise
         self.failures: dict[str, list] = {}
@@ -134,6 +152,7 @@ class FakePrintify:
         rsps.add_callback(responses.GET, re.compile(rf"{shop}/products\.json(\?.*)?$"), callback=self._list)
         rsps.add_callback(responses.GET, re.compile(rf"{shop}/products/(\w+)\.json$"), callback=self._get)
         rsps.add_callback(responses.POST, re.compile(rf"{shop}/products/(\w+)/publish\.json$"), callback=self._publish)
+        rsps.add_callback(responses.DELETE, re.compile(rf"{shop}/products/(\w+)\.json$"), callback=self._delete)
 
     def fail(self, operation: str, status: int = 400, body: dict | None = None, *, headers=None, times: int = 1):
         """The next `times` calls of `operation` (upload, create, list, get, publish) answer with this error."""
@@ -164,7 +183,9 @@ class FakePrintify:
         body = json.loads(request.body)
         product_id = next(self.ids)
         product = {**body, "id": product_id, "is_locked": False, "images": [], "shop_id": int(SHOP)}
-        self.products[product_id] = product
+        # Printify renders mockups on create; a GET returns them (the create answer's list is not relied on).
+        variant_ids = [v["id"] for v in body.get("variants", []) if v.get("is_enabled", True)]
+        self.products[product_id] = {**product, "images": mockup_images(product_id, variant_ids)}
         self.created.append(body)
         return self._json(200, product)
 
@@ -209,6 +230,15 @@ class FakePrintify:
             return self._json(404, {"error": "Not found"})
         self.products[product_id]["is_locked"] = True
         self.published.append((product_id, json.loads(request.body)))
+        return self._json(200, {})
+
+    def _delete(self, request):
+        if failure := self._failure("delete"):
+            return failure
+        product_id = request.url.rsplit("/", 1)[-1].removesuffix(".json")
+        if self.products.pop(product_id, None) is None:
+            return self._json(404, {"error": "Not found"})
+        self.deleted.append(product_id)
         return self._json(200, {})
 
     def calls(self, method: str, fragment: str) -> list:
