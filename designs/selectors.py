@@ -216,6 +216,7 @@ def last_standing_decision(actor) -> DesignEvent | None:
 _DUPLICATE_RANK = {
     Status.PUBLISHED: 0,
     Status.PUBLISHING: 0,
+    Status.MOCKUPS: 0,
     Status.PUBLISH_FAILED: 0,
     Status.APPROVED: 0,
     Status.REVIEW: 1,
@@ -314,7 +315,7 @@ def batch_preview(batch_id: int, limit: int) -> list[Design]:
 # --- who decides what (the admin index dashboard) ----------------------------------------------------------
 
 # Decided and kept: approved, and everything an approved design goes on to.
-KEPT = frozenset({Status.APPROVED, Status.PUBLISHING, Status.PUBLISHED, Status.PUBLISH_FAILED})
+KEPT = frozenset({Status.APPROVED, Status.PUBLISHING, Status.MOCKUPS, Status.PUBLISHED, Status.PUBLISH_FAILED})
 RATES_WINDOW = timedelta(days=30)
 
 

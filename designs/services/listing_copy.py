@@ -26,7 +26,7 @@ COPY_FIELDS = ("title", "description", "tags")
 # The worker's claim is considered lost after this long (longer than any one task may run): asking again is then
 # allowed, and a redelivered task may take it over.
 COPY_STALE_AFTER = timedelta(seconds=settings.Q_TASK_TIMEOUT + 30)
-LIVE = (Status.PUBLISHING, Status.PUBLISHED)
+LIVE = (Status.PUBLISHING, Status.MOCKUPS, Status.PUBLISHED)  # for sale, or about to be
 NOTE_PREFIXES = ("Copy edited", "Copy written")
 CHUNK = 2000  # designs queued per transaction
 

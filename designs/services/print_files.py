@@ -21,7 +21,7 @@ from designs.workflow import Source, Status, design_ids, note
 DEFAULT_PRINT_PRESET = "Upscale for print"
 TRANSPARENT_PRINT_PRESET = "Upscale + remove background"
 # Designs whose print file is worth making: chosen for the shop, not yet gone.
-PRINTABLE = frozenset({Status.APPROVED, Status.PUBLISHING, Status.PUBLISH_FAILED, Status.PUBLISHED})
+PRINTABLE = frozenset({Status.APPROVED, Status.PUBLISHING, Status.MOCKUPS, Status.PUBLISH_FAILED, Status.PUBLISHED})
 
 
 class PrintRefused(ValueError):

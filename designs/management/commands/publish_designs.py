@@ -51,13 +51,16 @@ class Command(BaseCommand):
         if not options["wait"] or not result.moved:
             return
         moved = Design.objects.filter(pk__in=result.moved)
-        shown = (Status.PUBLISHED, Status.PUBLISH_FAILED)
+        shown = (Status.PUBLISHED, Status.MOCKUPS, Status.PUBLISH_FAILED)
         progress = wait_and_report(
             self, moved, pending=frozenset({Status.PUBLISHING}), shown=shown, timeout=options["timeout"]
         )
         counts = progress["counts"]
+        waiting = counts[Status.MOCKUPS]
         summary = (
-            f"{counts[Status.PUBLISHED]} published, {counts[Status.PUBLISH_FAILED]} failed, "
+            f"{counts[Status.PUBLISHED]} published, "
+            + (f"{waiting} waiting for their mockup review (review page, mockup mode), " if waiting else "")
+            + f"{counts[Status.PUBLISH_FAILED]} failed, "
             f"{counts[Status.PUBLISHING]} still publishing, {len(result.skipped)} skipped"
         )
         report_outcome(self, progress, selectors.failures(moved), timeout=options["timeout"], summary=summary)
