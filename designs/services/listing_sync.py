@@ -172,19 +172,24 @@ def _products(count: int) -> str:
 
 
 def request_update(*, designs=None, products=None, actor, source: str) -> UpdateRequest:
-    """Queue an update on Printify for the given products (or all products of the given designs) that exist there
+    """Queue an update on Printify for the given products and the products of the given designs that exist there
     and are out of sync. An update already under way is asked again: it runs once more after the current one."""
-    chosen = Product.objects.all()
-    if designs is not None:
-        chosen = chosen.filter(design_id__in=design_ids(designs))
-    if products is not None:
-        ids = [int(getattr(p, "pk", p)) for p in ([products] if isinstance(products, (int, Product)) else products)]
-        chosen = chosen.filter(pk__in=ids)
-    ids = list(chosen.order_by("pk").values_list("pk", flat=True))
+    ids = _product_ids(designs, products)
     result = UpdateRequest()
     for start in range(0, len(ids), CHUNK):
         _queue(ids[start : start + CHUNK], result, actor=actor, source=source)
     return result
+
+
+def _product_ids(designs, products) -> list[int]:
+    ids = []
+    if designs is not None:
+        chosen = design_ids(designs)
+        for start in range(0, len(chosen), CHUNK):
+            ids += Product.objects.filter(design_id__in=chosen[start : start + CHUNK]).values_list("pk", flat=True)
+    if products is not None:
+        ids += [int(getattr(p, "pk", p)) for p in ([products] if isinstance(products, (int, Product)) else products)]
+    return sorted(set(ids))
 
 
 def _queue(ids: list[int], result: UpdateRequest, *, actor, source: str) -> None:
