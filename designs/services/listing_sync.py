@@ -26,6 +26,7 @@ from designs.product_templates import (
     LISTING_FIELDS,
     TextsInvalid,
     listing_fields,
+    publish_parts,
     template_from_snapshot,
     template_snapshot,
 )
@@ -52,6 +53,7 @@ class ListingChange:
     changed: tuple[str, ...] = ()  # of LISTING_FIELDS, and "prices"
     prices: dict[int, int] = field(default_factory=dict)  # variant id -> the template's new price
     problem: str = ""
+    store_parts: frozenset = frozenset()  # the parts its template publishes to the store (publish_parts)
 
     def body(self, product: Product) -> dict:
         """The PUT body: only what changed (variants carry every enabled variant's price, as Printify wants)."""
@@ -62,8 +64,10 @@ class ListingChange:
 
     @property
     def parts(self) -> list[str]:
-        """The publish parts a live product sends to the store again."""
-        return ["variants" if name == "prices" else name for name in self.changed]
+        """The publish parts a live product sends to the store again: what changed, of what its template publishes
+        (a part the template leaves to the store, such as tags kept by hand there, stays alone)."""
+        parts = ["variants" if name == "prices" else name for name in self.changed]
+        return [part for part in parts if part in self.store_parts]
 
     @property
     def words(self) -> str:
@@ -78,8 +82,9 @@ def listing_change(product: Product) -> ListingChange:
     snapshot = product.template_snapshot or (template_snapshot(product.template) if product.template else {})
     if not snapshot:
         return ListingChange(problem="The product has no template to render its listing from.")
+    template = template_from_snapshot(snapshot)
     try:
-        texts = listing_fields(template_from_snapshot(snapshot), product.design)
+        texts = listing_fields(template, product.design)
     except TextsInvalid as error:
         return ListingChange(problem=str(error))
     sent = product.listing_sent or {}
@@ -87,7 +92,8 @@ def listing_change(product: Product) -> ListingChange:
     prices = new_prices(product.template, product) if product.template else {}
     if prices:
         changed.append("prices")
-    return ListingChange(texts=texts, changed=tuple(changed), prices=prices)
+    store_parts = frozenset(part for part, sent in publish_parts(template).items() if sent)
+    return ListingChange(texts=texts, changed=tuple(changed), prices=prices, store_parts=store_parts)
 
 
 def record_sent(product, sent: dict) -> None:

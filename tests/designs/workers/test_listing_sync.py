@@ -220,3 +220,12 @@ def test_asked_again_while_updating_runs_once_more(live, printify, django_captur
     assert listing_sync.run_update(product.pk) == "updated"
     assert printify.products[product.printify_id]["title"] == "Winter fox cub"
     assert sync_status(product_of(live.design)).kind == "in_sync"
+
+
+def test_a_part_the_template_leaves_to_the_store_is_put_but_not_published(live, printify):
+    snapshot = {**live.template_snapshot, "publish_parts": {"tags": False}}
+    Product.objects.filter(pk=live.pk).update(template_snapshot=snapshot)
+    product = edit_and_ask(live, title="Winter fox", tags="fox, winter")
+    assert listing_sync.run_update(product.pk) == "updated"
+    assert printify.updated == [(product.printify_id, {"title": "Winter fox", "tags": ["fox", "winter"]})]
+    assert printify.published == [(product.printify_id, ONLY_TITLE)]
