@@ -356,6 +356,16 @@ class BlockedTerm(models.Model):
         return self.term
 
 
+class ListingSync(models.TextChoices):
+    """An update of a product's listing on Printify (designs/services/listing_sync.py): whether it is in sync is
+    worked out from what was last sent; this records only the update asked for."""
+
+    IDLE = "", "No update asked for"
+    PENDING = "pending", "Update queued"
+    UPDATING = "updating", "Updating"
+    FAILED = "failed", "Update failed"
+
+
 class Product(models.Model):
     """One Printify product: a design made into one product template (a tee, a mug). Its state moves only through
     designs/products.py, which also keeps the design's status the summary of its products."""
@@ -386,6 +396,14 @@ class Product(models.Model):
         null=True, blank=True, help_text="When a person sent it live after looking at its mockups."
     )
     attempts = models.PositiveIntegerField(default=0)
+
+    # --- the listing as Printify has it (designs/services/listing_sync.py): the title, description and tags last
+    # sent (at create, then by each update; {} for products made before this was recorded); prices are the snapshot's
+    listing_sent = models.JSONField(default=dict, blank=True)
+    listing_synced_at = models.DateTimeField(null=True, blank=True)
+    listing_sync = models.CharField(max_length=10, choices=ListingSync.choices, default=ListingSync.IDLE, blank=True)
+    listing_requested_at = models.DateTimeField(null=True, blank=True)
+    listing_error = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -393,7 +411,11 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["design_id", "pk"]
-        indexes = [models.Index(fields=["state", "updated_at"], name="product_state_age")]
+        indexes = [
+            models.Index(fields=["state", "updated_at"], name="product_state_age"),
+            # The reconciler's look for listing updates that lost their worker (few rows are ever not idle).
+            models.Index(fields=["listing_sync", "updated_at"], condition=~Q(listing_sync=""), name="product_sync_age"),
+        ]
         constraints = [
             # Never two products of one design from one template (publishing twice resumes the existing one).
             models.UniqueConstraint(

@@ -572,11 +572,8 @@ def build_product_payload(
     """The body of POST /shops/{shop}/products.json for this design (call check_template first); TextsInvalid
     when a required text is empty. `sku` is the product's SKU prefix (default: the design and template's)."""
     sku = sku or sku_prefix(design.pk, template.pk)
-    texts = check_texts(template, design)
     return {
-        "title": texts.title,
-        "description": texts.description,
-        "tags": texts.tags,
+        **listing_fields(template, design),
         "blueprint_id": template.blueprint_id,
         "print_provider_id": template.print_provider_id,
         # Only enabled variants are sent: Printify fills in the rest of the matrix as disabled (printify-api.md §4).
@@ -588,6 +585,16 @@ def build_product_payload(
         # GPSR safety information (optional on create, printify-api.md §4): only sent when the template has it.
         **({"safety_information": template.safety_information} if template.safety_information else {}),
     }
+
+
+LISTING_FIELDS = ("title", "description", "tags")
+
+
+def listing_fields(template, design) -> dict:
+    """The listing texts Printify gets for this design, as create sends them and a listing update sends them again
+    (TextsInvalid when a required text is empty)."""
+    texts = check_texts(template, design)
+    return {"title": texts.title, "description": texts.description, "tags": texts.tags}
 
 
 def product_matches(product: dict, prefix: str) -> bool:

@@ -93,3 +93,10 @@ def reprice_products(job_id: int):
     from designs.workers import repricing
 
     return repricing.run_reprice(job_id)
+
+
+def update_listing(product_id: int):
+    """Put a product's changed title, description, tags and prices on Printify (designs/workers/listing_sync.py)."""
+    from designs.workers import listing_sync
+
+    return listing_sync.run_update(product_id)

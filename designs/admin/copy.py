@@ -19,11 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from designs import listing
+from designs.admin import listing_sync as listing_sync_admin
 from designs.admin.display import usd
 from designs.admin.review import id_or_none
 from designs.clients import NotConfigured
 from designs.models import Design
-from designs.services import listing_copy
+from designs.services import listing_copy, listing_sync
 from designs.workflow import Source
 
 SHOWN = "__shown"  # suffix of the hidden input holding the value a copy input showed
@@ -124,6 +125,8 @@ def save_copy_from_form(modeladmin, request, obj, form) -> None:
         modeladmin.message_user(request, edit.conflict, messages.ERROR)
     elif edit.problems:  # the form checked these already; only a limit changed in between gets here
         modeladmin.message_user(request, " ".join(p for ps in edit.problems.values() for p in ps), messages.ERROR)
+    elif edit.changed:
+        listing_sync_admin.offer_update(modeladmin, request, edit.design)
 
 
 @admin.action(permissions=["change"], description="Write listing copy (LLM)")
@@ -194,6 +197,8 @@ class ReviewCopyMixin:
         if edit.changed:
             self.log_changes(request, [design_id], f"Copy edited on the review page ({', '.join(edit.changed)}).")
         message = f"Design {design_id}: {', '.join(edit.changed)} saved." if edit.changed else "Nothing changed."
+        if edit.changed and listing_sync.out_of_sync(edit.design):
+            message += " Its listing on Printify is now out of sync: “Update on Printify” sends the change."
         return self._copy_reply(request, 200, message, design=edit.design)
 
     def review_copy_write_view(self, request):

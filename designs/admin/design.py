@@ -19,6 +19,7 @@ from django.utils.timezone import localtime
 from designs import selectors
 from designs.admin import copy as copy_admin
 from designs.admin import generation as generation_admin
+from designs.admin import listing_sync as listing_sync_admin
 from designs.admin import publishing as publishing_admin
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
@@ -171,6 +172,7 @@ class DesignAdmin(
         *generation_admin.DESIGN_ACTIONS,
         prepare_print_files,
         *publishing_admin.DESIGN_ACTIONS,
+        listing_sync_admin.update_on_printify,
         delete_designs,
     ]
 

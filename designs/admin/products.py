@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from designs.admin.display import product_state_tag
+from designs.admin.listing_sync import sync_text
 from designs.models import Product, ProductEvent
+from designs.services.listing_sync import sync_status
 from podsite.admin_guards import AdminGuardsMixin
 
 # Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
@@ -62,7 +64,7 @@ class ProductInline(_ReadOnly, admin.TabularInline):
     """The design's products, one row each: which template, where it is, its links and mockups, what went wrong."""
 
     model = Product
-    fields = ("template_link", "state_badge", "links", "mockup_strip", "published_at", "last_error")
+    fields = ("template_link", "state_badge", "listing_status", "links", "mockup_strip", "published_at", "last_error")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -74,7 +76,7 @@ class ProductInline(_ReadOnly, admin.TabularInline):
         return True  # shown on the design's page, which already needs the right to see the design
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("template")
+        return super().get_queryset(request).select_related("template", "design", "design__batch")
 
     @admin.display(description="Template")
     def template_link(self, obj):
@@ -86,6 +88,10 @@ class ProductInline(_ReadOnly, admin.TabularInline):
     @admin.display(description="State")
     def state_badge(self, obj):
         return product_state_tag(obj.state)
+
+    @admin.display(description="Listing on Printify")
+    def listing_status(self, obj):
+        return sync_text(sync_status(obj))
 
     @admin.display(description="Links")
     def links(self, obj):

@@ -10,11 +10,9 @@ Every function returns a TransitionResult of designs, like review's, so the admi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import partial
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from designs import print_quality
 from designs.compliance import report_refused
@@ -29,7 +27,7 @@ from designs.products import (
     summarise_designs,
 )
 from designs.services import print_files, publish_checks
-from designs.workers import enqueue
+from designs.workers import enqueue, enqueue_later
 from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids
 
 CHUNK = 500  # designs per transaction: a select-all of thousands never holds the write lock for long
@@ -309,18 +307,4 @@ def enqueue_publish(product_id: int, *, delay: float = 0, resume: dict | None = 
 
 
 def _enqueue_now(product_id: int, delay: float, resume: dict | None) -> None:
-    if delay <= 0:
-        enqueue("publish_product", product_id, resume=resume)
-        return
-    # django-q2 has no delayed task; a one-off schedule fires it (the cluster checks schedules about every 30 s).
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    schedule(
-        "designs.tasks.publish_product",
-        product_id,
-        resume=resume,
-        schedule_type=Schedule.ONCE,
-        next_run=timezone.now() + timedelta(seconds=delay),
-        repeats=-1,
-    )
+    enqueue_later("publish_product", product_id, delay=delay, resume=resume)

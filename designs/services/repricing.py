@@ -28,6 +28,15 @@ def enabled_variants_of(product: Product) -> list[dict]:
     return [v for v in (product.template_snapshot or {}).get("variants") or [] if v.get("is_enabled", True)]
 
 
+def variants_body(product: Product, prices: dict[int, int]) -> list[dict]:
+    """The PUT's variants: every enabled variant with its price, new or kept (Printify merges variants by id but
+    wants a price on each: printify-api.md §4 "Update")."""
+    return [
+        {"id": int(v["id"]), "price": prices.get(int(v["id"]), v.get("price")), "is_enabled": True}
+        for v in enabled_variants_of(product)
+    ]
+
+
 def outdated_products(template: ProductTemplate) -> list[Product]:
     products = Product.objects.filter(template=template, state__in=ON_SHOP).exclude(printify_id="").order_by("pk")
     return [product for product in products if new_prices(template, product)]

@@ -121,16 +121,17 @@ def _apply_product_event(topic: str, printify_id: str, resource: dict) -> str:
             # The body says only that something changed; read the product itself (not trusting the body).
             transaction.on_commit(partial(enqueue, "refresh_product", product.pk))
         else:
-            _product_deleted(product, printify_id)
+            product_deleted(product, printify_id, source=Source.WEBHOOK)
     return f"{topic} applied to {len(products)} product(s)."
 
 
-def _product_deleted(product: Product, printify_id: str) -> None:
+def product_deleted(product: Product, printify_id: str, *, source: str) -> None:
+    """Printify no longer has the product (its webhook said so, or an edit was answered 404): forget it."""
     message = f"The product was deleted in Printify (product {printify_id})."
     updates = {"deleted_at": timezone.now(), "printify_id": "", "external": {}, "mockups": []}
     sources = ON_SHOP | {ProductState.MOCKUP_REVIEW}
     moved = move_products(
-        [product], to=ProductState.DELETED, sources=sources, source=Source.WEBHOOK, message=message, updates=updates
+        [product], to=ProductState.DELETED, sources=sources, source=source, message=message, updates=updates
     ).moved
     if moved and product.state == ProductState.MOCKUP_REVIEW:
         template = product.template_name or "its template"
@@ -138,9 +139,9 @@ def _product_deleted(product: Product, printify_id: str) -> None:
             product.design_id,
             f"The {template} product waiting for its mockup review was deleted in Printify "
             f"(product {printify_id}); publish it again to make a new one.",
-            source=Source.WEBHOOK,
+            source=source,
         )
     if not moved:
         # Being made or failed: forget the product so the next attempt makes a new one.
         Product.objects.filter(pk=product.pk, printify_id=printify_id).update(**updates, updated_at=timezone.now())
-        product_note(product, message, source=Source.WEBHOOK)
+        product_note(product, message, source=source)

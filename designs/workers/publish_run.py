@@ -42,6 +42,7 @@ from designs.product_templates import (
     template_snapshot,
 )
 from designs.products import IN_FLIGHT, MAKING, ProductConflict, ProductState, move_product, product_note
+from designs.services import listing_sync
 from designs.services.print_files import gate_publishing_run
 from designs.services.publishing import enqueue_publish
 from designs.workflow import Source
@@ -241,6 +242,7 @@ def _steps(run: _Run) -> str:
             run.renew()  # creating is the one call that must not happen twice: be sure we still own the product
             created = client.create_product(payload)
             run.save(printify_id=str(created["id"]))
+            listing_sync.record_sent(product, payload)  # what the store listing says, until its next update
 
     if template.publish_after_create and template.review_mockups and product.mockups_approved_at is None:
         return _stop_for_mockup_review(run)

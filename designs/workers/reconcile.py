@@ -19,7 +19,7 @@ from designs import leases
 from designs.models import Design, Product
 from designs.products import IN_FLIGHT, summarise_designs
 from designs.services.publishing import enqueue_publish
-from designs.workers import copywriter, enqueue, printify_events, publish_run, pump
+from designs.workers import copywriter, enqueue, listing_sync, printify_events, publish_run, pump
 from designs.workflow import Source, Status
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,15 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
         transaction.on_commit(lambda: enqueue("refresh_published_products"))
     repricing = _reconcile_repricing(stale_after)
     copy = copywriter.wake_stale_copy()
-    return {"pump": woken_pump, "woken": woken, "refresh": needs_refresh, "repricing": repricing, "copy": copy}
+    listings = listing_sync.wake_lost_updates(stale_after)
+    return {
+        "pump": woken_pump,
+        "woken": woken,
+        "refresh": needs_refresh,
+        "repricing": repricing,
+        "copy": copy,
+        "listings": listings,
+    }
 
 
 def _reconcile_repricing(stale_after: timedelta) -> list[int]:

@@ -9,17 +9,18 @@ also published again with only its variants, so the store shows the new prices. 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.utils import timezone
 
 from designs import leases
 from designs.models import Product, RepriceJob
-from designs.products import ProductState, product_note
-from designs.services.repricing import enabled_variants_of, new_prices, outdated_products
+from designs.products import product_note
+from designs.services.repricing import new_prices, outdated_products, variants_body
+from designs.workers import enqueue_later
+from designs.workers.printify_edits import edit_product, try_later, with_prices
 from designs.workers.publish_run import describe_error
 from designs.workflow import Source
-from integrations.http import IntegrationError, RateLimited, Rejected
+from integrations.http import IntegrationError, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +28,6 @@ LEASE_SECONDS = 30
 HEARTBEAT_SECONDS = 10
 PRODUCTS_PER_RUN = 50  # then the job re-enqueues itself, so one task never runs for long
 LOCKED_RETRY_SECONDS = 30
-# Printify's answer to an edit while a product is being published is not in the reference; the sandbox answers
-# 8252 "Product is disabled for editing…" (a guess). Both the code and the words are recognised.
-LOCKED_CODES = {8252}
-ONLY_VARIANTS = {
-    "title": False,
-    "description": False,
-    "images": False,
-    "variants": True,
-    "tags": False,
-    "keyFeatures": False,
-    "shipping_template": False,
-}
 
 
 def lease_key(job_id: int) -> str:
@@ -80,41 +69,22 @@ def run_reprice(job_id: int) -> str:
 
 def _reprice(client, job: RepriceJob, product: Product) -> str:
     prices = new_prices(job.template, product)
-    # Every enabled variant with its price (Printify merges variants by id but wants a price on each: §4 "Update").
-    variants = [
-        {"id": int(v["id"]), "price": prices.get(int(v["id"]), v.get("price")), "is_enabled": True}
-        for v in enabled_variants_of(product)
-    ]
+    variants = variants_body(product, prices)
     try:
-        client.update_product(product.printify_id, {"variants": variants})
-        if product.state == ProductState.LIVE:
-            client.publish(product.printify_id, ONLY_VARIANTS)
+        edit_product(client, product, {"variants": variants}, ["variants"])
     except RateLimited:
         raise
-    except Rejected as error:
-        if _is_locked(error):
-            return "locked"
-        return _failed(job, product, describe_error(error, what="the new prices"))
     except IntegrationError as error:
-        if error.retryable:
+        if try_later(error):
             return "locked"  # try again on the next pass
         return _failed(job, product, describe_error(error, what="the new prices"))
-    snapshot = dict(product.template_snapshot)
-    snapshot["variants"] = [
-        {**v, "price": prices.get(int(v["id"]), v.get("price"))} for v in snapshot.get("variants") or []
-    ]
+    snapshot = with_prices(product.template_snapshot, prices)
     Product.objects.filter(pk=product.pk).update(template_snapshot=snapshot, updated_at=timezone.now())
     changed = ", ".join(f"{vid}: {price / 100:.2f}" for vid, price in sorted(prices.items()))
     product_note(product, f"Prices updated in Printify ({changed}).", source=Source.WORKER)
     RepriceJob.objects.filter(pk=job.pk).update(updated=job.updated + 1)
     job.updated += 1
     return "updated"
-
-
-def _is_locked(error: Rejected) -> bool:
-    code = str(error.code or "")
-    words = f"{error.reason or ''} {error}".lower()
-    return (code.isdigit() and int(code) in LOCKED_CODES) or "locked" in words or "disabled for editing" in words
 
 
 def _failed(job: RepriceJob, product: Product, reason: str) -> str:
@@ -125,18 +95,4 @@ def _failed(job: RepriceJob, product: Product, reason: str) -> str:
 
 
 def _again(job: RepriceJob, delay: float) -> None:
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    from designs.workers import enqueue
-
-    if delay <= 0:
-        enqueue("reprice_products", job.pk)
-        return
-    schedule(
-        "designs.tasks.reprice_products",
-        job.pk,
-        schedule_type=Schedule.ONCE,
-        next_run=timezone.now() + timedelta(seconds=delay),
-        repeats=-1,
-    )
+    enqueue_later("reprice_products", job.pk, delay=delay)

@@ -143,6 +143,7 @@ class FakePrintify:
         self.created: list[dict] = []
         self.published: list[tuple[str, dict]] = []
         self.deleted: list[str] = []
+        self.updated: list[tuple[str, dict]] = []  # (product id, PUT body)
         self.ids = (f"{n:024x}" for n in itertools.count(0xA0000))
         # operation -> answers to give before the normal one: (status, body, headers) or an exception to raise
         self.failures: dict[str, list] = {}
@@ -151,11 +152,12 @@ class FakePrintify:
         rsps.add_callback(responses.POST, f"{API}/shops/{SHOP}/products.json", callback=self._create)
         rsps.add_callback(responses.GET, re.compile(rf"{shop}/products\.json(\?.*)?$"), callback=self._list)
         rsps.add_callback(responses.GET, re.compile(rf"{shop}/products/(\w+)\.json$"), callback=self._get)
+        rsps.add_callback(responses.PUT, re.compile(rf"{shop}/products/(\w+)\.json$"), callback=self._update)
         rsps.add_callback(responses.POST, re.compile(rf"{shop}/products/(\w+)/publish\.json$"), callback=self._publish)
         rsps.add_callback(responses.DELETE, re.compile(rf"{shop}/products/(\w+)\.json$"), callback=self._delete)
 
     def fail(self, operation: str, status: int = 400, body: dict | None = None, *, headers=None, times: int = 1):
-        """The next `times` calls of `operation` (upload, create, list, get, publish) answer with this error."""
+        """The next `times` calls of `operation` (upload, create, list, get, update, publish, delete) answer with this error."""
         self.failures.setdefault(operation, []).extend([(status, body or {}, headers or {})] * times)
 
     @staticmethod
@@ -221,6 +223,21 @@ class FakePrintify:
         if product_id not in self.products:
             return self._json(404, {"error": "Not found"})
         return self._json(200, self.products[product_id])
+
+    def _update(self, request):
+        """PUT: texts replaced, variants merged by id (printify-api.md §4, as measured)."""
+        if failure := self._failure("update"):
+            return failure
+        product_id = request.url.rsplit("/", 1)[-1].removesuffix(".json")
+        if product_id not in self.products:
+            return self._json(404, {"error": "Not found"})
+        body = json.loads(request.body)
+        self.updated.append((product_id, body))
+        product = self.products[product_id]
+        product.update({name: body[name] for name in ("title", "description", "tags") if name in body})
+        changes = {v["id"]: v for v in body.get("variants") or []}
+        product["variants"] = [{**v, **changes.get(v["id"], {})} for v in product.get("variants") or []]
+        return self._json(200, product)
 
     def _publish(self, request):
         if failure := self._failure("publish"):
