@@ -157,7 +157,7 @@ class FakePrintify:
         rsps.add_callback(responses.DELETE, re.compile(rf"{shop}/products/(\w+)\.json$"), callback=self._delete)
 
     def fail(self, operation: str, status: int = 400, body: dict | None = None, *, headers=None, times: int = 1):
-        """The next `times` calls of `operation` (upload, create, list, get, update, publish, delete) answer with this error."""
+        """The next `times` calls of `operation` (upload, create, list, get, update, publish, delete) fail so."""
         self.failures.setdefault(operation, []).extend([(status, body or {}, headers or {})] * times)
 
     @staticmethod
