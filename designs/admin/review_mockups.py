@@ -96,7 +96,7 @@ class MockupReviewMixin:
             current = result.skipped.get(product_id)
             message = str(ProductConflict(product_id, result.target, current))
             return self._mockup_reply(request, status=404 if current is None else 409, message=message)
-        seconds = settings.MOCKUP_UNDO_SECONDS
+        seconds = f"{settings.MOCKUP_UNDO_SECONDS:g}"
         if decision == "live":
             message = f"Product {product_id} goes live in the store in {seconds} s (U takes it back until then)."
         else:

@@ -179,7 +179,10 @@
     }
 
     function updateCounts(body) {
-      if (typeof body.left === "number") $("pod-left").textContent = body.left;
+      if (typeof body.left === "number") {
+        $("pod-left").textContent = body.left;
+        $("pod-mode-mockups").querySelector(".pod-mode-count").textContent = body.left;
+      }
       if (!visibleCards().length) {
         empty.textContent =
           body.left > 0

@@ -75,7 +75,7 @@ def test_mockup_mode_shows_each_waiting_product_with_its_mockups_large_and_its_p
     assert f'id="pod-mockup-img" src="{MOCKUP_URLS[0]}"' in html
     assert html.count('loading="lazy" alt="Mockup ') == 3  # the strip: every mockup
     assert "Go live <kbd>G</kbd>" in html and "Discard <kbd>D</kbd>" in html and "Undo last <kbd>U</kbd>" in html
-    assert 'id="pod-left">2<' in html and "Mockups <span" in html
+    assert 'id="pod-left">2<' in html and "Printify is told 5 s later" in html
     assert "<script>" not in html  # CSP: static files only
 
 
@@ -96,7 +96,8 @@ def test_the_review_page_switches_to_mockup_mode_with_the_count_waiting(client, 
 
     html = client.get(REVIEW).content.decode()
 
-    assert f'<a href="{MOCKUPS}"' in html and 'Mockups <span class="pod-muted">(3 waiting)</span>' in html
+    assert f'<a href="{MOCKUPS}"' in html
+    assert 'Mockups <span class="pod-muted">(<span class="pod-mode-count">3</span> waiting)</span>' in html
 
 
 def test_a_link_to_one_product_focuses_it(client, publisher, tee, settings):
