@@ -17,12 +17,30 @@ from designs.workflow import DECIDED, FAILED, IN_FLIGHT, PUBLISHABLE, Source, St
 UNDO_WINDOW = timedelta(hours=12)
 
 
-def review_queue(*, batch_id: int | None = None) -> QuerySet[Design]:
-    """Designs waiting for a decision, oldest first (siblings of one job stay together)."""
-    designs = Design.objects.filter(status=Status.REVIEW).select_related("batch").order_by("created_at", "pk")
+def review_queue(*, batch_id: int | None = None, status: str = Status.REVIEW) -> QuerySet[Design]:
+    """Designs waiting for a decision (in review, or with mockups to review), oldest first (siblings of one job
+    stay together)."""
+    designs = Design.objects.filter(status=status).select_related("batch").order_by("created_at", "pk")
     if batch_id is not None:
         designs = designs.filter(batch_id=batch_id)
     return designs
+
+
+def mockups_waiting(designs: QuerySet[Design] | None = None) -> QuerySet[Product]:
+    """Products waiting on Printify for a person to look at their mockups (the review page's mockup mode); all,
+    or those of these designs."""
+    from designs.products import ProductState
+
+    products = Product.objects.filter(state=ProductState.MOCKUP_REVIEW)
+    return products if designs is None else products.filter(design__in=designs.values("pk"))
+
+
+def mockups_to_review(*, design_ids=(), product_ids=()) -> list[Product]:
+    """The waiting products of these designs (in the designs' order), or these waiting products; with their
+    designs, in one query."""
+    products = mockups_waiting().select_related("design").filter(Q(design_id__in=design_ids) | Q(pk__in=product_ids))
+    order = {design_id: index for index, design_id in enumerate(design_ids)}
+    return sorted(products.order_by("pk"), key=lambda product: order.get(product.design_id, -1))
 
 
 def batches_in_review() -> list[dict]:

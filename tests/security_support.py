@@ -82,10 +82,20 @@ def fingerprint() -> str:
     from django_q.brokers import get_broker
     from django_q.models import OrmQ, Schedule, Task
 
-    from designs.models import Batch, Design, DesignEvent, GenerationPreset, ProductTemplate, WebhookReceipt
+    from designs.models import (
+        Batch,
+        Design,
+        DesignEvent,
+        GenerationPreset,
+        Product,
+        ProductEvent,
+        ProductTemplate,
+        WebhookReceipt,
+    )
 
     digest = hashlib.sha256()
-    models = [Design, DesignEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt, LogEntry]
+    models = [Design, DesignEvent, Product, ProductEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt]
+    models += [LogEntry]
     models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
     models += [Schedule, Task, OrmQ, AccessAttempt, AccessLog, AccessFailureLog]
     for model in models:
@@ -116,6 +126,7 @@ class World:
     access_attempt: object
     access_log: object
     access_failure: object
+    mockup_product: object = None  # a product waiting for its mockup review (its design in "mockups")
 
     def design_ids(self) -> list[int]:
         designs = [self.review, self.approved, self.draft, self.queued, self.publish_failed, self.published]
@@ -180,5 +191,9 @@ def make_world(make_user) -> World:
     make_product(world.publish_failed, world.template, state="failed", last_error="Printify said no")
     world.product = make_product(
         world.published, world.template, printify_id="5d39b411749d0a000f30e0f4", published_at=now
+    )
+    waiting = attach_image(Design.objects.create(prompt="a heron", status="mockups"))
+    world.mockup_product = make_product(
+        waiting, world.template, state="mockup_review", printify_id="5d39b411749d0a000f30e0f5"
     )
     return world

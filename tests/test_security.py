@@ -312,7 +312,37 @@ def cases(world) -> list[Case]:
             "admin:designs_design_review_release",
             "/admin/designs/design/review/release/",
             page(*STAFF_USERS, opened="method"),
-            [Post("release claims", {}, page(*deciders, opened="204"), allowed=deciders)],
+            # Mockup mode's claims are released here too: whoever may decide designs or mockups.
+            [Post("release claims", {}, page(*deciders, PUBLISHER, opened="204"), allowed=(*deciders, PUBLISHER))],
+        ),
+        # --- the review page's mockup mode: seen by whoever may view designs, decided by publishers
+        Case("admin:designs_design_review_mockups", "/admin/designs/design/review/mockups/", page(*design_viewers)),
+        Case(
+            "admin:designs_design_review_mockups_decide",
+            "/admin/designs/design/review/mockups/decide/",
+            page(*STAFF_USERS, opened="method"),
+            [
+                Post(
+                    f"mockups {decision}",
+                    {"product": world.mockup_product.pk, "decision": decision},
+                    page(*publishers, opened="redirect"),
+                    allowed=publishers,
+                    changes=publishers,
+                )
+                for decision in ("live", "discard")
+            ],
+        ),
+        Case(
+            "admin:designs_design_review_mockups_undo",
+            "/admin/designs/design/review/mockups/undo/",
+            page(*STAFF_USERS, opened="method"),
+            [Post("undo", {}, page(*publishers, opened="redirect"), allowed=publishers)],
+        ),
+        Case(
+            "admin:designs_design_review_mockups_claims",
+            "/admin/designs/design/review/mockups/claims/",
+            page(*STAFF_USERS, opened="method"),
+            [Post("renew claims", {}, page(*publishers, opened="redirect"), allowed=publishers)],
         ),
         # --- listing copy on the review page: read by whoever may view designs, edited by whoever may change them
         Case(
@@ -422,6 +452,8 @@ def cases(world) -> list[Case]:
         ("retry_publishing", designs, {}, publishers, True),
         ("unpublish_products", designs, {"post": "yes", "mode": "unpublish"}, publishers, True),
         ("preview_printify_payload", [world.approved.pk], {}, publishers, False),
+        ("go_live_with_mockups", [world.mockup_product.design_id], {}, publishers, True),
+        ("discard_mockup_products", [world.mockup_product.design_id], {"post": "yes"}, publishers, True),
         ("write_listing_copy", designs, {}, design_viewers, False),  # no LLM in tests: refused, nothing changes
         ("delete_designs", designs, {"post": "yes", "products": "keep_products"}, su, True),
     ]

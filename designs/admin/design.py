@@ -21,6 +21,7 @@ from designs.admin import copy as copy_admin
 from designs.admin import generation as generation_admin
 from designs.admin import listing_sync as listing_sync_admin
 from designs.admin import publishing as publishing_admin
+from designs.admin import review_mockups
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
 from designs.admin.duplicate_filter import NearDuplicateFilter
@@ -163,7 +164,12 @@ REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 
 @admin.register(Design)
 class DesignAdmin(
-    AdminGuardsMixin, PrintFilesAdminMixin, ReviewPageMixin, copy_admin.ReviewCopyMixin, admin.ModelAdmin
+    AdminGuardsMixin,
+    PrintFilesAdminMixin,
+    ReviewPageMixin,
+    review_mockups.MockupReviewMixin,
+    copy_admin.ReviewCopyMixin,
+    admin.ModelAdmin,
 ):
     form = DesignForm
     actions = [
@@ -173,6 +179,7 @@ class DesignAdmin(
         prepare_print_files,
         *publishing_admin.DESIGN_ACTIONS,
         listing_sync_admin.update_on_printify,
+        *review_mockups.DESIGN_ACTIONS,
         delete_designs,
     ]
 
@@ -410,7 +417,7 @@ class DesignAdmin(
 
     def get_urls(self):
         return (
-            self.get_review_urls() + self.get_copy_urls() + super().get_urls()
+            self.get_review_urls() + self.get_mockup_review_urls() + self.get_copy_urls() + super().get_urls()
         )  # before the defaults, or "review/" reads as an id
 
     def response_delete(self, request, obj_display, obj_id):

@@ -53,3 +53,13 @@ def shop_price(minor_units) -> str:
     symbol = CURRENCY_SYMBOLS.get(currency)
     text = f"{minor_units / 100:,.2f}"
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def price_range(variants) -> str:
+    """The prices of these variants as "$24.99–$26.99" (one price once; "no prices" when none is set)."""
+    prices = sorted(v["price"] for v in variants if isinstance(v.get("price"), int))
+    if not prices:
+        return "no prices"
+    if prices[0] == prices[-1]:
+        return shop_price(prices[0])
+    return f"{shop_price(prices[0])}–{shop_price(prices[-1])}"

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from designs.admin.display import product_state_tag
 from designs.admin.listing_sync import sync_text
 from designs.models import Product, ProductEvent
+from designs.products import ProductState
 from designs.services.listing_sync import sync_status
 from podsite.admin_guards import AdminGuardsMixin
 
@@ -34,11 +35,16 @@ def printify_links(product: Product):
     return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', links)
 
 
-def mockup_gallery(product: Product, *, limit: int = 12, width: int = 120):
-    # Printify's own mockup images, loaded by the browser; the server never fetches them. https only, except
-    # the local sandbox's own address in sandbox mode (so the feature can be seen without a real shop).
+def shown_mockups(product: Product) -> list[str]:
+    """The product's mockup image addresses a page may show. Printify's own images, loaded by the browser; the
+    server never fetches them. https only, except the local sandbox's own address in sandbox mode (so the feature
+    can be seen without a real shop)."""
     allowed = ("https://", f"{settings.SANDBOX_URL}/_sandbox/mockups/") if settings.POD_SANDBOX else ("https://",)
-    sources = [src for src in product.mockups or [] if isinstance(src, str) and src.startswith(allowed)]
+    return [src for src in product.mockups or [] if isinstance(src, str) and src.startswith(allowed)]
+
+
+def mockup_gallery(product: Product, *, limit: int = 12, width: int = 120):
+    sources = shown_mockups(product)
     if not sources:
         return "—"
     return format_html_join(
@@ -47,6 +53,14 @@ def mockup_gallery(product: Product, *, limit: int = 12, width: int = 120):
         '<img src="{0}" loading="lazy" width="{1}" alt="mockup"></a>',
         ((src, width) for src in sources[:limit]),
     )
+
+
+def state_with_review_link(product: Product):
+    """The state badge; a product waiting for its mockup review also links to it in the review page's mockup mode."""
+    if product.state != ProductState.MOCKUP_REVIEW:
+        return product_state_tag(product.state)
+    url = reverse("admin:designs_design_review_mockups") + f"?focus={product.pk}"
+    return format_html('{} <a href="{}">Review its mockups</a>', product_state_tag(product.state), url)
 
 
 class _ReadOnly:
@@ -87,7 +101,7 @@ class ProductInline(_ReadOnly, admin.TabularInline):
 
     @admin.display(description="State")
     def state_badge(self, obj):
-        return product_state_tag(obj.state)
+        return state_with_review_link(obj)
 
     @admin.display(description="Listing on Printify")
     def listing_status(self, obj):
@@ -151,7 +165,7 @@ class ProductAdmin(AdminGuardsMixin, _ReadOnly, admin.ModelAdmin):
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, obj):
-        return product_state_tag(obj.state)
+        return state_with_review_link(obj)
 
     @admin.display(description="Links")
     def links(self, obj):

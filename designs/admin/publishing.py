@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from designs import selectors
 from designs.admin.confirm import confirmation_page, is_confirmed
-from designs.admin.display import shop_price, thumbnail_tag
+from designs.admin.display import price_range, shop_price, thumbnail_tag
 from designs.admin.print_files import low_dpi_context
 from designs.models import ProductTemplate
 from designs.product_templates import enabled_variants, publish_parts, template_problems
@@ -49,19 +49,12 @@ class PublishForm(forms.Form):
 def _template_card(template: ProductTemplate) -> dict:
     """What the confirmation shows of one template: its variants with prices, what it publishes, its problems."""
     variants = enabled_variants(template)
-    prices = sorted(v["price"] for v in variants if isinstance(v.get("price"), int))
-    if not prices:
-        price_range = "no prices"
-    elif prices[0] == prices[-1]:
-        price_range = shop_price(prices[0])
-    else:
-        price_range = f"{shop_price(prices[0])}–{shop_price(prices[-1])}"
     return {
         "template": template,
         "problems": template_problems(template),
         "parts": publish_parts(template),
         "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in variants],
-        "price_range": price_range,
+        "price_range": price_range(variants),
     }
 
 

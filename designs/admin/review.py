@@ -42,7 +42,8 @@ def id_or_none(value) -> int | None:
 
 
 class ReviewPageMixin:
-    """Mixed into DesignAdmin: get_review_urls() plus the views; needs has_approve_permission and log_changes."""
+    """Mixed into DesignAdmin: get_review_urls() plus the views; needs has_approve_permission (and
+    has_publish_permission: mockup mode's claims are released here too) and log_changes."""
 
     def get_review_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -82,6 +83,7 @@ class ReviewPageMixin:
             "cards": cards,
             "focused": focused,
             "left": selectors.review_queue(batch_id=batch_id).count(),
+            "mockups_left": selectors.mockups_waiting().count(),
             "today": selectors.decided_today(request.user),
             "can_decide": can_decide,
             "batches": batches,
@@ -207,8 +209,9 @@ class ReviewPageMixin:
         return self._review_reply(request, status=200, message="", refill=True)
 
     def review_release_view(self, request):
-        """The reviewer left the page (navigator.sendBeacon on pagehide): their claims go back to the others."""
-        if not self.has_approve_permission(request):
+        """The reviewer left the page or its mockup mode (navigator.sendBeacon on pagehide): their claims go back
+        to the others."""
+        if not (self.has_approve_permission(request) or self.has_publish_permission(request)):
             return self._refuse(request)
         claims.release(request.user, until=_moment_or_none(request.POST.get("until")))
         return HttpResponse(status=204)
@@ -218,9 +221,9 @@ class ReviewPageMixin:
     def _wants_json(request) -> bool:
         return "application/json" in request.headers.get("Accept", "")
 
-    def _refuse(self, request):
+    def _refuse(self, request, message: str = "You may not approve or reject designs."):
         if self._wants_json(request):
-            return JsonResponse({"ok": False, "message": "You may not approve or reject designs."}, status=403)
+            return JsonResponse({"ok": False, "message": message}, status=403)
         raise PermissionDenied
 
     def _review_reply(self, request, *, status: int, message: str, design_ids=(), refill=None):
@@ -249,13 +252,17 @@ class ReviewPageMixin:
                 have = [pk for pk in map(id_or_none, request.POST.get("have", "").split(",")[:100]) if pk]
                 body["taken"] = claims.taken_from(request.user, have) if have else []
             return JsonResponse(body, status=status)
+        return self._back(request, status, message, reverse("admin:designs_design_review"))
+
+    def _back(self, request, status: int, message: str, fallback: str):
+        """Without script: the message, and back to the page the form was on (its `next`), else `fallback`."""
         if message:
             self.message_user(request, message, messages.ERROR if status >= 400 else messages.SUCCESS)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            target = reverse("admin:designs_design_review")
+            target = fallback
         return HttpResponseRedirect(target)
 
 

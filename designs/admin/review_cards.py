@@ -6,6 +6,8 @@ card built by the script looks exactly like one the server rendered. Constant qu
 Print quality (designs/print_quality.py) is measured against the default product template, fetched once per call:
 the DPI badge and its explanation, the "no transparency" flag; the large view shows a preview (shown_image_url)
 and only the 100 % view loads the original (original_url).
+
+Mockup mode's cards are products (mockup_cards): one per product waiting for its mockup review.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from __future__ import annotations
 from django.urls import reverse
 
 from designs import print_quality, selectors
-from designs.models import Design
+from designs.admin.display import price_range
+from designs.admin.products import PRINTIFY_PRODUCT_URL, shown_mockups
+from designs.models import Design, Product
 from designs.services.publishing import default_template
+from designs.services.repricing import enabled_variants_of
 
 NO_TEMPLATE = "No default product template: DPI cannot be measured."
 
@@ -105,3 +110,33 @@ def card(design: Design, duplicate=None, variations: int = 0, *, template=None) 
             "text": f"Looks like #{other.pk} ({other.get_status_display().lower()})",
         }
     return data
+
+
+def mockup_cards(*, design_ids=(), product_ids=(), mine=()) -> list[dict]:
+    """A card per product waiting for its mockup review: those of `design_ids` (in that order), or `product_ids`.
+
+    `mine`: the design ids this reviewer has claimed. One query however many there are.
+    """
+    mine = set(mine)
+    products = selectors.mockups_to_review(design_ids=list(design_ids), product_ids=list(product_ids))
+    return [{**mockup_card(product), "mine": product.design_id in mine} for product in products]
+
+
+def mockup_card(product: Product) -> dict:
+    design = product.design
+    variants = enabled_variants_of(product)  # as sent to Printify (repricing keeps the snapshot's prices current)
+    return {
+        "id": product.pk,
+        "design_id": design.pk,
+        "status": product.state,
+        "template": product.template_name or "Product",
+        "title": design.title or design.prompt,
+        "prompt": design.prompt,
+        "price_range": price_range(variants),
+        "variants": len(variants),
+        "mockups": shown_mockups(product),
+        "thumbnail_url": design.thumbnail.url if design.thumbnail else "",
+        "design_url": reverse("admin:designs_design_change", args=[design.pk]),
+        "product_url": reverse("admin:designs_product_change", args=[product.pk]),
+        "printify_url": PRINTIFY_PRODUCT_URL.format(product_id=product.printify_id) if product.printify_id else "",
+    }

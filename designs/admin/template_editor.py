@@ -47,7 +47,7 @@ class MoneyField(forms.CharField):
 
 
 # Fields the editor shows as they are on the model.
-PLAIN_FIELDS = ("safety_information", "prepare_print_files", "needs_transparency")
+PLAIN_FIELDS = ("review_mockups", "safety_information", "prepare_print_files", "needs_transparency")
 
 
 class TemplateEditorForm(forms.Form):
@@ -80,6 +80,11 @@ class TemplateEditorForm(forms.Form):
     description_template = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     tags_template = forms.CharField(max_length=500, required=False, help_text="Comma-separated.")
     publish_after_create = forms.BooleanField(required=False, label="Publish to the store after creating")
+    review_mockups = forms.BooleanField(
+        required=False,
+        label=ProductTemplate._meta.get_field("review_mockups").verbose_name.capitalize(),
+        help_text=ProductTemplate._meta.get_field("review_mockups").help_text,
+    )
     safety_information = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,

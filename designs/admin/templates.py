@@ -52,6 +52,7 @@ class ProductTemplateForm(forms.ModelForm):
             "description_template",
             "tags_template",
             "publish_after_create",
+            "review_mockups",
             "publish_parts",
             "safety_information",
             "prepare_print_files",

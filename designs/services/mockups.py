@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from designs import leases
@@ -100,10 +101,18 @@ def undo_last_mockup_decision(*, actor, source: str = Source.REVIEW) -> Undone:
     mockup review again. Too late (the run began, or it is live or deleted already) is said in words."""
     from designs.workers.publish_run import lease_key
 
+    # A decision taken back already (by an undo, or a refused deletion) is not one to undo again.
+    taken_back = ProductEvent.objects.filter(
+        product_id=OuterRef("product_id"),
+        from_state=OuterRef("to_state"),
+        to_state=P.MOCKUP_REVIEW,
+        pk__gt=OuterRef("pk"),
+    )
     event = (
         ProductEvent.objects.filter(
             actor=actor, from_state=P.MOCKUP_REVIEW, to_state__in=list(DECISIONS), source=source
         )
+        .filter(~Exists(taken_back))
         .order_by("-created_at", "-pk")
         .first()
     )

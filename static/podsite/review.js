@@ -261,28 +261,8 @@
       }
     }
 
-    async function send(form, extra) {
-      const data = new FormData(form);
-      for (const [key, value] of Object.entries(extra || {})) data.set(key, value);
-      if (config.batch) data.set("batch", config.batch);
-      let response;
-      try {
-        response = await fetch(form.action, {
-          method: "POST",
-          body: data,
-          credentials: "same-origin",
-          headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
-        });
-      } catch (error) {
-        return { status: 0, body: { message: "Could not reach the server; nothing was saved." } };
-      }
-      let body;
-      try {
-        body = await response.json();
-      } catch (error) {
-        body = { message: "The server answered " + response.status + "; nothing was saved." };
-      }
-      return { status: response.status, body: body };
+    function send(form, extra) {
+      return window.podSend(form, config.batch ? { ...extra, batch: config.batch } : extra); // review_send.js
     }
 
     function decide(decision) {

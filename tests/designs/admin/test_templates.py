@@ -159,6 +159,22 @@ def test_the_editor_sets_safety_information_and_print_preparation(as_superuser, 
     assert safety in change and 'id="id_needs_transparency" checked' in change
 
 
+def test_the_editor_asks_whether_to_review_mockups_ticked_for_a_new_template(as_superuser, catalog):
+    learn_costs(6, 99)
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Review mockups before going live" in page and 'id="id_review_mockups" checked' in page
+    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
+    assert as_superuser.post(url, editor_post(**ticked, review_mockups="on")).status_code == 302
+    template = ProductTemplate.objects.get()
+    assert template.review_mockups is True
+    editor = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    assert 'id="id_review_mockups" checked' in page_of(as_superuser.get(editor))
+    assert as_superuser.post(editor, editor_post(**ticked, name="Gildan tee")).status_code == 302  # unticked
+    template.refresh_from_db()
+    assert template.review_mockups is False
+
+
 def test_the_editor_refuses_a_price_below_cost_and_asks_before_a_low_margin(as_superuser, catalog):
     learn_costs(6, 99)
     url = f"{CATALOG}?blueprint=6&provider=99"
