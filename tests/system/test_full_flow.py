@@ -177,6 +177,7 @@ def stack(child_env, start_process, qcluster, collected_static, installed_defaul
         "PUBLIC_BASE_URL": web_url,
         "RUNPOD_MAX_IN_FLIGHT": "10",
         "MIN_PRINT_DPI": "0",  # the flow publishes sandbox images as they come (test_print_e2e.py covers the gate)
+        "MOCKUP_UNDO_SECONDS": "1",  # a go-live is carried out 1 s after the decision (5 s by default)
         # Production settings, except plain http on loopback.
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
@@ -358,7 +359,7 @@ class Browser:
 # --- what a person does ------------------------------------------------------------------------------------------
 
 
-def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
+def make_template_from_catalog(browser: Browser, name: str, *, review_mockups: bool = False) -> ProductTemplate:
     """Product templates → fill from catalog: blueprint, provider, variants and prices (three pages and a form)."""
     blueprints = browser.get("/admin/designs/producttemplate/catalog/", q="delta 11736")
     listed = next(f for f in forms_of(blueprints.text) if f.has("blueprint")).options("blueprint")
@@ -379,6 +380,7 @@ def make_template_from_catalog(browser: Browser, name: str) -> ProductTemplate:
             "price_17390": "25.00",
             "price_17426": "25.00",
             "price_17393": "29.00",
+            "review_mockups": "on" if review_mockups else [],
         },
         having="placement_mode",
     )
@@ -449,6 +451,25 @@ def publish(browser: Browser, ids: list[int], template: ProductTemplate, query: 
     return done
 
 
+def go_live_in_mockup_mode(browser: Browser, count: int) -> list[int]:
+    """The review page's mockup mode: each card's mockups are shown; G sends it live (the page's own POST)."""
+    page = browser.get("/admin/designs/design/review/mockups/")
+    product_ids = [int(i) for i in re.findall(r'<li class="pod-card[^"]*" data-id="(\d+)"', page.text)]
+    assert len(product_ids) == count, page.text[-3000:]
+    assert "/_sandbox/mockups/" in page.text  # Printify's mockups, read back after the create
+    form = next(f for f in forms_of(page.text) if f.has("decision"))
+    token = dict(form.data())["csrfmiddlewaretoken"]
+    for product_id in product_ids:
+        answer = browser.post(
+            urljoin(page.url, form.action),
+            form.data({"product": product_id, "decision": "live"}),
+            referer=page.url,
+            headers={"Accept": "application/json", "X-CSRFToken": token},
+        )
+        assert (answer.status_code, answer.json()["ok"]) == (200, True), answer.text
+    return product_ids
+
+
 def statuses(batch: Batch) -> dict[int, str]:
     return dict(Design.objects.filter(batch=batch).values_list("pk", "status"))
 
@@ -504,7 +525,7 @@ def assert_no_secret_anywhere(stack: Stack, browser: Browser) -> dict[str, str]:
 def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     browser = Browser(stack.web_url)
     browser.log_in(superuser.username, PASSWORD)
-    template = make_template_from_catalog(browser, "Kids tee")
+    template = make_template_from_catalog(browser, "Kids tee", review_mockups=True)
 
     batch = start_batch(browser, "Full flow", PROMPTS)
     wait_for(
@@ -517,6 +538,14 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
     assert len(approved) == 8 and len(rejected) == 2
 
     publish(browser, approved, template, {"batch__id__exact": batch.pk, "status__exact": "approved"})
+    wait_for(
+        lambda: list(statuses(batch).values()).count(Status.MOCKUPS) == 8,
+        timeout=45,
+        what="the 8 products created on Printify, waiting for their mockup review",
+        stack=stack,
+    )
+    assert stack.sandbox_state()["printify"]["publishes"] == 0  # nothing in the store before someone looked
+    go_live_in_mockup_mode(browser, 8)
     wait_for(
         lambda: list(statuses(batch).values()).count(Status.PUBLISHED) == 8,
         timeout=45,
@@ -581,6 +610,8 @@ def test_ten_prompts_to_eight_products_through_the_admin(stack, superuser):
             expected |= {
                 (design_id, "review", "approved", "review", user),
                 (design_id, "approved", "publishing", "admin", user),
+                (design_id, "publishing", "mockups", "worker", None),
+                (design_id, "mockups", "publishing", "review", user),
                 (design_id, "publishing", "published", "worker", None),
             }
         else:

@@ -95,7 +95,12 @@ def test_undo_takes_the_decision_back_before_the_worker_acts(waiting, printify, 
     assert reload(waiting).status == Status.MOCKUPS
     assert publish_run.run_publish(product.pk) == "not publishing"  # the queued run finds nothing to do
     assert printify.published == []
-    assert mockups.undo_last_mockup_decision(actor=publisher).message.startswith("Too late to undo the go live")
+    assert mockups.undo_last_mockup_decision(actor=publisher).message == "Nothing to undo."  # taken back already
+    # Decided again and carried out: now it is too late, said in words.
+    mockups.go_live([product.pk], actor=publisher)
+    assert publish_run.run_publish(product.pk) == "published"
+    late = mockups.undo_last_mockup_decision(actor=publisher)
+    assert not late.ok and late.message == "Too late to undo the go live: the product is live in the store."
 
 
 def test_undo_is_refused_in_words_once_the_run_has_begun(waiting, publisher):
