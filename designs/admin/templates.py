@@ -21,6 +21,7 @@ from designs.admin.template_catalog import CatalogEditorMixin
 from designs.models import Design, ProductTemplate
 from designs.pricing import PriceRule
 from designs.product_templates import (
+    SNAPSHOT_FIELDS,
     build_product_payload,
     enabled_variants,
     publish_parts,
@@ -39,25 +40,7 @@ from podsite.admin_guards import AdminGuardsMixin
 class ProductTemplateForm(forms.ModelForm):
     class Meta:
         model = ProductTemplate
-        fields = (
-            "name",
-            "is_default",
-            "blueprint_id",
-            "print_provider_id",
-            "variants",
-            "print_position",
-            "placement",
-            "placeholders",
-            "title_template",
-            "description_template",
-            "tags_template",
-            "publish_after_create",
-            "review_mockups",
-            "publish_parts",
-            "safety_information",
-            "prepare_print_files",
-            "needs_transparency",
-        )
+        fields = ("is_default", *SNAPSHOT_FIELDS)  # everything a product is made from, plus the default mark
 
     def clean(self):
         """Refuse a template Printify would refuse (unpriced variants, print area not covering them, …)."""
