@@ -13,11 +13,6 @@
 
   const zoomable = window.podZoomable;
 
-  function typing(event) {
-    const tag = event.target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
-  }
-
   function reviewPage(root) {
     const config = JSON.parse(document.getElementById("pod-review-config").textContent);
     const cards = new Map(JSON.parse(document.getElementById("pod-cards").textContent).map((c) => [String(c.id), c]));
@@ -351,28 +346,7 @@
       "?": toggleHelp,
     };
 
-    document.addEventListener("keydown", function (event) {
-      activeSinceBeat = true;
-      if (event.ctrlKey || event.metaKey || event.altKey) return;
-      if (typing(event)) {
-        if (event.key === "Escape") event.target.blur();
-        return;
-      }
-      if (help.open && event.key !== "?") return; // the dialog handles Escape itself
-      if (event.key === "Enter" && event.target.tagName !== "BUTTON" && event.target.tagName !== "A") {
-        event.preventDefault();
-        openFocused();
-        return;
-      }
-      const action = actions[event.key] || actions[event.key.toLowerCase()];
-      if (action) {
-        event.preventDefault();
-        action();
-      }
-    });
-    for (const kind of ["pointerdown", "wheel"]) {
-      document.addEventListener(kind, () => (activeSinceBeat = true), { passive: true });
-    }
+    window.podKeys({ actions, help, onEnter: openFocused, onActivity: () => (activeSinceBeat = true) }); // review_send.js
 
     grid.addEventListener("click", function (event) {
       const card = event.target.closest(".pod-card");

@@ -8,11 +8,6 @@
 (function () {
   "use strict";
 
-  function typing(event) {
-    const tag = event.target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
-  }
-
   function mockupPage(root) {
     const $ = (id) => document.getElementById(id);
     const config = JSON.parse($("pod-review-config").textContent);
@@ -272,24 +267,12 @@
       "?": toggleHelp,
     };
 
-    document.addEventListener("keydown", function (event) {
-      activeSinceBeat = true;
-      if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
-      if (help.open && event.key !== "?") return; // the dialog handles Escape itself
-      if (event.key === "Enter" && event.target.tagName !== "BUTTON" && event.target.tagName !== "A") {
-        event.preventDefault();
-        if (focusedId) window.location.assign(cards.get(focusedId).design_url);
-        return;
-      }
-      const action = actions[event.key] || actions[event.key.toLowerCase()];
-      if (action) {
-        event.preventDefault();
-        action();
-      }
-    });
-    for (const kind of ["pointerdown", "wheel"]) {
-      document.addEventListener(kind, () => (activeSinceBeat = true), { passive: true });
-    }
+    window.podKeys({
+      actions,
+      help,
+      onEnter: () => focusedId && window.location.assign(cards.get(focusedId).design_url),
+      onActivity: () => (activeSinceBeat = true),
+    }); // review_send.js
     grid.addEventListener("click", function (event) {
       const card = event.target.closest(".pod-card");
       if (!card) return;

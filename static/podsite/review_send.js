@@ -1,8 +1,12 @@
-/* One POST of a review page's form with fetch(), for review.js and review_mockups.js.
+/* What review.js and review_mockups.js share: one POST of a page's form, and the keyboard.
  *
  * window.podSend(form, extra) sends the form's fields (CSRF token included, also as X-CSRFToken) plus `extra`,
  * asks for JSON, and always resolves to {status, body}: status 0 and a message in words when the server could not
  * be reached or did not answer JSON, so a caller never has to catch.
+ *
+ * window.podKeys({actions, help, onEnter, onActivity}) runs `actions[key]` (either case) for a key pressed outside a
+ * form field (Escape leaves the field) and not while the help dialog is open; Enter outside a button or link calls
+ * onEnter; every key, pointer press or wheel turn calls onActivity (the page's heartbeat renews claims only then).
  */
 (function () {
   "use strict";
@@ -28,5 +32,35 @@
       body = { message: "The server answered " + response.status + "; nothing was saved." };
     }
     return { status: response.status, body: body };
+  };
+
+  function typing(event) {
+    const tag = event.target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+  }
+
+  window.podKeys = function ({ actions, help, onEnter, onActivity }) {
+    document.addEventListener("keydown", function (event) {
+      onActivity();
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (typing(event)) {
+        if (event.key === "Escape") event.target.blur();
+        return;
+      }
+      if (help.open && event.key !== "?") return; // the dialog handles Escape itself
+      if (event.key === "Enter" && event.target.tagName !== "BUTTON" && event.target.tagName !== "A") {
+        event.preventDefault();
+        onEnter();
+        return;
+      }
+      const action = actions[event.key] || actions[event.key.toLowerCase()];
+      if (action) {
+        event.preventDefault();
+        action();
+      }
+    });
+    for (const kind of ["pointerdown", "wheel"]) {
+      document.addEventListener(kind, onActivity, { passive: true });
+    }
   };
 })();
