@@ -17,7 +17,7 @@ from designs.workers import publish_run
 from designs.workflow import EventKind, Source, Status
 from tests.designs.generation_support import JOBS, completed, v5_output
 from tests.designs.print_support import approved_design, areas, png
-from tests.designs.publishing_support import FakePrintify, configure_printify, make_template
+from tests.designs.publishing_support import FakePrintify, configure_printify, make_template, product_of
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +68,7 @@ def test_the_override_publishes_and_records_who_chose_it(make_design, tee, publi
     event = DesignEvent.objects.get(design=low, kind=EventKind.NOTE)
     assert event.actor == publisher and "below 150 DPI on purpose (override)" in event.message
     assert "128 DPI" in event.message
-    assert publish_run.run_publish(low.pk) == "published"  # the run honours the decision
+    assert publish_run.run_publish(product_of(low).pk) == "published"  # the run honours the decision
     # The decision stays on the design for its runs (and retries); a new request decides afresh.
     low.refresh_from_db()
     assert low.print_gate_overridden
@@ -81,7 +81,7 @@ def test_the_run_keeps_the_template_version_it_was_requested_with(make_design, t
     publishing.request_publish([design], actor=None, source=Source.COMMAND)
     tee.placeholders = areas((1200, 1440))
     tee.save()
-    assert publish_run.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(product_of(design).pk) == "published"
     [created] = printify.created
     assert created["print_areas"][0]["placeholders"][0]["images"][0]["scale"] == 1.0
 
@@ -90,7 +90,7 @@ def test_the_run_refuses_before_any_request_when_the_design_lost_its_print_file(
     design = approved_design(make_design, (400, 400))
     publishing.request_publish([design], actor=None, source=Source.COMMAND)
     Design.objects.filter(pk=design.pk).update(image_width=100, image_height=100)  # e.g. the image was replaced
-    assert publish_run.run_publish(design.pk) == "failed"
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
     assert "prints at 50 DPI" in design.last_error and "Prepare its print file" in design.last_error
@@ -121,7 +121,7 @@ def test_a_template_that_prepares_first_publishes_once_the_print_file_is_ready(
     design.refresh_from_db()
     assert (design.status, design.print_status) == (Status.PUBLISHING, PrintStatus.QUEUED)
     assert design.print_preset.name == "Upscale + remove background"  # the template needs transparency
-    assert publish_run.run_publish(design.pk) == "waiting for the print file"
+    assert publish_run.run_publish(product_of(design).pk) == "waiting for the print file"
     assert not rsps.calls
 
     rsps.post(f"{JOBS}/run", json={"id": "print-9", "status": "IN_QUEUE"})
@@ -136,7 +136,7 @@ def test_a_template_that_prepares_first_publishes_once_the_print_file_is_ready(
     assert design.print_status == PrintStatus.READY
     assert callbacks, "the waiting publishing run is woken"
 
-    outcome = publish_run.run_publish(design.pk)
+    outcome = publish_run.run_publish(product_of(design).pk)
     design.refresh_from_db()
     assert outcome == "published", design.last_error
     [upload] = printify.uploads
@@ -157,7 +157,7 @@ def test_a_failed_print_file_fails_the_waiting_publishing_run_with_its_reason(ma
     pump.submit()
     rsps.get(f"{JOBS}/status/print-10", json={"id": "print-10", "status": "FAILED", "error": "CUDA out of memory"})
     pump.poll()
-    assert publish_run.run_publish(design.pk) == "failed"
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
     design.refresh_from_db()
     assert design.status == Status.PUBLISH_FAILED
     assert design.last_error.startswith("Kids tee: The print file could not be prepared: The RunPod job failed: CUDA")
@@ -177,12 +177,12 @@ def test_a_large_print_file_is_refused_without_public_base_url_and_sent_by_url_w
     design.save()
     monkeypatch.setattr(publish_run, "PRINT_FILE_BASE64_MAX_BYTES", len(image.data) - 1)
     publishing.request_publish([design], actor=None, source=Source.COMMAND)
-    assert publish_run.run_publish(design.pk) == "failed"
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
     design.refresh_from_db()
     assert "too large to send to Printify inline" in design.last_error and "PUBLIC_BASE_URL" in design.last_error
     assert not printify.rsps.calls
 
     settings.PUBLIC_BASE_URL = "https://shop.example"
     publishing.retry_publish([design], actor=None, source=Source.COMMAND)
-    assert publish_run.run_publish(design.pk) == "published"
+    assert publish_run.run_publish(product_of(design).pk) == "published"
     assert printify.uploads[0]["url"] == f"https://shop.example{design.print_file.url}"
