@@ -159,7 +159,8 @@ class ReviewCopyMixin:
 
     @admin.display(description="Listing copy")
     def listing_copy_summary(self, obj):
-        parts = [obj.get_copy_status_display()]
+        label = obj.get_copy_status_display()
+        parts = [label] if not obj.copy_note.startswith(label) else []  # a failure's note names it already
         if obj.copy_note:
             parts.append(obj.copy_note)
         if obj.copy_tokens:

@@ -70,7 +70,9 @@
     fields.description.value = copy.description;
     fields.tags.value = copy.tags.join(", ");
     const status = document.getElementById("pod-copy-status");
-    status.textContent = copy.copy_status_label + (copy.copy_note ? " · " + copy.copy_note : "");
+    const note = copy.copy_note || "";
+    // A failure's note starts with "Copy failed:" itself: the label is not said twice.
+    status.textContent = note.startsWith(copy.copy_status_label) ? note : copy.copy_status_label + (note ? " · " + note : "");
     status.classList.toggle("is-failed", copy.copy_status === "failed");
     box.classList.toggle("is-writing", copy.writing);
     const warnings = document.getElementById("pod-copy-warnings");

@@ -198,3 +198,11 @@ def test_write_listing_copy_action_queues_and_reports(client, superuser, make_de
     messages = [str(m) for m in response.context["messages"]]
     assert messages == [f"1 queued for listing copy, 1 refused (design {designs[1].pk}: no prompt to write from)."]
     assert Design.objects.get(pk=designs[0].pk).copy_status == CopyStatus.QUEUED
+
+
+def test_the_change_page_says_copy_failed_once(client, superuser, make_design):
+    note = "Copy failed: The LLM did not answer in time"
+    design = make_design(status=Status.REVIEW, copy_status=CopyStatus.FAILED, copy_note=note)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:designs_design_change", args=[design.pk])).content.decode()
+    assert note in page and "Copy failed · Copy failed" not in page
