@@ -1,6 +1,8 @@
 """The publish confirmation a seller can read: thumbnails, the titles that will be sent, the price range per
 template, who will be refused and why (blocked terms, titles already live), and the primary confirm button."""
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
@@ -74,3 +76,20 @@ def test_two_designs_of_one_selection_with_one_title_refuse_the_second(client, p
     client.force_login(publisher)
     page = publish(client, [first, second]).content.decode()
     assert f"its title “FOX” is also the title of design {first.pk} in this selection" in page
+
+
+def test_each_template_card_says_when_its_products_reach_the_store(client, publisher, make_design):
+    straight = make_template(name="Straight tee")
+    reviewed = make_template(name="Reviewed tee", is_default=False, review_mockups=True)
+    drafts = make_template(name="Draft mug", is_default=False, publish_after_create=False)
+    design = make_design(status=Status.APPROVED, title="Heron")
+    client.force_login(publisher)
+    templates = [straight.pk, reviewed.pk, drafts.pk]
+    page = publish(client, [design], templates=templates, show="1").content.decode()
+
+    def card(template):
+        return re.search(rf'id="pod-template-{template.pk}">.*?</section>', page, re.S).group(0)
+
+    assert "Published to the store after creating" in card(straight) and "Mockups reviewed" not in card(straight)
+    assert "<strong>Mockups reviewed first:</strong>" in card(reviewed)
+    assert "Products are created in Printify but not published to the store." in card(drafts)
