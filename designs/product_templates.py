@@ -4,9 +4,10 @@ A template says which blueprint/provider/variants a design becomes, at which pri
 and how title/description/tags are written. Everything here is pure (no HTTP): the publishing run and the
 admin preview call the same build_product_payload(), so the preview shows exactly what will be sent.
 
-One job, one file (past 500 lines on purpose): the payload is built from the checks, the safe text rendering and
-the print areas together, and the preview must show exactly what the run sends; split apart, the rules of one
-payload would live in several places.
+One job, one file (past 500 lines on purpose): what a Printify product is made from. The payload is built from the
+checks, the safe text rendering, the print areas and the SKU markers together; the snapshot a run keeps is the same
+set of fields, and listing_fields (what a listing update sends) is the payload's text part. The preview, the run and
+the update must agree exactly; split apart, the rules of one payload would live in several places.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from designs.admin.listing_sync import sync_text
 from designs.models import Product, ProductEvent
 from designs.products import ProductState
 from designs.services.listing_sync import sync_status
-from podsite.admin_guards import AdminGuardsMixin
+from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
 # Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
 # only this line changes. Covered by test_change_page_links_printify_product_and_store.
@@ -63,18 +63,7 @@ def state_with_review_link(product: Product):
     return format_html('{} <a href="{}">Review its mockups</a>', product_state_tag(product.state), url)
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ProductInline(_ReadOnly, admin.TabularInline):
+class ProductInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The design's products, one row each: which template, where it is, its links and mockups, what went wrong."""
 
     model = Product
@@ -116,7 +105,7 @@ class ProductInline(_ReadOnly, admin.TabularInline):
         return mockup_gallery(obj, limit=4, width=80)
 
 
-class ProductEventInline(_ReadOnly, admin.TabularInline):
+class ProductEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProductEvent
     fields = ("created_at", "from_state", "to_state", "actor", "source", "message")
     readonly_fields = fields
@@ -130,7 +119,7 @@ class ProductEventInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(AdminGuardsMixin, _ReadOnly, admin.ModelAdmin):
+class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "design_link", "template_name", "state_badge", "printify_id", "published_at")
     list_filter = ("state", "template")
     search_fields = ("=printify_id", "=design__id", "template_name")
