@@ -128,6 +128,11 @@ def test_review_mockups_with_the_keyboard(page, publisher, superuser, artifacts)
     page.locator('#pod-mockup-strip a[data-index="0"]').click()
     expect(page.locator("#pod-mockup-count")).to_have_text("1 / 3")
     page.screenshot(path=str(artifacts / "review-mockups.png"))
+    page.set_viewport_size({"width": 1280, "height": 720})  # a laptop: the buttons and the big mockup still show
+    expect(page.locator("#pod-decide-form button").first).to_be_in_viewport()
+    expect(big).to_be_in_viewport()
+    page.screenshot(path=str(artifacts / "review-mockups-1280x720.png"))
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     # G: the product goes live (after the undo window, on a worker); the next product is focused.
     status_box, left = page.locator("#pod-review-status"), page.locator("#pod-left")
