@@ -9,17 +9,8 @@ from django.utils import timezone
 
 from designs.print_status import PrintStatus
 from designs.products import ProductState
+from designs.task_states import CopyStatus, ListingSync, RepriceState
 from designs.workflow import EventKind, Source, Status
-
-
-class CopyStatus(models.TextChoices):
-    """Where the LLM's work on a design's listing copy stands (people's edits do not change it)."""
-
-    NONE = "none", "Not written by the LLM"
-    QUEUED = "queued", "Waiting for the LLM"
-    WRITING = "writing", "The LLM is writing"
-    DONE = "done", "Written by the LLM"
-    FAILED = "failed", "Copy failed"
 
 
 def _dated_name(prefix: str, extension: str) -> str:
@@ -203,10 +194,7 @@ class RepriceJob(models.Model):
     """Putting a template's prices on its products in Printify, one product at a time on a worker (resumable: a
     product whose prices match the template is done)."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Updating prices"
-        DONE = "done", "Done"
+    State = RepriceState  # moved only by designs.task_states.REPRICE
 
     template = models.ForeignKey(ProductTemplate, on_delete=models.CASCADE, related_name="reprice_jobs")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
@@ -356,16 +344,6 @@ class BlockedTerm(models.Model):
         return self.term
 
 
-class ListingSync(models.TextChoices):
-    """An update of a product's listing on Printify (designs/services/listing_sync.py): whether it is in sync is
-    worked out from what was last sent; this records only the update asked for."""
-
-    IDLE = "", "No update asked for"
-    PENDING = "pending", "Update queued"
-    UPDATING = "updating", "Updating"
-    FAILED = "failed", "Update failed"
-
-
 class Product(models.Model):
     """One Printify product: a design made into one product template (a tee, a mug). Its state moves only through
     designs/products.py, which also keeps the design's status the summary of its products."""
@@ -445,6 +423,24 @@ class ProductEvent(models.Model):
         if not self.to_state:
             return f"note: {self.message[:60]}"
         return f"{self.from_state or '—'} → {self.to_state}"
+
+
+class RepriceEvent(models.Model):
+    """One row per repricing job state change or note (designs/task_states.py REPRICE)."""
+
+    job = models.ForeignKey(RepriceJob, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=10, choices=RepriceState.choices, blank=True)
+    to_state = models.CharField(max_length=10, choices=RepriceState.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_state or '—'} → {self.to_state or '—'}"
 
 
 class DesignEvent(models.Model):

@@ -14,19 +14,19 @@ workflow.py, and in the same transaction its design's status is set to the summa
 A template that reviews mockups stops each new product once it exists on Printify (not in the store): a person
 looks at Printify's mockups and sends it live (→ going live) or discards it (→ being discarded → deleted on Printify).
 
-The design rows are locked first (PostgreSQL: FOR UPDATE; SQLite: the IMMEDIATE transaction), so two runs of one
-design's products finishing at once cannot both read the other as unfinished and leave the design in publishing.
+The design rows are locked first (the cascade's parents), so two runs of one design's products finishing at once
+cannot both read the other as unfinished and leave the design in publishing. A design whose status the table does
+not let follow its products is reported as refused in the move's result, never skipped in silence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import models
 
-from designs.workflow import Status, TransitionResult, allowed_sources, transition
+from designs.machine import Cascade, History, Machine, MoveConflict, MoveResult
+from designs.workflow import DESIGN, Status
 
 
 class ProductState(models.TextChoices):
@@ -55,7 +55,7 @@ PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
     P.DISCARDING: frozenset({P.DELETED, P.MOCKUP_REVIEW}),
     P.ON_PRINTIFY: frozenset({P.PUBLISHING, P.DELETED}),
     P.LIVE: frozenset({P.ON_PRINTIFY, P.DELETED, P.PUBLISHING}),  # unpublished, deleted, published again
-    P.FAILED: frozenset({P.CREATING, P.PUBLISHING}),
+    P.FAILED: frozenset({P.CREATING, P.PUBLISHING, P.DELETED}),  # retried, or deleted on Printify meanwhile
     P.DELETED: frozenset({P.CREATING}),
 }
 # A worker owns the product (a publishing run is or should be under way); the reconciler watches these.
@@ -95,115 +95,18 @@ def in_flight_state(printify_id: str) -> ProductState:
     return P.PUBLISHING if printify_id else P.CREATING
 
 
-@dataclass
-class ProductMoves:
-    moved: list[int] = field(default_factory=list)
-    skipped: dict[int, str | None] = field(default_factory=dict)  # product id -> its state when we looked
-    designs: TransitionResult | None = None
+def summarise_designs(design_ids: Iterable[int], *, actor=None, source: str, message: str = "") -> MoveResult:
+    """Set each design's status to the summary of its products (the product machine's cascade: runs inside the
+    transaction that moved them, the designs locked).
 
-
-class ProductConflict(Exception):
-    """The product was not in a state the change starts from (someone else moved it first)."""
-
-    def __init__(self, product_id: int, target: str, current: str | None):
-        self.product_id, self.target, self.current = product_id, target, current
-        label = ProductState(current).label.lower() if current else "deleted"
-        super().__init__(f"Product {product_id} could not move to {ProductState(target).label.lower()}: it is {label}.")
-
-
-def move_products(
-    products,
-    *,
-    to: str,
-    sources: Iterable[str] | None = None,
-    actor=None,
-    source: str,
-    message: str = "",
-    updates: dict | None = None,
-    per_product: dict[int, dict] | None = None,
-) -> ProductMoves:
-    """Move products to `to`, each only if its state is one of `sources` (default: all the table allows), then
-    set each touched design's status to the summary of its products. One ProductEvent per product moved.
-
-    `updates` are written on every moved product in the same UPDATE; `per_product` adds values for single
-    products (a per-product template snapshot). Runs in one transaction.
-    """
-    from designs.models import Design, Product, ProductEvent
-
-    target = ProductState(to)
-    permitted = frozenset(state for state, targets in PRODUCT_TRANSITIONS.items() if target in targets)
-    wanted = permitted if sources is None else frozenset(sources)
-    if wanted - permitted:
-        raise ValueError(f"The product table does not allow {sorted(wanted - permitted)} -> {target}.")
-    ids = [int(getattr(p, "pk", p)) for p in ([products] if isinstance(products, (int, str)) else products)]
-    ids = list(dict.fromkeys(ids))
-    result = ProductMoves()
-    actor_id = getattr(actor, "pk", actor)
-    with transaction.atomic():
-        rows = dict(Product.objects.filter(pk__in=ids).values_list("pk", "design_id"))
-        _lock_designs(Design, set(rows.values()))
-        current = dict(Product.objects.filter(pk__in=ids).values_list("pk", "state"))
-        now = timezone.now()
-        values = {**(updates or {}), "state": target, "state_changed_at": now, "updated_at": now}
-        events = []
-        for product_id in ids:
-            state = current.get(product_id)
-            if state not in wanted:
-                result.skipped[product_id] = state
-                continue
-            extra = (per_product or {}).get(product_id, {})
-            if Product.objects.filter(pk=product_id, state=state).update(**values, **extra) != 1:
-                raise RuntimeError(f"Product {product_id} changed state during a locked move")
-            result.moved.append(product_id)
-            events.append(
-                ProductEvent(
-                    product_id=product_id,
-                    from_state=state,
-                    to_state=target,
-                    actor_id=actor_id,
-                    source=source,
-                    message=message,
-                    created_at=now,
-                )
-            )
-        ProductEvent.objects.bulk_create(events)
-        touched = {rows[product_id] for product_id in result.moved}
-        result.designs = summarise_designs(touched, actor=actor_id, source=source, message=message)
-    return result
-
-
-def move_product(product, *, to: str, sources=None, actor=None, source: str, message: str = "", updates=None):
-    """Single-product form: raises ProductConflict instead of reporting a skip; the instance follows the row."""
-    result = move_products(
-        [product], to=to, sources=sources, actor=actor, source=source, message=message, updates=updates
-    )
-    product_id = int(getattr(product, "pk", product))
-    if not result.moved:
-        raise ProductConflict(product_id, to, result.skipped.get(product_id))
-    if hasattr(product, "state"):
-        product.state = ProductState(to)
-        for name, value in (updates or {}).items():
-            setattr(product, name, value)
-    return result
-
-
-def _lock_designs(Design, design_ids: set[int]) -> None:
-    if design_ids and connection.features.has_select_for_update:
-        list(Design.objects.select_for_update().filter(pk__in=design_ids).order_by("pk").values_list("pk"))
-
-
-def summarise_designs(design_ids: Iterable[int], *, actor=None, source: str, message: str = "") -> TransitionResult:
-    """Set each design's status to the summary of its products (call inside the transaction that moved them).
-
-    A design whose status the summary would not change is left alone. A design outside the publishing part of its
-    life (in review, rejected…) is never moved by its products.
+    A design whose status the summary would not change is left alone; a design outside the publishing part of its
+    life (in review, rejected…) is never moved by its products. A summary the design table does not allow from the
+    design's status is reported in `refused`.
     """
     from designs.models import Design, Product
 
     design_ids = sorted(set(design_ids))
-    result = TransitionResult(target=Status.PUBLISHING)
-    if not design_ids:
-        return result
+    result = MoveResult(Status.PUBLISHING, DESIGN)
     states: dict[int, list[str]] = {design_id: [] for design_id in design_ids}
     for design_id, state in Product.objects.filter(design_id__in=design_ids).values_list("design_id", "state"):
         states[design_id].append(state)
@@ -211,31 +114,59 @@ def summarise_designs(design_ids: Iterable[int], *, actor=None, source: str, mes
     groups: dict[tuple[str, str], list[int]] = {}
     for design_id, product_states in states.items():
         now_status, target = current.get(design_id), design_status_for(product_states)
-        if now_status not in PUBLISHING_LIFE or now_status == target or now_status not in allowed_sources(target):
+        if now_status not in PUBLISHING_LIFE or now_status == target:
+            continue
+        if now_status not in DESIGN.allowed_sources(target):
+            result.refused[design_id] = (
+                f"its products say {target.label.lower()}, but a design cannot move there from "
+                f"{Status(now_status).label.lower()}"
+            )
             continue
         groups.setdefault((now_status, target), []).append(design_id)
     for (now_status, target), group in groups.items():
-        result.merge(_move_designs(group, now_status, target, actor, source, message))
-    return result
-
-
-def _move_designs(group, now_status, target, actor, source, message) -> TransitionResult:
-    """One design move per design (each gets its own last_error: the reasons of its failed products)."""
-    result = TransitionResult(target=target)
-    errors = _failures_text(group) if target == Status.PUBLISH_FAILED else {}
-    for design_id in group:
+        errors = _failures_text(group) if target == Status.PUBLISH_FAILED else {}
         result.merge(
-            transition(
-                [design_id],
+            DESIGN.move(
+                group,
                 to=target,
                 sources=[now_status],
                 actor=actor,
                 source=source,
-                message=errors.get(design_id) or message,
-                updates={"last_error": errors.get(design_id, "")},
+                message=message,
+                updates={"last_error": ""},
+                # each failed design's own last error (and history message): the reasons of its failed products
+                per_row={design_id: {"last_error": text} for design_id, text in errors.items()},
             )
         )
     return result
+
+
+PRODUCT = Machine(
+    name="product state",
+    model="designs.Product",
+    field="state",
+    states=ProductState,
+    table=PRODUCT_TRANSITIONS,
+    history=History(model="designs.ProductEvent", owner="product_id", from_field="from_state", to_field="to_state"),
+    subject="product",
+    born_in=frozenset({P.CREATING}),
+    changed_at="state_changed_at",
+    cascade=Cascade(parent="design_id", parent_model="designs.Design", run=summarise_designs),
+)
+
+
+def move_products(products, *, to: str, **options) -> MoveResult:
+    """Move products to `to` by the table (Machine.move's options); `cascaded` is what their designs did."""
+    return PRODUCT.move(products, to=to, **options)
+
+
+def move_product(product, *, to: str, **options) -> MoveResult:
+    """One product; raises MoveConflict instead of reporting a skip; the instance follows the row."""
+    return PRODUCT.move_one(product, to=to, **options)
+
+
+def conflict(product_id: int, target: str, current: str | None) -> MoveConflict:
+    return MoveConflict(PRODUCT, product_id, target, current)
 
 
 def _failures_text(design_ids) -> dict[int, str]:
@@ -251,13 +182,4 @@ def _failures_text(design_ids) -> dict[int, str]:
 
 def product_note(product, message: str, *, source: str, actor=None) -> None:
     """An event on the product that changes no state (an adopted product, a retry in a moment)."""
-    from designs.models import ProductEvent
-
-    ProductEvent.objects.create(
-        product_id=int(getattr(product, "pk", product)),
-        from_state="",
-        to_state="",
-        actor_id=getattr(actor, "pk", actor),
-        source=source,
-        message=message,
-    )
+    PRODUCT.note(product, message, source=source, actor=actor)

@@ -23,7 +23,7 @@ from designs import selectors
 from designs.admin import review_cards
 from designs.models import Design
 from designs.services import claims, review
-from designs.workflow import Source, Status, TransitionConflict
+from designs.workflow import Source, Status, conflict
 
 MAX_ID = 2**63 - 1  # a database id; anything larger in a request is simply not a design
 # The page asks for more cards (claims more) when fewer than this many are left on it.
@@ -155,7 +155,7 @@ class ReviewPageMixin:
         if not result.moved:
             current = result.skipped.get(design_id)
             status = 404 if current is None else 409  # gone, or someone else decided first
-            message = str(TransitionConflict(design_id, result.target, current))
+            message = str(conflict(design_id, result.target, current))
             return self._review_reply(request, status=status, message=message, design_ids=[design_id])
         self.log_changes(request, result.moved, log_message)
         return self._review_reply(request, status=200, message=f"Design {design_id} {verb}.", design_ids=[design_id])
@@ -171,7 +171,7 @@ class ReviewPageMixin:
         approved, rejected = review.pick_best(best_id, group, actor=request.user, source=Source.REVIEW)
         if not approved.moved:
             current = approved.skipped.get(best_id)
-            message = str(TransitionConflict(best_id, Status.APPROVED, current))
+            message = str(conflict(best_id, Status.APPROVED, current))
             return self._review_reply(request, status=404 if current is None else 409, message=message)
         self.log_changes(request, approved.moved, "Approved as the best of its variations (review page).")
         if rejected.moved:
@@ -192,8 +192,8 @@ class ReviewPageMixin:
             return self._review_reply(request, status=404, message="Nothing to undo.")
         if not result.moved:
             design_id = decision.design_id
-            conflict = TransitionConflict(design_id, Status.REVIEW, result.skipped.get(design_id))
-            return self._review_reply(request, status=409, message=str(conflict), design_ids=[design_id])
+            conflict_error = conflict(design_id, Status.REVIEW, result.skipped.get(design_id))
+            return self._review_reply(request, status=409, message=str(conflict_error), design_ids=[design_id])
         self.log_changes(request, result.moved, "Undo on the review page: back to review.")
         if len(result.moved) == 1:
             message = f"Design {result.moved[0]} is back in review."

@@ -23,7 +23,7 @@ from designs import selectors
 from designs.admin import review_cards
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.review import HEARTBEAT_SHARE, REFILL_BELOW, _epoch, id_or_none
-from designs.products import ProductConflict
+from designs.products import conflict
 from designs.services import claims, mockups
 from designs.workflow import Source, Status
 
@@ -94,7 +94,7 @@ class MockupReviewMixin:
         result = DECISIONS[decision]([product_id], actor=request.user, source=Source.REVIEW)
         if not result.moved:  # gone, or someone else decided first
             current = result.skipped.get(product_id)
-            message = str(ProductConflict(product_id, result.target, current))
+            message = str(conflict(product_id, result.target, current))
             return self._mockup_reply(request, status=404 if current is None else 409, message=message)
         seconds = f"{settings.MOCKUP_UNDO_SECONDS:g}"
         if decision == "live":

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from designs import compliance, listing
+from designs.machine import MoveResult
 from designs.models import Batch, Design, GenerationPreset
 from designs.services.generation import (
     check_design_count,
@@ -21,7 +22,7 @@ from designs.services.generation import (
     request_generation,
     variations_problem,
 )
-from designs.workflow import TransitionResult
+from designs.workflow import DESIGN, Status
 from integrations.comfyui import Limits
 
 MAX_PROMPT_CHARS = 2000
@@ -173,7 +174,7 @@ def create_batch(
     height: int | None = None,
     actor=None,
     source: str,
-) -> tuple[Batch, TransitionResult]:
+) -> tuple[Batch, MoveResult]:
     """One Batch with `variations` designs per row (each its own seed unless the row fixes one), queued.
 
     Created in chunks of CREATE_CHUNK designs, each chunk committed (and queued) on its own.
@@ -202,9 +203,11 @@ def create_batch(
         for row in rows
         for _ in range(variations)
     )
-    result = TransitionResult(target="queued")
+    result = MoveResult("queued")
     while chunk := [design for _, design in zip(range(CREATE_CHUNK), unsaved, strict=False)]:
         with transaction.atomic():
-            created = Design.objects.bulk_create(chunk)
+            created = DESIGN.create_many(
+                chunk, state=Status.DRAFT, source=source, actor=actor, message=f"Created in batch “{batch.name}”."
+            )
             result.merge(request_generation(created, actor=actor, source=source))
     return batch, result

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg
 
+from designs.machine import MoveResult
 from designs.models import Design, GenerationPreset, PresetKind
-from designs.workflow import CANCELLABLE, GENERATABLE, Status, TransitionResult, design_ids, transition
+from designs.workflow import CANCELLABLE, DESIGN, GENERATABLE, Status, design_ids, transition
 
 DEFAULT_PRESET_NAME = "Flux dev fp8"
 MAX_VARIATIONS = 50
@@ -79,7 +80,7 @@ def estimated_cost(designs: int) -> Decimal:
     return (per_design * designs).quantize(Decimal("0.01"))
 
 
-def request_generation(designs, *, actor, source: str) -> TransitionResult:
+def request_generation(designs, *, actor, source: str) -> MoveResult:
     """draft / generation_failed → queued (a fresh attempt budget, no old error), then wake the pump."""
     from designs.workers.pump import wake_pump
 
@@ -102,7 +103,7 @@ def request_generation(designs, *, actor, source: str) -> TransitionResult:
     return result
 
 
-def cancel_generation(designs, *, actor, source: str) -> TransitionResult:
+def cancel_generation(designs, *, actor, source: str) -> MoveResult:
     """queued / generating → draft; the RunPod jobs of generating designs are cancelled by a task."""
     from django_q.tasks import async_task
 
@@ -122,7 +123,7 @@ def prompt_settings(design: Design) -> dict:
     return {name: getattr(design, name) for name in PROMPT_SETTINGS}
 
 
-def request_variations(designs, *, count: int, actor, source: str) -> TransitionResult:
+def request_variations(designs, *, count: int, actor, source: str) -> MoveResult:
     """`count` new designs per given design: same prompt and settings, a new random seed each; queued at once."""
     problem = variations_problem(count)
     if problem:
@@ -131,7 +132,11 @@ def request_variations(designs, *, count: int, actor, source: str) -> Transition
     check_design_count(len(originals) * count)
     user = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
-        created = Design.objects.bulk_create(
-            Design(**prompt_settings(original), created_by=user) for original in originals for _ in range(count)
+        created = DESIGN.create_many(
+            [Design(**prompt_settings(original), created_by=user) for original in originals for _ in range(count)],
+            state=Status.DRAFT,
+            source=source,
+            actor=actor,
+            message="A new variation: the same prompt and settings, a new seed.",
         )
         return request_generation(created, actor=actor, source=source)

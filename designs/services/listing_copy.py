@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from designs import compliance, listing
 from designs.clients import NotConfigured, llm_configured
+from designs.machine import MoveResult
 from designs.models import CopyStatus, Design, DesignEvent
+from designs.task_states import COPY
 from designs.workers import enqueue
-from designs.workflow import EventKind, Source, Status, TransitionResult, design_ids, note
+from designs.workflow import EventKind, Source, Status, design_ids, note
 
 COPY_FIELDS = ("title", "description", "tags")
 # The worker's claim is considered lost after this long (longer than any one task may run): asking again is then
@@ -110,7 +112,7 @@ def conflict_message(design: Design) -> str:
 # --- the LLM ------------------------------------------------------------------------------------------------------
 
 
-def request_copy(designs, *, actor, source: str) -> TransitionResult:
+def request_copy(designs, *, actor, source: str) -> MoveResult:
     """Queue the LLM to write title, description and tags (on the workers); `moved` lists the designs queued.
 
     Skipped: designs already waiting for copy (unless their worker was lost), being published, or without a
@@ -121,29 +123,32 @@ def request_copy(designs, *, actor, source: str) -> TransitionResult:
             "Listing copy by LLM is off: set LLM_API_BASE and LLM_MODEL (and LLM_API_KEY).", service="The LLM"
         )
     ids = design_ids(designs)
-    result = TransitionResult(target="queued")
+    result = MoveResult(CopyStatus.QUEUED, COPY)
     for start in range(0, len(ids), CHUNK):
-        result.merge(_queue_copy(ids[start : start + CHUNK]))
+        result.merge(_queue_copy(ids[start : start + CHUNK], actor=actor, source=source))
     return result
 
 
-def _queue_copy(ids: list[int]) -> TransitionResult:
-    result = TransitionResult(target="queued")
+def _queue_copy(ids: list[int], *, actor, source: str) -> MoveResult:
+    result = MoveResult(CopyStatus.QUEUED, COPY)
     now = timezone.now()
-    writable = (
-        Design.objects.filter(pk__in=ids)
-        .exclude(prompt="")
-        .exclude(status=Status.PUBLISHING)
-        .filter(
-            Q(copy_status__in=[CopyStatus.NONE, CopyStatus.DONE, CopyStatus.FAILED])
-            | Q(copy_requested_at__lte=now - COPY_STALE_AFTER)
-        )
+    # Not yet asked, done or failed; or asked long ago and its worker lost (then taken over).
+    askable = Q(copy_status__in=[CopyStatus.NONE, CopyStatus.DONE, CopyStatus.FAILED]) | Q(
+        copy_requested_at__lte=now - COPY_STALE_AFTER
     )
+    writable = Design.objects.filter(pk__in=ids).exclude(prompt="").exclude(status=Status.PUBLISHING).filter(askable)
     with transaction.atomic():
         chosen = set(writable.values_list("pk", flat=True))
-        Design.objects.filter(pk__in=chosen).update(
-            copy_status=CopyStatus.QUEUED, copy_note="", copy_requested_at=now, updated_at=now
+        COPY.move(
+            chosen,
+            to=CopyStatus.QUEUED,
+            where=askable,
+            actor=actor,
+            source=source,
+            updates={"copy_note": "", "copy_requested_at": now},
         )
+        # Still queued from a request whose wake-up was lost: only asked again.
+        Design.objects.filter(pk__in=chosen, copy_status=CopyStatus.QUEUED).update(copy_requested_at=now)
         for design_id in ids:
             if design_id in chosen:
                 result.moved.append(design_id)

@@ -30,9 +30,10 @@ from designs.product_templates import (
     template_from_snapshot,
     template_snapshot,
 )
-from designs.products import ProductState, product_note
+from designs.products import ProductState
 from designs.services.listing_copy import NOTE_PREFIXES
 from designs.services.repricing import new_prices, variants_body
+from designs.task_states import LISTING_UPDATE
 from designs.workers import enqueue
 from designs.workflow import EventKind, design_ids
 
@@ -213,9 +214,13 @@ def _queue(ids: list[int], result: UpdateRequest, *, actor, source: str) -> None
             if not change.changed:
                 result.in_sync.append(product.pk)
                 continue
-            Product.objects.filter(pk=product.pk).update(
-                listing_sync=ListingSync.PENDING, listing_requested_at=now, listing_error="", updated_at=now
+            LISTING_UPDATE.move(
+                product,
+                to=ListingSync.PENDING,
+                actor=actor,
+                source=source,
+                message=f"Asked for ({change.words}).",
+                updates={"listing_requested_at": now, "listing_error": ""},
             )
-            product_note(product, f"Update on Printify asked for ({change.words}).", source=source, actor=actor)
             result.queued.append(product.pk)
             transaction.on_commit(partial(enqueue, "update_listing", product.pk))

@@ -17,8 +17,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from designs import leases
+from designs.machine import MoveResult
 from designs.models import Product, ProductEvent
-from designs.products import ProductMoves, ProductState, move_products
+from designs.products import ProductState, move_products
 from designs.services.publishing import enqueue_publish
 from designs.workflow import Source
 
@@ -63,7 +64,7 @@ def discard(products, *, actor, source: str = Source.REVIEW) -> MockupDecision:
 
 def _decide(products, target: str, actor, source: str, updates: dict) -> MockupDecision:
     with transaction.atomic():
-        moves: ProductMoves = move_products(
+        moves: MoveResult = move_products(
             products,
             to=target,
             sources=[P.MOCKUP_REVIEW],

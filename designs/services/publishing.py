@@ -3,7 +3,7 @@ publishing run per product (workers/publish_run.py).
 
 A design becomes one Printify product per product template (a tee and a mug = two products), never two of one
 template: the Product row for (design, template) is unique, and publishing again resumes or republishes it.
-Every function returns a TransitionResult of designs, like review's, so the admin and the commands report
+Every function returns a MoveResult of designs, like review's, so the admin and the commands report
 "12 queued for publishing, 3 skipped (in review)" the same way.
 """
 
@@ -16,10 +16,12 @@ from django.db import connection, transaction
 
 from designs import print_quality
 from designs.compliance import report_refused
-from designs.models import Design, Product, ProductEvent, ProductTemplate
+from designs.machine import MoveResult
+from designs.models import Design, Product, ProductTemplate
 from designs.product_templates import TemplateInvalid, check_template, sku_prefix, template_snapshot
 from designs.products import (
     ON_SHOP,
+    PRODUCT,
     ProductState,
     in_flight_state,
     move_products,
@@ -28,7 +30,7 @@ from designs.products import (
 )
 from designs.services import print_files, publish_checks
 from designs.workers import enqueue, enqueue_later
-from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids
+from designs.workflow import PUBLISHABLE, Status, design_ids
 
 CHUNK = 500  # designs per transaction: a select-all of thousands never holds the write lock for long
 
@@ -38,7 +40,7 @@ class PublishRefused(ValueError):
 
 
 @dataclass
-class PublishResult(TransitionResult):
+class PublishResult(MoveResult):
     products: list[int] = field(default_factory=list)  # the products queued (new or started again)
 
     def summary(self, verb: str) -> str:
@@ -172,10 +174,7 @@ def _publish_chunk(ids, chosen, actor, source, message, result: PublishResult, r
                 continue
             with_work.add(design_id)
     actor_id = getattr(actor, "pk", actor)
-    created = Product.objects.bulk_create(new)
-    ProductEvent.objects.bulk_create(
-        ProductEvent(product=p, to_state=p.state, actor_id=actor_id, source=source, message=message) for p in created
-    )
+    created = PRODUCT.create_many(new, state=ProductState.CREATING, source=source, actor=actor_id, message=message)
     started = [p.pk for p in created] + _restart(restart, actor_id, source, message)
     summarise_designs(with_work, actor=actor_id, source=source, message=message)
     result.moved += [design_id for design_id in ids if design_id in with_work]
@@ -272,7 +271,7 @@ def retry_publish(designs, *, actor, source: str) -> PublishResult:
     return report_refused(result, refusals, waiting_in=frozenset({Status.PUBLISH_FAILED}))
 
 
-def request_unpublish(designs, *, actor, source: str, delete: bool) -> TransitionResult:
+def request_unpublish(designs, *, actor, source: str, delete: bool) -> MoveResult:
     """Take the designs' products off the store (and, with delete, remove them from Printify) on a worker.
 
     `moved` lists the designs with products queued; their products move once Printify confirms. Designs without
@@ -283,7 +282,7 @@ def request_unpublish(designs, *, actor, source: str, delete: bool) -> Transitio
     products = unpublishable_products(ids, delete=delete)
     rows = list(products.values_list("pk", "design_id"))
     with_products = {design_id for _, design_id in rows}
-    result = TransitionResult(target=Status.APPROVED)
+    result = MoveResult(Status.APPROVED)
     result.moved = [design_id for design_id in ids if design_id in with_products]
     result.skipped = {design_id: current.get(design_id) for design_id in ids if design_id not in with_products}
     actor_id = getattr(actor, "pk", actor)

@@ -14,7 +14,9 @@ from django.db import transaction
 from designs.models import Product, ProductTemplate, RepriceJob
 from designs.product_templates import enabled_variants
 from designs.products import ON_SHOP
+from designs.task_states import REPRICE, RepriceState
 from designs.workers import enqueue
+from designs.workflow import Source
 
 
 def new_prices(template, product: Product) -> dict[int, int]:
@@ -45,9 +47,13 @@ def outdated_products(template: ProductTemplate) -> list[Product]:
 def request_reprice(template: ProductTemplate, *, actor) -> RepriceJob:
     """Start (or join) the job that updates the prices of the template's products in Printify."""
     with transaction.atomic():
-        job = RepriceJob.objects.filter(template=template).exclude(state=RepriceJob.State.DONE).first()
+        job = RepriceJob.objects.filter(template=template).exclude(state=RepriceState.DONE).first()
         if job is None:
-            job = RepriceJob.objects.create(
+            job = REPRICE.create(
+                state=RepriceState.QUEUED,
+                source=Source.ADMIN,
+                actor=actor,
+                message=f"Asked for: the prices of “{template}” on its products in Printify.",
                 template=template,
                 total=len(outdated_products(template)),
                 created_by=actor if getattr(actor, "pk", None) else None,
@@ -57,4 +63,4 @@ def request_reprice(template: ProductTemplate, *, actor) -> RepriceJob:
 
 
 def unfinished_jobs():
-    return RepriceJob.objects.exclude(state=RepriceJob.State.DONE)
+    return RepriceJob.objects.exclude(state=RepriceState.DONE)

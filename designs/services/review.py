@@ -1,7 +1,7 @@
 """Review use cases: approve, reject, reopen, and undo of a reviewer's last decision.
 
 Each function takes designs (instances, ids or a queryset) and the acting user, moves them with
-workflow.transition (race-safe), and returns a TransitionResult so callers can report
+workflow.transition (race-safe), and returns a MoveResult so callers can report
 "12 approved, 3 skipped (in review)".
 """
 
@@ -12,11 +12,12 @@ import uuid
 from django.db import transaction
 
 from designs import compliance
+from designs.machine import MoveResult
 from designs.selectors import last_standing_decision, standing_group_decisions, variations_in_review
-from designs.workflow import DECIDED, Source, Status, TransitionResult, design_ids, transition
+from designs.workflow import DECIDED, Source, Status, design_ids, transition
 
 
-def approve(designs, *, actor, source: str = Source.ADMIN) -> TransitionResult:
+def approve(designs, *, actor, source: str = Source.ADMIN) -> MoveResult:
     """review → approved, except designs naming a blocked term: those stay in review, `refused` says which term."""
     ids = design_ids(designs)
     blocked = compliance.blocked_designs(ids)
@@ -30,11 +31,11 @@ def approve(designs, *, actor, source: str = Source.ADMIN) -> TransitionResult:
     return compliance.report_refused(result, blocked, waiting_in=frozenset({Status.REVIEW}))
 
 
-def reject(designs, *, actor, reason: str = "", source: str = Source.ADMIN) -> TransitionResult:
+def reject(designs, *, actor, reason: str = "", source: str = Source.ADMIN) -> MoveResult:
     return transition(designs, to=Status.REJECTED, sources=[Status.REVIEW], actor=actor, source=source, message=reason)
 
 
-def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> TransitionResult:
+def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> MoveResult:
     """Approved or rejected back to review (also the review page's undo)."""
     return transition(
         designs,
@@ -46,9 +47,7 @@ def reopen(designs, *, actor, source: str = Source.ADMIN, message: str = "") -> 
     )
 
 
-def pick_best(
-    best_id: int, group_ids, *, actor, source: str = Source.REVIEW
-) -> tuple[TransitionResult, TransitionResult]:
+def pick_best(best_id: int, group_ids, *, actor, source: str = Source.REVIEW) -> tuple[MoveResult, MoveResult]:
     """Best of a prompt's variations: approve `best_id`, reject the others of `group_ids` still in review.
 
     One decision: the events share a group token, so undo takes all of them back together. Only variations of
@@ -57,10 +56,8 @@ def pick_best(
     """
     blocked = compliance.blocked_designs([best_id])  # the same screen as approve()
     if blocked:
-        refused = compliance.report_refused(
-            TransitionResult(target=Status.APPROVED), blocked, waiting_in=frozenset({Status.REVIEW})
-        )
-        return refused, TransitionResult(target=Status.REJECTED)
+        refused = compliance.report_refused(MoveResult(Status.APPROVED), blocked, waiting_in=frozenset({Status.REVIEW}))
+        return refused, MoveResult(Status.REJECTED)
     token = uuid.uuid4().hex
     others = [pk for pk in variations_in_review(best_id, among=group_ids) if pk != best_id]
     with transaction.atomic():
@@ -74,7 +71,7 @@ def pick_best(
             group=token,
         )
         if not approved.moved:
-            return approved, TransitionResult(target=Status.REJECTED)
+            return approved, MoveResult(Status.REJECTED)
         rejected = transition(
             others,
             to=Status.REJECTED,
@@ -91,7 +88,7 @@ def undo_last_decision(*, actor, source: str = Source.REVIEW):
     """Take back this person's latest review decision that still stands: the design returns to review.
 
     A best-of-group decision is taken back whole (every design of it that nobody moved since). Returns
-    (event undone, TransitionResult), or (None, None) when there is nothing to undo. The result reports a skip
+    (event undone, MoveResult), or (None, None) when there is nothing to undo. The result reports a skip
     when someone moved the design in the meantime.
     """
     decision = last_standing_decision(actor)
@@ -111,8 +108,8 @@ def undo_last_decision(*, actor, source: str = Source.REVIEW):
     return decision, result
 
 
-def _undo_group(decision, *, actor, source: str) -> TransitionResult:
-    result = TransitionResult(target=Status.REVIEW)
+def _undo_group(decision, *, actor, source: str) -> MoveResult:
+    result = MoveResult(Status.REVIEW)
     standing = standing_group_decisions(actor, decision.group)
     chosen = set(standing.get(Status.APPROVED, []))
     with transaction.atomic():

@@ -23,6 +23,7 @@ from designs import compliance, copywriting, listing
 from designs.models import CopyStatus, Design
 from designs.selectors import design_template
 from designs.services.listing_copy import COPY_STALE_AFTER, describe_change
+from designs.task_states import COPY
 from designs.workers import enqueue
 from designs.workflow import Source, note
 from integrations.http import IntegrationError, RateLimited
@@ -34,15 +35,23 @@ logger = logging.getLogger(__name__)
 def run_write_copy(design_id: int) -> str:
     """One copywriting run (the designs.tasks.write_listing_copy task). Returns what happened."""
     now = timezone.now()
-    claimed = (
-        Design.objects.filter(pk=design_id)
-        .filter(
-            Q(copy_status=CopyStatus.QUEUED)
-            | Q(copy_status=CopyStatus.WRITING, copy_requested_at__lte=now - COPY_STALE_AFTER)
-        )
-        .update(copy_status=CopyStatus.WRITING, copy_requested_at=now)
+    # A run older than the task timeout was lost (a killed worker): back in the queue, then taken over.
+    COPY.move(
+        design_id,
+        to=CopyStatus.QUEUED,
+        sources=[CopyStatus.WRITING],
+        where=Q(copy_requested_at__lte=now - COPY_STALE_AFTER),
+        source=Source.WORKER,
+        message="Its earlier run was lost; taken over.",
     )
-    if not claimed:
+    claimed = COPY.move(
+        design_id,
+        to=CopyStatus.WRITING,
+        sources=[CopyStatus.QUEUED],
+        source=Source.WORKER,
+        updates={"copy_requested_at": now},
+    )
+    if not claimed.moved:
         return "not queued"  # written, cancelled, or another run has it
     design = Design.objects.get(pk=design_id)
     from designs.clients import llm_client
@@ -119,16 +128,14 @@ def _save(design: Design, copy: copywriting.Copy, usage: Usage, model: str) -> s
     values = {"title": copy.title, "description": copy.description, "tags": copy.tags}
     message = f"Copy written by {model}{_usage_text(usage)}."
     with transaction.atomic():
-        saved = Design.objects.filter(
-            pk=design.pk, copy_revision=design.copy_revision, copy_status=CopyStatus.WRITING
-        ).update(
-            **values,
-            **_spent(usage),
-            copy_revision=F("copy_revision") + 1,
-            copy_status=CopyStatus.DONE,
-            copy_note=message,
-            updated_at=timezone.now(),
-        )
+        saved = COPY.move(
+            design,
+            to=CopyStatus.DONE,
+            sources=[CopyStatus.WRITING],
+            where=Q(copy_revision=design.copy_revision),  # nobody edited the copy meanwhile
+            source=Source.WORKER,
+            updates={**values, **_spent(usage), "copy_revision": F("copy_revision") + 1, "copy_note": message},
+        ).moved
         if saved:
             note(design, f"{message} {describe_change(design, values)}", source=Source.WORKER)
     if saved:
@@ -140,10 +147,14 @@ def _save(design: Design, copy: copywriting.Copy, usage: Usage, model: str) -> s
 def _finish_failed(design: Design, reason: str, usage: Usage) -> str:
     message = f"Copy failed: {reason}{_usage_text(usage)}"
     with transaction.atomic():
-        Design.objects.filter(pk=design.pk, copy_status=CopyStatus.WRITING).update(
-            **_spent(usage), copy_status=CopyStatus.FAILED, copy_note=message, updated_at=timezone.now()
+        COPY.move(
+            design,
+            to=CopyStatus.FAILED,
+            sources=[CopyStatus.WRITING],
+            source=Source.WORKER,
+            message=message,
+            updates={**_spent(usage), "copy_note": message},
         )
-        note(design, message, source=Source.WORKER)
     logger.info("Design %s: %s", design.pk, message)
     return "failed"
 
@@ -156,8 +167,17 @@ def wake_stale_copy(limit: int = 500) -> list[int]:
     ).values_list("pk", flat=True)
     woken = []
     for design_id in list(stale[:limit]):
-        if Design.objects.filter(pk=design_id, copy_requested_at__lte=cutoff).update(
-            copy_status=CopyStatus.QUEUED, copy_requested_at=timezone.now()
+        # Lost runs go back in the queue; lost wake-ups (still queued) are only sent again.
+        COPY.move(
+            design_id,
+            to=CopyStatus.QUEUED,
+            sources=[CopyStatus.WRITING],
+            where=Q(copy_requested_at__lte=cutoff),
+            source=Source.WORKER,
+            message="Its run was lost (a stopped worker); queued again.",
+        )
+        if Design.objects.filter(pk=design_id, copy_status=CopyStatus.QUEUED, copy_requested_at__lte=cutoff).update(
+            copy_requested_at=timezone.now()
         ):
             transaction.on_commit(partial(enqueue, "write_listing_copy", design_id))
             woken.append(design_id)

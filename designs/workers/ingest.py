@@ -19,9 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from designs import duplicates, images
+from designs.machine import MoveConflict
 from designs.models import Design
 from designs.services.generation import prompt_settings
-from designs.workflow import Source, Status, TransitionConflict, create_design, transition, transition_one
+from designs.workflow import Source, Status, conflict, create_design, transition, transition_one
 from integrations.http import IntegrationError
 from integrations.runpod import JobStatus, OutputError, download_image, parse_output
 
@@ -106,7 +107,7 @@ def store_job_images(design: Design, checked: Checked) -> bool:
         phashes = [duplicates.phash_of(renditions.thumbnail) for _, renditions in checked.prepared]  # CPU only
         with transaction.atomic():
             if not Design.objects.filter(pk=design.pk, status=S.GENERATING, runpod_job_id=job.id).exists():
-                raise TransitionConflict(design.pk, S.REVIEW, None)
+                raise conflict(design.pk, S.REVIEW, None)
             notes = [*checked.problems, *(f"worker warning: {w}" for w in checked.warnings)]
             message = f"{len(stored)} image{'s' if len(stored) > 1 else ''} from RunPod job {job.id}."
             if notes:
@@ -140,7 +141,7 @@ def store_job_images(design: Design, checked: Checked) -> bool:
                     **extra.field_values(),
                 )
                 duplicates.record(sibling.pk, phashes[index])
-    except (TransitionConflict, IntegrityError):
+    except (MoveConflict, IntegrityError):
         images.delete_files(name for item in stored for name in item.created)
         logger.info("Design %s: job %s was already collected or the design moved on", design.pk, job.id)
         return False

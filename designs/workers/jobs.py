@@ -17,9 +17,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from designs.machine import MoveConflict
 from designs.models import Design
 from designs.workers.ingest import Checked, fail_generation, prepare_job_images, store_job_images
-from designs.workflow import Source, Status, TransitionConflict, transition, transition_one
+from designs.workflow import Source, Status, transition, transition_one
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ class GenerationJobs(JobKind):
                     "last_error": "",
                 },
             )
-        except TransitionConflict:
+        except MoveConflict:
             return None
         graph = built.graph
         return lambda: {"workflow": graph}

@@ -28,6 +28,7 @@ from designs import leases
 from designs.models import ListingSync, Product
 from designs.products import IN_FLIGHT, ProductState, product_note
 from designs.services.listing_sync import BUSY, EDITABLE, listing_change, record_sent
+from designs.task_states import LISTING_UPDATE
 from designs.workers import enqueue, enqueue_later, printify_events
 from designs.workers.printify_edits import edit_product, try_later, with_prices
 from designs.workers.publish_run import HEARTBEAT_SECONDS, LEASE_SECONDS, describe_error, lease_key
@@ -68,10 +69,19 @@ def _run(product_id: int) -> str:
         _touch(product)  # a run is making or discarding it: the reconciler wakes this update after it
         return "waiting for publishing"
     if product.state not in EDITABLE or not product.printify_id:
-        Product.objects.filter(pk=product_id).update(listing_sync=ListingSync.IDLE, listing_error="")
-        product_note(product, "Update on Printify dropped: the product is no longer there.", source=Source.WORKER)
+        LISTING_UPDATE.move(
+            product_id,
+            to=ListingSync.IDLE,
+            source=Source.WORKER,
+            message="Dropped: the product is no longer on Printify.",
+            updates={"listing_error": ""},
+        )
         return "not on Printify"
-    Product.objects.filter(pk=product_id).update(listing_sync=ListingSync.UPDATING, updated_at=timezone.now())
+    started = LISTING_UPDATE.move(
+        product_id, to=ListingSync.UPDATING, sources=[ListingSync.PENDING], source=Source.WORKER
+    )
+    if not started.moved:
+        _touch(product)  # an update whose worker was lost: carried on from what Printify was last sent
     try:
         return _update(product)
     except (OperationalError, InterfaceError):
@@ -125,11 +135,27 @@ def _update(product: Product) -> str:
 
 def _finish(product: Product) -> None:
     """End the update; if it was asked for again while this one ran (back in the queue), run once more."""
-    ended = Product.objects.filter(pk=product.pk, listing_sync=ListingSync.UPDATING).update(
-        listing_sync=ListingSync.IDLE, listing_error="", updated_at=timezone.now()
+    ended = LISTING_UPDATE.move(
+        product,
+        to=ListingSync.IDLE,
+        sources=[ListingSync.UPDATING],
+        source=Source.WORKER,
+        updates={"listing_error": ""},
     )
-    if not ended:
+    if not ended.moved:
         transaction.on_commit(lambda: enqueue("update_listing", product.pk))
+
+
+def _end(product: Product, message: str = ""):
+    """The update under way is over (done, or nothing left to update)."""
+    return LISTING_UPDATE.move(
+        product,
+        to=ListingSync.IDLE,
+        sources=[ListingSync.UPDATING],
+        source=Source.WORKER,
+        message=message,
+        updates={"listing_error": ""},
+    )
 
 
 def _touch(product: Product) -> None:
@@ -138,27 +164,40 @@ def _touch(product: Product) -> None:
 
 def _again(product: Product, delay: float, reason: str) -> None:
     """Back in the queue for a later try; the first time a reason is given, it goes in the product's history."""
-    Product.objects.filter(pk=product.pk).update(
-        listing_sync=ListingSync.PENDING, listing_error=reason, updated_at=timezone.now()
+    LISTING_UPDATE.move(
+        product,
+        to=ListingSync.PENDING,
+        sources=[ListingSync.UPDATING],
+        source=Source.WORKER,
+        message=f"Waits: {reason}" if reason else "",
+        updates={"listing_error": reason},
     )
-    if reason and not product.listing_error:
-        product_note(product, f"Update on Printify waits: {reason}", source=Source.WORKER)
     enqueue_later("update_listing", product.pk, delay=delay)
 
 
 def _failed(product: Product, reason: str) -> str:
-    Product.objects.filter(pk=product.pk).update(
-        listing_sync=ListingSync.FAILED, listing_error=reason, updated_at=timezone.now()
-    )
     message = f"Update on Printify failed: {reason}"
-    product_note(product, message, source=Source.WORKER)
+    LISTING_UPDATE.move(
+        product,
+        to=ListingSync.FAILED,
+        sources=[ListingSync.UPDATING],
+        source=Source.WORKER,
+        message=message,
+        updates={"listing_error": reason},
+    )
     note(product.design_id, f"{product.template_name or 'Product'}: {message}", source=Source.WORKER)
     return "failed"
 
 
 def _gone(product: Product) -> None:
     printify_id = product.printify_id
-    Product.objects.filter(pk=product.pk).update(listing_sync=ListingSync.IDLE, listing_error="")
+    LISTING_UPDATE.move(
+        product,
+        to=ListingSync.IDLE,
+        sources=[ListingSync.UPDATING],
+        source=Source.WORKER,
+        updates={"listing_error": ""},
+    )
     printify_events.product_deleted(product, printify_id, source=Source.WORKER)
     note(
         product.design_id,

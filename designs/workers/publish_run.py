@@ -29,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from designs import compliance, leases
+from designs.machine import MoveConflict
 from designs.models import Design, Product
 from designs.product_templates import (
     TemplateInvalid,
@@ -41,7 +42,7 @@ from designs.product_templates import (
     template_from_snapshot,
     template_snapshot,
 )
-from designs.products import IN_FLIGHT, MAKING, ProductConflict, ProductState, move_product, product_note
+from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note
 from designs.services import listing_sync
 from designs.services.print_files import gate_publishing_run
 from designs.services.publishing import enqueue_publish
@@ -186,7 +187,7 @@ def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> s
     except OSError:
         logger.exception("Product %s: could not read the image", product_id)
         return _fail(run, "The design's image file could not be read from storage.")
-    except ProductConflict:
+    except MoveConflict:
         return "moved by someone else"
     except Exception as error:
         # Our own bug or bad data: fail visibly instead of leaving the product in flight for the reconciler

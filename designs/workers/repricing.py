@@ -16,6 +16,7 @@ from designs import leases
 from designs.models import Product, RepriceJob
 from designs.products import product_note
 from designs.services.repricing import new_prices, outdated_products, variants_body
+from designs.task_states import REPRICE, RepriceState
 from designs.workers import enqueue_later
 from designs.workers.printify_edits import edit_product, try_later, with_prices
 from designs.workers.publish_run import describe_error
@@ -39,12 +40,12 @@ def run_reprice(job_id: int) -> str:
         if heartbeat is None:
             return "busy"
         job = RepriceJob.objects.select_related("template").filter(pk=job_id).first()
-        if job is None or job.state == RepriceJob.State.DONE:
+        if job is None or job.state == RepriceState.DONE:
             return "done"
         from designs.clients import printify_client
 
         client = printify_client()
-        RepriceJob.objects.filter(pk=job_id).update(state=RepriceJob.State.RUNNING, updated_at=timezone.now())
+        REPRICE.move(job_id, to=RepriceState.RUNNING, sources=[RepriceState.QUEUED], source=Source.WORKER)
         pending = [p for p in outdated_products(job.template) if str(p.pk) not in job.failed]
         locked = 0
         for product in pending[:PRODUCTS_PER_RUN]:
@@ -61,8 +62,12 @@ def run_reprice(job_id: int) -> str:
             RepriceJob.objects.filter(pk=job_id).update(waiting=locked, updated_at=timezone.now())
             _again(job, LOCKED_RETRY_SECONDS if locked == len(left) else 0)
             return f"{len(left)} left"
-        RepriceJob.objects.filter(pk=job_id).update(
-            state=RepriceJob.State.DONE, waiting=0, finished_at=timezone.now(), updated_at=timezone.now()
+        REPRICE.move(
+            job_id,
+            to=RepriceState.DONE,
+            source=Source.WORKER,
+            message=f"{job.updated} products updated, {len(job.failed)} refused.",
+            updates={"waiting": 0, "finished_at": timezone.now()},
         )
         return "done"
 

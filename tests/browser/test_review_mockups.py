@@ -162,7 +162,9 @@ def test_review_mockups_with_the_keyboard(page, publisher, superuser, artifacts)
     # A conflict: someone else discards the focused product first; going live here is refused in words.
     mockups.discard([products[1].pk], actor=superuser, source=Source.ADMIN)
     page.keyboard.press("g")
-    expect(status_box).to_have_text(f"Product {products[1].pk} could not move to going live: it is being discarded.")
+    expect(status_box).to_have_text(
+        f"Product {products[1].pk} could not move to going live: it is being discarded now."
+    )
     expect(status_box).to_have_attribute("role", "alert")
     assert state_of(products[1]) == ProductState.DISCARDING
 

@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
+from designs.machine import MoveConflict
 from designs.models import ProductEvent
 from designs.products import (
     PRODUCT_TRANSITIONS,
-    ProductConflict,
     ProductState,
     design_status_for,
     move_product,
@@ -69,7 +69,7 @@ def test_a_move_the_table_forbids_is_refused_and_a_stale_one_is_a_conflict(make_
     product = make_product(make_design(status=Status.PUBLISHED), template, state="live")
     with pytest.raises(ValueError, match="does not allow"):
         move_products([product], to=P.LIVE, sources=[P.DELETED], source=Source.WORKER)
-    with pytest.raises(ProductConflict, match="it is live"):
+    with pytest.raises(MoveConflict, match="it is live"):
         move_product(product, to=P.FAILED, sources=[P.CREATING, P.PUBLISHING], source=Source.WORKER)
     assert not ProductEvent.objects.exists()
 

@@ -192,7 +192,9 @@ def test_someone_else_deciding_first_is_a_conflict_in_words(client, publisher, m
     response = decide(client, product, "live")
 
     assert response.status_code == 409
-    assert response.json()["message"] == f"Product {product.pk} could not move to going live: it is being discarded."
+    assert (
+        response.json()["message"] == f"Product {product.pk} could not move to going live: it is being discarded now."
+    )
     assert state_of(product) == ProductState.DISCARDING
     assert decide(client, Product(pk=10**9), "live").status_code == 404
 
