@@ -22,6 +22,7 @@ not let follow its products is reported as refused in the move's result, never s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import models
 
@@ -124,20 +125,13 @@ def summarise_designs(design_ids: Iterable[int], *, actor=None, source: str, mes
             continue
         groups.setdefault((now_status, target), []).append(design_id)
     for (now_status, target), group in groups.items():
-        errors = _failures_text(group) if target == Status.PUBLISH_FAILED else {}
-        result.merge(
-            DESIGN.move(
-                group,
-                to=target,
-                sources=[now_status],
-                actor=actor,
-                source=source,
-                message=message,
-                updates={"last_error": ""},
-                # each failed design's own last error (and history message): the reasons of its failed products
-                per_row={design_id: {"last_error": text} for design_id, text in errors.items()},
-            )
-        )
+        move = partial(DESIGN.move, to=target, sources=[now_status], actor=actor, source=source)
+        if target != Status.PUBLISH_FAILED:
+            result.merge(move(group, message=message, updates={"last_error": ""}))
+            continue
+        # Each failed design's own last error and history message: the reasons of its failed products.
+        for design_id, text in _failures_text(group).items():
+            result.merge(move([design_id], message=text, updates={"last_error": text}))
     return result
 
 

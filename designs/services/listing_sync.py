@@ -219,7 +219,7 @@ def _queue(ids: list[int], result: UpdateRequest, *, actor, source: str) -> None
                 to=ListingSync.PENDING,
                 actor=actor,
                 source=source,
-                message=f"Asked for ({change.words}).",
+                message=f"Update on Printify asked for ({change.words}).",
                 updates={"listing_requested_at": now, "listing_error": ""},
             )
             result.queued.append(product.pk)

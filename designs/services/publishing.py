@@ -191,7 +191,6 @@ def _new_product(design_id: int, template: ProductTemplate) -> Product:
         template_name=template.name,
         template_snapshot=template_snapshot(template),
         sku_prefix=sku_prefix(design_id, template.pk),
-        state=ProductState.CREATING,
     )
 
 
@@ -209,7 +208,7 @@ def _restart(pairs, actor_id, source: str, message: str) -> list[int]:
             source=source,
             message=message,
             updates={"last_error": "", "attempts": 0},
-            per_product={p.pk: {"template_snapshot": template_snapshot(t), "template_name": t.name} for p, t in group},
+            per_row={p.pk: {"template_snapshot": template_snapshot(t), "template_name": t.name} for p, t in group},
         )
         started += moves.moved
     return started

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from designs import leases
 from designs.models import ListingSync, Product
-from designs.products import IN_FLIGHT, ProductState, product_note
+from designs.products import IN_FLIGHT, ProductState
 from designs.services.listing_sync import BUSY, EDITABLE, listing_change, record_sent
 from designs.task_states import LISTING_UPDATE
 from designs.workers import enqueue, enqueue_later, printify_events
@@ -127,22 +127,14 @@ def _update(product: Product) -> str:
             Product.objects.filter(pk=product.pk).update(template_snapshot=snapshot)
         published = " and published to the store" if product.state == ProductState.LIVE else ""
         message = f"Listing updated on Printify{published} ({change.words})."
-        product_note(product, message, source=Source.WORKER)
         note(product.design_id, f"{product.template_name or 'Product'}: {message}", source=Source.WORKER)
-        _finish(product)
+        _finish(product, message)
     return "updated"
 
 
-def _finish(product: Product) -> None:
+def _finish(product: Product, message: str = "") -> None:
     """End the update; if it was asked for again while this one ran (back in the queue), run once more."""
-    ended = LISTING_UPDATE.move(
-        product,
-        to=ListingSync.IDLE,
-        sources=[ListingSync.UPDATING],
-        source=Source.WORKER,
-        updates={"listing_error": ""},
-    )
-    if not ended.moved:
+    if not _end(product, message).moved:
         transaction.on_commit(lambda: enqueue("update_listing", product.pk))
 
 
@@ -163,13 +155,13 @@ def _touch(product: Product) -> None:
 
 
 def _again(product: Product, delay: float, reason: str) -> None:
-    """Back in the queue for a later try; the first time a reason is given, it goes in the product's history."""
+    """Back in the queue for a later try, the reason in the product's history."""
     LISTING_UPDATE.move(
         product,
         to=ListingSync.PENDING,
         sources=[ListingSync.UPDATING],
         source=Source.WORKER,
-        message=f"Waits: {reason}" if reason else "",
+        message=f"Update on Printify waits: {reason}" if reason else "",
         updates={"listing_error": reason},
     )
     enqueue_later("update_listing", product.pk, delay=delay)

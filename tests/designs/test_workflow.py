@@ -50,6 +50,10 @@ def test_table_matches_the_architecture():
         ("rejected", "review"),
         ("approved", "publishing"),
         ("publish_failed", "publishing"),
+        # Its failed products were deleted on Printify: the design follows what is left of them.
+        ("publish_failed", "approved"),
+        ("publish_failed", "published"),
+        ("publish_failed", "mockups"),
         ("publishing", "published"),
         ("publishing", "publish_failed"),
         ("published", "approved"),

@@ -59,7 +59,7 @@ def test_an_edited_title_is_put_and_published_alone_then_in_sync(live, printify)
     assert product.listing_sync == ListingSync.IDLE and product.listing_sent["title"] == "Winter fox"
     assert sync_status(product).kind == "in_sync"
     message = "Listing updated on Printify and published to the store (title changed)."
-    assert product.events.first().message == message
+    assert product.events.first().message == f"Listing update: updating → no update asked for. {message}"
     assert DesignEvent.objects.filter(design=live.design, message=f"Kids tee: {message}").exists()
     # Run again (a duplicate delivery): nothing asked for, nothing sent.
     assert listing_sync.run_update(product.pk) == "not asked for"
@@ -122,7 +122,7 @@ def test_a_locked_product_waits_and_is_updated_on_a_later_try(live, printify):
     assert sync_status(product).reason == product.listing_error
     [later] = Schedule.objects.filter(func="designs.tasks.update_listing")
     assert later.next_run > timezone.now() + timedelta(seconds=20)
-    assert ProductEvent.objects.filter(product=product, message__startswith="Update on Printify waits").count() == 1
+    assert ProductEvent.objects.filter(product=product, message__contains="Update on Printify waits").count() == 1
 
     assert listing_sync.run_update(product.pk) == "updated"  # the scheduled try
     assert printify.products[product.printify_id]["title"] == "Winter fox"
@@ -151,7 +151,9 @@ def test_a_refusal_fails_the_update_with_printifys_words(live, printify):
     assert "excessive capital letters" in product.listing_error
     status = sync_status(product)
     assert status.kind == "failed" and status.reason == product.listing_error
-    assert product.events.first().message == f"Update on Printify failed: {product.listing_error}"
+    assert product.events.first().message == (
+        f"Listing update: updating → update failed. Update on Printify failed: {product.listing_error}"
+    )
     assert DesignEvent.objects.filter(design=live.design, message__contains="Update on Printify failed").exists()
     assert printify.published == []
     # Asking again after fixing the copy queues it again.
