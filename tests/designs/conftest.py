@@ -126,6 +126,19 @@ def publishing_design(make_design, template):
     return design
 
 
+# --- print files ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def print_presets(db):
+    """What migration 0016 installs (transactional tests flush it, so put it back the same way)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("designs.migrations.0016_print_presets").install_print_presets(apps, None)
+
+
 # --- Printify webhooks (tests/designs/webhook_support.py signs the events) ----------------------------------------
 
 
