@@ -1,4 +1,5 @@
-"""Who decides what on the admin index: decisions per reviewer, approval rates per batch, preset and prompt."""
+"""The admin index dashboard: designs per status, and who decides what (decisions per reviewer, approval rates per
+batch, preset and prompt)."""
 
 import re
 
@@ -47,3 +48,27 @@ def test_dashboard_shows_each_reviewers_decisions_and_approval_rates(
 def test_the_statistics_are_for_staff_who_may_view_designs(client, make_user, make_design, admin_settings):  # noqa: F811
     client.force_login(make_user("plain-staff"))
     assert "Who decides what" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_index_counts_designs_per_status_with_a_link_to_each_and_the_latest_failures(
+    client,
+    superuser,
+    make_design,
+    admin_settings,  # noqa: F811
+):
+    for status in (Status.REVIEW, Status.REVIEW, Status.APPROVED, Status.GENERATION_FAILED):
+        make_design(status=status, last_error="RunPod ran out of memory" if status == Status.GENERATION_FAILED else "")
+    client.force_login(superuser)
+
+    html = client.get(reverse("admin:index")).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    assert re.search(r"In review\s+2\b", text) and re.search(r"Approved\s+1\b", text)
+    assert "RunPod ran out of memory" in text
+
+
+def test_staff_who_may_not_view_designs_see_no_counts(client, make_user, make_design, admin_settings):  # noqa: F811
+    make_design(status=Status.REVIEW, last_error="secret-ish failure text")
+    client.force_login(make_user("plain-staff"))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "secret-ish failure text" not in html and "In review" not in html
