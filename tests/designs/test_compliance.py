@@ -99,14 +99,3 @@ def test_the_batch_form_creates_the_batch_and_warns(admin_settings, client, supe
         in texts
     )
     assert Design.objects.filter(batch__name="Mixed").count() == 2
-
-
-def test_blocked_term_admin_refuses_a_term_matching_an_existing_one(admin_settings, client, superuser):  # noqa: F811
-    client.force_login(superuser)
-    response = client.post("/admin/designs/blockedterm/add/", {"term": "DISNEY", "reason": "", "is_active": "on"})
-    assert response.status_code == 200
-    assert "“Disney” is on the list already" in response.content.decode()
-    response = client.post("/admin/designs/blockedterm/add/", {"term": "Barbie", "reason": "Mattel", "is_active": "on"})
-    assert response.status_code == 302 and BlockedTerm.objects.filter(term="Barbie").exists()
-    page = client.get("/admin/designs/blockedterm/").content.decode()
-    assert "shop&#x27;s responsibility" in page or "shop's responsibility" in page
