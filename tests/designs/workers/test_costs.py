@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from designs import leases
+from designs.models import VariantCost
 from designs.services.costs import costs_for, save_costs
 from designs.workers.costs import DRAFT_TITLE, LEASE_SECONDS, learn_costs
 from designs.workflow import Status
@@ -31,16 +32,6 @@ def printify(settings, sandbox):
 
 def sandbox_products(sandbox):
     return sandbox.state()["printify"]["products"]
-
-
-def test_without_a_product_of_ours_a_draft_is_made_read_and_deleted(printify):
-    outcome = learn_costs(3, 3)
-
-    assert outcome == f"{len(TEE)} costs from a draft product (made and deleted to read the costs)"
-    assert sandbox_products(printify) == []  # the draft is gone
-    costs = costs_for(3, 3)
-    assert {v["id"]: costs.cost(v["id"]) for v in TEE} == {v["id"]: v["cost"] for v in TEE}
-    assert all(costs.shipping(v["id"]) for v in TEE)
 
 
 def test_one_of_our_products_is_read_instead_of_making_a_draft(printify, make_design):
@@ -92,3 +83,14 @@ def test_a_failed_lookup_is_recorded_for_the_editor(printify):
     printify.configure(printify_unauthorized=True)
     assert learn_costs(3, 3) == "failed"
     assert costs_for(3, 3).failure.startswith("Printify could not tell the costs: ")
+
+
+def test_costs_come_from_a_draft_product_that_is_deleted_and_shipping_from_shipping_json(printify):
+    assert learn_costs(6, 99).endswith("a draft product (made and deleted to read the costs)")
+    cost = VariantCost.objects.get(blueprint_id=6, print_provider_id=99, variant_id=60105)
+    assert (cost.cost, cost.shipping) == (1279, 475)
+    learned = costs_for(6, 99)
+    matrix = catalog.VARIANTS[(6, 99)]
+    assert {v["id"]: learned.cost(v["id"]) for v in matrix} == {v["id"]: v["cost"] for v in matrix}  # every variant
+    state = printify.state()["printify"]
+    assert state["products"] == [] and state["products_created"] == 1 and state["products_deleted"] == 1
