@@ -11,7 +11,7 @@ import logging
 import secrets
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, close_old_connections, connections, transaction
 from django.db.models import Q
@@ -22,10 +22,13 @@ from designs.models import Lease
 logger = logging.getLogger(__name__)
 
 
-def acquire(key: str, seconds: float) -> str | None:
-    """Take the lease `key` for `seconds`; returns a token, or None while someone else holds it."""
+def acquire(key: str, seconds: float, *, now: datetime | None = None) -> str | None:
+    """Take the lease `key` for `seconds`; returns a token, or None while someone else holds it.
+
+    `now` is the clock to judge expiry by (tests pass a later one instead of waiting for a lease to lapse).
+    """
     token = secrets.token_hex(16)
-    now = timezone.now()
+    now = now or timezone.now()
     expires = now + timedelta(seconds=seconds)
     # Take it over if it expired (a conditional UPDATE: of two racers, one matches).
     if Lease.objects.filter(key=key, expires_at__lt=now).update(token=token, expires_at=expires):
@@ -48,8 +51,8 @@ def release(key: str, token: str) -> None:
     Lease.objects.filter(key=key, token=token).delete()
 
 
-def is_held(key: str) -> bool:
-    return Lease.objects.filter(Q(key=key) & Q(expires_at__gte=timezone.now())).exists()
+def is_held(key: str, *, now: datetime | None = None) -> bool:
+    return Lease.objects.filter(Q(key=key) & Q(expires_at__gte=now or timezone.now())).exists()
 
 
 @contextmanager

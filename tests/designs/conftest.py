@@ -124,3 +124,49 @@ def publishing_design(make_design, template):
     design.refresh_from_db()
     assert design.status == Status.PUBLISHING
     return design
+
+
+# --- print files ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def print_presets(db):
+    """What migration 0016 installs (transactional tests flush it, so put it back the same way)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("designs.migrations.0016_print_presets").install_print_presets(apps, None)
+
+
+# --- Printify webhooks (tests/designs/webhook_support.py signs the events) ----------------------------------------
+
+
+@pytest.fixture
+def webhook_settings(settings):
+    from tests.designs.publishing_support import configure_printify
+    from tests.designs.webhook_support import SECRET
+
+    configure_printify(settings)
+    settings.PRINTIFY_WEBHOOK_SECRET = SECRET
+
+
+@pytest.fixture
+def published(make_design):
+    """A published design with one live product, Printify's PRODUCT."""
+    from django.utils import timezone
+
+    from designs.workflow import Status
+    from tests.designs.publishing_support import make_product, make_template
+    from tests.designs.webhook_support import PRODUCT
+
+    design = make_design(status=Status.PUBLISHED)
+    make_product(
+        design,
+        make_template(),
+        state="live",
+        printify_id=PRODUCT,
+        external={"id": "1", "handle": "https://shop/1"},
+        published_at=timezone.now(),
+    )
+    return design

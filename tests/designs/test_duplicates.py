@@ -1,17 +1,14 @@
 """Near-duplicates: real pHashes of real images, the banded lookup against brute force, the threshold setting,
-and the hashes written at ingest, import and by the fill command."""
+and the hashes written at ingest (the import's: services/test_imports.py, the fill command's:
+test_fingerprint_designs_command.py)."""
 
-import io
 import random
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
 
-from designs import duplicates, images
-from designs.models import Design, ImageFingerprint, NearDuplicate
-from designs.services.imports import import_image
-from designs.workflow import Status
+from designs import duplicates
+from designs.models import ImageFingerprint, NearDuplicate
 from tests.designs.review_support import artwork, encoded, near_copy
 
 
@@ -74,36 +71,3 @@ def test_a_threshold_out_of_range_is_refused_in_words(settings):
     settings.NEAR_DUPLICATE_DISTANCE = 40
     with pytest.raises(ImproperlyConfigured, match="between 0 and 15"):
         duplicates.similar("0" * 16)
-
-
-def test_import_records_the_hash_and_the_pair_both_ways(db, settings):
-    settings.NEAR_DUPLICATE_DISTANCE = 8
-    original = artwork(3)
-    first = import_image(encoded(original), path="fox.png").design
-    copy = import_image(near_copy(original), path="fox-copy.jpg").design
-    unrelated = import_image(encoded(artwork(4)), path="owl.png").design
-
-    assert ImageFingerprint.objects.count() == 3
-    pairs = set(NearDuplicate.objects.values_list("design_id", "other_id"))
-    assert pairs == {(first.pk, copy.pk), (copy.pk, first.pk)}
-    assert not NearDuplicate.objects.filter(design=unrelated).exists()
-
-
-def test_the_command_fills_designs_made_before_hashes_existed(db, settings):
-    settings.NEAR_DUPLICATE_DISTANCE = 8
-    original = artwork(5)
-    made = []
-    for data in (encoded(original), near_copy(original), encoded(artwork(6))):
-        image, thumbnail = images.prepare(data)
-        stored = images.store(image, thumbnail)
-        made.append(Design.objects.create(prompt="old", status=Status.PUBLISHED, **stored.field_values()))
-    Design.objects.create(prompt="no image yet")
-    out = io.StringIO()
-
-    call_command("fingerprint_designs", stdout=out)
-
-    assert ImageFingerprint.objects.count() == 3
-    assert set(NearDuplicate.objects.values_list("design_id", flat=True)) == {made[0].pk, made[1].pk}
-    assert "Done: 3 designs hashed, 1 near-duplicate matches." in out.getvalue()
-    call_command("fingerprint_designs", stdout=io.StringIO())  # again: nothing to do, nothing doubled
-    assert NearDuplicate.objects.count() == 2

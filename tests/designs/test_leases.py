@@ -1,12 +1,10 @@
-import subprocess
-import sys
-import textwrap
-import time
+from datetime import timedelta
 
-from django.conf import settings
+from django.utils import timezone
 
 from designs import leases
 from designs.models import Lease
+from tests.race_support import WAIT_FOR_GO, race
 
 
 def test_only_one_holder_until_release(db):
@@ -22,9 +20,11 @@ def test_only_one_holder_until_release(db):
 
 
 def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_renew(db):
-    stale = leases.acquire("publish:1", 0.05)
-    time.sleep(0.1)
-    fresh = leases.acquire("publish:1", 60)
+    stale = leases.acquire("publish:1", 60)
+    later = timezone.now() + timedelta(seconds=61)
+    assert leases.acquire("publish:1", 60, now=later - timedelta(seconds=2)) is None  # not expired yet
+    assert not leases.is_held("publish:1", now=later)
+    fresh = leases.acquire("publish:1", 60, now=later)
     assert fresh and fresh != stale
     assert not leases.renew("publish:1", stale, 60)
     assert leases.renew("publish:1", fresh, 60)
@@ -36,39 +36,15 @@ def test_held_context_releases_on_exit(db):
     assert not Lease.objects.filter(key="batch").exists()
 
 
-CONTENDER = textwrap.dedent(
-    """
-    import os, sys, time
-    import django
-    django.setup()
-    from django.db import connection
-    from designs import leases
-    connection.ensure_connection()
-    while not os.path.exists(sys.argv[1]):
-        time.sleep(0.005)
-    print("held" if leases.acquire("pump", 60) else "refused")
-    """
+CONTENDER = (
+    "import django, sys\n"
+    "django.setup()\n"
+    "from designs import leases\n"
+    + WAIT_FOR_GO
+    + 'print("held" if leases.acquire("pump", 60) else "refused")\n'
 )
 
 
 def test_processes_racing_for_one_lease_get_exactly_one(child_env, tmp_path):
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", CONTENDER, str(go)],
-            env=child_env,
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(6)
-    ]
-    time.sleep(3)
-    go.touch()
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        results.append(out.strip())
+    results = race(CONTENDER, [[] for _ in range(6)], env=child_env, go_file=tmp_path / "go")
     assert sorted(results) == ["held"] + ["refused"] * 5

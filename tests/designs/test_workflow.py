@@ -1,11 +1,6 @@
 import itertools
-import subprocess
-import sys
-import textwrap
-import time
 
 import pytest
-from django.conf import settings
 
 from designs.machine import MoveConflict
 from designs.models import Design, DesignEvent
@@ -26,6 +21,7 @@ from designs.workflow import (
     transition,
     transition_one,
 )
+from tests.race_support import WAIT_FOR_GO, race
 
 ALL_PAIRS = list(itertools.product(Status.values, Status.values))
 ALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst in TRANSITIONS[src] and (src, dst) not in WORKER_ONLY]
@@ -199,45 +195,21 @@ def test_extra_updates_are_written_in_the_same_update(make_design):
     assert (design.status, design.last_error) == ("generation_failed", "RunPod said no")
 
 
-RACER = textwrap.dedent(
-    """
-    import os, sys, time
-    import django
-    django.setup()
-    from designs.workflow import transition
-    design_id, go_file = int(sys.argv[1]), sys.argv[2]
-    from django.db import connection
-    connection.ensure_connection()
-    while not os.path.exists(go_file):
-        time.sleep(0.005)
-    result = transition(design_id, to="approved", sources=["review"], source="review", message=sys.argv[3])
-    print("won" if result.moved else "lost")
-    """
+RACER = (
+    "import django, sys\n"
+    "django.setup()\n"
+    "from designs.workflow import transition\n"
+    + WAIT_FOR_GO
+    + "result = transition(int(sys.argv[2]), to='approved', sources=['review'], source='review', message=sys.argv[3])\n"
+    + 'print("won" if result.moved else "lost")\n'
 )
 
 
 @pytest.mark.parametrize("racers", [8])
 def test_concurrent_approvals_in_separate_processes_have_one_winner(child_env, make_design, tmp_path, racers):
     design = make_design(status=Status.REVIEW)
-    go_file = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", RACER, str(design.pk), str(go_file), f"racer {n}"],
-            env=child_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=settings.BASE_DIR,
-        )
-        for n in range(racers)
-    ]
-    time.sleep(3)  # let every child import Django and connect before the start signal
-    go_file.touch()
-    outcomes = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        outcomes.append(out.strip())
+    argvs = [[str(design.pk), f"racer {n}"] for n in range(racers)]
+    outcomes = race(RACER, argvs, env=child_env, go_file=tmp_path / "go")
 
     assert sorted(outcomes) == ["lost"] * (racers - 1) + ["won"]
     events = DesignEvent.objects.filter(design=design)

@@ -108,27 +108,6 @@ def test_batch_add_page_needs_the_add_permission(client, reviewer):
     assert client.get(reverse("admin:designs_batch_add")).status_code == 403
 
 
-def test_batch_change_page_shows_progress_and_cost(client, superuser):
-    from tests.designs.review_support import make_reviewable
-
-    batch = Batch.objects.create(name="Autumn")
-    waiting = make_reviewable(batch=batch, cost="0.01000")
-    make_reviewable(batch=batch, cost="0.02000", color_index=2)
-    Design.objects.create(prompt="leaf", batch=batch, status=Status.GENERATING)
-    Design.objects.create(prompt="leaf", batch=batch, status=Status.GENERATION_FAILED)
-    client.force_login(superuser)
-    response = client.get(reverse("admin:designs_batch_change", args=[batch.pk]))
-    html = response.content.decode()
-    # Designs in review are waiting, not done (they were counted as done before).
-    assert "Progress: 1 of 4 designs done · 2 waiting for review · 1 still generating · cost so far $0.0300" in html
-    assert f"batch__id__exact={batch.pk}&amp;status__exact=review" in html
-    assert f'href="/admin/designs/design/review/?batch={batch.pk}">Review this batch (2 waiting)</a>' in html
-    assert waiting.thumbnail.url in html  # the batch's thumbnails
-    assert 'id="pod-batch-progress" data-refresh="5"' in html and "podsite/batch.js" in html  # refreshes itself
-    Design.objects.filter(status=Status.GENERATING).delete()
-    assert 'data-refresh="5"' not in client.get(reverse("admin:designs_batch_change", args=[batch.pk])).content.decode()
-
-
 def test_costs_are_money_in_the_batch_list_the_batch_page_and_the_design_list(client, superuser):
     batch = Batch.objects.create(name="Autumn")
     for _ in range(3):  # three 0.00264 sum to 0.007920000000000001 in floating point

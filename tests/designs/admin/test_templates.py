@@ -1,5 +1,5 @@
-"""The product template screens: fill from the catalog (blueprint search, provider with location, the grid
-editor with prices from cost), editing without JSON, costs, repricing, the JSON form under "advanced", import."""
+"""The product template screens: the JSON form under "advanced" and import from a product (the catalog and the
+editor: test_template_catalog.py, test_template_editor.py)."""
 
 import json
 
@@ -7,8 +7,7 @@ import pytest
 import responses
 from django.urls import reverse
 
-from designs.models import ProductTemplate, RepriceJob, VariantCost
-from designs.workers.costs import learn_costs
+from designs.models import ProductTemplate
 from tests.designs.publishing_support import (
     API,
     SHOP,
@@ -16,7 +15,6 @@ from tests.designs.publishing_support import (
     TEE_VARIANTS,
     TOKEN,
     configure_printify,
-    make_product,
 )
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 
@@ -30,206 +28,6 @@ def printify_settings(settings):
 
     configure_printify(settings)
     cache.clear()  # the catalog cache is the Django cache (Redis at scale): start every test without it
-
-
-@pytest.fixture
-def catalog(settings, sandbox):
-    """Printify is the sandbox (its catalog has real shapes), over real sockets."""
-    settings.PRINTIFY_API_BASE = f"{sandbox.url}/printify/v1"
-    settings.PRINTIFY_SHOP_ID = "1"
-    return sandbox
-
-
-@pytest.fixture
-def as_publisher(client, publisher):
-    client.force_login(publisher)
-    return client
-
-
-@pytest.fixture
-def as_superuser(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-def page_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-# --- fill from the catalog ---------------------------------------------------------------------------------------
-
-
-def test_blueprint_search_is_by_title_brand_and_model_and_explains_empty_choices(as_superuser, catalog):
-    page = page_of(as_superuser.get(CATALOG, {"q": "gildan 5000"}))
-    assert "Unisex Heavy Cotton Tee — Gildan 5000" in page and "Mug 11oz" not in page
-    assert 'size="16"' in page  # a list tall enough to read
-    nothing = page_of(as_superuser.get(CATALOG, {"q": "zeppelin"}))
-    assert "No blueprint matches “zeppelin”" in nothing
-    unchosen = page_of(as_superuser.get(CATALOG, {"q": "tee", "to_provider": "1"}))
-    assert "Choose a blueprint in the list first" in unchosen
-
-
-def test_providers_show_their_location_and_an_empty_choice_is_explained(as_superuser, catalog):
-    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
-    assert "Printify Choice" in page and "Chicago, IL, US" in page and "Irvine, CA, US" in page
-    assert "Choose a print provider first" in page_of(as_superuser.get(CATALOG, {"blueprint": 6, "to_variants": "1"}))
-    # Arriving from the blueprint step (its own "Next") is not an empty choice.
-    arrived = page_of(as_superuser.get(CATALOG, {"blueprint": 6, "to_provider": "1"}))
-    assert "Choose a print provider first" not in arrived
-    missing = as_superuser.get(CATALOG, {"blueprint": 424242})
-    assert missing.status_code == 302
-    assert "no blueprint 424242" in page_of(as_superuser.get(missing.url))
-
-
-def editor_post(**changes) -> dict:
-    data = {
-        "name": "Gildan tee",
-        "print_position": "front",
-        "placement_mode": "fit",
-        "x": "0.5",
-        "y": "0.5",
-        "scale": "1",
-        "angle": "0",
-        "use_rule": "on",
-        "basis": "percent",
-        "percent": "40",
-        "profit": "8.00",
-        "rounding": "99",
-        "min_margin": "0",
-        "title_template": "{{ design.title|default:design.prompt }}",
-        "description_template": "{{ prompt }}",
-        "tags_template": "",
-        "publish_after_create": "on",
-        "publish_parts": ["title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template"],
-    }
-    data.update(changes)
-    return data
-
-
-WHITE_AND_BLACK_S_TO_2XL = [60101, 60102, 60103, 60104, 60105, 60111, 60112, 60113, 60114, 60115]
-
-
-def test_a_tee_at_cost_plus_40_with_99_endings_and_a_2xl_step_without_json(as_superuser, catalog):
-    learn_costs(6, 99)  # what the worker does when the editor asks for the costs
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    page = page_of(as_superuser.get(url))
-    assert "Unisex Heavy Cotton Tee" in page and "Printify Choice" in page
-    assert 'name="enable_60126"' in page and "out of stock" in page  # shown, not selectable
-    assert page.index('<option value="front"') < page.index('<option value="back"')  # front first
-    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
-    steps = {"step_4": "2.00"}  # sizes S, M, L, XL, 2XL, 3XL: the fifth is 2XL
-
-    preview = page_of(as_superuser.post(url, editor_post(**ticked, **steps, preview="1")))
-    assert "Nothing is saved" in preview and not ProductTemplate.objects.exists()
-    assert "$14.99" in preview and "$19.99" in preview  # 10.29 + 40 % → 14.41 → 14.99; 12.79 + 40 % + 2.00 → 19.99
-
-    response = as_superuser.post(url, editor_post(**ticked, **steps, price_60101="15,50"))
-    assert response.status_code == 302, response.content.decode()[-3000:]
-    template = ProductTemplate.objects.get()
-    enabled = {v["id"]: v for v in template.variants if v["is_enabled"]}
-    assert sorted(enabled) == WHITE_AND_BLACK_S_TO_2XL
-    assert enabled[60102]["price"] == 1499 and enabled[60105]["price"] == 1999 and enabled[60115]["price"] == 1999
-    assert enabled[60101]["price"] == 1550 and enabled[60101]["price_overridden"] is True  # money typed, cents stored
-    assert template.price_rule["percent"] == "40" and template.price_rule["size_steps"] == {"2XL": 200}
-    assert template.placement["mode"] == "fit" and template.print_position == "front"
-    assert template.is_default  # the first template becomes the default
-    assert (template.blueprint_title, template.provider_title) == ("Unisex Heavy Cotton Tee", "Printify Choice")
-
-    listing = page_of(as_superuser.get(reverse("admin:designs_producttemplate_changelist")))
-    assert "Unisex Heavy Cotton Tee" in listing and "Printify Choice" in listing and "$14.99–$19.99" in listing
-
-
-def test_the_editor_sets_safety_information_and_print_preparation(as_superuser, catalog):
-    learn_costs(6, 99)
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    page = page_of(as_superuser.get(url))
-    assert "Product safety information (GPSR)" in page and "Needs a transparent background" in page
-    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
-    safety = "Made by Printify Choice, EU contact: example@shop.test"
-    post = editor_post(**ticked, safety_information=safety, prepare_print_files="on", needs_transparency="on")
-    assert as_superuser.post(url, post).status_code == 302
-    template = ProductTemplate.objects.get()
-    assert (template.safety_information, template.prepare_print_files, template.needs_transparency) == (
-        safety,
-        True,
-        True,
-    )
-    change = page_of(as_superuser.get(reverse("admin:designs_producttemplate_change", args=[template.pk])))
-    assert safety in change and 'id="id_needs_transparency" checked' in change
-
-
-def test_the_editor_asks_whether_to_review_mockups_ticked_for_a_new_template(as_superuser, catalog):
-    learn_costs(6, 99)
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    page = page_of(as_superuser.get(url))
-    assert "Review mockups before going live" in page and 'id="id_review_mockups" checked' in page
-    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
-    assert as_superuser.post(url, editor_post(**ticked, review_mockups="on")).status_code == 302
-    template = ProductTemplate.objects.get()
-    assert template.review_mockups is True
-    editor = reverse("admin:designs_producttemplate_change", args=[template.pk])
-    assert 'id="id_review_mockups" checked' in page_of(as_superuser.get(editor))
-    assert as_superuser.post(editor, editor_post(**ticked, name="Gildan tee")).status_code == 302  # unticked
-    template.refresh_from_db()
-    assert template.review_mockups is False
-
-
-def test_the_editor_refuses_a_price_below_cost_and_asks_before_a_low_margin(as_superuser, catalog):
-    learn_costs(6, 99)
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    below = page_of(as_superuser.post(url, editor_post(enable_60101="on", price_60101="9.00")))
-    assert "Below Printify&#x27;s cost (Printify refuses to publish these): White / S." in below
-    low = editor_post(enable_60101="on", price_60101="11.00", min_margin="20")
-    assert "Under the minimum margin of 20" in page_of(as_superuser.post(url, low))
-    assert not ProductTemplate.objects.exists()
-    assert as_superuser.post(url, {**low, "confirm_low_margin": "on"}).status_code == 302
-
-
-def test_empty_and_bad_choices_are_explained_in_words(as_superuser, catalog):
-    learn_costs(6, 99)
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    assert "Tick at least one variant" in page_of(as_superuser.post(url, editor_post()))
-    assert "is not an amount of money" in page_of(
-        as_superuser.post(url, editor_post(enable_60101="on", price_60101="a lot"))
-    )
-    # An out-of-stock variant cannot be ticked, whatever the request says.
-    assert as_superuser.post(url, editor_post(enable_60126="on", enable_60101="on")).status_code == 302
-    assert [v["id"] for v in ProductTemplate.objects.get().variants if v["is_enabled"]] == [60101]
-
-
-def test_without_known_costs_the_rule_cannot_price_and_says_so(as_superuser, catalog):
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    page = page_of(as_superuser.get(url))
-    assert "Costs are being looked up in Printify" in page
-    assert "its cost is not known yet" in page_of(as_superuser.post(url, editor_post(enable_60101="on")))
-    assert as_superuser.post(url, editor_post(enable_60101="on", price_60101="24.99")).status_code == 302
-
-
-def test_costs_come_from_a_draft_product_that_is_deleted_and_shipping_from_shipping_json(catalog, db):
-    assert learn_costs(6, 99).endswith("a draft product (made and deleted to read the costs)")
-    cost = VariantCost.objects.get(blueprint_id=6, print_provider_id=99, variant_id=60105)
-    assert (cost.cost, cost.shipping) == (1279, 475)
-    state = catalog.state()["printify"]
-    assert state["products"] == [] and state["products_created"] == 1 and state["products_deleted"] == 1
-
-
-def test_editing_prices_offers_to_reprice_the_published_products(as_superuser, catalog, make_design):
-    learn_costs(6, 99)
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    as_superuser.post(url, editor_post(enable_60101="on", enable_60102="on"))
-    template = ProductTemplate.objects.get()
-    design = make_design(status="published")
-    make_product(design, template, printify_id="a" * 24)
-    change = reverse("admin:designs_producttemplate_change", args=[template.pk])
-    assert "Every published product of this template has its prices" in page_of(as_superuser.get(change))
-
-    response = as_superuser.post(change, editor_post(enable_60101="on", enable_60102="on", percent="60"))
-    assert response.status_code == 302
-    page = page_of(as_superuser.get(change))
-    assert "still carries the old prices" in page and "Update prices of its 1 published product" in page
-    as_superuser.post(reverse("admin:designs_producttemplate_reprice", args=[template.pk]))
-    assert RepriceJob.objects.get().total == 1
 
 
 def test_template_form_refuses_unpriced_or_uncovered_variants(as_superuser):
@@ -308,36 +106,3 @@ def test_import_reports_printify_errors_without_the_token(as_superuser):
         )
     page = response.content.decode()
     assert "Could not read the product from Printify" in page and TOKEN not in page
-
-
-def test_template_pages_need_permissions(as_publisher):
-    # Publishers may look at templates but not create them from the catalog.
-    assert as_publisher.get(reverse("admin:designs_producttemplate_catalog"), secure=True).status_code == 403
-    assert as_publisher.get(reverse("admin:designs_producttemplate_import"), secure=True).status_code == 403
-
-
-def test_a_ticked_variant_gone_out_of_stock_is_named_and_unticked_on_save(as_superuser, catalog):
-    learn_costs(6, 99)
-    url = f"{CATALOG}?blueprint=6&provider=99"
-    as_superuser.post(url, editor_post(enable_60101="on", enable_60102="on"))
-    template = ProductTemplate.objects.get()
-    from integrations.sandbox import catalog as sandbox_catalog
-
-    # The provider runs out of White / M (the sandbox's catalog is data in this process).
-
-    offer = sandbox_catalog.OFFERS[(6, 99)]
-    offer["out_of_stock"].add(60102)
-    for variant in sandbox_catalog.VARIANTS[(6, 99)]:
-        variant["is_available"] = variant["id"] not in offer["out_of_stock"]
-    try:
-        from django.core.cache import cache
-
-        cache.clear()
-        learn_costs(6, 99, force=True)  # "Refresh costs" also reads the stock again
-        change = reverse("admin:designs_producttemplate_change", args=[template.pk])
-        page = page_of(as_superuser.get(change))
-        assert "Out of stock at the provider since the template was made: White / M" in page
-    finally:
-        offer["out_of_stock"].discard(60102)
-        for variant in sandbox_catalog.VARIANTS[(6, 99)]:
-            variant["is_available"] = variant["id"] not in offer["out_of_stock"]

@@ -20,16 +20,6 @@ pytestmark = pytest.mark.usefixtures("runpod_settings", "print_presets")
 
 
 @pytest.fixture
-def print_presets(db):
-    """What migration 0016 installs (transactional tests flush it, so put it back the same way)."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("designs.migrations.0016_print_presets").install_print_presets(apps, None)
-
-
-@pytest.fixture
 def template(db):
     return small_template()  # 600×720 print areas: a 256² design needs 600×600 px for 300 DPI
 
@@ -200,19 +190,6 @@ def test_generation_and_print_jobs_share_the_endpoints_cap(queued_print, queued,
     generating = Design.objects.filter(pk=generation.pk, status=Status.GENERATING).count()
     preparing = Design.objects.filter(pk__in=[d.pk for d in prints], print_status=PrintStatus.PREPARING).count()
     assert (generating, preparing) == (1, 1)  # generation first, then print, never more than the cap together
-
-
-def test_a_design_without_a_template_size_is_skipped_with_the_reason(make_design, settings):
-    from tests.designs.publishing_support import make_template
-
-    no_areas = make_template(placeholders={})
-    design = approved_design(make_design)
-    result = request_print_files([design], actor=None, source=Source.COMMAND, template=no_areas)
-    assert result.moved == []
-    assert "print areas of “Kids tee” are unknown" in result.skipped[design.pk]
-    in_review = approved_design(make_design, status="review")
-    result = request_print_files([in_review], actor=None, source=Source.COMMAND, template=no_areas)
-    assert "only approved designs are prepared" in result.skipped[in_review.pk]
 
 
 def test_an_image_too_large_for_runpods_request_is_re_encoded_smaller():

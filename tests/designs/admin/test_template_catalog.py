@@ -1,0 +1,148 @@
+"""Filling a product template from the Printify catalog (the sandbox's): blueprint search, the provider with its
+location, the editor page (preview, save, costs, repricing) and who may use it."""
+
+import pytest
+from django.urls import reverse
+
+from designs.models import ProductTemplate, RepriceJob
+from designs.workers.costs import learn_costs
+from tests.designs.publishing_support import make_product
+from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
+from tests.designs.template_support import CATALOG, WHITE_AND_BLACK_S_TO_2XL, editor_post, page_of
+
+pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
+
+
+def test_blueprint_search_is_by_title_brand_and_model_and_explains_empty_choices(as_superuser, catalog):
+    page = page_of(as_superuser.get(CATALOG, {"q": "gildan 5000"}))
+    assert "Unisex Heavy Cotton Tee — Gildan 5000" in page and "Mug 11oz" not in page
+    assert 'size="16"' in page  # a list tall enough to read
+    nothing = page_of(as_superuser.get(CATALOG, {"q": "zeppelin"}))
+    assert "No blueprint matches “zeppelin”" in nothing
+    unchosen = page_of(as_superuser.get(CATALOG, {"q": "tee", "to_provider": "1"}))
+    assert "Choose a blueprint in the list first" in unchosen
+
+
+def test_providers_show_their_location_and_an_empty_choice_is_explained(as_superuser, catalog):
+    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    assert "Printify Choice" in page and "Chicago, IL, US" in page and "Irvine, CA, US" in page
+    assert "Choose a print provider first" in page_of(as_superuser.get(CATALOG, {"blueprint": 6, "to_variants": "1"}))
+    # Arriving from the blueprint step (its own "Next") is not an empty choice.
+    arrived = page_of(as_superuser.get(CATALOG, {"blueprint": 6, "to_provider": "1"}))
+    assert "Choose a print provider first" not in arrived
+    missing = as_superuser.get(CATALOG, {"blueprint": 424242})
+    assert missing.status_code == 302
+    assert "no blueprint 424242" in page_of(as_superuser.get(missing.url))
+
+
+def test_a_tee_at_cost_plus_40_with_99_endings_and_a_2xl_step_without_json(as_superuser, catalog):
+    learn_costs(6, 99)  # what the worker does when the editor asks for the costs
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Unisex Heavy Cotton Tee" in page and "Printify Choice" in page
+    assert 'name="enable_60126"' in page and "out of stock" in page  # shown, not selectable
+    assert page.index('<option value="front"') < page.index('<option value="back"')  # front first
+    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
+    steps = {"step_4": "2.00"}  # sizes S, M, L, XL, 2XL, 3XL: the fifth is 2XL
+
+    preview = page_of(as_superuser.post(url, editor_post(**ticked, **steps, preview="1")))
+    assert "Nothing is saved" in preview and not ProductTemplate.objects.exists()
+    assert "$14.99" in preview and "$19.99" in preview  # 10.29 + 40 % → 14.41 → 14.99; 12.79 + 40 % + 2.00 → 19.99
+
+    response = as_superuser.post(url, editor_post(**ticked, **steps, price_60101="15,50"))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    template = ProductTemplate.objects.get()
+    enabled = {v["id"]: v for v in template.variants if v["is_enabled"]}
+    assert sorted(enabled) == WHITE_AND_BLACK_S_TO_2XL
+    assert enabled[60102]["price"] == 1499 and enabled[60105]["price"] == 1999 and enabled[60115]["price"] == 1999
+    assert enabled[60101]["price"] == 1550 and enabled[60101]["price_overridden"] is True  # money typed, cents stored
+    assert template.price_rule["percent"] == "40" and template.price_rule["size_steps"] == {"2XL": 200}
+    assert template.placement["mode"] == "fit" and template.print_position == "front"
+    assert template.is_default  # the first template becomes the default
+    assert (template.blueprint_title, template.provider_title) == ("Unisex Heavy Cotton Tee", "Printify Choice")
+
+    listing = page_of(as_superuser.get(reverse("admin:designs_producttemplate_changelist")))
+    assert "Unisex Heavy Cotton Tee" in listing and "Printify Choice" in listing and "$14.99–$19.99" in listing
+
+
+def test_the_editor_sets_safety_information_and_print_preparation(as_superuser, catalog):
+    learn_costs(6, 99)
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Product safety information (GPSR)" in page and "Needs a transparent background" in page
+    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
+    safety = "Made by Printify Choice, EU contact: example@shop.test"
+    post = editor_post(**ticked, safety_information=safety, prepare_print_files="on", needs_transparency="on")
+    assert as_superuser.post(url, post).status_code == 302
+    template = ProductTemplate.objects.get()
+    assert (template.safety_information, template.prepare_print_files, template.needs_transparency) == (
+        safety,
+        True,
+        True,
+    )
+    change = page_of(as_superuser.get(reverse("admin:designs_producttemplate_change", args=[template.pk])))
+    assert safety in change and 'id="id_needs_transparency" checked' in change
+
+
+def test_the_editor_asks_whether_to_review_mockups_ticked_for_a_new_template(as_superuser, catalog):
+    learn_costs(6, 99)
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Review mockups before going live" in page and 'id="id_review_mockups" checked' in page
+    ticked = {f"enable_{vid}": "on" for vid in WHITE_AND_BLACK_S_TO_2XL}
+    assert as_superuser.post(url, editor_post(**ticked, review_mockups="on")).status_code == 302
+    template = ProductTemplate.objects.get()
+    assert template.review_mockups is True
+    editor = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    assert 'id="id_review_mockups" checked' in page_of(as_superuser.get(editor))
+    assert as_superuser.post(editor, editor_post(**ticked, name="Gildan tee")).status_code == 302  # unticked
+    template.refresh_from_db()
+    assert template.review_mockups is False
+
+
+def test_without_known_costs_the_rule_cannot_price_and_says_so(as_superuser, catalog):
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Costs are being looked up in Printify" in page
+    assert "its cost is not known yet" in page_of(as_superuser.post(url, editor_post(enable_60101="on")))
+    assert as_superuser.post(url, editor_post(enable_60101="on", price_60101="24.99")).status_code == 302
+
+
+def test_editing_prices_offers_to_reprice_the_published_products(as_superuser, catalog, make_design):
+    learn_costs(6, 99)
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    as_superuser.post(url, editor_post(enable_60101="on", enable_60102="on"))
+    template = ProductTemplate.objects.get()
+    design = make_design(status="published")
+    make_product(design, template, printify_id="a" * 24)
+    change = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    assert "Every published product of this template has its prices" in page_of(as_superuser.get(change))
+
+    response = as_superuser.post(change, editor_post(enable_60101="on", enable_60102="on", percent="60"))
+    assert response.status_code == 302
+    page = page_of(as_superuser.get(change))
+    assert "still carries the old prices" in page and "Update prices of its 1 published product" in page
+    as_superuser.post(reverse("admin:designs_producttemplate_reprice", args=[template.pk]))
+    assert RepriceJob.objects.get().total == 1
+
+
+def test_template_pages_need_permissions(as_publisher):
+    # Publishers may look at templates but not create them from the catalog.
+    assert as_publisher.get(reverse("admin:designs_producttemplate_catalog"), secure=True).status_code == 403
+    assert as_publisher.get(reverse("admin:designs_producttemplate_import"), secure=True).status_code == 403
+
+
+def test_a_provider_location_is_city_region_country_or_said_to_be_missing():
+    from designs.admin.template_catalog import location_text
+
+    assert location_text({"location": {"city": "Chicago", "region": "IL", "country": "US"}}) == "Chicago, IL, US"
+    assert location_text({"location": {"country": "LV", "city": ""}}) == "LV"
+    assert location_text({"location": "Riga"}) == location_text({}) == "location not given"
+
+
+def test_every_word_searched_must_be_in_the_title_brand_or_model():
+    from designs.admin.template_catalog import matches
+
+    tee = {"title": "Unisex Heavy Cotton Tee", "brand": "Gildan", "model": "5000"}
+    assert matches(tee, ["gildan", "5000"]) and matches(tee, ["tee"]) and matches(tee, [])
+    assert not matches(tee, ["gildan", "mug"])
