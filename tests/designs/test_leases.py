@@ -39,9 +39,7 @@ def test_held_context_releases_on_exit(db):
 CONTENDER = (
     "import django, sys\n"
     "django.setup()\n"
-    "from designs import leases\n"
-    + WAIT_FOR_GO
-    + 'print("held" if leases.acquire("pump", 60) else "refused")\n'
+    "from designs import leases\n" + WAIT_FOR_GO + 'print("held" if leases.acquire("pump", 60) else "refused")\n'
 )
 
 

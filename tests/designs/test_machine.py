@@ -9,10 +9,10 @@ from django.db.models import Q
 
 from designs import machine as engine
 from designs.machine import MACHINES, MoveConflict, Source
-from designs.models import Design, DesignEvent, ProductEvent, RepriceEvent
+from designs.models import Design, DesignEvent, ProductEvent
 from designs.print_status import PRINT_FILE, PrintStatus
 from designs.products import PRODUCT, ProductState
-from designs.task_states import COPY, LISTING_UPDATE, REPRICE, CopyStatus, ListingSync, RepriceState
+from designs.task_states import COPY, CopyStatus
 from designs.workflow import DESIGN, EventKind, Status
 from tests.designs.publishing_support import make_product, make_template
 
@@ -208,28 +208,6 @@ def test_a_cascade_the_design_table_refuses_is_reported_not_skipped_in_silence(m
     assert "refused (design" in result.summary("deleted")
     design.refresh_from_db()
     assert design.status == Status.PUBLISHED
-
-
-def test_the_small_machines_keep_their_history(make_design, tee, superuser):
-    product = make_product(make_design(status=Status.PUBLISHED), tee, state=P.LIVE)
-    LISTING_UPDATE.move(product, to=ListingSync.PENDING, source=Source.ADMIN, actor=superuser)
-    LISTING_UPDATE.move(product, to=ListingSync.UPDATING, source=Source.WORKER)
-    with pytest.raises(ValueError):  # only a worker finishes an update
-        LISTING_UPDATE.move(product, to=ListingSync.IDLE, sources=[ListingSync.UPDATING], source=Source.ADMIN)
-    messages = list(ProductEvent.objects.filter(product=product).order_by("pk").values_list("message", flat=True))
-    assert messages == [
-        "Listing update: no update asked for → update queued.",
-        "Listing update: update queued → updating.",
-    ]
-
-    job = REPRICE.create(state=RepriceState.QUEUED, source=Source.ADMIN, actor=superuser, template=tee)
-    REPRICE.move(job, to=RepriceState.RUNNING, source=Source.WORKER)
-    REPRICE.move(job, to=RepriceState.DONE, source=Source.WORKER)
-    assert list(RepriceEvent.objects.filter(job=job).order_by("pk").values_list("from_state", "to_state")) == [
-        ("", "queued"),
-        ("queued", "running"),
-        ("running", "done"),
-    ]
 
 
 # --- no status field is written anywhere but the engine -----------------------------------------------------------
