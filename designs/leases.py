@@ -22,6 +22,11 @@ from designs.models import Lease
 logger = logging.getLogger(__name__)
 
 
+def product_key(product_id: int) -> str:
+    """The lease of one product: its publishing run, an unpublish, a listing update or an undo holds it."""
+    return f"product:{product_id}"
+
+
 def acquire(key: str, seconds: float, *, now: datetime | None = None) -> str | None:
     """Take the lease `key` for `seconds`; returns a token, or None while someone else holds it.
 

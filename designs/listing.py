@@ -158,3 +158,17 @@ def with_disclosure(description_html: str) -> str:
     if line.casefold() in html.unescape(strip_tags(description_html)).casefold():
         return description_html
     return f"{description_html}<p>{html.escape(line)}</p>" if description_html else f"<p>{html.escape(line)}</p>"
+
+
+def describe_change(before, updates: dict) -> str:
+    """'title “Fox” → “Winter fox”; tags a, b → a, c.' — a copy edit in words, for the design's history."""
+    parts = []
+    for name, value in updates.items():
+        old = getattr(before, name)
+        if name == "tags":
+            parts.append(f"tags {', '.join(old) or '(none)'} → {', '.join(value) or '(none)'}")
+        elif name == "title":
+            parts.append(f"title “{old}” → “{value}”")
+        else:
+            parts.append(f"description ({len(old)} → {len(value)} characters)")
+    return "; ".join(parts) + "."

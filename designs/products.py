@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from designs.machine import Cascade, History, Machine, MoveConflict, MoveResult
 from designs.workflow import DESIGN, Status
@@ -89,6 +91,17 @@ def design_status_for(states: Iterable[str]) -> Status:
     if states & ON_SHOP:
         return Status.PUBLISHED
     return Status.APPROVED
+
+
+def undo_grace(product) -> float:
+    """Seconds a run should still wait before acting on a person's mockup decision (0: act now)."""
+    if product.state == P.DISCARDING:
+        decided = product.state_changed_at
+    elif product.state == P.PUBLISHING and product.mockups_approved_at:
+        decided = product.mockups_approved_at
+    else:
+        return 0.0
+    return max(0.0, settings.MOCKUP_UNDO_SECONDS - (timezone.now() - decided).total_seconds())
 
 
 def in_flight_state(printify_id: str) -> ProductState:

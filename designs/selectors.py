@@ -8,9 +8,10 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from designs.models import CopyStatus, Design, DesignEvent, Product
+from designs.models import CopyStatus, Design, DesignEvent, Product, RepriceJob
 from designs.print_status import PrintStatus
 from designs.products import restartable
+from designs.task_states import RepriceState
 from designs.workflow import DECIDED, FAILED, IN_FLIGHT, PUBLISHABLE, Source, Status
 
 # How far back U (undo) reaches: a working session, not last week's decisions.
@@ -385,3 +386,8 @@ def design_template(design: Design):
     if product is not None:
         return product.template
     return ProductTemplate.objects.filter(is_default=True).first()
+
+
+def unfinished_reprice_jobs():
+    """Repricing jobs not done yet (the reconciler wakes those nobody works on)."""
+    return RepriceJob.objects.exclude(state=RepriceState.DONE)

@@ -6,6 +6,9 @@ history row, so a worker and a person racing on one row cannot both win and ever
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 
 from designs.machine import History, Machine
@@ -22,6 +25,8 @@ class CopyStatus(models.TextChoices):
 
 
 C = CopyStatus
+# A copy run older than the task timeout was lost (a killed worker): it may be taken over or asked for again.
+COPY_STALE_AFTER = timedelta(seconds=settings.Q_TASK_TIMEOUT + 30)
 COPY = Machine(
     name="listing copy",
     model="designs.Design",

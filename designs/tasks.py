@@ -100,3 +100,10 @@ def update_listing(product_id: int):
     from designs.workers import listing_sync
 
     return listing_sync.run_update(product_id)
+
+
+def copy_after_ingest(design_ids: list[int]):
+    """New designs without a title get their listing copy written (LISTING_COPY_AFTER_INGEST)."""
+    from designs.services.listing_copy import after_ingest
+
+    return after_ingest(design_ids)

@@ -19,7 +19,7 @@ def runpod_webhook(request, design_id: int, token: str):
     """RunPod says a job ended. The body is not trusted (RunPod signs nothing): the token proves which design,
     and the pump then asks the authenticated /status for the truth. Answers 200 at once."""
     from designs.models import Design
-    from designs.workers.pump import wake_pump
+    from designs.workers import wake_pump
 
     expected = Design.objects.filter(pk=design_id).values_list("webhook_token", flat=True).first()
     if not expected or not hmac.compare_digest(expected.encode(), token.encode()):

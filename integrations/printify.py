@@ -45,6 +45,8 @@ from integrations.http import (
 SERVICE = "Printify"
 PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
 MAX_PRODUCTS_PER_PAGE = 50
+# The webhook topics about products that podsite registers and handles (printify-api.md §6).
+PRODUCT_TOPICS = ("product:publish:started", "product:updated", "product:deleted")
 
 
 @dataclass(frozen=True)

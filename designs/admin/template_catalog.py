@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from designs import variant_costs
 from designs.admin.review import id_or_none
 from designs.admin.template_editor import TemplateEditorForm
 from designs.models import ProductTemplate
@@ -119,7 +120,7 @@ class CatalogEditorMixin:
         can_save = self.has_add_permission(request) if new else self.has_change_permission(request, template)
         if request.method == "POST" and not can_save:
             raise PermissionDenied
-        costs = cost_service.costs_for(template.blueprint_id, template.print_provider_id)
+        costs = variant_costs.costs_for(template.blueprint_id, template.print_provider_id)
         if costs.stale and not costs.failure:
             cost_service.request_costs(template.blueprint_id, template.print_provider_id)
         data = request.POST if request.method == "POST" else None

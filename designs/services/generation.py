@@ -14,6 +14,7 @@ from django.db.models import Avg
 
 from designs.machine import MoveResult
 from designs.models import Design, GenerationPreset, PresetKind
+from designs.workers import wake_pump
 from designs.workflow import CANCELLABLE, DESIGN, GENERATABLE, Status, design_ids, transition
 
 DEFAULT_PRESET_NAME = "Flux dev fp8"
@@ -82,7 +83,6 @@ def estimated_cost(designs: int) -> Decimal:
 
 def request_generation(designs, *, actor, source: str) -> MoveResult:
     """draft / generation_failed → queued (a fresh attempt budget, no old error), then wake the pump."""
-    from designs.workers.pump import wake_pump
 
     ids = design_ids(designs)
     check_design_count(len(ids))

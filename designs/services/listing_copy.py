@@ -8,7 +8,6 @@ and shown the current copy. Each change writes a note in the design's history (w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -20,14 +19,13 @@ from designs import compliance, listing
 from designs.clients import NotConfigured, llm_configured
 from designs.machine import MoveResult
 from designs.models import CopyStatus, Design, DesignEvent
-from designs.task_states import COPY
+from designs.task_states import COPY, COPY_STALE_AFTER
 from designs.workers import enqueue
 from designs.workflow import EventKind, Source, Status, design_ids, note
 
 COPY_FIELDS = ("title", "description", "tags")
 # The worker's claim is considered lost after this long (longer than any one task may run): asking again is then
 # allowed, and a redelivered task may take it over.
-COPY_STALE_AFTER = timedelta(seconds=settings.Q_TASK_TIMEOUT + 30)
 LIVE = (Status.PUBLISHING, Status.MOCKUPS, Status.PUBLISHED)  # for sale, or about to be
 NOTE_PREFIXES = ("Copy edited", "Copy written")
 CHUNK = 2000  # designs queued per transaction
@@ -74,24 +72,11 @@ def save_copy(design_id: int, *, revision: int, actor, source: str, **typed) -> 
             **updates, copy_revision=F("copy_revision") + 1, updated_at=timezone.now()
         )
         if moved:
-            note(design, "Copy edited: " + describe_change(design, updates), source=source, actor=actor)
+            note(design, "Copy edited: " + listing.describe_change(design, updates), source=source, actor=actor)
     design.refresh_from_db()
     if not moved:
         return CopyEdit(saved=False, design=design, conflict=conflict_message(design))
     return CopyEdit(saved=True, design=design, changed=changed)
-
-
-def describe_change(before: Design, updates: dict) -> str:
-    parts = []
-    for name, value in updates.items():
-        old = getattr(before, name)
-        if name == "tags":
-            parts.append(f"tags {', '.join(old) or '(none)'} → {', '.join(value) or '(none)'}")
-        elif name == "title":
-            parts.append(f"title “{old}” → “{value}”")
-        else:
-            parts.append(f"description ({len(old)} → {len(value)} characters)")
-    return "; ".join(parts) + "."
 
 
 def conflict_message(design: Design) -> str:

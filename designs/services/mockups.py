@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -20,7 +19,7 @@ from designs import leases
 from designs.machine import MoveResult
 from designs.models import Product, ProductEvent
 from designs.products import ProductState, move_products
-from designs.services.publishing import enqueue_publish
+from designs.workers import enqueue_publish
 from designs.workflow import Source
 
 P = ProductState
@@ -78,17 +77,6 @@ def _decide(products, target: str, actor, source: str, updates: dict) -> MockupD
     return MockupDecision(target=target, moved=moves.moved, skipped=moves.skipped)
 
 
-def undo_grace(product) -> float:
-    """Seconds a run should still wait before acting on a person's mockup decision (0: act now)."""
-    if product.state == P.DISCARDING:
-        decided = product.state_changed_at
-    elif product.state == P.PUBLISHING and product.mockups_approved_at:
-        decided = product.mockups_approved_at
-    else:
-        return 0.0
-    return max(0.0, settings.MOCKUP_UNDO_SECONDS - (timezone.now() - decided).total_seconds())
-
-
 @dataclass
 class Undone:
     product_id: int | None = None
@@ -100,7 +88,6 @@ class Undone:
 def undo_last_mockup_decision(*, actor, source: str = Source.REVIEW) -> Undone:
     """Take back this person's latest go-live or discard whose run has not begun: the product waits for its
     mockup review again. Too late (the run began, or it is live or deleted already) is said in words."""
-    from designs.workers.publish_run import lease_key
 
     # A decision taken back already (by an undo, or a refused deletion) is not one to undo again.
     taken_back = ProductEvent.objects.filter(
@@ -121,7 +108,7 @@ def undo_last_mockup_decision(*, actor, source: str = Source.REVIEW) -> Undone:
         return Undone(message="Nothing to undo.")
     decision = DECISIONS[event.to_state]
     undone = Undone(product_id=event.product_id, decision=decision)
-    with leases.held(lease_key(event.product_id), seconds=30) as token:
+    with leases.held(leases.product_key(event.product_id), seconds=30) as token:
         if token is None:
             undone.message = f"Too late to undo the {decision}: Printify is being told right now."
             return undone

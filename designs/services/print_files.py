@@ -16,6 +16,7 @@ from designs import print_quality
 from designs.models import Design, GenerationPreset, PresetKind, ProductTemplate
 from designs.print_status import PREPARABLE, PRINT_PENDING, PrintStatus, print_transition
 from designs.services.generation import check_design_count
+from designs.workers import wake_pump
 from designs.workflow import Source, Status, design_ids, note
 
 DEFAULT_PRINT_PRESET = "Upscale for print"
@@ -74,7 +75,6 @@ def request_print_files(
     """Queue print preparation for approved (or publishing) designs, sized for `template`, else each design's own
     product template, else the default; then wake the pump. A design being prepared is skipped."""
     from designs.selectors import design_template
-    from designs.workers.pump import wake_pump
 
     ids = design_ids(designs)
     check_design_count(len(ids))

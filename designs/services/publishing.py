@@ -29,7 +29,7 @@ from designs.products import (
     summarise_designs,
 )
 from designs.services import print_files, publish_checks
-from designs.workers import enqueue, enqueue_later
+from designs.workers import enqueue, enqueue_publish
 from designs.workflow import PUBLISHABLE, Status, design_ids
 
 CHUNK = 500  # designs per transaction: a select-all of thousands never holds the write lock for long
@@ -297,12 +297,3 @@ def unpublishable_products(design_ids_, *, delete: bool):
     product keeps its Printify id for the retry; deleting the design deletes it too."""
     products = Product.objects.filter(design_id__in=design_ids_).exclude(printify_id="")
     return products.filter(state__in=ON_SHOP if delete else [ProductState.LIVE])
-
-
-def enqueue_publish(product_id: int, *, delay: float = 0, resume: dict | None = None) -> None:
-    """Wake a product's publishing run once the current transaction commits (now, or after `delay` seconds)."""
-    transaction.on_commit(partial(_enqueue_now, product_id, delay, resume))
-
-
-def _enqueue_now(product_id: int, delay: float, resume: dict | None) -> None:
-    enqueue_later("publish_product", product_id, delay=delay, resume=resume)

@@ -61,6 +61,4 @@ def request_reprice(template: ProductTemplate, *, actor) -> RepriceJob:
         transaction.on_commit(partial(enqueue, "reprice_products", job.pk))
     return job
 
-
-def unfinished_jobs():
     return RepriceJob.objects.exclude(state=RepriceState.DONE)

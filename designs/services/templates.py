@@ -133,7 +133,7 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
         **fields,
     )
     # The product's variants carry Printify's cost (§4): the documented source, kept for the editor.
-    from designs.services.costs import costs_from_product, save_costs
+    from designs.variant_costs import costs_from_product, save_costs
 
     save_costs(
         fields["blueprint_id"],

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from django.db.models import QuerySet
 
 from designs import selectors
-from designs.workers.reconcile import reconcile
+from designs.workers import enqueue
 
 
 def follow(
@@ -23,8 +23,8 @@ def follow(
     """Yield measure() (selectors.progress: counts per status; plus "pending" and "elapsed") every `interval` s
     until none is pending.
 
-    The waiter also runs the reconciler now and then, so work started without a running scheduler (or right
-    after a worker restart) keeps moving; reconcile() is safe to run from anywhere, any number of times.
+    The waiter also asks the workers for a reconciler run now and then, so work stranded without a running
+    scheduler (or right after a worker restart) keeps moving; a reconciler run is safe any number of times.
     """
     started = last_reconcile = time.monotonic()
     while True:
@@ -35,6 +35,6 @@ def follow(
         if not progress["pending"] or progress["elapsed"] >= timeout:
             return
         if time.monotonic() - last_reconcile >= reconcile_every:
-            reconcile()
+            enqueue("reconcile")
             last_reconcile = time.monotonic()
         time.sleep(interval)

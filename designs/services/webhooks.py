@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from designs.workers.printify_events import PRODUCT_TOPICS
+from integrations.printify import PRODUCT_TOPICS
 
 
 class WebhookSetupError(ValueError):

@@ -1,4 +1,14 @@
-"""What runs on django-q2 workers (reached through the thin entry points in designs/tasks.py)."""
+"""What runs on django-q2 workers (reached through the thin entry points in designs/tasks.py).
+
+This package's own namespace is the only way in from elsewhere: work is handed over by task name (enqueue, and the
+small wake-ups below), never by calling a worker module. Workers use the domain (designs/*.py), never a service.
+"""
+
+from functools import partial
+
+from django.db import transaction
+
+PUMP_LEASE = "generation-pump"  # one pump at a time across all hosts (designs/workers/pump.py)
 
 
 def enqueue(task: str, *args, **kwargs):
@@ -28,3 +38,16 @@ def enqueue_later(task: str, *args, delay: float, **kwargs) -> None:
         next_run=timezone.now() + timedelta(seconds=delay),
         repeats=-1,
     )
+
+
+def enqueue_publish(product_id: int, *, delay: float = 0, resume: dict | None = None) -> None:
+    """Wake a product's publishing run once the current transaction commits (now, or after `delay` seconds)."""
+    transaction.on_commit(partial(enqueue_later, "publish_product", product_id, delay=delay, resume=resume))
+
+
+def wake_pump() -> None:
+    """Enqueue a pump run unless one is running (a running pump re-checks for work before it exits)."""
+    from designs import leases
+
+    if not leases.is_held(PUMP_LEASE):
+        enqueue("run_generation_pump")

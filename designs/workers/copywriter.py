@@ -22,8 +22,7 @@ from django.utils import timezone
 from designs import compliance, copywriting, listing
 from designs.models import CopyStatus, Design
 from designs.selectors import design_template
-from designs.services.listing_copy import COPY_STALE_AFTER, describe_change
-from designs.task_states import COPY
+from designs.task_states import COPY, COPY_STALE_AFTER
 from designs.workers import enqueue
 from designs.workflow import Source, note
 from integrations.http import IntegrationError, RateLimited
@@ -137,7 +136,7 @@ def _save(design: Design, copy: copywriting.Copy, usage: Usage, model: str) -> s
             updates={**values, **_spent(usage), "copy_revision": F("copy_revision") + 1, "copy_note": message},
         ).moved
         if saved:
-            note(design, f"{message} {describe_change(design, values)}", source=Source.WORKER)
+            note(design, f"{message} {listing.describe_change(design, values)}", source=Source.WORKER)
     if saved:
         return "written"
     # Someone edited the copy while the LLM wrote: their words win; the answer is dropped (its tokens still count).

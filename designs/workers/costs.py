@@ -15,8 +15,8 @@ import logging
 from django.conf import settings
 
 from designs import leases
+from designs import variant_costs as cost_service
 from designs.models import Product
-from designs.services import costs as cost_service
 from integrations.http import IntegrationError
 
 logger = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from designs import duplicates, images
 from designs.machine import MoveConflict
 from designs.models import Design
 from designs.services.generation import prompt_settings
+from designs.workers import enqueue
 from designs.workflow import Source, Status, conflict, create_design, transition, transition_one
 from integrations.http import IntegrationError
 from integrations.runpod import JobStatus, OutputError, download_image, parse_output
@@ -148,9 +150,9 @@ def store_job_images(design: Design, checked: Checked) -> bool:
     except BaseException:
         images.delete_files(name for item in stored for name in item.created)
         raise
-    from designs.services.listing_copy import after_ingest
-
-    after_ingest(list(Design.objects.filter(runpod_job_id=job.id).values_list("pk", flat=True)))
+    if settings.LISTING_COPY_AFTER_INGEST:
+        ids = list(Design.objects.filter(runpod_job_id=job.id).values_list("pk", flat=True))
+        transaction.on_commit(partial(enqueue, "copy_after_ingest", ids))
     return True
 
 

@@ -2,7 +2,7 @@
 publish a live product again with only those parts (designs.tasks.update_listing; asked for through
 designs/services/listing_sync.py).
 
-- Holds the product's publishing lease (publish_run.lease_key), so an update never races a publishing run (a run
+- Holds the product's publishing lease (leases.product_key), so an update never races a publishing run (a run
   finding it held exits; the reconciler wakes it again) and two deliveries of one task do the work once.
 - Resumable: the product stays "update queued" or "updating" until Printify has taken the change; a killed worker
   leaves it so, and the reconciler wakes it once the lease has lapsed. What changed is worked out again each time
@@ -31,7 +31,7 @@ from designs.services.listing_sync import BUSY, EDITABLE, listing_change, record
 from designs.task_states import LISTING_UPDATE
 from designs.workers import enqueue, enqueue_later, printify_events
 from designs.workers.printify_edits import edit_product, try_later, with_prices
-from designs.workers.publish_run import HEARTBEAT_SECONDS, LEASE_SECONDS, describe_error, lease_key
+from designs.workers.publish_run import HEARTBEAT_SECONDS, LEASE_SECONDS, describe_error
 from designs.workflow import Source, note
 from integrations.http import IntegrationError, NotFound, RateLimited, Rejected
 
@@ -49,7 +49,7 @@ WAKE_AT_MOST = 500
 
 def run_update(product_id: int) -> str:
     """One listing update of one product. Returns what happened."""
-    with leases.kept(lease_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
+    with leases.kept(leases.product_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
             return "busy"  # a publishing run or another update holds the product; the reconciler comes back
         try:
@@ -209,7 +209,7 @@ def wake_lost_updates(stale_after: timedelta) -> list[int]:
     )
     woken = []
     for product_id in list(lost.values_list("pk", flat=True)[:WAKE_AT_MOST]):
-        if leases.is_held(lease_key(product_id)):
+        if leases.is_held(leases.product_key(product_id)):
             continue
         # Touched, so the next pass waits before waking it again.
         Product.objects.filter(pk=product_id).update(updated_at=now)

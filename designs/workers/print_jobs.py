@@ -248,7 +248,7 @@ def _continue_publishing(design_id: int) -> None:
     """The design's publishing runs waiting for this print file go on (publish, or fail with the print error)."""
     from designs.models import Product
     from designs.products import IN_FLIGHT
-    from designs.services.publishing import enqueue_publish
+    from designs.workers import enqueue_publish
 
     waiting = Product.objects.filter(design_id=design_id, state__in=IN_FLIGHT, design__status=Status.PUBLISHING)
     for product_id in waiting.values_list("pk", flat=True):

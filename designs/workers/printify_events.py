@@ -16,7 +16,7 @@ from designs.models import Product, WebhookReceipt
 from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_products, product_note
 from designs.workers import enqueue
 from designs.workflow import Source, note
-from integrations.printify import mockup_urls
+from integrations.printify import PRODUCT_TOPICS, mockup_urls
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +82,6 @@ def refresh_product(product_id: int) -> bool:
 class WebhookOutcome:
     status: int
     detail: str
-
-
-PRODUCT_TOPICS = ("product:publish:started", "product:updated", "product:deleted")
 
 
 def handle_webhook_event(event: dict) -> WebhookOutcome:

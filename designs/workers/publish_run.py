@@ -42,10 +42,10 @@ from designs.product_templates import (
     template_from_snapshot,
     template_snapshot,
 )
-from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note
+from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note, undo_grace
 from designs.services import listing_sync
 from designs.services.print_files import gate_publishing_run
-from designs.services.publishing import enqueue_publish
+from designs.workers import enqueue_publish
 from designs.workflow import Source
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected
 from integrations.printify import mockup_urls
@@ -77,10 +77,6 @@ PRINTIFY_CODES = {
     10300: "Printify could not complete the operation (an image URL must be reachable from the internet)",
     61003: "the title contains excessive capital letters",
 }
-
-
-def lease_key(product_id: int) -> str:
-    return f"product:{product_id}"
 
 
 class _LeaseLost(Exception):
@@ -125,7 +121,7 @@ def run_publish(product_id: int, *, resume: dict | None = None) -> str:
     verified, and such a continuation does not count as an attempt.
     """
     _wait_for_undo(product_id)
-    with leases.kept(lease_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
+    with leases.kept(leases.product_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
             return "busy"  # another run holds this product: a duplicate delivery
         try:
@@ -139,7 +135,6 @@ def run_publish(product_id: int, *, resume: dict | None = None) -> str:
 
 def _wait_for_undo(product_id: int) -> None:
     """A person's go-live or discard is carried out only after the undo grace (services/mockups.py)."""
-    from designs.services.mockups import undo_grace
 
     product = Product.objects.filter(pk=product_id).first()
     grace = undo_grace(product) if product else 0

@@ -46,6 +46,7 @@ from django.db import transaction
 
 from designs import leases
 from designs.models import Design
+from designs.workers import PUMP_LEASE, wake_pump
 from designs.workers.ingest import Checked
 from designs.workers.jobs import MAX_AUTOMATIC_ATTEMPTS, GenerationJobs, JobInputError, JobKind
 from designs.workflow import Status
@@ -54,9 +55,8 @@ from integrations.runpod import JobExpired, describe_failure
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_AUTOMATIC_ATTEMPTS", "Pump", "run_pump", "wake_pump"]
+__all__ = ["MAX_AUTOMATIC_ATTEMPTS", "Pump", "run_pump"]
 
-PUMP_LEASE = "generation-pump"
 LEASE_SECONDS = 15
 HEARTBEAT_SECONDS = 5
 # Recovery only runs while no pump holds the lease (or by the pump that just took it), so a claim without a
@@ -73,14 +73,6 @@ HTTP_THREADS = 8
 AUTH_MESSAGE = "RunPod refused the API key (check RUNPOD_API_KEY); generation resumes once the key works."
 
 S = Status
-
-
-def wake_pump() -> None:
-    """Enqueue a pump run unless one is running (a running pump re-checks for work before it exits)."""
-    from django_q.tasks import async_task
-
-    if not leases.is_held(PUMP_LEASE):
-        async_task("designs.tasks.run_generation_pump")
 
 
 def job_kinds(client=None, print_client=None) -> list[JobKind]:

@@ -15,11 +15,20 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from designs import leases
+from designs import leases, selectors
 from designs.models import Design, Product
 from designs.products import IN_FLIGHT, summarise_designs
-from designs.services.publishing import enqueue_publish
-from designs.workers import copywriter, enqueue, listing_sync, printify_events, publish_run, pump
+from designs.workers import (
+    PUMP_LEASE,
+    copywriter,
+    enqueue,
+    enqueue_publish,
+    listing_sync,
+    printify_events,
+    publish_run,
+    pump,
+    wake_pump,
+)
 from designs.workflow import Source, Status
 
 logger = logging.getLogger(__name__)
@@ -53,12 +62,12 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
 
 def _reconcile_repricing(stale_after: timedelta) -> list[int]:
     """Repricing jobs nobody works on (a killed worker, a lost wake-up): wake them; they resume by themselves."""
-    from designs.services.repricing import unfinished_jobs
     from designs.workers import repricing
 
     cutoff = timezone.now() - max(stale_after, REPRICE_STALE_AFTER)
     woken = []
-    for job_id in unfinished_jobs().filter(updated_at__lte=cutoff).values_list("pk", flat=True)[:WAKE_AT_MOST]:
+    stale = selectors.unfinished_reprice_jobs().filter(updated_at__lte=cutoff)
+    for job_id in stale.values_list("pk", flat=True)[:WAKE_AT_MOST]:
         if not leases.is_held(repricing.lease_key(job_id)):
             transaction.on_commit(lambda job_id=job_id: enqueue("reprice_products", job_id))
             woken.append(job_id)
@@ -67,11 +76,11 @@ def _reconcile_repricing(stale_after: timedelta) -> list[int]:
 
 def _reconcile_generation() -> bool:
     """Recover dead claims and wake the pump if work waits without one."""
-    if leases.is_held(pump.PUMP_LEASE):
+    if leases.is_held(PUMP_LEASE):
         return False
     pump.recover_unsubmitted_claims()
     if pump.has_work():
-        pump.wake_pump()
+        wake_pump()
         return True
     return False
 
@@ -82,7 +91,7 @@ def _reconcile_publishing(stale_after: timedelta) -> list[int]:
     stuck = Product.objects.filter(state__in=IN_FLIGHT, updated_at__lte=cutoff).values_list("pk", flat=True)
     woken = []
     for product_id in list(stuck[:WAKE_AT_MOST]):
-        if leases.is_held(publish_run.lease_key(product_id)):
+        if leases.is_held(leases.product_key(product_id)):
             continue
         # Touch it, so the next pass waits another `stale_after` before waking it again.
         if Product.objects.filter(pk=product_id, state__in=IN_FLIGHT, updated_at__lte=cutoff).update(

@@ -10,14 +10,14 @@ from django.utils import timezone
 from designs import leases
 from designs.models import Design, Product
 from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_product, product_note
-from designs.workers.publish_run import HEARTBEAT_SECONDS, LEASE_SECONDS, describe_error, lease_key
+from designs.workers.publish_run import HEARTBEAT_SECONDS, LEASE_SECONDS, describe_error
 from designs.workflow import Source, note
 from integrations.http import IntegrationError, NotFound
 
 
 def run_unpublish(product_id: int, *, delete: bool, actor_id: int | None = None, source: str = Source.WORKER) -> str:
     """Take the product off the store (live → on Printify), or delete it from Printify (→ deleted)."""
-    with leases.kept(lease_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
+    with leases.kept(leases.product_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
             return "busy"
         product = Product.objects.filter(pk=product_id).exclude(printify_id="").first()
@@ -81,7 +81,7 @@ def run_delete_design_and_products(design_id: int, *, actor_id: int | None = Non
 
 
 def _delete_one(product_id: int, actor_id: int | None) -> str:
-    with leases.kept(lease_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
+    with leases.kept(leases.product_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
             return "busy"
         product = Product.objects.select_related("design").filter(pk=product_id).first()

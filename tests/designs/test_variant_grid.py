@@ -7,12 +7,12 @@ import pytest
 
 from designs.models import VariantCost
 from designs.pricing import PriceRule
-from designs.services.costs import Costs
+from designs.variant_costs import Costs
 from designs.variant_grid import build_grid, options_of, positions_of
 
 
 def costs(cost: dict[int, int], shipping: dict[int, int] | None = None) -> Costs:
-    """Cached costs as services/costs.costs_for returns them (unsaved rows: the grid reads no database)."""
+    """Cached costs as variant_costs.costs_for returns them (unsaved rows: the grid reads no database)."""
     shipping = shipping or {}
     rows = {
         variant_id: VariantCost(variant_id=variant_id, cost=cost.get(variant_id), shipping=shipping.get(variant_id))

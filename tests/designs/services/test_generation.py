@@ -7,7 +7,7 @@ import pytest
 
 from designs.models import Design, GenerationPreset
 from designs.services.generation import cancel_generation, request_generation, request_variations
-from designs.workers.pump import wake_pump
+from designs.workers import wake_pump
 from designs.workflow import Source, Status
 from tests.designs.generation_support import (
     JOBS,

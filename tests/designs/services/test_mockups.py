@@ -106,11 +106,11 @@ def test_undo_takes_the_decision_back_before_the_worker_acts(waiting, printify, 
 def test_undo_is_refused_in_words_once_the_run_has_begun(waiting, publisher):
     product = product_of(waiting)
     mockups.discard([product.pk], actor=publisher)
-    token = leases.acquire(publish_run.lease_key(product.pk), 30)  # the worker holds the product
+    token = leases.acquire(leases.product_key(product.pk), 30)  # the worker holds the product
     try:
         undone = mockups.undo_last_mockup_decision(actor=publisher)
     finally:
-        leases.release(publish_run.lease_key(product.pk), token)
+        leases.release(leases.product_key(product.pk), token)
     assert not undone.ok and undone.message == "Too late to undo the discard: Printify is being told right now."
     assert product_of(waiting).state == P.DISCARDING
     assert mockups.undo_last_mockup_decision(actor=None).message == "Nothing to undo."

@@ -3,7 +3,8 @@
 import pytest
 
 from designs.models import RepriceJob
-from designs.services.repricing import new_prices, outdated_products, request_reprice, unfinished_jobs, variants_body
+from designs.selectors import unfinished_reprice_jobs
+from designs.services.repricing import new_prices, outdated_products, request_reprice, variants_body
 from designs.workflow import Status
 from tests.designs.publishing_support import make_product, make_template
 
@@ -65,6 +66,6 @@ def test_a_second_request_joins_the_unfinished_job(make_design, tee, superuser, 
 
     assert first.pk == second.pk and first.total == 1 and first.created_by == superuser
     assert len(queued) == 2  # the worker is asked again; it resumes the one job
-    assert list(unfinished_jobs()) == [first]
+    assert list(unfinished_reprice_jobs()) == [first]
     RepriceJob.objects.filter(pk=first.pk).update(state=RepriceJob.State.DONE)
     assert request_reprice(tee, actor=None).pk != first.pk  # a finished job is not joined

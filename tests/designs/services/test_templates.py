@@ -4,8 +4,8 @@ default."""
 import pytest
 
 from designs.models import ProductTemplate
-from designs.services.costs import costs_for
 from designs.services.templates import from_catalog, import_from_product, save_edited, save_template
+from designs.variant_costs import costs_for
 from designs.workflow import Status
 from integrations.sandbox import catalog
 from tests.designs.publishing_support import make_product, make_template, png_bytes

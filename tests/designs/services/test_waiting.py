@@ -30,7 +30,7 @@ def test_the_wait_ends_at_the_timeout_with_work_still_pending(queued):
 
 
 @pytest.mark.parametrize(("reconcile_every", "woken"), [(0, 1), (3600, 0)])
-def test_the_waiter_wakes_the_pump_for_work_without_one(queued, reconcile_every, woken):
+def test_the_waiter_asks_for_a_reconciler_run_now_and_then(queued, reconcile_every, woken):
     design = queued()
     broker = get_broker()
     before = broker.queue_size()

@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from designs import leases
 from designs.models import VariantCost
-from designs.services.costs import costs_for, save_costs
+from designs.variant_costs import costs_for, save_costs
 from designs.workers.costs import DRAFT_TITLE, LEASE_SECONDS, learn_costs
 from designs.workflow import Status
 from integrations.sandbox import catalog

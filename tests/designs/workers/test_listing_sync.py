@@ -175,7 +175,7 @@ def test_a_product_deleted_on_printify_is_marked_deleted(live, printify):
 
 def test_an_update_waits_while_a_publishing_run_holds_the_product(live, printify):
     product = edit_and_ask(live, title="Winter fox")
-    with leases.held(publish_run.lease_key(product.pk), 15) as token:
+    with leases.held(leases.product_key(product.pk), 15) as token:
         assert token
         assert listing_sync.run_update(product.pk) == "busy"
     assert printify.updated == []
@@ -185,13 +185,13 @@ def test_an_update_waits_while_a_publishing_run_holds_the_product(live, printify
 def test_a_killed_update_is_resumed_by_the_reconciler(live, printify, django_capture_on_commit_callbacks):
     product = edit_and_ask(live, title="Winter fox")
     # A worker took it (marked it updating, held the lease) and was killed: its lease lapses, nobody renews it.
-    token = leases.acquire(publish_run.lease_key(product.pk), 15)
+    token = leases.acquire(leases.product_key(product.pk), 15)
     assert token
     Product.objects.filter(pk=product.pk).update(
         listing_sync=ListingSync.UPDATING, updated_at=timezone.now() - timedelta(minutes=1)
     )
     assert reconcile()["listings"] == []  # its lease still looks held
-    Lease.objects.filter(key=publish_run.lease_key(product.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Lease.objects.filter(key=leases.product_key(product.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks() as callbacks:
         assert reconcile()["listings"] == [product.pk]

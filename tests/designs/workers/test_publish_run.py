@@ -361,7 +361,7 @@ def test_a_run_exits_quietly_when_the_product_is_not_being_published(make_design
 
 
 def test_a_duplicate_delivery_exits_while_the_lease_is_held(publishing_design, printify):
-    key = publish_run.lease_key(product_of(publishing_design).pk)
+    key = leases.product_key(product_of(publishing_design).pk)
     assert key == f"product:{product_of(publishing_design).pk}"
     token = leases.acquire(key, 60)
     assert publish_run.run_publish(product_of(publishing_design).pk) == "busy"
@@ -518,7 +518,7 @@ def test_a_database_error_mid_run_leaves_the_design_to_the_reconciler_not_failed
     from designs.models import Lease
     from designs.workers.reconcile import reconcile
 
-    Lease.objects.filter(key=publish_run.lease_key(product.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Lease.objects.filter(key=leases.product_key(product.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert reconcile(stale_after=timedelta(0))["woken"] == [product.pk]
     assert publish_run.run_publish(product.pk) == "published"
     assert len(printify.created) == 1  # adopted by its SKU marker, not created twice

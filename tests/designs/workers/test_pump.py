@@ -13,7 +13,8 @@ from django.utils import timezone
 from designs import leases
 from designs.models import Design, GenerationPreset
 from designs.services.generation import cancel_generation, request_generation
-from designs.workers.pump import AUTH_MESSAGE, MAX_AUTOMATIC_ATTEMPTS, PUMP_LEASE, run_pump, wake_pump
+from designs.workers import PUMP_LEASE, wake_pump
+from designs.workers.pump import AUTH_MESSAGE, MAX_AUTOMATIC_ATTEMPTS, run_pump
 from designs.workflow import Source, Status
 from tests.designs.generation_support import (
     JOBS,

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from designs import leases
 from designs.models import Design
-from designs.workers.pump import CLAIM_WINDOW_SECONDS, MAX_AUTOMATIC_ATTEMPTS, PUMP_LEASE
+from designs.workers import PUMP_LEASE
+from designs.workers.pump import CLAIM_WINDOW_SECONDS, MAX_AUTOMATIC_ATTEMPTS
 from designs.workers.reconcile import reconcile
 from designs.workflow import Source, Status
 

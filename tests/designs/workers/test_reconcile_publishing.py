@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from designs import leases
 from designs.models import Design, Product
-from designs.workers import printify_events, publish_run
+from designs.workers import printify_events
 from designs.workers import reconcile as reconciler
 from designs.workflow import Status
 from tests.designs.publishing_support import (
@@ -26,7 +26,7 @@ def test_reconcile_wakes_only_stale_products_without_a_live_run(
         make_product(make_design(status=Status.PUBLISHING), template, state="creating") for _ in range(3)
     )
     Product.objects.filter(pk__in=[lost.pk, running.pk]).update(updated_at=old)
-    token = leases.acquire(publish_run.lease_key(running.pk), 60)
+    token = leases.acquire(leases.product_key(running.pk), 60)
     with django_capture_on_commit_callbacks() as callbacks:
         outcome = reconciler.reconcile()
     assert outcome["woken"] == [lost.pk]
@@ -34,7 +34,7 @@ def test_reconcile_wakes_only_stale_products_without_a_live_run(
     lost.refresh_from_db()
     assert lost.updated_at > old  # touched: the next pass waits again
     assert reconciler.reconcile()["woken"] == []
-    leases.release(publish_run.lease_key(running.pk), token)
+    leases.release(leases.product_key(running.pk), token)
     assert recent.pk not in outcome["woken"]
 
 
