@@ -107,3 +107,13 @@ def copy_after_ingest(design_ids: list[int]):
     from designs.services.listing_copy import after_ingest
 
     return after_ingest(design_ids)
+
+
+def prepare_print_file(design_id: int, template_id: int):
+    """A publishing run waits for a print file nobody asked for yet (its template prepares print files first)."""
+    from designs.models import ProductTemplate
+    from designs.services.print_files import request_print_files
+    from designs.workflow import Source
+
+    template = ProductTemplate.objects.filter(pk=template_id).first()
+    return request_print_files([design_id], actor=None, source=Source.WORKER, template=template).summary()

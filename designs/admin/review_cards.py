@@ -17,9 +17,9 @@ from django.urls import reverse
 from designs import print_quality, selectors
 from designs.admin.display import price_range
 from designs.admin.products import PRINTIFY_PRODUCT_URL, shown_mockups
+from designs.listing_changes import enabled_variants_of
 from designs.models import Design, Product
 from designs.services.publishing import default_template
-from designs.services.repricing import enabled_variants_of
 
 NO_TEMPLATE = "No default product template: DPI cannot be measured."
 

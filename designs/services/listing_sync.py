@@ -21,87 +21,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from designs.listing_changes import BUSY, EDITABLE, ListingChange, listing_change
 from designs.models import DesignEvent, ListingSync, Product
-from designs.product_templates import (
-    LISTING_FIELDS,
-    TextsInvalid,
-    listing_fields,
-    publish_parts,
-    template_from_snapshot,
-    template_snapshot,
-)
 from designs.products import ProductState
 from designs.services.listing_copy import NOTE_PREFIXES
-from designs.services.repricing import new_prices, variants_body
 from designs.task_states import LISTING_UPDATE
 from designs.workers import enqueue
 from designs.workflow import EventKind, design_ids
 
-P = ProductState
-# Products that exist on Printify and no run is working on: their listing can be edited.
-EDITABLE = frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW})
-BUSY = (ListingSync.PENDING, ListingSync.UPDATING)
 CHUNK = 500  # products queued per transaction
-CHANGE_WORDS = {"title": "title", "description": "description", "tags": "tags", "prices": "prices"}
-
-
-@dataclass(frozen=True)
-class ListingChange:
-    """What an update of one product would send now: the changed texts and new prices; `problem` when the texts
-    cannot be sent (an empty title: TextsInvalid's words)."""
-
-    texts: dict = field(default_factory=dict)
-    changed: tuple[str, ...] = ()  # of LISTING_FIELDS, and "prices"
-    prices: dict[int, int] = field(default_factory=dict)  # variant id -> the template's new price
-    problem: str = ""
-    store_parts: frozenset = frozenset()  # the parts its template publishes to the store (publish_parts)
-
-    def body(self, product: Product) -> dict:
-        """The PUT body: only what changed (variants carry every enabled variant's price, as Printify wants)."""
-        body = {name: self.texts[name] for name in LISTING_FIELDS if name in self.changed}
-        if self.prices:
-            body["variants"] = variants_body(product, self.prices)
-        return body
-
-    @property
-    def parts(self) -> list[str]:
-        """The publish parts a live product sends to the store again: what changed, of what its template publishes
-        (a part the template leaves to the store, such as tags kept by hand there, stays alone)."""
-        parts = ["variants" if name == "prices" else name for name in self.changed]
-        return [part for part in parts if part in self.store_parts]
-
-    @property
-    def words(self) -> str:
-        """'title and tags changed'."""
-        names = [CHANGE_WORDS[name] for name in self.changed]
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"{listed} changed"
-
-
-def listing_change(product: Product) -> ListingChange:
-    """Compare what Printify was last sent with what would be sent now (needs product.design and .template)."""
-    snapshot = product.template_snapshot or (template_snapshot(product.template) if product.template else {})
-    if not snapshot:
-        return ListingChange(problem="The product has no template to render its listing from.")
-    template = template_from_snapshot(snapshot)
-    try:
-        texts = listing_fields(template, product.design)
-    except TextsInvalid as error:
-        return ListingChange(problem=str(error))
-    sent = product.listing_sent or {}
-    changed = [name for name in LISTING_FIELDS if sent.get(name) != texts[name]]  # nothing recorded: all of them
-    prices = new_prices(product.template, product) if product.template else {}
-    if prices:
-        changed.append("prices")
-    store_parts = frozenset(part for part, sent in publish_parts(template).items() if sent)
-    return ListingChange(texts=texts, changed=tuple(changed), prices=prices, store_parts=store_parts)
-
-
-def record_sent(product, sent: dict) -> None:
-    """Printify was given these texts (a create payload, an update): the listing is in sync with them from now."""
-    Product.objects.filter(pk=getattr(product, "pk", product)).update(
-        listing_sent={name: sent[name] for name in LISTING_FIELDS}, listing_synced_at=timezone.now()
-    )
 
 
 # --- what the design's page shows ---------------------------------------------------------------------------------

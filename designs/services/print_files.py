@@ -17,7 +17,7 @@ from designs.models import Design, GenerationPreset, PresetKind, ProductTemplate
 from designs.print_status import PREPARABLE, PRINT_PENDING, PrintStatus, print_transition
 from designs.services.generation import check_design_count
 from designs.workers import wake_pump
-from designs.workflow import Source, Status, design_ids, note
+from designs.workflow import Status, design_ids, note
 
 DEFAULT_PRINT_PRESET = "Upscale for print"
 TRANSPARENT_PRINT_PRESET = "Upscale + remove background"
@@ -151,26 +151,3 @@ def after_publish_requested(gate: print_quality.Gate, moved: list[int], *, actor
         ids = [design_id for design_id in ids if design_id in moved_ids]
         if ids:
             request_print_files(ids, actor=actor, source=source, template=template)
-
-
-@dataclass(frozen=True)
-class RunGate:
-    wait: bool = False
-    refusal: str = ""
-
-
-def gate_publishing_run(design: Design, template: ProductTemplate) -> RunGate:
-    """What a publishing run does about print quality before any Printify request: go on, wait for the print
-    file being prepared, or fail with the reason (a design below MIN_PRINT_DPI without override)."""
-    if design.print_status in PRINT_PENDING:
-        return RunGate(wait=True)
-    readiness = print_quality.print_readiness(design, template)
-    if not readiness.below_minimum or design.print_gate_overridden:
-        return RunGate()
-    if design.print_status == PrintStatus.FAILED and template.prepare_print_files:
-        return RunGate(refusal=f"The print file could not be prepared: {design.print_error}")
-    if template.prepare_print_files and design.print_status == PrintStatus.NONE:
-        # A request that queued publishing but not (yet) the preparation: queue it now (resumable).
-        request_print_files([design.pk], actor=None, source=Source.WORKER, template=template)
-        return RunGate(wait=True)
-    return RunGate(refusal=readiness.refusal())

@@ -82,7 +82,7 @@ def save_edited(template: ProductTemplate, *, prices_before: dict[int, int]) -> 
     save_template(template)
     if prices_before == enabled_prices(template):
         return 0
-    from designs.services.repricing import outdated_products
+    from designs.listing_changes import outdated_products
 
     return len(outdated_products(template))
 

@@ -25,9 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from designs import leases
+from designs.listing_changes import BUSY, EDITABLE, listing_change, record_sent
 from designs.models import ListingSync, Product
 from designs.products import IN_FLIGHT, ProductState
-from designs.services.listing_sync import BUSY, EDITABLE, listing_change, record_sent
 from designs.task_states import LISTING_UPDATE
 from designs.workers import enqueue, enqueue_later, printify_events
 from designs.workers.printify_edits import edit_product, try_later, with_prices

@@ -22,15 +22,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from designs import compliance, leases
+from designs import compliance, leases, listing_changes
 from designs.machine import MoveConflict
 from designs.models import Design, Product
+from designs.print_gate import publishing_run_gate
 from designs.product_templates import (
     TemplateInvalid,
     TextsInvalid,
@@ -43,9 +45,7 @@ from designs.product_templates import (
     template_snapshot,
 )
 from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note, undo_grace
-from designs.services import listing_sync
-from designs.services.print_files import gate_publishing_run
-from designs.workers import enqueue_publish
+from designs.workers import enqueue, enqueue_publish
 from designs.workflow import Source
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected
 from integrations.printify import mockup_urls
@@ -206,7 +206,9 @@ def _steps(run: _Run) -> str:
     blocked = compliance.blocked_designs([design.pk])  # the copy may have changed since publishing was asked
     if blocked:
         return _fail(run, f"Publishing refused: {blocked[design.pk]}.")
-    printable = gate_publishing_run(design, template)  # print quality (designs/print_quality.py), before any request
+    printable = publishing_run_gate(design, template)  # print quality, before any request
+    if printable.prepare:  # queued for publishing but not for its print file: ask for it now (resumable)
+        transaction.on_commit(partial(enqueue, "prepare_print_file", design.pk, template.pk))
     if printable.wait:
         run.save()  # a live design for the reconciler; the print job wakes this run when it ends
         return "waiting for the print file"
@@ -238,7 +240,7 @@ def _steps(run: _Run) -> str:
             run.renew()  # creating is the one call that must not happen twice: be sure we still own the product
             created = client.create_product(payload)
             run.save(printify_id=str(created["id"]))
-            listing_sync.record_sent(product, payload)  # what the store listing says, until its next update
+            listing_changes.record_sent(product, payload)  # what the store listing says, until its next update
 
     if template.publish_after_create and template.review_mockups and product.mockups_approved_at is None:
         return _stop_for_mockup_review(run)

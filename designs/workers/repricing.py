@@ -13,9 +13,9 @@ import logging
 from django.utils import timezone
 
 from designs import leases
+from designs.listing_changes import new_prices, outdated_products, variants_body
 from designs.models import Product, RepriceJob
 from designs.products import product_note
-from designs.services.repricing import new_prices, outdated_products, variants_body
 from designs.task_states import REPRICE, RepriceState
 from designs.workers import enqueue_later
 from designs.workers.printify_edits import edit_product, try_later, with_prices

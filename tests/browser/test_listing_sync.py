@@ -4,8 +4,8 @@ edit, with the offer to update it, whose button (a POST with the CSRF token) que
 import pytest
 from playwright.sync_api import expect
 
+from designs.listing_changes import listing_change, record_sent
 from designs.models import Design, ListingSync, Product
-from designs.services.listing_sync import listing_change, record_sent
 from tests.browser.test_review_page import log_in
 from tests.designs.publishing_support import make_product, make_template
 

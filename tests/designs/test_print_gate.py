@@ -10,7 +10,9 @@ import json
 import pytest
 import responses
 
+from designs import tasks
 from designs.models import Design, DesignEvent
+from designs.print_gate import RunGate, publishing_run_gate
 from designs.print_status import PrintStatus
 from designs.services import publishing
 from designs.workers import publish_run
@@ -186,3 +188,38 @@ def test_a_large_print_file_is_refused_without_public_base_url_and_sent_by_url_w
     publishing.retry_publish([design], actor=None, source=Source.COMMAND)
     assert publish_run.run_publish(product_of(design).pk) == "published"
     assert printify.uploads[0]["url"] == f"https://shop.example{design.print_file.url}"
+
+
+def test_a_run_goes_on_for_a_sharp_enough_design_or_an_override(make_design, tee, settings):
+    settings.MIN_PRINT_DPI = 150
+    assert publishing_run_gate(approved_design(make_design, (1200, 1440)), tee) == RunGate()
+    below = approved_design(make_design, (128, 128))
+    assert publishing_run_gate(below, tee).refusal  # the control: without the override it is refused
+    below.print_gate_overridden = True
+    assert publishing_run_gate(below, tee) == RunGate()
+
+
+def test_a_run_refuses_a_design_below_the_minimum_with_the_reason(make_design, tee, settings):
+    settings.MIN_PRINT_DPI = 150
+    gate = publishing_run_gate(approved_design(make_design, (128, 128)), tee)
+    assert not gate.wait and "DPI" in gate.refusal
+
+
+@pytest.mark.usefixtures("runpod_settings", "print_presets")
+def test_a_run_waits_for_a_print_file_being_prepared_and_queues_it_when_the_template_prepares_first(
+    make_design, tee, settings
+):
+    settings.MIN_PRINT_DPI = 150
+    tee.prepare_print_files = True
+    tee.save()
+    design = approved_design(make_design, (128, 128))
+
+    assert publishing_run_gate(design, tee) == RunGate(wait=True, prepare=True)  # nobody asked for it yet
+    tasks.prepare_print_file(design.pk, tee.pk)  # what the run hands over by task name
+    design.refresh_from_db()
+    assert design.print_status == PrintStatus.QUEUED
+    assert publishing_run_gate(design, tee) == RunGate(wait=True)
+
+    design.print_status, design.print_error = PrintStatus.FAILED, "RunPod ran out of memory"
+    gate = publishing_run_gate(design, tee)
+    assert gate.refusal == "The print file could not be prepared: RunPod ran out of memory"

@@ -10,8 +10,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.urls import reverse
 
+from designs.listing_changes import listing_change, record_sent
 from designs.models import ListingSync, Product
-from designs.services.listing_sync import listing_change, record_sent
 from designs.workflow import Status
 from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)

@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from designs import listing
+from designs.listing_changes import listing_change
 from designs.models import ListingSync, Product, ProductEvent
 from designs.products import ProductState
 from designs.services import listing_copy
-from designs.services.listing_sync import listing_change, out_of_sync, request_update, sync_status
+from designs.services.listing_sync import out_of_sync, request_update, sync_status
 from designs.workers import publish_run
 from designs.workflow import Source, Status
 from tests.designs.publishing_support import attach_image, make_product, product_of

@@ -6,12 +6,9 @@ from decimal import Decimal
 import pytest
 
 from designs.models import GenerationPreset
-from designs.print_status import PrintStatus
 from designs.services.print_files import (
     PrintRefused,
-    RunGate,
     estimated_cost,
-    gate_publishing_run,
     preset_for,
     request_print_files,
 )
@@ -68,36 +65,3 @@ def test_a_design_without_a_template_size_is_skipped_with_the_reason(make_design
     in_review = approved_design(make_design, status="review")
     result = request_print_files([in_review], actor=None, source=Source.COMMAND, template=no_areas)
     assert "only approved designs are prepared" in result.skipped[in_review.pk]
-
-
-def test_a_run_goes_on_for_a_sharp_enough_design_or_an_override(make_design, template, settings):
-    settings.MIN_PRINT_DPI = 150
-    assert gate_publishing_run(approved_design(make_design, (1200, 1440)), template) == RunGate()
-    below = approved_design(make_design, (128, 128))
-    assert gate_publishing_run(below, template).refusal  # the control: without the override it is refused
-    below.print_gate_overridden = True
-    assert gate_publishing_run(below, template) == RunGate()
-
-
-def test_a_run_refuses_a_design_below_the_minimum_with_the_reason(make_design, template, settings):
-    settings.MIN_PRINT_DPI = 150
-    gate = gate_publishing_run(approved_design(make_design, (128, 128)), template)
-    assert not gate.wait and "DPI" in gate.refusal
-
-
-def test_a_run_waits_for_a_print_file_being_prepared_and_queues_it_when_the_template_prepares_first(
-    make_design, template, settings
-):
-    settings.MIN_PRINT_DPI = 150
-    template.prepare_print_files = True
-    template.save()
-    design = approved_design(make_design, (128, 128))
-
-    assert gate_publishing_run(design, template).wait  # queued now (a request that did not queue it)
-    design.refresh_from_db()
-    assert design.print_status == PrintStatus.QUEUED
-    assert gate_publishing_run(design, template).wait
-
-    design.print_status, design.print_error = PrintStatus.FAILED, "RunPod ran out of memory"
-    gate = gate_publishing_run(design, template)
-    assert gate.refusal == "The print file could not be prepared: RunPod ran out of memory"

@@ -2,9 +2,10 @@
 
 import pytest
 
+from designs.listing_changes import new_prices, outdated_products, variants_body
 from designs.models import RepriceJob
 from designs.selectors import unfinished_reprice_jobs
-from designs.services.repricing import new_prices, outdated_products, request_reprice, variants_body
+from designs.services.repricing import request_reprice
 from designs.workflow import Status
 from tests.designs.publishing_support import make_product, make_template
 

@@ -5,9 +5,10 @@ later, refusals are recorded, and a job that is run again does nothing twice."""
 import pytest
 
 from designs.clients import printify_client
+from designs.listing_changes import outdated_products
 from designs.models import Product, RepriceJob
 from designs.services import publishing as publish_service
-from designs.services.repricing import outdated_products, request_reprice
+from designs.services.repricing import request_reprice
 from designs.workers import publish_run, repricing
 from designs.workflow import Source, Status
 from integrations.sandbox import catalog
