@@ -1,7 +1,10 @@
 """Helpers for the admin and review-page tests: real image files through the ImageFields, plain-HTTP settings."""
 
+import html
 import io
+import json
 import random
+import re
 
 import pytest
 from django.core.files.base import ContentFile
@@ -72,3 +75,25 @@ def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
 def near_copy(image: Image.Image) -> bytes:
     """What a marketplace copycat does: a little smaller, re-encoded as a lossy JPEG."""
     return encoded(image.resize((400, 400)), "JPEG", quality=70)
+
+
+def open_review_page(client, url, params=None):
+    """Open a review page as a browser running its script does: the GET (which claims nothing), then the page's
+    own claims form (its action, its hidden fields, its CSRF token as the X-CSRFToken header, the card a link asked
+    for) posted for JSON, as review_grid.js does. Returns the page and the claims reply's JSON."""
+    page = client.get(url, params or {})
+    text = page.content.decode()
+    form = re.search(r'<form method="post" action="([^"]+)" id="pod-claims-form"[^>]*>(.*?)</form>', text, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2]))
+    config = json.loads(re.search(r'id="pod-review-config" type="application/json">(.*?)</script>', text, re.S)[1])
+    if config.get("focus"):
+        fields["focus"] = config["focus"]
+    token = fields["csrfmiddlewaretoken"]
+    reply = client.post(html.unescape(form[1]), fields, HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token)
+    assert reply.status_code == 200, reply.content
+    return page, reply.json()
+
+
+def claimed_ids(client, url, params=None) -> list[int]:
+    """The cards a reviewer's page shows once its script has claimed them."""
+    return [card["id"] for card in open_review_page(client, url, params)[1]["cards"]]

@@ -123,7 +123,7 @@ def test_a_reviewer_with_nothing_of_their_own_shares_what_holders_reach_last(mak
     designs = [make_design(prompt=f"p{n}", status=Status.REVIEW) for n in range(5)]
     claims.claim_next(ann, size=5)
     # Bob may claim nothing of his own here (say a race took it), so he is shown a few of ann's last ones.
-    shared = claims._shared(bob, None, 4, exclude=[])
+    shared = claims._shared(bob, claims.designs(), 4, exclude=[])
     assert sorted(shared) == ids(designs[2:])  # at most three, never ann's next two
 
 
@@ -142,7 +142,7 @@ def test_choosing_a_batch_releases_claims_outside_it(make_design, two_reviewers)
     in_winter = [make_design(prompt=f"winter {n}", status=Status.REVIEW, batch=winter) for n in range(2)]
     claims.claim_next(ann, size=2)
 
-    assert claims.claim_next(ann, batch_id=winter.pk, size=2).mine == ids(in_winter)
+    assert claims.claim_next(ann, claims.designs(batch_id=winter.pk), size=2).mine == ids(in_winter)
     assert claims.claim_next(bob, size=2).mine == ids(loose)
 
 
