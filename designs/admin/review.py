@@ -303,7 +303,7 @@ class ReviewPageMixin:
             if focus is not None:
                 claims.hold(request.user, [focus], queue)
             claimed = claims.claim_next(request.user, queue)
-            shown = claimed.ids if focus is None or focus in claimed.ids else [focus, *claimed.ids]
+            shown = claimed.ids if focus is None else [focus, *(pk for pk in claimed.ids if pk != focus)]
             body["cards"] = mode.cards(shown, mine=claimed.mine)
             body["claimed_until"] = _epoch(claimed.until)
         else:

@@ -8,10 +8,11 @@
   function mockupMode(root) {
     const $ = (id) => document.getElementById(id);
     const strip = $("pod-mockup-strip");
-    let product = null; // the focused card's data
+    let grid = null; // review_grid.js's: the focused card's data
     let shown = 0; // the index of the mockup shown large
 
     function showMockup(index) {
+      const product = grid && grid.focused();
       if (!product || !product.mockups.length) return;
       shown = (index + product.mockups.length) % product.mockups.length;
       const img = $("pod-mockup-img");
@@ -25,7 +26,6 @@
     }
 
     function showStage(data) {
-      product = data;
       const design = $("pod-product-design");
       design.hidden = !data.thumbnail_url;
       design.src = data.thumbnail_url;
@@ -76,7 +76,7 @@
       link.append(thumb, label);
     }
 
-    window.podReviewGrid(root, {
+    grid = window.podReviewGrid(root, {
       decisions: { g: "live", d: "discard" },
       showStage,
       fillCard,

@@ -2,11 +2,12 @@
 conflicts and permissions in words, claims per product, and the Design changelist's mockup actions."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from designs.models import Design, Product, ProductEvent
+from designs.models import Design, Product, ProductClaim, ProductEvent
 from designs.products import ProductState
 from designs.services import mockups
 from designs.workflow import Source, Status
@@ -247,6 +248,26 @@ def test_without_script_a_plain_form_decides_and_comes_back_with_a_message(clien
     assert client.post(DECIDE, {"product": product.pk, "decision": "live", "next": "https://evil.test/"}).url == MOCKUPS
 
 
+def logged(product):
+    entries = LogEntry.objects.filter(content_type__model="product", object_id=str(product.pk)).order_by("pk")
+    return [(entry.user_id, entry.get_change_message()) for entry in entries]
+
+
+def test_decisions_and_their_undo_are_in_the_admin_history(client, publisher, tee):
+    live, discarded = waiting(tee, 2)
+    client.force_login(publisher)
+
+    decide(client, live, "live")
+    decide(client, discarded, "discard")
+    client.post(UNDO, **JSON)
+
+    assert logged(live) == [(publisher.pk, "Mockups approved: sent live on the review page.")]
+    assert logged(discarded) == [
+        (publisher.pk, "Mockups rejected: discarded on the review page."),
+        (publisher.pk, "Undo of the discard on the review page."),
+    ]
+
+
 # --- claims --------------------------------------------------------------------------------------------
 
 
@@ -313,6 +334,19 @@ def test_going_live_with_one_product_keeps_the_designs_other_product_on_the_page
     assert body["cards"] == [] and body["left"] == 0
 
 
+def test_opening_mockup_mode_claims_nothing_its_script_claims(make_user, tee, settings):
+    settings.REVIEW_CLAIM_SIZE = 2
+    products = waiting(tee, 3)
+    ann = Client(enforce_csrf_checks=True)
+    ann.force_login(make_user("ann", groups=["Publishers"]))
+
+    assert card_ids(ann.get(MOCKUPS)) == [p.pk for p in products[:2]]
+    assert not ProductClaim.objects.exists()
+
+    assert [card["id"] for card in open_review_page(ann, MOCKUPS)[1]["cards"]] == [p.pk for p in products[:2]]
+    assert set(ProductClaim.objects.values_list("product_id", flat=True)) == {p.pk for p in products[:2]}
+
+
 def test_mockup_claims_and_design_claims_never_mix(client, publisher, superuser, tee, settings):
     settings.REVIEW_CLAIM_SIZE = 5
     (product,) = waiting(tee)
@@ -339,6 +373,7 @@ def test_the_go_live_action_sends_the_selected_designs_waiting_products_live(cli
 
     assert "Products: 2 sent live." in [str(m) for m in get_messages(response.wsgi_request)]
     assert {state_of(p) for p in products} == {ProductState.PUBLISHING}
+    assert [logged(p) for p in products] == [[(publisher.pk, "Mockups approved: sent live (Design list action).")]] * 2
     assert ProductEvent.objects.filter(source=Source.ADMIN, actor=publisher).count() == 2
 
 
@@ -354,6 +389,7 @@ def test_the_discard_action_asks_first_then_discards(client, publisher, tee):
     done = action(client, "discard_mockup_products", products, post="yes")
     assert "Products: 2 discarded." in [str(m) for m in get_messages(done.wsgi_request)]
     assert {state_of(p) for p in products} == {ProductState.DISCARDING}
+    assert [logged(p) for p in products] == [[(publisher.pk, "Mockups rejected: discarded (Design list action).")]] * 2
 
 
 def test_the_mockup_actions_need_the_publish_permission(client, reviewer, tee):

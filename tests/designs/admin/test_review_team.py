@@ -59,6 +59,38 @@ def test_two_reviewers_opening_the_page_are_shown_different_designs(two_clients,
     assert ann.get(REVIEW).context["left"] == bob.get(REVIEW).context["left"] == 8
 
 
+def test_opening_the_page_claims_nothing_its_script_claims_with_the_pages_csrf_token(make_user, settings):
+    """Issue 19: a GET wrote claims. Now the page shows what the reviewer would be given and its script claims
+    with a POST carrying the rendered page's CSRF token."""
+    settings.REVIEW_CLAIM_SIZE = 2
+    designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(3)]
+    ann = Client(enforce_csrf_checks=True)
+    ann.force_login(make_user("ann", groups=["Reviewers"]))
+
+    page = ann.get(REVIEW)
+    assert card_ids(page) == [d.pk for d in designs[:2]]
+    assert not ReviewClaim.objects.exists()
+    assert ann.post(CLAIMS, **JSON).status_code == 403  # without the page's token: refused, nothing claimed
+    assert not ReviewClaim.objects.exists()
+
+    _, body = open_review_page(ann, REVIEW)
+
+    assert [card["id"] for card in body["cards"]] == [d.pk for d in designs[:2]]
+    assert set(ReviewClaim.objects.values_list("design_id", flat=True)) == {d.pk for d in designs[:2]}
+    assert body["claimed_until"] > timezone.now().timestamp()
+
+
+def test_a_link_to_one_design_is_held_for_the_reviewer_when_the_page_claims(client, reviewer, settings):
+    settings.REVIEW_CLAIM_SIZE = 2
+    designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(4)]
+    client.force_login(reviewer)
+
+    page, body = open_review_page(client, REVIEW, {"focus": designs[3].pk})
+
+    assert card_ids(page)[0] == designs[3].pk
+    assert [card["id"] for card in body["cards"]][0] == designs[3].pk  # the claims keep it first
+
+
 def test_a_decision_asking_for_a_refill_gets_the_next_claimed_cards(two_clients, settings):
     settings.REVIEW_CLAIM_SIZE = 2
     designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(5)]
