@@ -55,6 +55,8 @@ class ReviewMode:
     script (review_grid.js) and their one reply (_review_reply) share the rest."""
 
     item: str  # what a card is, "design" or "product": the replies name the cards concerned after it
+    title: str
+    template: str
     page: str  # the URL name of the page: plain forms come back to it
     waiting: str  # the status of a card still to decide: the page drops any other
     queue: Callable[[HttpRequest], claims.Queue]  # what the reviewer claims from
@@ -76,6 +78,8 @@ class ReviewMode:
 
 DESIGNS = ReviewMode(
     item="design",
+    title="Review designs",
+    template="admin/designs/design/review.html",
     page="admin:designs_design_review",
     waiting=Status.REVIEW,
     queue=lambda request: claims.designs(batch_of(request)),
@@ -116,18 +120,12 @@ class ReviewPageMixin:
         batch_name = selectors.batch_name(batch_id)
         if batch_id is not None and batch_name and all(row["batch_id"] != batch_id for row in batches):
             batches.append({"batch_id": batch_id, "batch__name": batch_name, "waiting": 0})  # chosen, now empty
-        return self._review_page(
-            request,
-            DESIGNS,
-            can_decide=self.has_approve_permission(request),
-            title="Review designs",
-            template="admin/designs/design/review.html",
-            context={"batches": batches, "batch_id": batch_id, "batch_name": batch_name},
-            config={"batch": batch_id},
-            nothing=f"Nothing is waiting for review in batch “{batch_name}”." if batch_name else None,
-        )
+        nothing = f"Nothing is waiting for review in batch “{batch_name}”." if batch_name else None
+        context = {"batches": batches, "batch_id": batch_id, "batch_name": batch_name}
+        can_decide = self.has_approve_permission(request)
+        return self._review_page(request, DESIGNS, can_decide, context, config={"batch": batch_id}, nothing=nothing)
 
-    def _review_page(self, request, mode: ReviewMode, *, can_decide, title, template, context, config, nothing=None):
+    def _review_page(self, request, mode: ReviewMode, can_decide: bool, context: dict, *, config=None, nothing=None):
         """Either mode's page. Opening it claims nothing (a GET): it shows what the reviewer would be given, and
         the page's script claims them at once with a POST (review_claims_view)."""
         queue = mode.queue(request)
@@ -150,7 +148,7 @@ class ReviewPageMixin:
             **self.admin_site.each_context(request),
             **context,
             **counts,
-            "title": title,
+            "title": mode.title,
             "opts": self.opts,
             "cards": cards,
             "focused": focused,
@@ -158,12 +156,13 @@ class ReviewPageMixin:
             "here": request.get_full_path(),
             "empty": empty,
             "review_urls": {action: reverse(f"{mode.page}_{action}") for action in ("decide", "undo", "claims")},
-            "designs_left": counts["left"] if mode is DESIGNS else selectors.review_queue().count(),
-            "mockups_left": selectors.mockups_waiting().count(),
-            "review_config": {**mode.config(request, can_decide), "focus": focus_id, **config},
+            # The switch between the modes: this mode's count as shown above, the other's overall.
+            "designs_left": counts["left"] if mode.item == "design" else selectors.review_queue().count(),
+            "mockups_left": counts["left"] if mode.item == "product" else selectors.mockups_waiting().count(),
+            "review_config": {**mode.config(request, can_decide), "focus": focus_id, **(config or {})},
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, template, context)
+        return TemplateResponse(request, mode.template, context)
 
     def review_compare_view(self, request):
         """Compare mode: every design from one prompt side by side, to pick the best."""

@@ -36,6 +36,8 @@ LOGGED = {
 
 MOCKUPS = ReviewMode(
     item="product",
+    title="Review mockups",
+    template="admin/designs/design/review_mockups.html",
     page="admin:designs_design_review_mockups",
     waiting=ProductState.MOCKUP_REVIEW,
     queue=lambda request: claims.products(),
@@ -69,15 +71,8 @@ class MockupReviewMixin:
     def review_mockups_view(self, request):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        return self._review_page(
-            request,
-            MOCKUPS,
-            can_decide=self.has_publish_permission(request),
-            title="Review mockups",
-            template="admin/designs/design/review_mockups.html",
-            context={"undo_seconds": settings.MOCKUP_UNDO_SECONDS},
-            config={},
-        )
+        can_decide = self.has_publish_permission(request)
+        return self._review_page(request, MOCKUPS, can_decide, {"undo_seconds": settings.MOCKUP_UNDO_SECONDS})
 
     # --- endpoints
     def review_mockups_decide_view(self, request):
