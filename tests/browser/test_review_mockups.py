@@ -187,7 +187,7 @@ def test_mockup_mode_is_read_only_without_the_publish_permission(page, reviewer)
     assert state_of(product) == ProductState.MOCKUP_REVIEW
 
 
-def test_mockup_mode_walks_a_tee_and_a_mug_per_design_to_the_end_without_a_reload(page, publisher, settings):
+def test_mockup_mode_walks_a_tee_and_a_mug_per_design_to_the_end_without_a_reload(page, publisher, settings, artifacts):
     """Issue 19: claims were per design, so going live with a design's tee took its mug off the page; the reviewer
     walked tee → tee → tee and ended on "the 6 waiting are with other reviewers" with nobody else reviewing."""
     settings.REVIEW_CLAIM_SIZE = 3  # the page must refill as it goes
@@ -203,6 +203,8 @@ def test_mockup_mode_walks_a_tee_and_a_mug_per_design_to_the_end_without_a_reloa
     expect(page.locator("#pod-mockups")).to_have_attribute("data-ready", "true")  # the script has claimed
     page.evaluate("window.podSamePage = true")  # lost if the page reloads
     assert set(ProductClaim.objects.values_list("product_id", flat=True)) == {tees[0].pk, mugs[0].pk, tees[1].pk}
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.screenshot(path=str(artifacts / "review-mockups-tee-and-mug-1280x720.png"))
 
     status_box = page.locator("#pod-review-status")
     for tee, mug_product in zip(tees, mugs, strict=True):
