@@ -106,6 +106,7 @@ class ReviewPageMixin:
             "review_undo": ("review/undo/", require_POST(self.review_undo_view)),
             "review_claims": ("review/claims/", require_POST(self.review_claims_view)),
             "review_release": ("review/release/", require_POST(self.review_release_view)),
+            "review_hold": ("review/hold/", require_POST(self.review_hold_view)),
             "review_compare": ("review/compare/", self.review_compare_view),
             "review_best": ("review/best/", require_POST(self.review_best_view)),
         }
@@ -173,8 +174,6 @@ class ReviewPageMixin:
         group = selectors.variations(design)
         cards = review_cards.cards([member.pk for member in group])
         can_decide = self.has_approve_permission(request)
-        if can_decide:  # leaving the review page gave the claims back: hold the ones being compared
-            claims.hold(request.user, [card["id"] for card in cards if card["status"] == Status.REVIEW])
         back = reverse("admin:designs_design_review") + (f"?batch={batch_id}" if batch_id else "")
         context = {
             **self.admin_site.each_context(request),
@@ -264,6 +263,15 @@ class ReviewPageMixin:
         if not self.has_approve_permission(request):
             return self._refuse(request)
         return self._review_reply(request, DESIGNS, status=200, message="", refill=True)
+
+    def review_hold_view(self, request):
+        """Compare mode's script, once the page has opened: leaving the review page gave the claims back, so the
+        variations being compared (those still in review) are held for this reviewer."""
+        if not self.has_approve_permission(request):
+            return self._refuse(request)
+        asked = [pk for pk in map(id_or_none, request.POST.getlist("design")[:100]) if pk is not None]
+        claims.hold(request.user, selectors.review_queue().filter(pk__in=asked).values_list("pk", flat=True))
+        return HttpResponse(status=204)
 
     def review_release_view(self, request):
         """The reviewer left the page or its mockup mode (navigator.sendBeacon on pagehide): their claims go back

@@ -77,19 +77,28 @@ def near_copy(image: Image.Image) -> bytes:
     return encoded(image.resize((400, 400)), "JPEG", quality=70)
 
 
+def post_page_form(client, page, form_id: str, **extra):
+    """Post one of a rendered page's forms as its script does: its action and hidden fields (repeated names
+    kept), its CSRF token also as the X-CSRFToken header, for JSON."""
+    text = page.content.decode()
+    form = re.search(rf'<form method="post" action="([^"]+)" id="{form_id}"[^>]*>(.*?)</form>', text, re.S)
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2]):
+        fields.setdefault(name, []).append(html.unescape(value))
+    token = fields["csrfmiddlewaretoken"][0]
+    data = {**fields, **extra}
+    return client.post(html.unescape(form[1]), data, HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token)
+
+
 def open_review_page(client, url, params=None):
     """Open a review page as a browser running its script does: the GET (which claims nothing), then the page's
-    own claims form (its action, its hidden fields, its CSRF token as the X-CSRFToken header, the card a link asked
-    for) posted for JSON, as review_grid.js does. Returns the page and the claims reply's JSON."""
+    own claims form posted (with the card a link asked for), as review_grid.js does. Returns the page and the
+    claims reply's JSON."""
     page = client.get(url, params or {})
     text = page.content.decode()
-    form = re.search(r'<form method="post" action="([^"]+)" id="pod-claims-form"[^>]*>(.*?)</form>', text, re.S)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2]))
     config = json.loads(re.search(r'id="pod-review-config" type="application/json">(.*?)</script>', text, re.S)[1])
-    if config.get("focus"):
-        fields["focus"] = config["focus"]
-    token = fields["csrfmiddlewaretoken"]
-    reply = client.post(html.unescape(form[1]), fields, HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token)
+    extra = {"focus": config["focus"]} if config.get("focus") else {}
+    reply = post_page_form(client, page, "pod-claims-form", **extra)
     assert reply.status_code == 200, reply.content
     return page, reply.json()
 

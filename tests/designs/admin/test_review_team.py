@@ -16,6 +16,7 @@ from tests.designs.review_support import (  # noqa: F401  (admin_settings: fixtu
     claimed_ids,
     make_reviewable,
     open_review_page,
+    post_page_form,
 )
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
@@ -155,6 +156,8 @@ def test_compare_mode_shows_every_variation_with_pixel_sizes_and_a_choice_each(c
     html = response.content.decode()
     assert html.count("256 × 256 px") == 4
     assert html.count("Best: approve #") == 3 and "reject the other 2" in html
+    assert not ReviewClaim.objects.exists()  # opening the page claims nothing: its script holds them
+    assert post_page_form(client, response, "pod-hold-form").status_code == 204
     assert set(ReviewClaim.objects.values_list("design_id", flat=True)) == {d.pk for d in fox}  # held while compared
     assert client.get(REVIEW).context["cards"][0]["compare_url"] == f"{COMPARE}?design={fox[0].pk}"
 
