@@ -9,7 +9,8 @@ releases them (release()).
 
 What is claimed is a Queue: designs in review (designs(), ReviewClaim rows) or, in the page's mockup mode,
 products waiting for their mockup review (products(), ProductClaim rows: a design's tee and mug are two cards,
-two decisions, so two claims). A reviewer holds claims in one mode at a time.
+two decisions, so two claims). Leaving either page releases its claims, so a reviewer holds claims in one mode at a
+time.
 
 Claims are advisory: when the queue is smaller than everyone's claims, a reviewer is also shown what others hold
 ("shared"), and a decision both make is settled by the state engine (one wins, the other sees a conflict),

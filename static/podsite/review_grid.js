@@ -284,7 +284,7 @@
     root.querySelector("[data-pod-help]").addEventListener("click", toggleHelp);
 
     if (config.canDecide) {
-      window.setInterval(claim, config.heartbeatSeconds * 1000);
+      window.setInterval(() => claim(false), config.heartbeatSeconds * 1000);
       document.addEventListener("visibilitychange", function () {
         if (document.visibilityState === "visible") claim(true);
       });
