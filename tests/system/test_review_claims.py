@@ -48,7 +48,7 @@ def two_web_hosts(start_process, child_env, collected_static):
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer on a busy machine
         return False
 
 
