@@ -493,4 +493,4 @@ class Lease(models.Model):
 
 
 # Review claims and near-duplicate fingerprints live in their own module (imported here so Django finds them).
-from designs.review_models import ImageFingerprint, NearDuplicate, ReviewClaim  # noqa: E402, F401
+from designs.review_models import ImageFingerprint, NearDuplicate, ProductClaim, ReviewClaim  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Tables of the review at team scale: who is looking at which design (claims) and which images look alike.
+"""Tables of the review at team scale: who is looking at which design or product (claims) and which images look alike.
 
 Imported by designs/models.py, so Django finds them as models of the designs app.
 """
@@ -7,24 +7,46 @@ from django.conf import settings
 from django.db import models
 
 
-class ReviewClaim(models.Model):
-    """A design set aside for one reviewer for a few minutes, so two reviewers do not look at the same card.
+class Claim(models.Model):
+    """Something waiting for a decision, set aside for one reviewer for a few minutes, so two reviewers do not
+    look at the same card.
 
-    Advisory: a decision on a design someone else claimed is still allowed (and the race handled by
-    workflow.transition); claims only decide which cards each reviewer is shown. One claim per design; an
-    expired claim is as good as none and is deleted by the next reviewer who claims (designs/services/claims.py).
+    Advisory: a decision on something someone else claimed is still allowed (and the race handled by the state
+    engine); claims only decide which cards each reviewer is shown. One claim per thing claimed; an expired claim
+    is as good as none and is deleted by the next reviewer who claims (designs/services/claims.py).
     """
 
-    design = models.OneToOneField("designs.Design", on_delete=models.CASCADE, primary_key=True, related_name="claim")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     claimed_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewClaim(Claim):
+    """A design in review claimed on the review page."""
+
+    design = models.OneToOneField("designs.Design", on_delete=models.CASCADE, primary_key=True, related_name="claim")
 
     class Meta:
         indexes = [models.Index(fields=["reviewer", "expires_at"], name="claim_reviewer_expiry")]
 
     def __str__(self):
         return f"design {self.design_id} for {self.reviewer_id} until {self.expires_at:%H:%M:%S}"
+
+
+class ProductClaim(Claim):
+    """A product waiting for its mockup review, claimed in the review page's mockup mode: per product, since each
+    product of a design is its own card (and its own decision)."""
+
+    product = models.OneToOneField("designs.Product", on_delete=models.CASCADE, primary_key=True, related_name="claim")
+
+    class Meta:
+        indexes = [models.Index(fields=["reviewer", "expires_at"], name="product_claim_reviewer_expiry")]
+
+    def __str__(self):
+        return f"product {self.product_id} for {self.reviewer_id} until {self.expires_at:%H:%M:%S}"
 
 
 class ImageFingerprint(models.Model):

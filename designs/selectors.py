@@ -36,12 +36,12 @@ def mockups_waiting(designs: QuerySet[Design] | None = None) -> QuerySet[Product
     return products if designs is None else products.filter(design__in=designs.values("pk"))
 
 
-def mockups_to_review(*, design_ids=(), product_ids=()) -> list[Product]:
-    """The waiting products of these designs (in the designs' order), or these waiting products; with their
-    designs, in one query."""
-    products = mockups_waiting().select_related("design").filter(Q(design_id__in=design_ids) | Q(pk__in=product_ids))
-    order = {design_id: index for index, design_id in enumerate(design_ids)}
-    return sorted(products.order_by("pk"), key=lambda product: order.get(product.design_id, -1))
+def mockups_to_review(product_ids) -> list[Product]:
+    """These products, those still waiting for their mockup review, in the order given; with their designs, in one
+    query."""
+    order = {product_id: index for index, product_id in enumerate(product_ids)}
+    products = mockups_waiting().select_related("design").filter(pk__in=order)
+    return sorted(products, key=lambda product: order[product.pk])
 
 
 def batches_in_review() -> list[dict]:

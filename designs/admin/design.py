@@ -272,15 +272,16 @@ class DesignAdmin(
         return self._has_design_permission(request, "publish")
 
     # --- reporting, shared by every action that moves designs
-    def log_changes(self, request, design_ids, message: str) -> None:
-        """One admin LogEntry per design that actually moved, written in bulk inserts.
+    def log_changes(self, request, ids, message: str, *, model=Design, fields=("pk", "title")) -> None:
+        """One admin LogEntry per design (or other `model` row, e.g. a product) that actually moved, written in
+        bulk inserts; `fields` are those the rows' names are made of.
 
         The bulk form of ModelAdmin.log_change (same LogEntryManager.log_actions API, Django 5.1+).
         """
-        for start in range(0, len(design_ids), 2000):
-            designs = Design.objects.filter(pk__in=design_ids[start : start + 2000]).only("pk", "title")
+        for start in range(0, len(ids), 2000):
+            rows = model.objects.filter(pk__in=ids[start : start + 2000]).only(*fields)
             LogEntry.objects.log_actions(
-                user_id=request.user.pk, queryset=designs, action_flag=CHANGE, change_message=message
+                user_id=request.user.pk, queryset=rows, action_flag=CHANGE, change_message=message
             )
 
     def report_transition(self, request, result, *, verb: str, log_message: str) -> None:

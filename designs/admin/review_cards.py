@@ -112,14 +112,15 @@ def card(design: Design, duplicate=None, variations: int = 0, *, template=None) 
     return data
 
 
-def mockup_cards(*, design_ids=(), product_ids=(), mine=()) -> list[dict]:
-    """A card per product waiting for its mockup review: those of `design_ids` (in that order), or `product_ids`.
+def mockup_cards(product_ids, *, mine=()) -> list[dict]:
+    """A card per product of `product_ids` still waiting for its mockup review, in that order.
 
-    `mine`: the design ids this reviewer has claimed. One query however many there are.
+    `mine`: the product ids this reviewer has claimed. One query however many there are.
     """
     mine = set(mine)
-    products = selectors.mockups_to_review(design_ids=list(design_ids), product_ids=list(product_ids))
-    return [{**mockup_card(product), "mine": product.design_id in mine} for product in products]
+    return [
+        {**mockup_card(product), "mine": product.pk in mine} for product in selectors.mockups_to_review(product_ids)
+    ]
 
 
 def mockup_card(product: Product) -> dict:

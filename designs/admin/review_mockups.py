@@ -3,10 +3,11 @@
 Also the Design changelist's actions for the same decisions (DESIGN_ACTIONS), on every waiting product of the
 selected designs.
 
-Part of the review page (DesignAdmin mixes it in after ReviewPageMixin, whose replies it uses): the same claims
-(per design, of the designs in Status.MOCKUPS), the same one-at-a-time decisions and undo, the same JSON for the
-page's script (mockups.js) and messages without it. Decisions go through designs.services.mockups; the run on a
-worker waits MOCKUP_UNDO_SECONDS before it tells Printify, the window in which U takes a decision back.
+The review page in another mode (MOCKUPS; DesignAdmin mixes this in after ReviewPageMixin, whose page view and
+reply it uses): claims per product (a design's tee and mug are two cards), the same one-at-a-time decisions and
+undo, the same JSON for the page's script (review_grid.js, configured by review_mockups.js) and messages without
+it. Decisions go through designs.services.mockups; the run on a worker waits MOCKUP_UNDO_SECONDS before it tells
+Printify, the window in which U takes a decision back.
 """
 
 from __future__ import annotations
@@ -14,25 +15,47 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from designs import selectors
 from designs.admin import review_cards
 from designs.admin.confirm import confirmation_page, is_confirmed
-from designs.admin.review import HEARTBEAT_SHARE, REFILL_BELOW, _epoch, id_or_none
-from designs.products import conflict
+from designs.admin.review import ReviewMode, id_or_none
+from designs.models import Product
+from designs.products import ProductState, conflict
 from designs.services import claims, mockups
-from designs.workflow import Source, Status
+from designs.workflow import Source
 
 MAY_NOT = "You may not send products live or discard them: that needs the “publish designs” permission."
 DECISIONS = {"live": mockups.go_live, "discard": mockups.discard}
+LOGGED = {
+    "live": "Mockups approved: sent live on the review page.",
+    "discard": "Mockups rejected: discarded on the review page.",
+}
+
+MOCKUPS = ReviewMode(
+    item="product",
+    title="Review mockups",
+    template="admin/designs/design/review_mockups.html",
+    page="admin:designs_design_review_mockups",
+    waiting=ProductState.MOCKUP_REVIEW,
+    queue=lambda request: claims.products(),
+    cards=review_cards.mockup_cards,
+    counts=lambda request: {"left": selectors.mockups_waiting().count()},
+    with_others="Nothing more for you right now: the {n} waiting are with other reviewers.",
+    nothing="No product is waiting for its mockups to be reviewed.",
+)
+
+
+def log_products(modeladmin, request, product_ids, message: str) -> None:
+    """An admin LogEntry per product decided, as every other admin action writes for the designs it moves."""
+    modeladmin.log_changes(request, product_ids, message, model=Product, fields=("pk", "template_name", "design_id"))
 
 
 class MockupReviewMixin:
-    """Views of mockup mode; needs has_publish_permission and ReviewPageMixin's replies (_refuse, _back…)."""
+    """Views of mockup mode; needs has_publish_permission, log_changes and ReviewPageMixin (_review_page,
+    _review_reply, _refuse)."""
 
     def get_mockup_review_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -49,39 +72,7 @@ class MockupReviewMixin:
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         can_decide = self.has_publish_permission(request)
-        queue = self._mockup_queue(request, can_decide)
-        focus_id = id_or_none(request.GET.get("focus"))  # a product (a link from the design's page): shown first
-        cards = review_cards.mockup_cards(
-            design_ids=queue.ids, product_ids=[focus_id] if focus_id else [], mine=queue.mine
-        )
-        focused = next((card for card in cards if card["id"] == focus_id), cards[0] if cards else None)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review mockups",
-            "opts": self.opts,
-            "cards": cards,
-            "focused": focused,
-            "mockups_left": selectors.mockups_waiting().count(),
-            "designs_left": selectors.review_queue().count(),
-            "can_decide": can_decide,
-            "here": request.get_full_path(),
-            "undo_seconds": settings.MOCKUP_UNDO_SECONDS,
-            "review_config": {
-                "canDecide": can_decide,
-                "refillBelow": REFILL_BELOW,
-                "heartbeatSeconds": max(5, settings.REVIEW_CLAIM_SECONDS // HEARTBEAT_SHARE),
-                "claimedUntil": _epoch(queue.until),
-            },
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/designs/design/review_mockups.html", context)
-
-    def _mockup_queue(self, request, can_decide) -> claims.Claimed:
-        """The reviewer's claimed designs with mockups to review; without the right to decide, a look, no claims."""
-        if can_decide:
-            return claims.claim_next(request.user, status=Status.MOCKUPS)
-        first = selectors.review_queue(status=Status.MOCKUPS).values_list("pk", flat=True)
-        return claims.Claimed(shared=list(first[: settings.REVIEW_CLAIM_SIZE]))
+        return self._review_page(request, MOCKUPS, can_decide, {"undo_seconds": settings.MOCKUP_UNDO_SECONDS})
 
     # --- endpoints
     def review_mockups_decide_view(self, request):
@@ -90,64 +81,51 @@ class MockupReviewMixin:
         product_id = id_or_none(request.POST.get("product"))
         decision = request.POST.get("decision")
         if product_id is None or decision not in DECISIONS:
-            return self._mockup_reply(request, status=400, message="Choose a product, then go live or discard it.")
+            message = "Choose a product, then go live or discard it."
+            return self._review_reply(request, MOCKUPS, status=400, message=message)
         result = DECISIONS[decision]([product_id], actor=request.user, source=Source.REVIEW)
         if not result.moved:  # gone, or someone else decided first
             current = result.skipped.get(product_id)
             message = str(conflict(product_id, result.target, current))
-            return self._mockup_reply(request, status=404 if current is None else 409, message=message)
+            return self._review_reply(request, MOCKUPS, status=404 if current is None else 409, message=message)
+        log_products(self, request, result.moved, LOGGED[decision])
         seconds = f"{settings.MOCKUP_UNDO_SECONDS:g}"
         if decision == "live":
             message = f"Product {product_id} goes live in the store in {seconds} s (U takes it back until then)."
         else:
             message = f"Product {product_id} is deleted from Printify in {seconds} s (U takes it back until then)."
-        return self._mockup_reply(request, status=200, message=message)
+        return self._review_reply(request, MOCKUPS, status=200, message=message)
 
     def review_mockups_undo_view(self, request):
         if not self.has_publish_permission(request):
             return self._refuse(request, MAY_NOT)
         undone = mockups.undo_last_mockup_decision(actor=request.user, source=Source.REVIEW)
         if undone.product_id is None:
-            return self._mockup_reply(request, status=404, message=undone.message)
+            return self._review_reply(request, MOCKUPS, status=404, message=undone.message)
         if not undone.ok:  # too late: the run has begun, or the product is live or deleted already
-            return self._mockup_reply(request, status=409, message=undone.message)
-        back = review_cards.mockup_cards(product_ids=[undone.product_id])
-        claims.hold(request.user, [card["design_id"] for card in back])  # back with who undid it
+            return self._review_reply(request, MOCKUPS, status=409, message=undone.message)
+        log_products(self, request, [undone.product_id], f"Undo of the {undone.decision} on the review page.")
+        claims.hold(request.user, [undone.product_id], claims.products())  # back with who undid it
         message = f"Product {undone.product_id}: {undone.message[0].lower()}{undone.message[1:]}"
-        return self._mockup_reply(request, status=200, message=message, products=back, refill=True)
+        return self._review_reply(request, MOCKUPS, status=200, message=message, ids=[undone.product_id], refill=True)
 
     def review_mockups_claims_view(self, request):
-        """The page's heartbeat while the reviewer is active: renew the claims, top them up, send the cards."""
+        """The page's claims: right after it opened, then as its heartbeat while the reviewer is active."""
         if not self.has_publish_permission(request):
             return self._refuse(request, MAY_NOT)
-        return self._mockup_reply(request, status=200, message="", refill=True)
-
-    def _mockup_reply(self, request, *, status: int, message: str, products=(), refill=None):
-        """JSON for fetch() (the products concerned, and the renewed claims when asked with refill=1), or a
-        message and a redirect back to mockup mode for plain forms."""
-        if not self._wants_json(request):
-            return self._back(request, status, message, reverse("admin:designs_design_review_mockups"))
-        body = {
-            "ok": status == 200,
-            "message": message,
-            "left": selectors.mockups_waiting().count(),
-            "products": list(products),
-        }
-        if refill or (refill is None and request.POST.get("refill") == "1"):
-            queue = claims.claim_next(request.user, status=Status.MOCKUPS)
-            body["cards"] = review_cards.mockup_cards(design_ids=queue.ids, mine=queue.mine)
-            body["claimed_until"] = _epoch(queue.until)
-        else:
-            # The designs of the page's own cards that another reviewer took over: the page drops their cards.
-            have = [pk for pk in map(id_or_none, request.POST.get("have", "").split(",")[:100]) if pk]
-            body["taken"] = claims.taken_from(request.user, have, status=Status.MOCKUPS) if have else []
-        return JsonResponse(body, status=status)
+        return self._review_reply(request, MOCKUPS, status=200, message="", refill=True)
 
 
 # --- the Design changelist's actions
 
 
-def _report(modeladmin, request, decision: mockups.MockupDecision) -> None:
+def waiting_products(designs) -> list[int]:
+    """The products of these designs that wait for their mockup review (the changelist acts on designs)."""
+    return list(selectors.mockups_waiting(designs).order_by("pk").values_list("pk", flat=True))
+
+
+def _report(modeladmin, request, decision: mockups.MockupDecision, log_message: str) -> None:
+    log_products(modeladmin, request, decision.moved, log_message)
     if not decision.moved and not decision.skipped:
         modeladmin.message_user(
             request, "None of the selected designs has a product waiting for its mockup review.", messages.WARNING
@@ -160,16 +138,16 @@ def _report(modeladmin, request, decision: mockups.MockupDecision) -> None:
 @admin.action(permissions=["publish"], description="Go live with reviewed mockups")
 def go_live_with_mockups(modeladmin, request, queryset):
     """Every waiting product of the selected designs goes to the store."""
-    decision = mockups.go_live(mockups.products_of(queryset), actor=request.user, source=Source.ADMIN)
-    _report(modeladmin, request, decision)
+    decision = mockups.go_live(waiting_products(queryset), actor=request.user, source=Source.ADMIN)
+    _report(modeladmin, request, decision, "Mockups approved: sent live (Design list action).")
 
 
 @admin.action(permissions=["publish"], description="Discard products awaiting mockup review…")
 def discard_mockup_products(modeladmin, request, queryset):
     """Asks first: discarding deletes the products on Printify."""
     if is_confirmed(request):
-        decision = mockups.discard(mockups.products_of(queryset), actor=request.user, source=Source.ADMIN)
-        _report(modeladmin, request, decision)
+        decision = mockups.discard(waiting_products(queryset), actor=request.user, source=Source.ADMIN)
+        _report(modeladmin, request, decision, "Mockups rejected: discarded (Design list action).")
         return None
     products = selectors.mockups_waiting(queryset).select_related("design")
     count = products.count()

@@ -43,14 +43,6 @@ class MockupDecision:
         return text
 
 
-def products_of(designs) -> list[int]:
-    """The products of these designs that wait for their mockup review (the admin acts on designs)."""
-    from designs.workflow import design_ids
-
-    waiting = Product.objects.filter(design_id__in=design_ids(designs), state=P.MOCKUP_REVIEW)
-    return list(waiting.order_by("pk").values_list("pk", flat=True))
-
-
 def go_live(products, *, actor, source: str = Source.REVIEW) -> MockupDecision:
     """Mockups to review → going live; the run publishes it to the store (after the undo grace)."""
     return _decide(products, P.PUBLISHING, actor, source, {"mockups_approved_at": timezone.now()})

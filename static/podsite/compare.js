@@ -1,5 +1,7 @@
 /* Compare mode: every variation of one prompt side by side; pick the best with 1–9 or the arrows, Enter
- * submits its form (approve it, reject the others waiting: one decision). Without this script the buttons work. */
+ * submits its form (approve it, reject the others waiting: one decision). Without this script the buttons work.
+ * Once open, the page holds the variations waiting for this reviewer (a POST, review_send.js: opening it claims
+ * nothing), since leaving the review page gave its claims back. */
 (function () {
   "use strict";
 
@@ -44,7 +46,9 @@
       const figure = event.target.closest(".pod-variation");
       if (figure && choosable.includes(figure)) select(choosable.indexOf(figure));
     });
-    root.dataset.ready = "true";
+    const hold = document.getElementById("pod-hold-form");
+    if (hold) window.podSend(hold).then(() => (root.dataset.ready = "true"));
+    else root.dataset.ready = "true";
   }
 
   const root = document.getElementById("pod-compare");

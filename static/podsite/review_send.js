@@ -1,4 +1,4 @@
-/* What review.js and review_mockups.js share: one POST of a page's form, and the keyboard.
+/* What review_grid.js shares with its modes: one POST of a page's form, and the keyboard.
  *
  * window.podSend(form, extra) sends the form's fields (CSRF token included, also as X-CSRFToken) plus `extra`,
  * asks for JSON, and always resolves to {status, body}: status 0 and a message in words when the server could not

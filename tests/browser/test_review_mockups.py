@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from designs.models import Batch, Design, Product
+from designs.models import Batch, Design, Product, ProductClaim
 from designs.products import ProductState
 from designs.services import mockups
 from designs.workflow import Source, Status
@@ -187,3 +187,38 @@ def test_mockup_mode_is_read_only_without_the_publish_permission(page, reviewer)
     page.keyboard.press("g")
     page.keyboard.press("d")
     assert state_of(product) == ProductState.MOCKUP_REVIEW
+
+
+def test_mockup_mode_walks_a_tee_and_a_mug_per_design_to_the_end_without_a_reload(page, publisher, settings, artifacts):
+    """Issue 19: claims were per design, so going live with a design's tee took its mug off the page; the reviewer
+    walked tee → tee → tee and ended on "the 6 waiting are with other reviewers" with nobody else reviewing."""
+    settings.REVIEW_CLAIM_SIZE = 3  # the page must refill as it goes
+    tees = waiting_products(3)
+    mug = make_template(name="Mug", review_mockups=True, is_default=False)
+    mugs = [
+        make_product(tee.design, mug, state="mockup_review", printify_id=f"{index + 100:024x}", mockups=tee.mockups)
+        for index, tee in enumerate(tees)
+    ]
+    serve_mockups(page)
+    log_in(page, publisher.username)
+    page.goto("/admin/designs/design/review/mockups/")
+    expect(page.locator("#pod-mockups")).to_have_attribute("data-ready", "true")  # the script has claimed
+    page.evaluate("window.podSamePage = true")  # lost if the page reloads
+    assert set(ProductClaim.objects.values_list("product_id", flat=True)) == {tees[0].pk, mugs[0].pk, tees[1].pk}
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.screenshot(path=str(artifacts / "review-mockups-tee-and-mug-1280x720.png"))
+
+    status_box = page.locator("#pod-review-status")
+    for tee, mug_product in zip(tees, mugs, strict=True):
+        for product, key, said in ((tee, "g", "goes live"), (mug_product, "d", "is deleted from Printify")):
+            expect(page.locator(".pod-card.is-focused")).to_have_attribute("data-id", str(product.pk))
+            expect(page.locator("#pod-product-template")).to_have_text(product.template_name)
+            page.keyboard.press(key)
+            expect(status_box).to_contain_text(f"Product {product.pk} {said}")
+
+    expect(page.locator("#pod-empty")).to_have_text("No product is waiting for its mockups to be reviewed.")
+    expect(page.locator("#pod-left")).to_have_text("0")
+    expect(page.locator("#pod-mode-mockups")).to_have_text("Mockups (0 waiting)")
+    assert page.evaluate("window.podSamePage") is True
+    assert {state_of(tee) for tee in tees} == {ProductState.PUBLISHING}
+    assert {state_of(mug_product) for mug_product in mugs} == {ProductState.DISCARDING}

@@ -143,6 +143,7 @@ def test_deciding_the_last_cards_saves_them_and_brings_the_next_without_a_reload
     page.keyboard.press("a")
     expect(page.locator("#pod-empty")).to_have_text("Nothing is waiting for review.")
     expect(page.locator("#pod-left")).to_have_text("0")
+    expect(page.locator("#pod-mode-designs")).to_have_text("Designs (0 waiting)")  # the switch follows too
 
 
 def test_undo_on_the_nothing_is_waiting_page_brings_the_design_back(page, reviewer):

@@ -1,7 +1,10 @@
 """Helpers for the admin and review-page tests: real image files through the ImageFields, plain-HTTP settings."""
 
+import html
 import io
+import json
 import random
+import re
 
 import pytest
 from django.core.files.base import ContentFile
@@ -72,3 +75,34 @@ def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
 def near_copy(image: Image.Image) -> bytes:
     """What a marketplace copycat does: a little smaller, re-encoded as a lossy JPEG."""
     return encoded(image.resize((400, 400)), "JPEG", quality=70)
+
+
+def post_page_form(client, page, form_id: str, **extra):
+    """Post one of a rendered page's forms as its script does: its action and hidden fields (repeated names
+    kept), its CSRF token also as the X-CSRFToken header, for JSON."""
+    text = page.content.decode()
+    form = re.search(rf'<form method="post" action="([^"]+)" id="{form_id}"[^>]*>(.*?)</form>', text, re.S)
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2]):
+        fields.setdefault(name, []).append(html.unescape(value))
+    token = fields["csrfmiddlewaretoken"][0]
+    data = {**fields, **extra}
+    return client.post(html.unescape(form[1]), data, HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token)
+
+
+def open_review_page(client, url, params=None):
+    """Open a review page as a browser running its script does: the GET (which claims nothing), then the page's
+    own claims form posted (with the card a link asked for), as review_grid.js does. Returns the page and the
+    claims reply's JSON."""
+    page = client.get(url, params or {})
+    text = page.content.decode()
+    config = json.loads(re.search(r'id="pod-review-config" type="application/json">(.*?)</script>', text, re.S)[1])
+    extra = {"focus": config["focus"]} if config.get("focus") else {}
+    reply = post_page_form(client, page, "pod-claims-form", **extra)
+    assert reply.status_code == 200, reply.content
+    return page, reply.json()
+
+
+def claimed_ids(client, url, params=None) -> list[int]:
+    """The cards a reviewer's page shows once its script has claimed them."""
+    return [card["id"] for card in open_review_page(client, url, params)[1]["cards"]]

@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from designs import selectors
-from designs.models import Batch, DesignEvent
+from designs.models import Batch, Design, DesignEvent
+from designs.products import ProductState
 from designs.services import review
 from designs.workflow import Source, Status
+from tests.designs.publishing_support import make_product, make_template
 
 
 def test_review_queue_is_oldest_first_and_filters_by_batch(make_design):
@@ -96,3 +98,15 @@ def test_undo_reaches_back_one_working_session(make_design, reviewer, hours_ago,
     DesignEvent.objects.update(created_at=timezone.now() - timedelta(hours=hours_ago))
 
     assert (selectors.last_standing_decision(reviewer) is not None) is expected
+
+
+def test_mockups_waiting_lists_only_the_products_waiting_for_their_review(make_design):
+    design, other = make_design(status=Status.MOCKUPS), make_design(status=Status.MOCKUPS)
+    tee, mug = make_template(name="Tee", review_mockups=True), make_template(name="Mug", is_default=False)
+    waiting = make_product(design, tee, state=ProductState.MOCKUP_REVIEW, printify_id="a" * 24)
+    make_product(design, mug, state=ProductState.LIVE, printify_id="b" * 24)
+    elsewhere = make_product(other, tee, state=ProductState.MOCKUP_REVIEW, printify_id="c" * 24)
+
+    assert list(selectors.mockups_waiting(Design.objects.filter(pk=design.pk))) == [waiting]
+    assert set(selectors.mockups_waiting()) == {waiting, elsewhere}
+    assert selectors.mockups_to_review([elsewhere.pk, waiting.pk]) == [elsewhere, waiting]  # in the order asked

@@ -48,7 +48,7 @@ def two_web_hosts(start_process, child_env, collected_static):
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer on a busy machine
         return False
 
 
@@ -68,9 +68,13 @@ class Reviewer:
         return self.http.cookies.get("csrftoken", "")
 
     def cards(self) -> list[int]:
+        """The review page as its script leaves it: opening it claims nothing; the script's POST claims."""
         page = self.http.get(self.base + REVIEW, timeout=10)
         assert page.status_code == 200, page.status_code  # the Reviewers role exists (installed_defaults)
-        return [int(pk) for pk in CARD.findall(page.text)]
+        assert CARD.findall(page.text)  # what the reviewer would be given, shown at once
+        answer = self.post("claims/")
+        assert answer.status_code == 200, answer.text[:500]
+        return [card["id"] for card in answer.json()["cards"]]
 
     def post(self, path: str, **data):
         return self.http.post(

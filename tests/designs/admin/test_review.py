@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from designs.models import Batch, Design, DesignEvent
+from designs.models import Batch, Design, DesignEvent, ReviewClaim
 from designs.workflow import Source, Status
 from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
 
@@ -19,6 +19,8 @@ pytestmark = pytest.mark.usefixtures("admin_settings")
 REVIEW = reverse("admin:designs_design_review")
 DECIDE = reverse("admin:designs_design_review_decide")
 UNDO = reverse("admin:designs_design_review_undo")
+CLAIMS = reverse("admin:designs_design_review_claims")
+HOLD = reverse("admin:designs_design_review_hold")
 CHANGELIST = reverse("admin:designs_design_changelist")
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -293,7 +295,7 @@ def test_review_page_is_read_only_without_the_approve_permission(client, publish
     assert "Read-only" in html and design.thumbnail.url in html
     assert 'value="approve"' not in html and "pod-decide-form" not in html and "Undo last" not in html
     config = json.loads(html.split('id="pod-review-config" type="application/json">')[1].split("</script>")[0])
-    assert config["canDecide"] is False and config["claimedUntil"] is None
+    assert config["canDecide"] is False
 
 
 # --- the permission matrix ------------------------------------------------------------------------
@@ -395,3 +397,21 @@ def test_matrix_reopen_action_and_undo(users, who):
         assert redirected_to_login(response)
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("who", USERS)
+def test_matrix_claims_are_posted_by_deciders_only(users, who):
+    design = make_reviewable()
+    client = client_for(users, who)
+
+    looked = client.get(CLAIMS), client.get(HOLD, {"design": design.pk})
+    assert not ReviewClaim.objects.exists()  # never through a GET
+    claimed, held = client.post(CLAIMS, **JSON), client.post(HOLD, {"design": design.pk}, **JSON)
+
+    assert ReviewClaim.objects.exists() is (who in DECIDERS)
+    if who in ("anonymous", "non_staff"):
+        assert all(redirected_to_login(response) for response in (*looked, claimed, held))
+    elif who in DECIDERS:
+        assert [r.status_code for r in (*looked, claimed, held)] == [405, 405, 200, 204]
+    else:
+        assert [r.status_code for r in (*looked, claimed, held)] == [405, 405, 403, 403]

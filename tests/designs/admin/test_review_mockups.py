@@ -1,17 +1,23 @@
 """The review page's mockup mode: products waiting on Printify, go live / discard / undo through the endpoints,
-conflicts and permissions in words, claims per design, and the Design changelist's mockup actions."""
+conflicts and permissions in words, claims per product, and the Design changelist's mockup actions."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from designs.models import Design, Product, ProductEvent
+from designs.models import Design, Product, ProductClaim, ProductEvent
 from designs.products import ProductState
 from designs.services import mockups
 from designs.workflow import Source, Status
 from tests.designs.publishing_support import make_product, make_template
-from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
+from tests.designs.review_support import (  # noqa: F401  (admin_settings: fixture)
+    admin_settings,
+    claimed_ids,
+    make_reviewable,
+    open_review_page,
+)
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 
@@ -244,6 +250,26 @@ def test_without_script_a_plain_form_decides_and_comes_back_with_a_message(clien
     assert client.post(DECIDE, {"product": product.pk, "decision": "live", "next": "https://evil.test/"}).url == MOCKUPS
 
 
+def logged(product):
+    entries = LogEntry.objects.filter(content_type__model="product", object_id=str(product.pk)).order_by("pk")
+    return [(entry.user_id, entry.get_change_message()) for entry in entries]
+
+
+def test_decisions_and_their_undo_are_in_the_admin_history(client, publisher, tee):
+    live, discarded = waiting(tee, 2)
+    client.force_login(publisher)
+
+    decide(client, live, "live")
+    decide(client, discarded, "discard")
+    client.post(UNDO, **JSON)
+
+    assert logged(live) == [(publisher.pk, "Mockups approved: sent live on the review page.")]
+    assert logged(discarded) == [
+        (publisher.pk, "Mockups rejected: discarded on the review page."),
+        (publisher.pk, "Undo of the discard on the review page."),
+    ]
+
+
 # --- claims --------------------------------------------------------------------------------------------
 
 
@@ -254,7 +280,7 @@ def test_two_reviewers_are_shown_different_products_and_release_gives_them_back(
     ann.force_login(make_user("ann", groups=["Publishers"]))
     bob.force_login(make_user("bob", groups=["Publishers"]))
 
-    shown_to_ann, shown_to_bob = card_ids(ann.get(MOCKUPS)), card_ids(bob.get(MOCKUPS))
+    shown_to_ann, shown_to_bob = claimed_ids(ann, MOCKUPS), claimed_ids(bob, MOCKUPS)
 
     assert shown_to_ann == [p.pk for p in products[:2]]
     assert shown_to_bob == [p.pk for p in products[2:]]
@@ -264,17 +290,63 @@ def test_two_reviewers_are_shown_different_products_and_release_gives_them_back(
     assert ann.post(RELEASE).status_code == 204  # she leaves: her claims go back
     carl = Client()
     carl.force_login(make_user("carl", groups=["Publishers"]))
-    assert card_ids(carl.get(MOCKUPS)) == [products[1].pk]
+    assert claimed_ids(carl, MOCKUPS) == [products[1].pk]
 
 
-def test_a_design_with_two_waiting_products_is_one_claim(client, publisher, tee, settings):
-    settings.REVIEW_CLAIM_SIZE = 1
-    (tee_product,) = waiting(tee)
+def tee_and_mug(template, count):
+    """`count` designs, each with a tee and a mug waiting for their mockup review: [(tee, mug), …]."""
     mug = make_template(name="Mug", review_mockups=True, is_default=False)
-    mug_product = make_product(tee_product.design, mug, state="mockup_review", printify_id="mug1", mockups=MOCKUP_URLS)
-    client.force_login(publisher)
+    pairs = []
+    for tee_product in waiting(template, count):
+        mug_product = make_product(
+            tee_product.design, mug, state="mockup_review", printify_id=f"mug{tee_product.pk:04d}", mockups=MOCKUP_URLS
+        )
+        pairs.append((tee_product, mug_product))
+    return pairs
 
-    assert card_ids(client.get(MOCKUPS)) == [tee_product.pk, mug_product.pk]
+
+def test_each_product_of_a_design_is_its_own_claim(make_user, tee, settings):
+    settings.REVIEW_CLAIM_SIZE = 1
+    ((tee_product, mug_product),) = tee_and_mug(tee, 1)
+    ann, bob = Client(), Client()
+    ann.force_login(make_user("ann", groups=["Publishers"]))
+    bob.force_login(make_user("bob", groups=["Publishers"]))
+
+    assert claimed_ids(ann, MOCKUPS) == [tee_product.pk]
+    assert claimed_ids(bob, MOCKUPS) == [mug_product.pk]  # the design's other product: free for someone else
+
+
+def test_going_live_with_one_product_keeps_the_designs_other_product_on_the_page(client, publisher, tee, settings):
+    """Issue 19: with claims per design, the mug went with the tee's decision and the page ended on "the 6
+    waiting are with other reviewers" with nobody else reviewing."""
+    settings.REVIEW_CLAIM_SIZE = 4
+    pairs = tee_and_mug(tee, 3)
+    client.force_login(publisher)
+    everything = [product.pk for pair in pairs for product in pair]
+    assert claimed_ids(client, MOCKUPS) == everything[:4]  # a design's products side by side
+
+    first = decide(client, pairs[0][0], "live", have=",".join(map(str, everything[1:4]))).json()
+    assert first["taken"] == []  # the mug stays
+    body = decide(client, pairs[0][1], "discard", refill="1").json()
+
+    assert [card["id"] for card in body["cards"]] == everything[2:]
+    assert body["left"] == 4
+    for product in everything[2:]:
+        body = decide(client, Product.objects.get(pk=product), "live", refill="1").json()
+    assert body["cards"] == [] and body["left"] == 0
+
+
+def test_opening_mockup_mode_claims_nothing_its_script_claims(make_user, tee, settings):
+    settings.REVIEW_CLAIM_SIZE = 2
+    products = waiting(tee, 3)
+    ann = Client(enforce_csrf_checks=True)
+    ann.force_login(make_user("ann", groups=["Publishers"]))
+
+    assert card_ids(ann.get(MOCKUPS)) == [p.pk for p in products[:2]]
+    assert not ProductClaim.objects.exists()
+
+    assert [card["id"] for card in open_review_page(ann, MOCKUPS)[1]["cards"]] == [p.pk for p in products[:2]]
+    assert set(ProductClaim.objects.values_list("product_id", flat=True)) == {p.pk for p in products[:2]}
 
 
 def test_mockup_claims_and_design_claims_never_mix(client, publisher, superuser, tee, settings):
@@ -303,6 +375,7 @@ def test_the_go_live_action_sends_the_selected_designs_waiting_products_live(cli
 
     assert "Products: 2 sent live." in [str(m) for m in get_messages(response.wsgi_request)]
     assert {state_of(p) for p in products} == {ProductState.PUBLISHING}
+    assert [logged(p) for p in products] == [[(publisher.pk, "Mockups approved: sent live (Design list action).")]] * 2
     assert ProductEvent.objects.filter(source=Source.ADMIN, actor=publisher).count() == 2
 
 
@@ -318,6 +391,7 @@ def test_the_discard_action_asks_first_then_discards(client, publisher, tee):
     done = action(client, "discard_mockup_products", products, post="yes")
     assert "Products: 2 discarded." in [str(m) for m in get_messages(done.wsgi_request)]
     assert {state_of(p) for p in products} == {ProductState.DISCARDING}
+    assert [logged(p) for p in products] == [[(publisher.pk, "Mockups rejected: discarded (Design list action).")]] * 2
 
 
 def test_the_mockup_actions_need_the_publish_permission(client, reviewer, tee):

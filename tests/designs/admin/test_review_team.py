@@ -11,7 +11,13 @@ from designs import duplicates
 from designs.models import Batch, Design, DesignEvent, ReviewClaim
 from designs.services import review
 from designs.workflow import Status
-from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
+from tests.designs.review_support import (  # noqa: F401  (admin_settings: fixture)
+    admin_settings,
+    claimed_ids,
+    make_reviewable,
+    open_review_page,
+    post_page_form,
+)
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 
@@ -47,19 +53,51 @@ def test_two_reviewers_opening_the_page_are_shown_different_designs(two_clients,
     designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(8)]
     ann, bob = two_clients
 
-    shown_to_ann, shown_to_bob = card_ids(ann.get(REVIEW)), card_ids(bob.get(REVIEW))
+    shown_to_ann, shown_to_bob = claimed_ids(ann, REVIEW), claimed_ids(bob, REVIEW)
 
     assert shown_to_ann == [d.pk for d in designs[:3]]
     assert shown_to_bob == [d.pk for d in designs[3:6]]
     assert ann.get(REVIEW).context["left"] == bob.get(REVIEW).context["left"] == 8
 
 
+def test_opening_the_page_claims_nothing_its_script_claims_with_the_pages_csrf_token(make_user, settings):
+    """Issue 19: a GET wrote claims. Now the page shows what the reviewer would be given and its script claims
+    with a POST carrying the rendered page's CSRF token."""
+    settings.REVIEW_CLAIM_SIZE = 2
+    designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(3)]
+    ann = Client(enforce_csrf_checks=True)
+    ann.force_login(make_user("ann", groups=["Reviewers"]))
+
+    page = ann.get(REVIEW)
+    assert card_ids(page) == [d.pk for d in designs[:2]]
+    assert not ReviewClaim.objects.exists()
+    assert ann.post(CLAIMS, **JSON).status_code == 403  # without the page's token: refused, nothing claimed
+    assert not ReviewClaim.objects.exists()
+
+    _, body = open_review_page(ann, REVIEW)
+
+    assert [card["id"] for card in body["cards"]] == [d.pk for d in designs[:2]]
+    assert set(ReviewClaim.objects.values_list("design_id", flat=True)) == {d.pk for d in designs[:2]}
+    assert body["claimed_until"] > timezone.now().timestamp()
+
+
+def test_a_link_to_one_design_is_held_for_the_reviewer_when_the_page_claims(client, reviewer, settings):
+    settings.REVIEW_CLAIM_SIZE = 2
+    designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(4)]
+    client.force_login(reviewer)
+
+    page, body = open_review_page(client, REVIEW, {"focus": designs[3].pk})
+
+    assert card_ids(page)[0] == designs[3].pk
+    assert [card["id"] for card in body["cards"]][0] == designs[3].pk  # the claims keep it first
+
+
 def test_a_decision_asking_for_a_refill_gets_the_next_claimed_cards(two_clients, settings):
     settings.REVIEW_CLAIM_SIZE = 2
     designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(5)]
     ann, bob = two_clients
-    ann.get(REVIEW)
-    bob.get(REVIEW)  # holds designs 2 and 3
+    open_review_page(ann, REVIEW)
+    open_review_page(bob, REVIEW)  # holds designs 2 and 3
 
     body = ann.post(DECIDE, {"design": designs[0].pk, "decision": "approve", "refill": "1"}, **JSON).json()
 
@@ -71,7 +109,7 @@ def test_the_heartbeat_renews_and_release_gives_back_only_what_that_page_held(tw
     settings.REVIEW_CLAIM_SIZE = 2
     designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(4)]
     ann, bob = two_clients
-    old_page_until = ann.get(REVIEW).context["review_config"]["claimedUntil"]
+    old_page_until = open_review_page(ann, REVIEW)[1]["claimed_until"]
 
     beat = ann.post(CLAIMS, **JSON).json()
     assert [card["id"] for card in beat["cards"]] == [d.pk for d in designs[:2]]
@@ -80,7 +118,7 @@ def test_the_heartbeat_renews_and_release_gives_back_only_what_that_page_held(tw
     assert ReviewClaim.objects.count() == 2
     assert ann.post(RELEASE, {"until": "not a time"}).status_code == 204  # no moment: every claim released
     assert ReviewClaim.objects.count() == 0
-    assert card_ids(bob.get(REVIEW)) == [d.pk for d in designs[:2]]
+    assert claimed_ids(bob, REVIEW) == [d.pk for d in designs[:2]]
 
 
 def test_read_only_viewers_claim_nothing(client, publisher):
@@ -118,6 +156,8 @@ def test_compare_mode_shows_every_variation_with_pixel_sizes_and_a_choice_each(c
     html = response.content.decode()
     assert html.count("256 × 256 px") == 4
     assert html.count("Best: approve #") == 3 and "reject the other 2" in html
+    assert not ReviewClaim.objects.exists()  # opening the page claims nothing: its script holds them
+    assert post_page_form(client, response, "pod-hold-form").status_code == 204
     assert set(ReviewClaim.objects.values_list("design_id", flat=True)) == {d.pk for d in fox}  # held while compared
     assert client.get(REVIEW).context["cards"][0]["compare_url"] == f"{COMPARE}?design={fox[0].pk}"
 
@@ -203,8 +243,8 @@ def test_a_decision_reports_the_cards_another_reviewer_took_over(two_clients, se
     settings.REVIEW_CLAIM_SIZE = 4
     designs = [make_reviewable(prompt=f"p{n}", color_index=n) for n in range(4)]
     ann, bob = two_clients
-    assert card_ids(ann.get(REVIEW)) == [d.pk for d in designs]
-    assert card_ids(bob.get(REVIEW)) == [d.pk for d in designs[2:]]  # a fair share: the two ann reaches last
+    assert claimed_ids(ann, REVIEW) == [d.pk for d in designs]
+    assert claimed_ids(bob, REVIEW) == [d.pk for d in designs[2:]]  # a fair share: the two ann reaches last
 
     have = ",".join(str(d.pk) for d in designs[1:])
     body = ann.post(DECIDE, {"design": designs[0].pk, "decision": "approve", "have": have}, **JSON).json()

@@ -1,13 +1,16 @@
-"""Review claims: each reviewer gets designs no one else holds; claims renew, expire and are released."""
+"""Review claims: each reviewer gets designs (in mockup mode, products) no one else holds; claims renew, expire and
+are released; opening the page only peeks."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from designs.models import Batch, ReviewClaim
-from designs.services import claims, review
+from designs.models import Batch, ProductClaim, ReviewClaim
+from designs.products import ProductState as P
+from designs.services import claims, mockups, review
 from designs.workflow import Source, Status
+from tests.designs.publishing_support import make_product, make_template
 
 
 @pytest.fixture
@@ -123,7 +126,7 @@ def test_a_reviewer_with_nothing_of_their_own_shares_what_holders_reach_last(mak
     designs = [make_design(prompt=f"p{n}", status=Status.REVIEW) for n in range(5)]
     claims.claim_next(ann, size=5)
     # Bob may claim nothing of his own here (say a race took it), so he is shown a few of ann's last ones.
-    shared = claims._shared(bob, None, 4, exclude=[])
+    shared = claims._shared(bob, claims.designs(), 4, exclude=[])
     assert sorted(shared) == ids(designs[2:])  # at most three, never ann's next two
 
 
@@ -142,7 +145,7 @@ def test_choosing_a_batch_releases_claims_outside_it(make_design, two_reviewers)
     in_winter = [make_design(prompt=f"winter {n}", status=Status.REVIEW, batch=winter) for n in range(2)]
     claims.claim_next(ann, size=2)
 
-    assert claims.claim_next(ann, batch_id=winter.pk, size=2).mine == ids(in_winter)
+    assert claims.claim_next(ann, claims.designs(batch_id=winter.pk), size=2).mine == ids(in_winter)
     assert claims.claim_next(bob, size=2).mine == ids(loose)
 
 
@@ -151,3 +154,57 @@ def test_held_by_others_counts_only_live_claims_of_others(queue, two_reviewers):
     claims.claim_next(ann, size=4)
     assert claims.held_by_others(bob) == 4
     assert claims.held_by_others(ann) == 0
+
+
+def test_peek_shows_what_claiming_would_give_and_writes_nothing(queue, two_reviewers):
+    ann, bob = two_reviewers
+    claims.claim_next(bob, size=3)
+
+    peeked = claims.peek(ann, size=3)
+
+    assert (peeked.mine, peeked.shared) == ([], ids(queue[3:6]))  # bob's three are not offered
+    assert not ReviewClaim.objects.filter(reviewer=ann).exists()
+    assert claims.claim_next(ann, size=3).mine == peeked.ids
+    assert claims.peek(ann, size=3).mine == ids(queue[3:6])  # hers now, still nothing written
+
+
+@pytest.fixture
+def tees_and_mugs(make_design):
+    """Two designs, each with a tee and a mug waiting for their mockup review: [tee, mug, tee, mug]."""
+    tee, mug = make_template(name="Tee", review_mockups=True), make_template(name="Mug", is_default=False)
+    products = []
+    for n in range(2):
+        design = make_design(prompt=f"fox {n}", status=Status.MOCKUPS)
+        for template in (tee, mug):
+            products.append(make_product(design, template, state=P.MOCKUP_REVIEW, printify_id=f"{len(products)}" * 24))
+    return products
+
+
+def test_products_are_claimed_one_by_one_a_designs_together(tees_and_mugs, two_reviewers):
+    ann, bob = two_reviewers
+
+    assert claims.claim_next(ann, claims.products(), size=1).mine == ids(tees_and_mugs[:1])
+    assert claims.claim_next(bob, claims.products(), size=1).mine == ids(tees_and_mugs[1:2])  # the same design's mug
+    assert set(ProductClaim.objects.values_list("product_id", flat=True)) == set(ids(tees_and_mugs[:2]))
+    assert not ReviewClaim.objects.exists()
+
+
+def test_deciding_one_product_keeps_the_claim_on_the_designs_other(tees_and_mugs, two_reviewers):
+    """Issue 19: claims per design lost the mug once the tee was decided."""
+    ann, _ = two_reviewers
+    tee, mug = tees_and_mugs[:2]
+    claims.claim_next(ann, claims.products(), size=2)
+
+    mockups.go_live([tee.pk], actor=ann, source=Source.REVIEW)
+
+    assert claims.claim_next(ann, claims.products(), size=2).mine == [mug.pk, tees_and_mugs[2].pk]
+    assert claims.taken_from(ann, [tee.pk, mug.pk], claims.products()) == [tee.pk]  # decided: dropped; mug stays
+
+
+def test_release_gives_back_designs_and_products(queue, tees_and_mugs, two_reviewers):
+    ann, _ = two_reviewers
+    claims.claim_next(ann, size=2)
+    claims.claim_next(ann, claims.products(), size=2)
+
+    assert claims.release(ann) == 4
+    assert not ReviewClaim.objects.exists() and not ProductClaim.objects.exists()

@@ -11,7 +11,7 @@ from designs.services import mockups
 from designs.services import publishing as publish_service
 from designs.workers import printify_events, publish_run
 from designs.workflow import Source, Status
-from tests.designs.publishing_support import attach_image, make_product, make_template, product_of, reload
+from tests.designs.publishing_support import attach_image, make_template, product_of, reload
 
 pytestmark = pytest.mark.usefixtures("printify_settings")
 P = ProductState
@@ -166,13 +166,6 @@ def test_a_snapshot_from_before_mockup_review_publishes_straight_away(make_desig
     snapshot = {k: v for k, v in product.template_snapshot.items() if k != "review_mockups"}
     type(product).objects.filter(pk=product.pk).update(template_snapshot=snapshot)
     assert publish_run.run_publish(product.pk) == "published"
-
-
-def test_products_of_lists_only_products_waiting_for_review(make_design, reviewed_template):
-    design = make_design(status=Status.MOCKUPS)
-    waiting_product = make_product(design, reviewed_template, state=P.MOCKUP_REVIEW, printify_id="a" * 24)
-    make_product(design, make_template(name="Mug", is_default=False), state=P.LIVE, printify_id="b" * 24)
-    assert mockups.products_of([design]) == [waiting_product.pk]
 
 
 def test_the_reconciler_wakes_a_lost_discard(waiting, printify, publisher):

@@ -2,7 +2,6 @@
 
 import pytest
 
-from designs.listing_changes import new_prices, outdated_products, variants_body
 from designs.models import RepriceJob
 from designs.selectors import unfinished_reprice_jobs
 from designs.services.repricing import request_reprice
@@ -26,36 +25,6 @@ def reprice(template, **prices):
     """Give variants new prices in the template (the products keep the snapshot they were made with)."""
     template.variants = [{**v, "price": prices.get(f"v{v['id']}", v["price"])} for v in template.variants]
     template.save()
-
-
-def test_only_changed_prices_of_variants_enabled_on_both_sides_are_new(make_design, tee):
-    product = on_printify(make_design, tee)
-    assert new_prices(tee, product) == {}
-
-    reprice(tee, v17390=2999, v17394=3999)  # 17394 is not enabled: never sent
-    assert new_prices(tee, product) == {17390: 2999}
-
-
-def test_the_body_carries_every_enabled_variant_with_its_new_or_kept_price(make_design, tee):
-    product = on_printify(make_design, tee)
-    body = variants_body(product, {17390: 2999})
-    assert body == [
-        {"id": 17390, "price": 2999, "is_enabled": True},
-        {"id": 17426, "price": 2499, "is_enabled": True},
-        {"id": 17393, "price": 2699, "is_enabled": True},
-    ]
-
-
-def test_outdated_products_are_those_on_the_shop_with_a_changed_price(make_design, tee):
-    live = on_printify(make_design, tee, 1)
-    unpublished = on_printify(make_design, tee, 2, state="on_printify")
-    on_printify(make_design, tee, 3, state="deleted")
-    on_printify(make_design, tee, 4, printify_id="")  # not on Printify (yet)
-    on_printify(make_design, make_template(name="Mug", is_default=False), 5)
-    assert outdated_products(tee) == []
-
-    reprice(tee, v17393=2899)
-    assert outdated_products(tee) == [live, unpublished]
 
 
 def test_a_second_request_joins_the_unfinished_job(make_design, tee, superuser, django_capture_on_commit_callbacks):
