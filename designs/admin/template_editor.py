@@ -13,12 +13,8 @@ from django.core.exceptions import ValidationError
 
 from designs.models import ProductTemplate
 from designs.pricing import BASES, ROUNDINGS, MoneyInvalid, PriceRule, check_prices, money_text, parse_money
-from designs.product_templates import (
-    PUBLISH_PARTS,
-    TEMPLATE_NAMES_HELP,
-    publish_parts,
-    template_problems,
-)
+from designs.product_templates import PUBLISH_PARTS, publish_parts, template_problems
+from designs.text_templates import TEMPLATE_NAMES_HELP
 from designs.variant_grid import build_grid, positions_of
 
 PLACEMENTS = [

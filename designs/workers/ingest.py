@@ -22,8 +22,9 @@ from designs import duplicates, images
 from designs.models import Design
 from designs.services.generation import prompt_settings
 from designs.workflow import Source, Status, TransitionConflict, create_design, transition, transition_one
+from integrations.download import download_image
 from integrations.http import IntegrationError
-from integrations.runpod import JobStatus, OutputError, download_image, parse_output
+from integrations.runpod import JobStatus, OutputError, parse_output
 
 logger = logging.getLogger(__name__)
 
