@@ -12,7 +12,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from designs.models import ProductTemplate
-from designs.pricing import BASES, ROUNDINGS, MoneyInvalid, PriceRule, check_prices, money_text, parse_money
+from designs.pricing import (
+    BASES,
+    MONEY_MAX_CHARS,
+    ROUNDINGS,
+    MoneyInvalid,
+    PriceRule,
+    check_prices,
+    money_text,
+    parse_money,
+)
 from designs.product_templates import PUBLISH_PARTS, publish_parts, template_problems
 from designs.text_templates import TEMPLATE_NAMES_HELP
 from designs.variant_grid import build_grid, positions_of
@@ -29,7 +38,10 @@ class MoneyField(forms.CharField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 7, "class": "pod-money"}))
+        # The browser stops typing at the cap; parse_money refuses a longer value (a max_length validator would run
+        # on the cents, not the text).
+        attrs = {"inputmode": "decimal", "size": 7, "class": "pod-money", "maxlength": MONEY_MAX_CHARS}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):

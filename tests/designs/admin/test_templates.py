@@ -2,6 +2,7 @@
 editor with prices from cost), editing without JSON, costs, repricing, the JSON form under "advanced", import."""
 
 import json
+import time
 
 import pytest
 import responses
@@ -19,6 +20,7 @@ from tests.designs.publishing_support import (
     make_product,
 )
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
+from tests.html_forms import form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 CATALOG = reverse("admin:designs_producttemplate_catalog")
@@ -341,3 +343,31 @@ def test_a_ticked_variant_gone_out_of_stock_is_named_and_unticked_on_save(as_sup
         offer["out_of_stock"].discard(60102)
         for variant in sandbox_catalog.VARIANTS[(6, 99)]:
             variant["is_available"] = variant["id"] not in offer["out_of_stock"]
+
+
+# --- bad input gets a form error, never a hung thread or a 500 ---------------------------------------------------
+
+
+@pytest.fixture
+def saved_tee(as_superuser, catalog):
+    """A tee template saved from the catalog editor, and its change page's URL."""
+    learn_costs(6, 99)
+    as_superuser.post(f"{CATALOG}?blueprint=6&provider=99", editor_post(enable_60101="on", enable_60102="on"))
+    template = ProductTemplate.objects.get()
+    return template, reverse("admin:designs_producttemplate_change", args=[template.pk])
+
+
+def submit_editor(client, url, **changes):
+    form = form_with(page_of(client.get(url)), "advanced_placeholders")
+    return client.post(url, form.post_data(changes))
+
+
+def test_a_huge_money_field_is_a_form_error_at_once(as_superuser, saved_tee):
+    template, url = saved_tee
+    before = ProductTemplate.objects.values().get(pk=template.pk)
+    started = time.monotonic()
+    response = submit_editor(as_superuser, url, profit="1" + "a" * 36_000 + "1", use_rule="on", basis="profit")
+    assert time.monotonic() - started < 2  # it held a web thread 17.8 s
+    assert "An amount of money is at most 32 characters long; this one has 36,002." in page_of(response)
+    assert ProductTemplate.objects.values().get(pk=template.pk) == before
+    assert 'maxlength="32"' in page_of(as_superuser.get(url))  # the browser stops typing there too
