@@ -98,6 +98,29 @@ def placeholder_size(template, variant_id) -> tuple[int, int] | None:
     return int(spot["width"]), int(spot["height"])
 
 
+def placeholders_problems(placeholders) -> list[str]:
+    """Whether the print areas have the catalog's shape {variant id: {position: {width, height}}} (they can be typed
+    as JSON); [] when they do, so placeholder_size() can read them."""
+    sizes = "{position: {width, height}}"
+    if not isinstance(placeholders, dict):
+        return [f"The print areas must be an object: {{variant id: {sizes}}}."]
+    problems = []
+    for variant_id, spots in placeholders.items():
+        if not isinstance(spots, dict):
+            problems.append(f"The print areas of variant {variant_id} must be an object: {sizes}.")
+            continue
+        for position, spot in spots.items():
+            if not (isinstance(spot, dict) and _is_size(spot.get("width")) and _is_size(spot.get("height"))):
+                problems.append(
+                    f"The “{position}” print area of variant {variant_id} needs a width and a height in pixels above 0."
+                )
+    return problems[:5] + ([f"…and {len(problems) - 5} more."] if len(problems) > 5 else [])
+
+
+def _is_size(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1
+
+
 def _is_price(value) -> bool:
     # bool is an int in Python; the predecessor let `True` through as a price.
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
@@ -105,7 +128,9 @@ def _is_price(value) -> bool:
 
 def template_problems(template) -> list[str]:
     """Everything that would make Printify refuse (or us build nonsense from) this template; [] when usable."""
-    problems = []
+    problems = placeholders_problems(template.placeholders or {})
+    if problems:
+        return problems  # the checks below read the print areas
     variants = template.variants or []
     if not isinstance(variants, list) or not all(isinstance(v, dict) and "id" in v for v in variants):
         return ["Variants must be a list of objects with an id, title, price and is_enabled."]

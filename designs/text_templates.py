@@ -150,6 +150,9 @@ def text_template_problems(template) -> list[str]:
         except TemplateSyntaxError as error:
             problems.append(f"The {label} template has a syntax error: {error}.")
             continue
+        except RecursionError:  # Django's parser recurses per nested condition ({% if not not … %})
+            problems.append(f"The {label} template is nested too deeply to be read; write it more simply.")
+            continue
         try:
             output = compiled.render(Context(context))
         except VariableDoesNotExist as error:

@@ -22,7 +22,7 @@ from designs.pricing import (
     money_text,
     parse_money,
 )
-from designs.product_templates import PUBLISH_PARTS, publish_parts, template_problems
+from designs.product_templates import PUBLISH_PARTS, placeholders_problems, publish_parts, template_problems
 from designs.text_templates import TEMPLATE_NAMES_HELP
 from designs.variant_grid import build_grid, positions_of
 
@@ -273,10 +273,16 @@ class TemplateEditorForm(forms.Form):
         for name in PLAIN_FIELDS:
             setattr(template, name, data[name])
         template.publish_parts = {part: part in data["publish_parts"] for part in PUBLISH_PARTS}
-        problems = []
         if data.get("advanced_placeholders", "").strip():
             try:
-                template.placeholders = json.loads(data["advanced_placeholders"])
+                placeholders = json.loads(data["advanced_placeholders"])
+            except RecursionError:
+                return ["The print areas (Advanced) are nested too deeply to be print areas."]
             except ValueError as error:
-                problems.append(f"The print areas (Advanced) are not valid JSON: {error}.")
-        return problems + template_problems(template)
+                return [f"The print areas (Advanced) are not valid JSON: {error}."]
+            # Only print areas of the right shape go on the template: the page drawn after an error reads them.
+            problems = placeholders_problems(placeholders)
+            if problems:
+                return problems
+            template.placeholders = placeholders
+        return template_problems(template)

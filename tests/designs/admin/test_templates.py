@@ -371,3 +371,33 @@ def test_a_huge_money_field_is_a_form_error_at_once(as_superuser, saved_tee):
     assert "An amount of money is at most 32 characters long; this one has 36,002." in page_of(response)
     assert ProductTemplate.objects.values().get(pk=template.pk) == before
     assert 'maxlength="32"' in page_of(as_superuser.get(url))  # the browser stops typing there too
+
+
+@pytest.mark.parametrize(
+    ("placeholders", "error"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "The print areas (Advanced) are nested too deeply to be print areas."),
+        (
+            '{"60101": {"front": {"width": "abc", "height": 4800}}}',
+            "The “front” print area of variant 60101 needs a width and a height in pixels above 0.",
+        ),
+        ('{"60101": "front"}', "The print areas of variant 60101 must be an object: {position: {width, height}}."),
+        ('["front"]', "The print areas must be an object: {variant id: {position: {width, height}}}."),
+    ],
+)
+def test_bad_advanced_print_areas_are_a_form_error(as_superuser, saved_tee, placeholders, error):
+    template, url = saved_tee
+    before = ProductTemplate.objects.values().get(pk=template.pk)
+    response = submit_editor(as_superuser, url, advanced_placeholders=placeholders)
+    assert error in page_of(response)
+    assert ProductTemplate.objects.values().get(pk=template.pk) == before
+
+
+def test_a_description_template_nested_past_the_engines_depth_is_a_form_error(as_superuser, saved_tee):
+    # 1,240 nested "not" fit the 5,000-character limit and ran Django's condition parser out of stack.
+    template, url = saved_tee
+    source = "{% if " + "not " * 1_240 + "title %}x{% endif %}"
+    response = submit_editor(as_superuser, url, description_template=source)
+    assert "The description template is nested too deeply to be read; write it more simply." in page_of(response)
+    template.refresh_from_db()
+    assert template.description_template == "{{ prompt }}"
