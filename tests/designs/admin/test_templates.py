@@ -401,3 +401,13 @@ def test_a_description_template_nested_past_the_engines_depth_is_a_form_error(as
     assert "The description template is nested too deeply to be read; write it more simply." in page_of(response)
     template.refresh_from_db()
     assert template.description_template == "{{ prompt }}"
+
+
+@pytest.mark.parametrize("field", ["placeholders", "variants", "placement", "publish_parts"])
+def test_json_nested_too_deeply_on_the_plain_form_is_a_form_error(as_superuser, saved_tee, field):
+    template, url = saved_tee
+    before = ProductTemplate.objects.values().get(pk=template.pk)
+    form = form_with(page_of(as_superuser.get(f"{url}?advanced=1")), field)
+    response = as_superuser.post(f"{url}?advanced=1", form.post_data({field: "[" * 100_000 + "]" * 100_000}))
+    assert "This JSON is nested too deeply." in page_of(response)
+    assert ProductTemplate.objects.values().get(pk=template.pk) == before
