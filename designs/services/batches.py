@@ -15,12 +15,8 @@ from django.db import transaction
 
 from designs import compliance, listing
 from designs.models import Batch, Design, GenerationPreset
-from designs.services.generation import (
-    check_design_count,
-    default_preset,
-    request_generation,
-    variations_problem,
-)
+from designs.presets import default_preset
+from designs.services.generation import check_design_count, request_generation, variations_problem
 from designs.workflow import TransitionResult
 from integrations.comfyui import Limits
 

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg
 
-from designs.models import Design, GenerationPreset, PresetKind
+from designs.models import Design
+from designs.presets import default_preset
 from designs.workflow import CANCELLABLE, GENERATABLE, Status, TransitionResult, design_ids, transition
 
-DEFAULT_PRESET_NAME = "Flux dev fp8"
 MAX_VARIATIONS = 50
 # What a design asks for, shared by its variations (which get a new seed) and its siblings (same job, same seed).
 PROMPT_SETTINGS = (
@@ -35,25 +35,6 @@ PROMPT_SETTINGS = (
 
 class TooManyDesigns(ValueError):
     """One request asked for more designs than MAX_DESIGNS_PER_ACTION; nothing was created or queued."""
-
-
-def default_preset() -> GenerationPreset | None:
-    presets = GenerationPreset.objects.filter(is_active=True, kind=PresetKind.GENERATION)
-    return presets.filter(name=DEFAULT_PRESET_NAME).first() or presets.order_by("pk").first()
-
-
-class PromptTemplateError(ValueError):
-    """A preset's prompt template uses something other than {prompt} and {style}."""
-
-
-def render_prompt(template: str, *, prompt: str, style: str) -> str:
-    """The one use of a preset's prompt template (the pump when it builds a job, the preset form when it checks)."""
-    try:
-        return template.format(prompt=prompt, style=style)
-    except (KeyError, IndexError, ValueError, AttributeError) as error:
-        raise PromptTemplateError(
-            f"The prompt template {template!r} is invalid: only {{prompt}} and {{style}} may be used ({error})."
-        ) from None
 
 
 def variations_problem(count) -> str:
