@@ -8,7 +8,9 @@ payload all check through here, so a limit is written once.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from django.conf import settings
 from django.utils.html import strip_tags
@@ -52,9 +54,69 @@ def limits() -> Limits:
 # --- cleaning ---------------------------------------------------------------------------------------------------
 
 
+# Characters nobody types on purpose and a marketplace should never get: C0 controls and DEL (NUL is refused by
+# PostgreSQL), C1 controls, bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069, which can make a
+# title read backwards) and marks, and zero-width characters (U+200B–200D, U+2060, U+FEFF), which hide inside
+# words so two titles or tags that look the same differ. Tab, newline and carriage return are whitespace: each
+# cleaner decides about them (one_line makes them spaces, clean_description keeps lines and tabs). Zero-width
+# joiners also join emoji sequences (👩‍🎨 becomes 👩🎨): listings do without.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Decoding markup can reveal more markup ("&lt;b&gt;" is "<b>"); a few rounds undo any honest double escaping.
+_MARKUP_ROUNDS = 3
+
+
+def strip_invisible(text: str) -> str:
+    """The text without control, bidi and zero-width characters (tabs and line breaks stay)."""
+    return _INVISIBLE.sub("", str(text or ""))
+
+
+def strip_markup(text: str) -> str:
+    """Plain text from text that may hold HTML (an LLM's title, a pasted tag): tags go, script and style go with
+    their content, entities become characters ("Fish &amp; Chips" → "Fish & Chips"); "I <3 foxes" stays."""
+    text = str(text or "")
+    for _round in range(_MARKUP_ROUNDS):
+        if "<" not in text and "&" not in text:
+            return text
+        plain = _TextOfMarkup.text_of(text)
+        if plain == text:
+            return text
+        text = plain
+    return text.replace("<", "").replace(">", "")  # still markup after every round: no brackets at all
+
+
+class _TextOfMarkup(HTMLParser):
+    """The text a browser would show, without what script and style elements hold."""
+
+    HIDDEN = ("script", "style")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    @classmethod
+    def text_of(cls, markup: str) -> str:
+        parser = cls()
+        parser.feed(markup)
+        parser.close()
+        return "".join(parser.parts)
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in self.HIDDEN
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
 def one_line(text: str) -> str:
-    """Runs of whitespace (tabs, newlines, doubled spaces) become one space; the ends are trimmed."""
-    return " ".join(str(text or "").split())
+    """Runs of whitespace (tabs, newlines, doubled spaces) become one space; control, bidi and zero-width characters
+    go; the ends are trimmed."""
+    return " ".join(strip_invisible(text).split())
 
 
 def unquote(text: str) -> str:
@@ -71,13 +133,19 @@ def unquote(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """A prompt-file line, a pasted title or a tag: one line, without wrapping quotes."""
+    """A prompt-file line or a pasted line: one line, without wrapping quotes."""
     return one_line(unquote(one_line(text)))
 
 
+def clean_title(text: str) -> str:
+    """A title, typed, from a file name or from the LLM: one plain line, no markup, without wrapping quotes."""
+    return clean_line(strip_markup(strip_invisible(text)))
+
+
 def clean_description(text: str) -> str:
-    """Plain text with its paragraphs kept: trailing spaces and runs of blank lines go."""
-    lines = [" ".join(line.split()) for line in str(text or "").strip().splitlines()]
+    """Plain text with its paragraphs kept: repeated spaces, runs of blank lines and control, bidi and zero-width
+    characters go."""
+    lines = [" ".join(line.split()) for line in strip_invisible(text).strip().splitlines()]
     kept: list[str] = []
     for line in lines:
         if line or (kept and kept[-1]):
@@ -93,7 +161,7 @@ def parse_tags(value) -> list[str]:
         parts = str(value or "").replace(";", ",").split(",")
     tags, seen = [], set()
     for part in parts:
-        tag = clean_line(part).lstrip("#").strip()
+        tag = clean_title(part).lstrip("#").strip()
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)

@@ -221,16 +221,19 @@ def render_texts(template, design) -> ProductTexts:
     title = render_title(template, design, context)
     # One rule for the HTML description: the design's plain-text values are escaped, whether they come through
     # the template (autoescape) or directly (here); only HTML written into the template itself stays HTML.
-    description = listing.with_disclosure(
+    # Control, bidi and zero-width characters never reach Printify, whether stored before the cleaners knew them or
+    # written into a template; titles and tags are plain text, so markup goes from them too.
+    description = listing.strip_invisible(
         _plain_text_html(design.description)
         or _visible_or_empty(render(DESCRIPTION, template, context))
         or _plain_text_html(f"{title}, printed on demand." if title else "")
     )
+    description = listing.with_disclosure(description)
     if design.tags:
         tags = [str(tag) for tag in design.tags]
     else:
         tags = render(TAGS, template, context).split(",")
-    unique_tags = list(dict.fromkeys(_one_line(tag) for tag in tags if tag.strip()))
+    unique_tags = list(dict.fromkeys(tag for tag in map(listing.clean_title, tags) if tag))
     short_tags = [tag for tag in unique_tags if len(tag) <= shop.tag_max_chars]
     kept = short_tags[: shop.max_tags]
     return ProductTexts(
@@ -244,10 +247,10 @@ def render_texts(template, design) -> ProductTexts:
 def render_title(template, design, context: dict | None = None) -> str:
     """The product title alone (what render_texts gives): the design's own title, else the template's, else the
     prompt, cut to the shop's title limit. Cheap when the design has a title (nothing is rendered)."""
-    title = _one_line(design.title)
+    title = listing.clean_title(design.title)
     if not title:
         context = context or template_context(template, design_values(design))
-        title = _one_line(render(TITLE, template, context)) or _one_line(design.prompt)
+        title = listing.clean_title(render(TITLE, template, context)) or listing.clean_title(design.prompt)
     title = title or (f"Design {design.pk}" if design.pk else "")
     return Truncator(title).chars(listing.limits().title_max_chars)
 
@@ -275,10 +278,6 @@ def check_texts(template, design) -> ProductTexts:
     if problems:
         raise TextsInvalid(problems)
     return texts
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _plain_text_html(text: str) -> str:

@@ -88,7 +88,7 @@ def _parse_csv(text: str) -> list[PromptRow]:
         number = reader.line_num
         record = {(key or "").strip().lower(): (value or "").strip() for key, value in record.items() if key}
         prompt = listing.clean_line(record.get("prompt", ""))
-        row = PromptRow(line=number, prompt=prompt, title=listing.clean_line(record.get("title", "")))
+        row = PromptRow(line=number, prompt=prompt, title=listing.clean_title(record.get("title", "")))
         row.tags = listing.parse_tags(record.get("tags", ""))
         problems = [prompt_problem(prompt)]
         for field_problems in listing.copy_problems(title=row.title, tags=row.tags).values():

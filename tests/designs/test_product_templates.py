@@ -103,9 +103,9 @@ def test_an_imported_design_without_prompt_or_description_still_gets_both_texts(
         f"Design {design.pk}, printed on demand.",
     )
 
-    titled = make_design(prompt="", title="Fox & <Hare>")
+    titled = make_design(prompt="", title="Fox & Hare <3")
     texts = render_texts(tee_template(description_template="<p>{{ design.description }}</p>"), titled)
-    assert texts.description == "Fox &amp; &lt;Hare&gt;, printed on demand."  # markup around nothing is empty
+    assert texts.description == "Fox &amp; Hare &lt;3, printed on demand."  # markup around nothing is empty
 
     prompted = make_design(prompt="owl at night")
     assert render_texts(tee_template(title_template="{{ design.title }}"), prompted).title == "owl at night"
