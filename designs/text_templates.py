@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from django.template import (
     Context,
@@ -92,6 +91,9 @@ _HTML_ENGINE = _StaffTemplateEngine(loaders=[], autoescape=True)
 _UNKNOWN_NAME_MARK = "\x00%s\x00"
 _UNKNOWN_NAME = re.compile("\x00(.*?)\x00")
 _CHECK_ENGINE = _StaffTemplateEngine(loaders=[], autoescape=False, string_if_invalid=_UNKNOWN_NAME_MARK)
+# And a marker where a template prints design or template as a whole, to name it too.
+_WHOLE_MARK = "\x01%s\x01"
+_WHOLE = re.compile("\x01(.*?)\x01")
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class TemplateInvalid(ValueError):
 
 def text_template_problems(template) -> list[str]:
     """Check each text template and render it over sample values, so errors show when saving, not publishing."""
-    context = template_context(template, _SAMPLE_DESIGN_VALUES)
+    context = template_context(template, _SAMPLE_DESIGN_VALUES, checking=True)
     problems = []
     for text_template in (TITLE, DESCRIPTION, TAGS):
         label, source = text_template.label, getattr(template, text_template.field) or ""
@@ -162,6 +164,13 @@ def text_template_problems(template) -> list[str]:
             continue
         except Exception as error:  # staff-written: any failure is a problem with the template, shown on the form
             problems.append(f"The {label} template cannot be rendered: {error}.")
+            continue
+        whole = sorted({name.lower() for name in _WHOLE.findall(output)})  # |upper may have changed it
+        if whole:
+            problems.append(
+                f"The {label} template prints {' and '.join(whole)} as a whole; print the values by name. "
+                + TEMPLATE_NAMES_HELP
+            )
             continue
         unknown = sorted(set(_UNKNOWN_NAME.findall(output)))
         if unknown:
@@ -231,10 +240,31 @@ def design_values(design) -> dict:
     }
 
 
-def template_context(template, values: dict) -> dict:
+class PlainValues:
+    """Values a template reads by name (design.title), and nothing else: no methods to call (a dict's clear, items),
+    no model behind them. Printed whole ({{ design }}) it is its values joined and cut to the same per-value cap,
+    never a repr (which escaped every value past the cap: 8.4 million characters from one prompt)."""
+
+    __slots__ = ("_values", "_printed")
+
+    def __init__(self, values: dict, *, printed: str | None = None):
+        self._values = dict(values)
+        self._printed = printed  # what checking prints instead, to name the template that prints it whole
+
+    def __getitem__(self, name):
+        return self._values[name]
+
+    def __str__(self) -> str:
+        if self._printed is not None:
+            return self._printed
+        return ", ".join(str(value) for value in self._values.values() if value not in (None, ""))[
+            :TEMPLATE_VALUE_MAX_CHARS
+        ]
+
+
+def template_context(template, values: dict, *, checking: bool = False) -> dict:
     """Plain values only: a template must not reach a model (design.created_by.password, tokens) or anything
-    that queries. Read-only mappings, because the template language calls methods without arguments
-    (design.clear would empty a dict)."""
+    that queries."""
     template_values = {
         "name": template.name,
         "blueprint_id": template.blueprint_id,
@@ -243,8 +273,8 @@ def template_context(template, values: dict) -> dict:
     }
     return {
         **values,
-        "design": MappingProxyType(values),
-        "template": MappingProxyType(template_values),
+        "design": PlainValues(values, printed=_WHOLE_MARK % "design" if checking else None),
+        "template": PlainValues(template_values, printed=_WHOLE_MARK % "template" if checking else None),
     }
 
 

@@ -15,6 +15,7 @@ from designs.product_templates import (
     template_problems,
     text_problems,
 )
+from designs.text_templates import TEMPLATE_VALUE_MAX_CHARS
 from tests.designs.publishing_support import tee_template
 
 
@@ -127,3 +128,24 @@ def test_huge_output_is_capped_or_refused_quickly(make_design):
     with pytest.raises(TextsInvalid, match="at most 50,000 are sent"):
         build_product_payload(template, design, "upl-1", (100, 100))
     assert time.monotonic() - started < 1
+
+
+def test_a_whole_mapping_prints_from_the_capped_plain_values_and_is_refused_when_saved(make_design):
+    # Issue 19: {{ design }} printed every value repr-escaped, past the per-value cap: 8.4 million characters.
+    design = make_design(prompt="\\" * 100_000)  # repr() doubles each backslash
+    template = tee_template(title_template="{{ design }}" * 41, description_template="{{ design }}" * 416)
+    started = time.monotonic()
+    texts = render_texts(template, design)
+    assert time.monotonic() - started < 2
+    assert len(texts.description) <= 416 * TEMPLATE_VALUE_MAX_CHARS + 200  # each print within the cap (+ disclosure)
+    assert "prompt" not in texts.description and "&#x27;" not in texts.description  # plain values, not a repr
+
+    for source in (
+        "{{ design }}",
+        "{% firstof template %}",
+        "{{ design|upper }}",
+        "{% filter title %}{{ design }}{% endfilter %}",
+    ):
+        [problem] = template_problems(tee_template(description_template=source))
+        assert problem.startswith("The description template prints ") and "as a whole" in problem
+        assert "design.title" in problem  # and says what it can print
