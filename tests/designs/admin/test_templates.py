@@ -411,3 +411,32 @@ def test_json_nested_too_deeply_on_the_plain_form_is_a_form_error(as_superuser, 
     response = as_superuser.post(f"{url}?advanced=1", form.post_data({field: "[" * 100_000 + "]" * 100_000}))
     assert "This JSON is nested too deeply." in page_of(response)
     assert ProductTemplate.objects.values().get(pk=template.pk) == before
+
+
+# --- who may change live prices ----------------------------------------------------------------------------------
+
+
+def test_a_template_editor_saves_prices_but_only_a_publisher_reprices_live_products(
+    client, as_superuser, saved_tee, make_user, make_design
+):
+    # Issue 19: a template editor set the markup to 1,000 % and every live product went to $127.
+    template, url = saved_tee
+    make_product(make_design(status="published"), template, printify_id="a" * 24)
+    editor = make_user("template-editor", perms=["view_producttemplate", "change_producttemplate"])
+    client.force_login(editor)
+    response = submit_editor(client, url, percent="1000")
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.price_rule["percent"] == "1000"  # the template's prices are saved
+    page = page_of(client.get(url))
+    assert "keeps its old prices until a Publisher updates them" in page
+    assert 'id="pod-reprice"' not in page  # no button it may not press
+    reprice = reverse("admin:designs_producttemplate_reprice", args=[template.pk])
+    assert client.post(reprice).status_code == 403
+    assert not RepriceJob.objects.exists()
+
+    client.force_login(make_user("pub", groups=["Publishers"]))
+    page = page_of(client.get(url))
+    assert 'id="pod-reprice"' in page
+    assert client.post(reprice).status_code == 302
+    assert RepriceJob.objects.get().total == 1
