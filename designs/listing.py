@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 from django.conf import settings
 from django.utils.html import strip_tags
@@ -58,7 +57,7 @@ def limits() -> Limits:
 # PostgreSQL), C1 controls, bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069, which can make a
 # title read backwards) and marks, and zero-width characters (U+200B–200D, U+2060, U+FEFF), which hide inside
 # words so two titles or tags that look the same differ. Tab, newline and carriage return are whitespace: each
-# cleaner decides about them (one_line makes them spaces, clean_description keeps lines and tabs). Zero-width
+# cleaner decides about them (one_line makes them spaces, clean_description keeps the lines). Zero-width
 # joiners also join emoji sequences (👩‍🎨 becomes 👩🎨): listings do without.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 # Decoding markup can reveal more markup ("&lt;b&gt;" is "<b>"); a few rounds undo any honest double escaping.
@@ -71,46 +70,42 @@ def strip_invisible(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """Plain text from text that may hold HTML (an LLM's title, a pasted tag): tags go, script and style go with
-    their content, entities become characters ("Fish &amp; Chips" → "Fish & Chips"); "I <3 foxes" stays."""
+    """Plain text from text that may hold HTML (an LLM's title, a pasted tag): tags go, script and style elements go
+    with their content, entities become characters ("Fish &amp; Chips" → "Fish & Chips"); "I <3 foxes" stays.
+
+    Regular expressions that cannot backtrack, not html.parser, whose time grows with the square of the length on
+    text like "<a<a<a…" (minutes for 200 kB): every pass is linear.
+    """
     text = str(text or "")
     for _round in range(_MARKUP_ROUNDS):
         if "<" not in text and "&" not in text:
             return text
-        plain = _TextOfMarkup.text_of(text)
+        plain = html.unescape(_TAG.sub("", _without_hidden_elements(text)))
         if plain == text:
             return text
         text = plain
     return text.replace("<", "").replace(">", "")  # still markup after every round: no brackets at all
 
 
-class _TextOfMarkup(HTMLParser):
-    """The text a browser would show, without what script and style elements hold."""
+# A tag: "<" and a letter, "/", "!" or "?", up to the next ">" — never past another "<", so each character is
+# looked at a bounded number of times.
+_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_HIDDEN_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_HIDDEN_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 
-    HIDDEN = ("script", "style")
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    @classmethod
-    def text_of(cls, markup: str) -> str:
-        parser = cls()
-        parser.feed(markup)
-        parser.close()
-        return "".join(parser.parts)
-
-    def handle_starttag(self, tag, attrs):
-        self.hidden += tag in self.HIDDEN
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN and self.hidden:
-            self.hidden -= 1
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
+def _without_hidden_elements(text: str) -> str:
+    """The text without <script>…</script> and <style>…</style>, content included (an unclosed one runs to the
+    end, as in a browser)."""
+    kept, position = [], 0
+    while start := _HIDDEN_START.search(text, position):
+        kept.append(text[position : start.start()])
+        end = _HIDDEN_END[start[1].lower()].search(text, start.end())
+        if end is None:
+            return "".join(kept)
+        position = end.end()
+    kept.append(text[position:])
+    return "".join(kept)
 
 
 def one_line(text: str) -> str:

@@ -1,6 +1,8 @@
 """designs/listing.py: the shop's limits from settings, cleaning typed text, checks in words, the AI disclosure;
 and the product payload using them (one home for the limits)."""
 
+import time
+
 import pytest
 
 from designs import listing
@@ -57,6 +59,15 @@ def test_control_bidi_and_zero_width_characters_leave_every_kind_of_text():
 def test_markup_leaves_titles_and_tags(typed, clean):
     assert listing.clean_title(typed) == clean
     assert listing.parse_tags([typed]) == [clean]
+
+
+@pytest.mark.parametrize("text", ["<a" * 100_000, "<!--" * 50_000, "</" * 100_000, "&lt;b&gt;" * 20_000])
+def test_markup_is_stripped_in_linear_time(text):
+    # html.parser takes minutes on 200 kB of "<a<a<a…"; an LLM answer or a pasted tag list can be that long.
+    started = time.monotonic()
+    listing.clean_title(text)
+    listing.parse_tags(text)
+    assert time.monotonic() - started < 0.5
 
 
 def test_description_keeps_paragraphs_but_not_runs_of_blank_lines():
