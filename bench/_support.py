@@ -42,7 +42,7 @@ def running_cluster(env: dict, log_path: Path):
 def create_tee_template(name: str, price: int = 2500):
     """The default template on the sandbox catalogue's tee (blueprint 3, provider 3), every variant priced."""
     from designs.models import ProductTemplate
-    from designs.product_templates import placeholders_from_catalog
+    from designs.services.templates import placeholders_from_catalog
     from integrations.sandbox import catalog
 
     variants = catalog.VARIANTS[(3, 3)]

@@ -386,7 +386,7 @@ class StaffSession:
             raise SystemExit(f"{self.username} could not log in ({response and response.status_code})")
 
     def start_batch(self, count: int, size: int) -> None:
-        from designs.services.generation import default_preset
+        from designs.presets import default_preset
 
         self.request("batch form", "GET", "/admin/designs/batch/add/")
         prompts = "\n".join(f"load design {n}: a fox in the snow, woodcut, limited palette" for n in range(count))

@@ -85,7 +85,7 @@ def read_answer(content: str, *, shop: listing.Limits, screen: Screen) -> tuple[
     if problems:
         return None, problems
     copy = Copy(
-        title=listing.clean_line(title),
+        title=listing.clean_title(title),
         description=listing.clean_description(description),
         tags=listing.parse_tags(tags),
     )

@@ -8,6 +8,7 @@ payload all check through here, so a limit is written once.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -52,9 +53,65 @@ def limits() -> Limits:
 # --- cleaning ---------------------------------------------------------------------------------------------------
 
 
+# Characters nobody types on purpose and a marketplace should never get: C0 controls and DEL (NUL is refused by
+# PostgreSQL), C1 controls, bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069, which can make a
+# title read backwards) and marks, and zero-width characters (U+200B–200D, U+2060, U+FEFF), which hide inside
+# words so two titles or tags that look the same differ. Tab, newline and carriage return are whitespace: each
+# cleaner decides about them (one_line makes them spaces, clean_description keeps the lines). Zero-width
+# joiners also join emoji sequences (👩‍🎨 becomes 👩🎨): listings do without.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Decoding markup can reveal more markup ("&lt;b&gt;" is "<b>"); a few rounds undo any honest double escaping.
+_MARKUP_ROUNDS = 3
+
+
+def strip_invisible(text: str) -> str:
+    """The text without control, bidi and zero-width characters (tabs and line breaks stay)."""
+    return _INVISIBLE.sub("", str(text or ""))
+
+
+def strip_markup(text: str) -> str:
+    """Plain text from text that may hold HTML (an LLM's title, a pasted tag): tags go, script and style elements go
+    with their content, entities become characters ("Fish &amp; Chips" → "Fish & Chips"); "I <3 foxes" stays.
+
+    Regular expressions that cannot backtrack, not html.parser, whose time grows with the square of the length on
+    text like "<a<a<a…" (minutes for 200 kB): every pass is linear.
+    """
+    text = str(text or "")
+    for _round in range(_MARKUP_ROUNDS):
+        if "<" not in text and "&" not in text:
+            return text
+        plain = html.unescape(_TAG.sub("", _without_hidden_elements(text)))
+        if plain == text:
+            return text
+        text = plain
+    return text.replace("<", "").replace(">", "")  # still markup after every round: no brackets at all
+
+
+# A tag: "<" and a letter, "/", "!" or "?", up to the next ">" — never past another "<", so each character is
+# looked at a bounded number of times.
+_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_HIDDEN_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_HIDDEN_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
+
+
+def _without_hidden_elements(text: str) -> str:
+    """The text without <script>…</script> and <style>…</style>, content included (an unclosed one runs to the
+    end, as in a browser)."""
+    kept, position = [], 0
+    while start := _HIDDEN_START.search(text, position):
+        kept.append(text[position : start.start()])
+        end = _HIDDEN_END[start[1].lower()].search(text, start.end())
+        if end is None:
+            return "".join(kept)
+        position = end.end()
+    kept.append(text[position:])
+    return "".join(kept)
+
+
 def one_line(text: str) -> str:
-    """Runs of whitespace (tabs, newlines, doubled spaces) become one space; the ends are trimmed."""
-    return " ".join(str(text or "").split())
+    """Runs of whitespace (tabs, newlines, doubled spaces) become one space; control, bidi and zero-width characters
+    go; the ends are trimmed."""
+    return " ".join(strip_invisible(text).split())
 
 
 def unquote(text: str) -> str:
@@ -71,13 +128,19 @@ def unquote(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """A prompt-file line, a pasted title or a tag: one line, without wrapping quotes."""
+    """A prompt-file line or a pasted line: one line, without wrapping quotes."""
     return one_line(unquote(one_line(text)))
 
 
+def clean_title(text: str) -> str:
+    """A title, typed, from a file name or from the LLM: one plain line, no markup, without wrapping quotes."""
+    return clean_line(strip_markup(strip_invisible(text)))
+
+
 def clean_description(text: str) -> str:
-    """Plain text with its paragraphs kept: trailing spaces and runs of blank lines go."""
-    lines = [" ".join(line.split()) for line in str(text or "").strip().splitlines()]
+    """Plain text with its paragraphs kept: repeated spaces, runs of blank lines and control, bidi and zero-width
+    characters go."""
+    lines = [" ".join(line.split()) for line in strip_invisible(text).strip().splitlines()]
     kept: list[str] = []
     for line in lines:
         if line or (kept and kept[-1]):
@@ -93,7 +156,7 @@ def parse_tags(value) -> list[str]:
         parts = str(value or "").replace(";", ",").split(",")
     tags, seen = [], set()
     for part in parts:
-        tag = clean_line(part).lstrip("#").strip()
+        tag = clean_title(part).lstrip("#").strip()
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)

@@ -54,7 +54,9 @@ class GenerationPreset(models.Model):
         help_text='Parameter name → "node_id.input", e.g. {"prompt": "6.text", "seed": "31.seed"}.',
     )
     prompt_template = models.CharField(
-        max_length=500, default="{prompt}", help_text="Python format string over {prompt} and {style}."
+        max_length=500,
+        default="{prompt}",
+        help_text="Plain text in which {prompt} and {style} are replaced by the design's (no other braces).",
     )
     negative_prompt = models.TextField(blank=True)
     width = models.PositiveIntegerField(default=1024)

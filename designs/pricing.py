@@ -19,6 +19,12 @@ from decimal import Decimal, InvalidOperation
 ROUNDINGS = {"99": ".99", "95": ".95", "00": ".00", "none": "no rounding"}
 BASES = {"percent": "cost + a percentage of cost", "profit": "cost + a fixed profit"}
 MAX_PRICE_CENTS = 1_000_000_00  # a typo guard: no product sells for a million
+# "-1,000,000.00 USD" is 17; twice that leaves room for spaces and a long currency code, and bounds every parse.
+MONEY_MAX_CHARS = 32
+# Anchored, each part of fixed shape: no two ways to match the same text, so no backtracking blow-up.
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d{1,2})?")
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d{1,2}")
+_PLAIN_AMOUNT = re.compile(r"[-+]?\d+(\.\d{1,2})?")
 
 
 class MoneyInvalid(ValueError):
@@ -26,18 +32,28 @@ class MoneyInvalid(ValueError):
 
 
 def parse_money(text) -> int | None:
-    """ "24.99", "$24.99", "24,99", "1,024.50", "25" → cents; blank → None; anything else → MoneyInvalid."""
+    """ "24.99", "$24.99", "24,99", "1,024.50", "25" → cents; blank → None; anything else → MoneyInvalid.
+
+    Linear in the text's length, and the text is capped first: a price field is a form field anyone with the
+    editor can fill with megabytes, and a backtracking pattern over it held a web thread for seconds.
+    """
     if text is None:
         return None
-    text = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    text = str(text)
+    if len(text) > MONEY_MAX_CHARS:
+        raise MoneyInvalid(
+            f"An amount of money is at most {MONEY_MAX_CHARS} characters long; this one has {len(text):,}. "
+            "Write it like 24.99."
+        )
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
     if not text:
         return None
-    text = re.sub(r"^[^\d\-+.,]+|[^\d.,]+$", "", text)  # a currency sign or code around the number
-    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d{1,2})?", text):
+    text = _without_currency(text)
+    if _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")  # thousands separators
-    elif re.fullmatch(r"[-+]?\d+,\d{1,2}", text):
+    elif _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")  # a decimal comma
-    if not re.fullmatch(r"[-+]?\d+(\.\d{1,2})?", text):
+    if not _PLAIN_AMOUNT.fullmatch(text):
         raise MoneyInvalid(f"“{text}” is not an amount of money: write it like 24.99.")
     try:
         cents = int((Decimal(text) * 100).to_integral_value())
@@ -46,6 +62,17 @@ def parse_money(text) -> int | None:
     if abs(cents) > MAX_PRICE_CENTS:
         raise MoneyInvalid(f"{text} is more than any product sells for; check the amount.")
     return cents
+
+
+def _without_currency(text: str) -> str:
+    """A currency sign or code around the number goes ("$24.99", "12.00 USD"): leading characters up to a digit,
+    sign or separator, trailing ones after the last digit or separator. One pass each way."""
+    start, end = 0, len(text)
+    while start < end and not (text[start].isdecimal() or text[start] in "-+.,"):
+        start += 1
+    while end > start and not (text[end - 1].isdecimal() or text[end - 1] in ".,"):
+        end -= 1
+    return text[start:end]
 
 
 def money_text(cents) -> str:

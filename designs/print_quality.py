@@ -21,25 +21,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from designs.product_templates import DEFAULT_PLACEMENT, enabled_variants, fit_scale, placeholder_size
+from designs.product_templates import DEFAULT_PLACEMENT, enabled_variants, placeholder_size, placement_scale
 
 PRINT_AREA_DPI = 300
 
 GOOD, LOW, BAD, UNKNOWN = "good", "low", "bad", "unknown"
 LEVEL_WORDS = {GOOD: "print-ready", LOW: "acceptable", BAD: "too low", UNKNOWN: "unknown"}
-
-
-def placement_scale(image_size: tuple[int, int], placeholder: tuple[int, int], placement: dict) -> float:
-    """The scale Printify gets for this image and placeholder: "fit" shrinks until the whole image fits (the same
-    fit_scale() the payload uses), "fill" grows until it covers the placeholder, "fixed" is the template's own."""
-    mode = placement.get("mode", "fixed")
-    if mode == "fit":
-        return fit_scale(image_size, placeholder)
-    if mode == "fill":
-        image_width, image_height = image_size
-        width, height = placeholder
-        return max(1.0, (image_width / image_height) / (width / height))
-    return float(placement.get("scale") or 1.0)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 each authenticates the request itself (an unguessable per-design token, or an HMAC signature)."""
 
 import hmac
-import json
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -50,7 +49,7 @@ def printify_webhook(request):
     from django.conf import settings
 
     from designs.workers.printify_events import handle_webhook_event
-    from integrations.printify import verify_webhook_signature
+    from integrations.printify import WebhookBodyInvalid, read_webhook_event, verify_webhook_signature
 
     if _content_length(request) > PRINTIFY_MAX_BODY_BYTES:
         return HttpResponse("The body is too large.", status=413, content_type="text/plain")
@@ -63,10 +62,8 @@ def printify_webhook(request):
     ):
         return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
     try:
-        event = json.loads(request.body)
-    except ValueError:
-        return HttpResponse("The body is not JSON.", status=400, content_type="text/plain")
-    if not isinstance(event, dict):
-        return HttpResponse("The body is not a JSON object.", status=400, content_type="text/plain")
+        event = read_webhook_event(request.body)
+    except WebhookBodyInvalid as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
     outcome = handle_webhook_event(event)
     return HttpResponse(outcome.detail, status=outcome.status, content_type="text/plain")

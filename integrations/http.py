@@ -312,3 +312,14 @@ def json_body(response: requests.Response, *, service: str, what: str, expect: t
 def dumps(payload) -> bytes:
     """JSON body bytes: compact, UTF-8 (Printify asks for charset=utf-8)."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def int_or_none(value) -> int | None:
+    """A whole number from an answer's field: a JSON number or a numeric string ("8251"); None for anything else,
+    booleans and non-finite numbers (Python's json reads Infinity and NaN) included."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return int(value)
+    except (ValueError, OverflowError):
+        return None

@@ -419,6 +419,47 @@ def verify_webhook_signature(secret: str, raw_body: bytes, header: str | None) -
     return hmac.compare_digest(expected.encode("ascii"), given["digest"].lower().encode("ascii"))
 
 
+# Printify's events nest four levels (event → resource → data → values); an attacker holding the secret (or a
+# replayed body) must not reach Python's recursion limit, which the JSON parser and repr() both hit near 1,000.
+WEBHOOK_MAX_DEPTH = 20
+
+
+class WebhookBodyInvalid(ValueError):
+    """A signed webhook body that is not an event; the message is the answer's text."""
+
+
+def read_webhook_event(raw_body: bytes) -> dict:
+    """The event object of a verified webhook body, or WebhookBodyInvalid saying why not."""
+    too_deep = WebhookBodyInvalid(
+        f"The body is nested too deeply for a Printify event (at most {WEBHOOK_MAX_DEPTH} levels)."
+    )
+    try:
+        event = json.loads(raw_body)
+    except RecursionError:
+        raise too_deep from None
+    except ValueError:
+        raise WebhookBodyInvalid("The body is not JSON.") from None
+    if not isinstance(event, dict):
+        raise WebhookBodyInvalid("The body is not a JSON object.")
+    if _nested_deeper_than(event, WEBHOOK_MAX_DEPTH):
+        raise too_deep
+    return event
+
+
+def _nested_deeper_than(value, limit: int) -> bool:
+    """Whether objects and lists nest more than `limit` levels (walked with a stack, not recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def mockup_urls(product: dict) -> list[str]:
     """The mockup image URLs of a product answer (`images[].src`), the default one first."""
     images = [image for image in product.get("images") or [] if isinstance(image, dict) and image.get("src")]

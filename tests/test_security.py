@@ -417,8 +417,9 @@ def cases(world) -> list[Case]:
         Case(
             "admin:designs_producttemplate_reprice",
             f"/admin/designs/producttemplate/{world.template.pk}/reprice/",
-            page(*su, opened="method"),
-            [Post("reprice", {}, page(*su, opened="redirect"), allowed=su, changes=su)],
+            # Repricing changes live products' prices: the publish permission, not template editing (issue 19).
+            page(*publishers, opened="method"),
+            [Post("reprice", {}, page(*publishers, opened="redirect"), allowed=publishers, changes=publishers)],
         ),
         Case(
             "admin:designs_producttemplate_preview",
@@ -699,6 +700,17 @@ def test_url_matrix(world, who, served_media, printify_catalog):
     assert not matrix.problems, "\n".join(matrix.problems)
     # A table that shrank by accident would pass trivially.
     assert matrix.requests >= 100
+
+
+def test_template_editing_alone_cannot_reprice_live_products(world, make_user, served_media):
+    """Staff who may edit templates but not publish save prices; they cannot put them on live products."""
+    editor = make_user("template_editor", perms=["view_producttemplate", "change_producttemplate"])
+    client = Client()
+    client.force_login(editor)
+    path = f"/admin/designs/producttemplate/{world.template.pk}/reprice/"
+    before = fingerprint()
+    assert outcome(client.post(path)) == "forbidden"
+    assert fingerprint() == before
 
 
 # Every query parameter some page reads, with values of the wrong type or shape.

@@ -95,7 +95,7 @@ class CopyFormMixin:
                     continue
             value = cleaned[name]
             if name != "tags":
-                value = listing.clean_line(value) if name == "title" else listing.clean_description(value)
+                value = listing.clean_title(value) if name == "title" else listing.clean_description(value)
                 cleaned[name] = value
             for problem in self.CHECKS[name](value):
                 self.add_error(name, problem)

@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from designs import presets
 from designs.admin.batch_progress import progress_context
 from designs.admin.confirm import confirmation_page, is_confirmed
 from designs.admin.display import usd
@@ -160,7 +161,7 @@ class BatchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preset"].initial = generation.default_preset()
+        self.fields["preset"].initial = presets.default_preset()
 
     def clean_prompts(self):
         try:
@@ -305,8 +306,8 @@ class GenerationPresetForm(forms.ModelForm):
                 self.add_error(None, str(error))
         if cleaned.get("prompt_template"):
             try:
-                generation.render_prompt(cleaned["prompt_template"], prompt="test", style="test")
-            except generation.PromptTemplateError as error:
+                presets.render_prompt(cleaned["prompt_template"], prompt="test", style="test")
+            except presets.PromptTemplateError as error:
                 self.add_error("prompt_template", str(error))
         for name in ("width", "height"):
             problem = batches.size_problem(name, cleaned.get(name))

@@ -31,6 +31,12 @@ from integrations.http import IntegrationError, NotFound
 BLUEPRINTS_SHOWN = 300
 
 
+def can_reprice(user) -> bool:
+    """Putting a template's prices on its live products changes what the store charges: a publisher's decision,
+    not a template editor's (who saves the template's prices only)."""
+    return user.has_perm("designs.publish_design")
+
+
 def location_text(provider: dict) -> str:
     location = provider.get("location") if isinstance(provider.get("location"), dict) else {}
     parts = [location.get(key) for key in ("city", "region", "country")]
@@ -148,6 +154,7 @@ class CatalogEditorMixin:
             costs_age=_age(costs.learned_at),
             rule_text=PriceRule.from_dict(template.price_rule).describe() if template.price_rule else "",
             outdated=len(repricing.outdated_products(template)) if not new else 0,
+            can_reprice=can_reprice(request.user),
             job=template.reprice_jobs.first() if not new else None,
             preview_data=form.preview_data(),
             currency=settings.SHOP_CURRENCY,
@@ -163,13 +170,15 @@ class CatalogEditorMixin:
             self.log_change(request, template, "Changed in the template editor.")
         self.message_user(request, f"Template “{template.name}” saved.", messages.SUCCESS)
         if outdated:
-            self.message_user(
-                request,
+            still = (
                 f"{outdated} published product{'s' if outdated != 1 else ''} of this template still "
-                f"{'carry' if outdated != 1 else 'carries'} the old prices: use “Update prices of its published "
-                "products” below.",
-                messages.WARNING,
+                f"{'carry' if outdated != 1 else 'carries'} the old prices"
             )
+            if can_reprice(request.user):
+                advice = ": use “Update prices of its published products” below."
+            else:
+                advice = f"; {'they keep them' if outdated != 1 else 'it keeps them'} until a Publisher updates them."
+            self.message_user(request, still + advice, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
 
     # --- costs and repricing
@@ -185,7 +194,7 @@ class CatalogEditorMixin:
 
     def reprice_view(self, request, template_id: int):
         template = get_object_or_404(ProductTemplate, pk=template_id)
-        if not self.has_change_permission(request, template):
+        if not (self.has_view_or_change_permission(request, template) and can_reprice(request.user)):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])

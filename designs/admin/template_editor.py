@@ -12,13 +12,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from designs.models import ProductTemplate
-from designs.pricing import BASES, ROUNDINGS, MoneyInvalid, PriceRule, check_prices, money_text, parse_money
-from designs.product_templates import (
-    PUBLISH_PARTS,
-    TEMPLATE_NAMES_HELP,
-    publish_parts,
-    template_problems,
+from designs.pricing import (
+    BASES,
+    MONEY_MAX_CHARS,
+    ROUNDINGS,
+    MoneyInvalid,
+    PriceRule,
+    check_prices,
+    money_text,
+    parse_money,
 )
+from designs.product_templates import PUBLISH_PARTS, placeholders_problems, publish_parts, template_problems
+from designs.text_templates import TEMPLATE_NAMES_HELP
 from designs.variant_grid import build_grid, positions_of
 
 PLACEMENTS = [
@@ -33,7 +38,10 @@ class MoneyField(forms.CharField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 7, "class": "pod-money"}))
+        # The browser stops typing at the cap; parse_money refuses a longer value (a max_length validator would run
+        # on the cents, not the text).
+        attrs = {"inputmode": "decimal", "size": 7, "class": "pod-money", "maxlength": MONEY_MAX_CHARS}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
@@ -265,10 +273,16 @@ class TemplateEditorForm(forms.Form):
         for name in PLAIN_FIELDS:
             setattr(template, name, data[name])
         template.publish_parts = {part: part in data["publish_parts"] for part in PUBLISH_PARTS}
-        problems = []
         if data.get("advanced_placeholders", "").strip():
             try:
-                template.placeholders = json.loads(data["advanced_placeholders"])
+                placeholders = json.loads(data["advanced_placeholders"])
+            except RecursionError:
+                return ["The print areas (Advanced) are nested too deeply to be print areas."]
             except ValueError as error:
-                problems.append(f"The print areas (Advanced) are not valid JSON: {error}.")
-        return problems + template_problems(template)
+                return [f"The print areas (Advanced) are not valid JSON: {error}."]
+            # Only print areas of the right shape go on the template: the page drawn after an error reads them.
+            problems = placeholders_problems(placeholders)
+            if problems:
+                return problems
+            template.placeholders = placeholders
+        return template_problems(template)

@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -37,10 +38,27 @@ from podsite.admin_guards import AdminGuardsMixin
 # --- Product templates ---------------------------------------------------------------------------------------
 
 
+class BoundedJSONField(forms.JSONField):
+    """JSON typed by staff: nesting past Python's recursion limit is a form error, not a 500."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise ValidationError("This JSON is nested too deeply.", code="invalid") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)  # shown again as typed, like any other invalid JSON
+
+
 class ProductTemplateForm(forms.ModelForm):
     class Meta:
         model = ProductTemplate
         fields = ("is_default", *SNAPSHOT_FIELDS)  # everything a product is made from, plus the default mark
+        field_classes = {name: BoundedJSONField for name in ("variants", "placement", "placeholders", "publish_parts")}
 
     def clean(self):
         """Refuse a template Printify would refuse (unpriced variants, print area not covering them, …)."""

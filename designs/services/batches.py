@@ -16,12 +16,8 @@ from django.db import transaction
 from designs import compliance, listing
 from designs.machine import MoveResult
 from designs.models import Batch, Design, GenerationPreset
-from designs.services.generation import (
-    check_design_count,
-    default_preset,
-    request_generation,
-    variations_problem,
-)
+from designs.presets import default_preset
+from designs.services.generation import check_design_count, request_generation, variations_problem
 from designs.workflow import DESIGN, Status
 from integrations.comfyui import Limits
 
@@ -93,7 +89,7 @@ def _parse_csv(text: str) -> list[PromptRow]:
         number = reader.line_num
         record = {(key or "").strip().lower(): (value or "").strip() for key, value in record.items() if key}
         prompt = listing.clean_line(record.get("prompt", ""))
-        row = PromptRow(line=number, prompt=prompt, title=listing.clean_line(record.get("title", "")))
+        row = PromptRow(line=number, prompt=prompt, title=listing.clean_title(record.get("title", "")))
         row.tags = listing.parse_tags(record.get("tags", ""))
         problems = [prompt_problem(prompt)]
         for field_problems in listing.copy_problems(title=row.title, tags=row.tags).values():

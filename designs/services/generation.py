@@ -13,49 +13,16 @@ from django.db import transaction
 from django.db.models import Avg
 
 from designs.machine import MoveResult
-from designs.models import Design, GenerationPreset, PresetKind
+from designs.models import Design
+from designs.presets import default_preset, prompt_settings
 from designs.workers import wake_pump
 from designs.workflow import CANCELLABLE, DESIGN, GENERATABLE, Status, design_ids, transition
 
-DEFAULT_PRESET_NAME = "Flux dev fp8"
 MAX_VARIATIONS = 50
-# What a design asks for, shared by its variations (which get a new seed) and its siblings (same job, same seed).
-PROMPT_SETTINGS = (
-    "prompt",
-    "style",
-    "title",
-    "description",
-    "tags",
-    "batch_id",
-    "preset_id",
-    "width",
-    "height",
-    "steps",
-    "guidance",
-)
 
 
 class TooManyDesigns(ValueError):
     """One request asked for more designs than MAX_DESIGNS_PER_ACTION; nothing was created or queued."""
-
-
-def default_preset() -> GenerationPreset | None:
-    presets = GenerationPreset.objects.filter(is_active=True, kind=PresetKind.GENERATION)
-    return presets.filter(name=DEFAULT_PRESET_NAME).first() or presets.order_by("pk").first()
-
-
-class PromptTemplateError(ValueError):
-    """A preset's prompt template uses something other than {prompt} and {style}."""
-
-
-def render_prompt(template: str, *, prompt: str, style: str) -> str:
-    """The one use of a preset's prompt template (the pump when it builds a job, the preset form when it checks)."""
-    try:
-        return template.format(prompt=prompt, style=style)
-    except (KeyError, IndexError, ValueError, AttributeError) as error:
-        raise PromptTemplateError(
-            f"The prompt template {template!r} is invalid: only {{prompt}} and {{style}} may be used ({error})."
-        ) from None
 
 
 def variations_problem(count) -> str:
@@ -117,10 +84,6 @@ def cancel_generation(designs, *, actor, source: str) -> MoveResult:
         if job_ids:
             transaction.on_commit(lambda: async_task("designs.tasks.cancel_runpod_jobs", job_ids))
     return result
-
-
-def prompt_settings(design: Design) -> dict:
-    return {name: getattr(design, name) for name in PROMPT_SETTINGS}
 
 
 def request_variations(designs, *, count: int, actor, source: str) -> MoveResult:

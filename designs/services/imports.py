@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from designs import duplicates, images
+from designs import duplicates, images, listing
 from designs.models import Batch, Design
 from designs.workflow import Source, Status, create_design
 
@@ -109,4 +109,4 @@ def _image_files(paths) -> Iterator[Path]:
 def title_from_path(path: str) -> str:
     # Only used as a human-readable title; the stored file name is our own (images.store).
     base = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return "".join(ch for ch in base if ch.isprintable())[:200]
+    return listing.clean_title("".join(ch for ch in base if ch.isprintable()))[:200]

@@ -44,7 +44,7 @@ def clean_values(*, title=None, description=None, tags=None) -> dict:
     """Typed values as they are stored (None: not given)."""
     values = {}
     if title is not None:
-        values["title"] = listing.clean_line(title)
+        values["title"] = listing.clean_title(title)
     if description is not None:
         values["description"] = listing.clean_description(description)
     if tags is not None:

@@ -1,4 +1,7 @@
-"""Product templates: made from the Printify catalog or copied from an existing product, and the one default."""
+"""Product templates: made from the Printify catalog or copied from an existing product, and the one default.
+
+The catalog's and a product's shapes are read here (placeholders_from_catalog, template_fields_from_product); no
+worker needs them."""
 
 from __future__ import annotations
 
@@ -7,13 +10,54 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from designs.models import ProductTemplate
-from designs.product_templates import (
-    enabled_variants,
-    placeholders_from_catalog,
-    template_fields_from_product,
-    template_problems,
-)
+from designs.product_templates import DEFAULT_PLACEMENT, enabled_variants, template_problems
 from designs.variant_grid import positions_of
+
+
+def placeholders_from_catalog(catalog_variants: list[dict]) -> dict:
+    """{variant id: {position: {width, height}}} from a provider's variants.json, for coverage checks and "fit"."""
+    return {
+        str(v["id"]): {
+            p["position"]: {"width": p["width"], "height": p["height"]}
+            for p in v.get("placeholders") or []
+            if p.get("width") and p.get("height")
+        }
+        for v in catalog_variants
+    }
+
+
+def template_fields_from_product(product: dict) -> dict:
+    """Template field values copied from an existing Printify product: blueprint, provider, enabled variants with
+    their prices, print position and placement of the first image, and tags."""
+    variants = [
+        {"id": v["id"], "title": v.get("title", ""), "price": v.get("price"), "is_enabled": True}
+        for v in product.get("variants") or []
+        if v.get("is_enabled")
+    ]
+    position, placement = "front", dict(DEFAULT_PLACEMENT)
+    for area in product.get("print_areas") or []:
+        placed = [p for p in area.get("placeholders") or [] if p.get("images")]
+        if placed:
+            image = placed[0]["images"][0]
+            position = placed[0].get("position", position)
+            placement = {
+                "mode": "fixed",
+                "x": image.get("x", 0.5),
+                "y": image.get("y", 0.5),
+                "scale": image.get("scale", 1.0),
+                "angle": int(image.get("angle", 0)),
+            }
+            break
+    return {
+        "blueprint_id": product["blueprint_id"],
+        "print_provider_id": product["print_provider_id"],
+        "variants": variants,
+        "print_position": position,
+        "placement": placement,
+        "tags_template": ", ".join(str(tag) for tag in product.get("tags") or []),
+        "safety_information": str(product.get("safety_information") or ""),
+        "source_product_id": str(product.get("id", "")),
+    }
 
 
 @dataclass

@@ -22,11 +22,12 @@ from django.utils import timezone
 from designs import duplicates, images
 from designs.machine import MoveConflict
 from designs.models import Design
-from designs.services.generation import prompt_settings
+from designs.presets import prompt_settings
 from designs.workers import enqueue
 from designs.workflow import Source, Status, conflict, create_design, transition, transition_one
+from integrations.download import download_image
 from integrations.http import IntegrationError
-from integrations.runpod import JobStatus, OutputError, download_image, parse_output
+from integrations.runpod import JobStatus, OutputError, parse_output
 
 logger = logging.getLogger(__name__)
 

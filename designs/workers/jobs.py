@@ -191,7 +191,7 @@ class GenerationJobs(JobKind):
 
     def claim(self, design: Design):
         """queued → generating with the exact parameters used saved first (reproducible); None if not ours."""
-        from designs.services.generation import PromptTemplateError, default_preset, render_prompt
+        from designs.presets import PromptTemplateError, default_preset, render_prompt
         from integrations.comfyui import WorkflowError, build_workflow
 
         preset = design.preset or default_preset()

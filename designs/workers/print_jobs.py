@@ -29,8 +29,9 @@ from designs.workers.ingest import Checked
 from designs.workers.jobs import JobInputError, JobKind
 from designs.workflow import Source, Status
 from integrations.comfyui import WorkflowError, build_print_workflow, validate_print_workflow
+from integrations.download import download_image
 from integrations.http import IntegrationError
-from integrations.runpod import MAX_RUN_PAYLOAD_BYTES, OutputError, download_image, parse_output
+from integrations.runpod import MAX_RUN_PAYLOAD_BYTES, OutputError, parse_output
 
 logger = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from designs.product_templates import (
 from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note, undo_grace
 from designs.workers import enqueue, enqueue_publish
 from designs.workflow import Source
-from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected
+from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected, int_or_none
 from integrations.printify import mockup_urls
 
 logger = logging.getLogger(__name__)
@@ -404,7 +404,7 @@ def describe_error(error: IntegrationError, *, what: str = "the request", attemp
             "PRINTIFY_SHOP_ID (a reconnected store gets a new shop id)."
         )
     if isinstance(error, Rejected):
-        code = _int_or_none(error.code)
+        code = int_or_none(error.code)
         meaning = PRINTIFY_CODES.get(code)
         label = code if code is not None else f"HTTP {error.status}"
         words = "; ".join(part for part in (meaning, error.reason) if part) or str(error)
@@ -412,13 +412,6 @@ def describe_error(error: IntegrationError, *, what: str = "the request", attemp
     if error.retryable:
         return f"{error}. Gave up after {attempts} attempts; retry publishing when Printify is reachable."
     return str(error)
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _fail(run: _Run, message: str) -> str:

@@ -145,7 +145,7 @@ def test_fill_from_catalog_to_a_tee_template_without_typing_json(page, printify,
 def sandbox_template(name, blueprint, provider, *, enabled, rule=None, default=False):
     from designs.models import ProductTemplate
     from designs.pricing import PriceRule
-    from designs.product_templates import placeholders_from_catalog
+    from designs.services.templates import placeholders_from_catalog
     from integrations.sandbox import catalog
 
     variants = catalog.VARIANTS[(blueprint, provider)]

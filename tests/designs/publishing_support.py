@@ -83,6 +83,22 @@ def make_template(**fields):
     return ProductTemplate.objects.create(**values)
 
 
+def tee_template(**fields):
+    """An unsaved tee template (the model's default text templates) for pure checks, texts and payloads."""
+    from designs.models import ProductTemplate
+
+    values = {
+        "name": "Tee",
+        "blueprint_id": 3,
+        "print_provider_id": 3,
+        "variants": [dict(v) for v in TEE_VARIANTS],
+        "placement": {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
+        "placeholders": TEE_PLACEHOLDERS,
+    }
+    values.update(fields)
+    return ProductTemplate(**values)
+
+
 def product_of(design, template=None):
     """The design's product (of `template`, or its only one), read fresh from the database."""
     from designs.models import Product

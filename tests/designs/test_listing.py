@@ -1,6 +1,8 @@
 """designs/listing.py: the shop's limits from settings, cleaning typed text, checks in words, the AI disclosure;
 and the product payload using them (one home for the limits)."""
 
+import time
+
 import pytest
 
 from designs import listing
@@ -28,6 +30,44 @@ def test_clean_line_drops_wrapping_quotes_and_repeated_whitespace(typed, clean):
 def test_tags_are_cleaned_deduplicated_and_stripped_of_hashes():
     assert listing.parse_tags(' #Fox, winter ;fox,, "woodcut" ') == ["Fox", "winter", "woodcut"]
     assert listing.parse_tags(["a", " a ", "B"]) == ["a", "B"]
+
+
+# Issue 19: NUL (a 500 on PostgreSQL), bidi overrides and zero-width characters were stored and sent to Printify.
+INVISIBLE = "\x00\x01\x1b\x7f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff"
+
+
+def test_control_bidi_and_zero_width_characters_leave_every_kind_of_text():
+    assert listing.clean_title(f"Red{INVISIBLE} Fox\u202e Tee") == "Red Fox Tee"
+    assert listing.parse_tags([f"fo{INVISIBLE}x", "\u200b", "owl\x00"]) == ["fox", "owl"]
+    assert listing.parse_tags("fox,\u2066winter\u2069") == ["fox", "winter"]
+    # Descriptions are the one multi-line text: their line breaks stay, the rest goes.
+    assert listing.clean_description(f"A fox.{INVISIBLE}\n\n\tIn the snow\x00.") == "A fox.\n\nIn the snow."
+    assert listing.clean_line(f"a red{INVISIBLE} fox") == "a red fox"  # prompts too
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ("<script>alert(1)</script>Red Fox Tee", "Red Fox Tee"),
+        ("<b>Red</b> <i>Fox</i> Tee<br/>", "Red Fox Tee"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;Fox", "Fox"),  # escaped markup is markup too
+        ("Fish &amp; Chips", "Fish & Chips"),
+        ("I <3 foxes & owls", "I <3 foxes & owls"),  # not markup
+        ("<style>b{}</style><img src=x onerror=alert(1)>Owl", "Owl"),
+    ],
+)
+def test_markup_leaves_titles_and_tags(typed, clean):
+    assert listing.clean_title(typed) == clean
+    assert listing.parse_tags([typed]) == [clean]
+
+
+@pytest.mark.parametrize("text", ["<a" * 100_000, "<!--" * 50_000, "</" * 100_000, "&lt;b&gt;" * 20_000])
+def test_markup_is_stripped_in_linear_time(text):
+    # html.parser takes minutes on 200 kB of "<a<a<a…"; an LLM answer or a pasted tag list can be that long.
+    started = time.monotonic()
+    listing.clean_title(text)
+    listing.parse_tags(text)
+    assert time.monotonic() - started < 0.5
 
 
 def test_description_keeps_paragraphs_but_not_runs_of_blank_lines():
@@ -73,6 +113,21 @@ def test_disclosure_is_appended_once_and_escaped(db, make_design, settings):
     description = render_texts(template, design).description
     assert description.endswith("<p>Designed with the help of AI &lt;tools&gt;</p>")
     assert listing.with_disclosure(description) == description  # never twice
+
+
+def test_the_payload_sends_no_control_characters_or_markup_even_from_stored_texts(db, make_design):
+    # Designs saved before the cleaners knew better, and a title that is the prompt.
+    stored = make_design(
+        title="<script>alert(1)</script>Fox\x00\u202e Tee",
+        description="A fox\x00.\u200b\nSecond line",
+        tags=["<b>fox</b>", "owl\u200d"],
+    )
+    template = make_template()  # its title template prints the prompt
+    payload = build_product_payload(template, stored, "upl-1", (100, 100))
+    assert (payload["title"], payload["tags"]) == ("Fox Tee", ["fox", "owl"])
+    assert payload["description"].startswith("A fox.<br>Second line")
+    prompted = make_design(prompt="a fox\u202e in <b>snow</b>")
+    assert build_product_payload(template, prompted, "upl-1", (100, 100))["title"] == "a fox in snow"
 
 
 def test_safety_information_is_sent_only_when_the_template_has_it(db, make_design):

@@ -1,5 +1,6 @@
 """Money as staff type it, price rules (markup or profit, size steps, endings), margins and the price checks."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,9 @@ from designs.pricing import MoneyInvalid, PriceRule, check_prices, margin, money
         (" 7.5 ", 750),
         ("€ 12.00", 1200),
         ("12.00 USD", 1200),
+        ("15,50", 1550),
+        ("$15.50", 1550),
+        ("1,234.50", 123450),
         ("", None),
         (None, None),
     ],
@@ -31,6 +35,18 @@ def test_money_typed_the_usual_ways_becomes_cents(typed, cents):
 def test_anything_else_is_refused_in_words(typed):
     with pytest.raises(MoneyInvalid, match="not an amount of money|more than any product"):
         parse_money(typed)
+
+
+@pytest.mark.parametrize("typed", ["1" + "a" * 100_000 + "1", "$" * 100_000, "1" * 100_000, " " * 40 + "1"])
+def test_a_long_text_is_refused_at_once_in_words(typed):
+    # Issue 19: "1" + "a" * N + "1" took 1.2 s at N = 8,000 (a backtracking regex); one 36 kB price held a thread 18 s.
+    started = time.monotonic()
+    with pytest.raises(MoneyInvalid) as refused:
+        parse_money(typed)
+    assert time.monotonic() - started < 0.05
+    assert str(refused.value) == (
+        f"An amount of money is at most 32 characters long; this one has {len(typed):,}. Write it like 24.99."
+    )
 
 
 def test_cents_and_money_round_trip(settings):

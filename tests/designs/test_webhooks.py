@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from designs.models import Design, ProductEvent, WebhookReceipt
 from designs.workflow import Status
-from tests.designs.webhook_support import SECRET, event, post
+from tests.designs.webhook_support import PRODUCT, SECRET, event, post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("runpod_settings", "webhook_settings")]
 
@@ -106,3 +106,37 @@ def test_malformed_bodies_get_a_400(client):
 
 def test_only_post_is_accepted(client):
     assert client.get(reverse("designs:printify_webhook"), secure=True).status_code == 405
+
+
+def signed_post(client, raw: bytes):
+    signature = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    return client.post(
+        reverse("designs:printify_webhook"),
+        raw,
+        secure=True,
+        content_type="application/json",
+        HTTP_X_PFY_SIGNATURE=signature,
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # Deeper than Python's JSON parser goes: a RecursionError, a 500, before.
+        b'{"id": "e-1", "type": "product:deleted", "resource": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        # Parsed, but deeper than any Printify event (four levels): before, the product was deleted.
+        json.dumps({"id": "e-2", "type": "product:deleted", "resource": {"id": PRODUCT, "data": "deep"}})
+        .replace('"deep"', "[" * 50 + "]" * 50)
+        .encode(),
+    ],
+)
+def test_a_signed_but_deeply_nested_body_is_refused_and_nothing_is_stored(client, published, raw):
+    events = ProductEvent.objects.count()
+    response = signed_post(client, raw)
+    assert (response.status_code, response.content.decode()) == (
+        400,
+        "The body is nested too deeply for a Printify event (at most 20 levels).",
+    )
+    assert not WebhookReceipt.objects.exists() and ProductEvent.objects.count() == events
+    published.refresh_from_db()
+    assert published.status == Status.PUBLISHED

@@ -17,8 +17,9 @@ from integrations.comfyui import (
     UPSCALE_REMOVE_BACKGROUND_WORKFLOW,
     build_print_workflow,
 )
+from integrations.download import download_image
 from integrations.http import RetryPolicy
-from integrations.runpod import RunPodClient, describe_failure, download_image, parse_output
+from integrations.runpod import RunPodClient, describe_failure, parse_output
 
 KEY = "sk-contract-print-key"
 

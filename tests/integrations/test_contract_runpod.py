@@ -8,14 +8,13 @@ import pytest
 from PIL import Image
 
 from integrations.comfyui import FLUX_DEV_FP8_PARAMETER_MAP, FLUX_DEV_FP8_WORKFLOW, build_workflow
+from integrations.download import DownloadRefused, download_image
 from integrations.http import AuthError, IntegrationTimeout, RetryPolicy, ServerError
 from integrations.runpod import (
-    DownloadRefused,
     JobExpired,
     OutputError,
     RunPodClient,
     describe_failure,
-    download_image,
     parse_output,
 )
 

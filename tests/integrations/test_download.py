@@ -5,8 +5,8 @@ import time
 import pytest
 import responses
 
+from integrations.download import DownloadRefused, download_image
 from integrations.http import IntegrationTimeout, ServerError
-from integrations.runpod import DownloadRefused, download_image
 from tests.integrations.conftest import LocalHTTPServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100

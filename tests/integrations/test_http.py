@@ -22,6 +22,7 @@ from integrations.http import (
     RetryPolicy,
     ServerError,
     build_session,
+    int_or_none,
     json_body,
     parse_retry_after,
     send,
@@ -310,3 +311,13 @@ def test_backoff_grows_and_is_capped():
     for retry_number in range(6):
         for _ in range(20):
             assert 0 <= policy.backoff(retry_number) <= min(5, 2**retry_number)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(8251, 8251), ("8251", 8251), (1250.7, 1250), (True, None), ("3.5", None), (None, None), ([1], None)]
+    + [(float("inf"), None), (float("nan"), None), ("", None)],
+)
+def test_int_or_none_reads_numbers_and_numeric_strings_only(value, expected):
+    # One reader for RunPod's delayTime/executionTime and Printify's error codes ("8251" or 8251).
+    assert int_or_none(value) == expected

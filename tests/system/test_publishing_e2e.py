@@ -11,8 +11,8 @@ import time
 import pytest
 
 from designs.models import Design, Product
-from designs.product_templates import placeholders_from_catalog
 from designs.services import publishing as publish_service
+from designs.services.templates import placeholders_from_catalog
 from designs.workflow import Source, Status
 from integrations.sandbox import catalog
 from tests.designs.publishing_support import make_template

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from designs import selectors
 from designs.management.progress import report_outcome, wait_and_report
 from designs.models import Batch, GenerationPreset, PresetKind
+from designs.presets import default_preset
 from designs.services.batches import PromptFileError, blocked_term_warnings, create_batch, parse_prompts
-from designs.services.generation import TooManyDesigns, default_preset, estimated_cost, variations_problem
+from designs.services.generation import TooManyDesigns, estimated_cost, variations_problem
 from designs.workflow import FAILED, PENDING, Source, Status
 
 

@@ -11,6 +11,7 @@ from designs.models import CopyStatus, Design, DesignEvent
 from designs.workflow import EventKind, Status
 from tests.designs.llm_support import llm_settings  # noqa: F401  (fixture)
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
+from tests.html_forms import form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 CHANGELIST = reverse("admin:designs_design_changelist")
@@ -184,6 +185,17 @@ def test_change_page_edits_go_through_the_service(client, superuser, make_design
     assert response.status_code == 302
     design.refresh_from_db()
     assert design.title == "New" and design.copy_revision == 1
+
+
+def test_change_page_edits_lose_bidi_and_zero_width_characters_and_markup(client, superuser, make_design):
+    design = make_design(status=Status.APPROVED, title="Old")
+    client.force_login(superuser)
+    url = reverse("admin:designs_design_change", args=[design.pk])
+    form = form_with(client.get(url).content.decode(), "title")
+    typed = {"title": "<b>Fox</b>\u202e Te\u200be", "tags": "<i>fox</i>, ow\u2060l", "description": "A\u2066 fox"}
+    assert client.post(url, form.post_data(typed)).status_code == 302
+    design.refresh_from_db()
+    assert (design.title, design.tags, design.description) == ("Fox Tee", ["fox", "owl"], "A fox")
 
 
 # --- the action ----------------------------------------------------------------------------------------------

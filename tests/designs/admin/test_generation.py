@@ -10,6 +10,7 @@ from designs.models import Batch, Design, GenerationPreset
 from designs.workflow import Status
 from integrations.comfyui import FLUX_DEV_FP8_PARAMETER_MAP, FLUX_DEV_FP8_WORKFLOW
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
+from tests.html_forms import form_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_settings")]
 CHANGELIST = reverse("admin:designs_design_changelist")
@@ -123,6 +124,26 @@ def test_costs_are_money_in_the_batch_list_the_batch_page_and_the_design_list(cl
         assert "0.00792" not in html and "0.00264" not in html
     assert "$0.0079" in client.get(pages[0]).content.decode()
     assert "$0.0026" in client.get(pages[2]).content.decode()
+
+
+@pytest.mark.parametrize("template", ["{prompt:>20000000}", "{prompt.__class__.__mro__}"])
+def test_preset_form_refuses_a_prompt_template_that_formats_or_reaches_into_python(client, superuser, template):
+    client.force_login(superuser)
+    add = reverse("admin:designs_generationpreset_add")
+    form = form_with(client.get(add).content.decode(), "prompt_template")
+    data = form.post_data(
+        {
+            "name": "mine",
+            "workflow": json.dumps(FLUX_DEV_FP8_WORKFLOW),
+            "parameter_map": json.dumps(FLUX_DEV_FP8_PARAMETER_MAP),
+            "prompt_template": template,
+        }
+    )
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert "only {prompt} and {style} may be used" in response.content.decode()
+    assert not GenerationPreset.objects.filter(name="mine").exists()
+    assert client.post(add, {**data, "prompt_template": "{prompt}, {style} style"}).status_code == 302
 
 
 def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):

@@ -1,13 +1,17 @@
 """The template editor's form: prices below cost refused, low margins confirmed, empty and bad choices explained
 in words, variants gone out of stock named and unticked."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
-from designs.models import ProductTemplate
+from designs.models import ProductTemplate, RepriceJob
 from designs.workers.costs import learn_costs
+from tests.designs.publishing_support import make_product
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 from tests.designs.template_support import CATALOG, editor_post, page_of
+from tests.html_forms import form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
 
@@ -60,3 +64,94 @@ def test_a_ticked_variant_gone_out_of_stock_is_named_and_unticked_on_save(as_sup
         offer["out_of_stock"].discard(60102)
         for variant in sandbox_catalog.VARIANTS[(6, 99)]:
             variant["is_available"] = variant["id"] not in offer["out_of_stock"]
+
+
+@pytest.fixture
+def saved_tee(as_superuser, catalog):
+    """A tee template saved from the catalog editor, and its change page's URL."""
+    learn_costs(6, 99)
+    as_superuser.post(f"{CATALOG}?blueprint=6&provider=99", editor_post(enable_60101="on", enable_60102="on"))
+    template = ProductTemplate.objects.get()
+    return template, reverse("admin:designs_producttemplate_change", args=[template.pk])
+
+
+def submit_editor(client, url, **changes):
+    form = form_with(page_of(client.get(url)), "advanced_placeholders")
+    return client.post(url, form.post_data(changes))
+
+
+def test_a_huge_money_field_is_a_form_error_at_once(as_superuser, saved_tee):
+    template, url = saved_tee
+    before = ProductTemplate.objects.values().get(pk=template.pk)
+    started = time.monotonic()
+    response = submit_editor(as_superuser, url, profit="1" + "a" * 36_000 + "1", use_rule="on", basis="profit")
+    assert time.monotonic() - started < 2  # it held a web thread 17.8 s
+    assert "An amount of money is at most 32 characters long; this one has 36,002." in page_of(response)
+    assert ProductTemplate.objects.values().get(pk=template.pk) == before
+    assert 'maxlength="32"' in page_of(as_superuser.get(url))  # the browser stops typing there too
+
+
+@pytest.mark.parametrize(
+    ("placeholders", "error"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "The print areas (Advanced) are nested too deeply to be print areas."),
+        (
+            '{"60101": {"front": {"width": "abc", "height": 4800}}}',
+            "The “front” print area of variant 60101 needs a width and a height in pixels above 0.",
+        ),
+        ('{"60101": "front"}', "The print areas of variant 60101 must be an object: {position: {width, height}}."),
+        ('["front"]', "The print areas must be an object: {variant id: {position: {width, height}}}."),
+    ],
+)
+def test_bad_advanced_print_areas_are_a_form_error(as_superuser, saved_tee, placeholders, error):
+    template, url = saved_tee
+    before = ProductTemplate.objects.values().get(pk=template.pk)
+    response = submit_editor(as_superuser, url, advanced_placeholders=placeholders)
+    assert error in page_of(response)
+    assert ProductTemplate.objects.values().get(pk=template.pk) == before
+
+
+def test_a_description_template_nested_past_the_engines_depth_is_a_form_error(as_superuser, saved_tee):
+    # 1,240 nested "not" fit the 5,000-character limit and ran Django's condition parser out of stack.
+    template, url = saved_tee
+    source = "{% if " + "not " * 1_240 + "title %}x{% endif %}"
+    response = submit_editor(as_superuser, url, description_template=source)
+    assert "The description template is nested too deeply to be read; write it more simply." in page_of(response)
+    template.refresh_from_db()
+    assert template.description_template == "{{ prompt }}"
+
+
+@pytest.mark.parametrize("field", ["placeholders", "variants", "placement", "publish_parts"])
+def test_json_nested_too_deeply_on_the_plain_form_is_a_form_error(as_superuser, saved_tee, field):
+    template, url = saved_tee
+    before = ProductTemplate.objects.values().get(pk=template.pk)
+    form = form_with(page_of(as_superuser.get(f"{url}?advanced=1")), field)
+    response = as_superuser.post(f"{url}?advanced=1", form.post_data({field: "[" * 100_000 + "]" * 100_000}))
+    assert "This JSON is nested too deeply." in page_of(response)
+    assert ProductTemplate.objects.values().get(pk=template.pk) == before
+
+
+def test_a_template_editor_saves_prices_but_only_a_publisher_reprices_live_products(
+    client, as_superuser, saved_tee, make_user, make_design
+):
+    # Issue 19: a template editor set the markup to 1,000 % and every live product went to $127.
+    template, url = saved_tee
+    make_product(make_design(status="published"), template, printify_id="a" * 24)
+    editor = make_user("template-editor", perms=["view_producttemplate", "change_producttemplate"])
+    client.force_login(editor)
+    response = submit_editor(client, url, percent="1000")
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.price_rule["percent"] == "1000"  # the template's prices are saved
+    page = page_of(client.get(url))
+    assert "keeps its old prices until a Publisher updates them" in page
+    assert 'id="pod-reprice"' not in page  # no button it may not press
+    reprice = reverse("admin:designs_producttemplate_reprice", args=[template.pk])
+    assert client.post(reprice).status_code == 403
+    assert not RepriceJob.objects.exists()
+
+    client.force_login(make_user("pub", groups=["Publishers"]))
+    page = page_of(client.get(url))
+    assert 'id="pod-reprice"' in page
+    assert client.post(reprice).status_code == 302
+    assert RepriceJob.objects.get().total == 1

@@ -94,3 +94,8 @@ def test_symlinks_in_a_folder_are_not_followed(tmp_path):
 )
 def test_the_title_is_the_file_name_without_folder_suffix_or_control_characters(path, title):
     assert title_from_path(path) == title
+
+
+def test_a_file_name_title_loses_folders_suffix_controls_bidi_and_markup():
+    assert title_from_path("/photos/sunburst print.png") == "sunburst print"
+    assert title_from_path("C:\\\\out\\\\sun\u202eburst<br>\u200b.webp") == "sunburst"

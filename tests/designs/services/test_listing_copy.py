@@ -22,6 +22,22 @@ def test_an_edit_is_cleaned_saved_and_noted_with_its_author(make_design, reviewe
     assert event.message == "Copy edited: title “Old” → “New title”; tags a → fox, winter."
 
 
+def test_an_edit_loses_control_bidi_and_zero_width_characters_and_markup(make_design, reviewer):
+    design = make_design()
+    edit = save_copy(
+        design.pk,
+        revision=0,
+        actor=reviewer,
+        source=Source.REVIEW,
+        title="<i>Fox</i>\x00 \u202eTee",
+        description="One\x00\n\tTwo\u200b",
+        tags="fo\u200bx, <b>owl</b>",
+    )
+    assert edit.saved
+    design.refresh_from_db()
+    assert (design.title, design.description, design.tags) == ("Fox Tee", "One\nTwo", ["fox", "owl"])
+
+
 def test_an_edit_from_a_stale_revision_is_a_conflict_naming_who_changed_it(make_design, reviewer, publisher):
     design = make_design(title="Old")
     assert save_copy(design.pk, revision=0, title="First", actor=reviewer, source=Source.REVIEW).saved

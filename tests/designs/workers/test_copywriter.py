@@ -51,6 +51,23 @@ def test_a_good_answer_becomes_the_copy_with_tokens_cost_and_a_note(queued_copy,
     assert rsps.calls[0].request.headers["Authorization"] == f"Bearer {LLM_KEY}"
 
 
+def test_markup_and_invisible_characters_in_an_answer_are_not_stored(queued_copy, rsps):
+    design = queued_copy()
+    dirty = {
+        "title": "<script>alert(1)</script>Red Fox\u202e Woodcut\x00 Tee",
+        "description": "A red fox\u200b in the snow.\x00",
+        "tags": ["<b>fox</b>", "wood\u2066cut"],
+    }
+    rsps.post(LLM_URL, json=answer(dirty))
+    assert run_write_copy(design.pk) == "written"
+    design.refresh_from_db()
+    assert (design.title, design.description, design.tags) == (
+        "Red Fox Woodcut Tee",
+        "A red fox in the snow.",
+        ["fox", "woodcut"],
+    )
+
+
 def test_an_unusable_answer_is_retried_once_with_its_problems(queued_copy, rsps):
     design = queued_copy()
     rsps.post(LLM_URL, json=answer({**GOOD_COPY, "title": "x" * 150}))

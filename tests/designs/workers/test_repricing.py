@@ -32,7 +32,7 @@ def printify(settings, sandbox):
 
 def published_products(make_design, count: int):
     variants = catalog.VARIANTS[(3, 3)]
-    from designs.product_templates import placeholders_from_catalog
+    from designs.services.templates import placeholders_from_catalog
 
     template = make_template(
         variants=[{"id": v["id"], "title": v["title"], "price": 2500, "is_enabled": True} for v in variants],
