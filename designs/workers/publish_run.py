@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from django.utils import timezone
-from storages.backends.s3 import S3Storage
 
 from designs import compliance, leases
 from designs.models import Design, Product
@@ -342,12 +341,12 @@ def upload_refusal(design: Design) -> str:
 
 def printify_can_fetch(file) -> bool:
     """A file in a bucket gets a signed URL; one in the local folder needs the public site's address."""
-    return isinstance(file.storage, S3Storage) or bool(settings.PUBLIC_BASE_URL)
+    return settings.MEDIA_STORAGE == "s3" or bool(settings.PUBLIC_BASE_URL)
 
 
 def fetch_url(file) -> str:
     """The URL Printify fetches `file` from (printify_can_fetch): signed for PRINTIFY_FETCH_SECONDS in a bucket."""
-    if isinstance(file.storage, S3Storage):
+    if settings.MEDIA_STORAGE == "s3":  # django-storages' S3Storage: url() signs
         return file.storage.url(file.name, expire=PRINTIFY_FETCH_SECONDS)
     return f"{settings.PUBLIC_BASE_URL}{file.url}"
 

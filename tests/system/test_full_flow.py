@@ -145,7 +145,7 @@ def _wait_until_serving(url: str, stack: Stack, name: str) -> None:
     def answers():
         try:
             return requests.get(url, timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer in time
             return False
 
     wait_for(answers, timeout=30, what=f"the {name} to answer at {url}", stack=stack, interval=0.1)
