@@ -14,8 +14,10 @@ import importlib
 import io
 import re
 import sys
+from dataclasses import dataclass
 from html import unescape
-from urllib.parse import urljoin, urlsplit
+from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -46,9 +48,20 @@ PASSWORD = "pw-for-tests-only"  # the `superuser` fixture's
 PROMPTS = ["a heron in the reeds, woodcut", "a lighthouse at dusk, risograph", "a koi pond, watercolour"]
 
 
+@dataclass
+class Hosts:
+    stack: Stack  # the web server and worker A (then B) under stack.processes
+    folders: dict[str, Path]  # each process's own MEDIA_ROOT
+    worker_env: dict
+
+    def start_worker_b(self, qcluster):
+        self.stack.processes["worker B"] = qcluster(**self.worker_env, MEDIA_ROOT=self.folders["worker-b"])
+        return self.stack.processes["worker B"]
+
+
 @pytest.fixture
 def hosts(child_env, start_process, qcluster, collected_static, installed_defaults, sandbox, s3_media, tmp_path):
-    """The sandbox (in this process), gunicorn and worker A, each with its own MEDIA_ROOT; `start_worker_b()`."""
+    """The sandbox (in this process), gunicorn and worker A, each with its own MEDIA_ROOT (worker B's is ready)."""
     importlib.import_module("designs.migrations.0016_print_presets").install_print_presets(apps, None)
     from django_q.brokers import get_broker
 
@@ -87,16 +100,10 @@ def hosts(child_env, start_process, qcluster, collected_static, installed_defaul
     )
     stack.processes["worker A"] = qcluster(**shared, MEDIA_ROOT=folders["worker-a"])
 
-    def start_worker_b():
-        stack.processes["worker B"] = qcluster(**shared, MEDIA_ROOT=folders["worker-b"])
-        return stack.processes["worker B"]
-
     wait_for(
         lambda: _answers(f"{stack.web_url}/admin/login/"), timeout=30, what="the web server", stack=stack, interval=0.1
     )
-    stack.start_worker_b = start_worker_b
-    stack.folders = folders
-    return stack
+    return Hosts(stack=stack, folders=folders, worker_env=shared)
 
 
 def _answers(url: str) -> bool:
@@ -137,9 +144,9 @@ def files_of(design_ids, *fields) -> set[str]:
 
 
 def test_web_and_two_workers_share_nothing_but_the_database_the_broker_and_the_bucket(
-    hosts, superuser, sandbox, s3_media, media_root
+    hosts, qcluster, superuser, sandbox, s3_media, media_root
 ):
-    stack = hosts
+    stack = hosts.stack
     browser = Browser(stack.web_url)
     browser.log_in(superuser.username, PASSWORD)
     template = make_template_from_catalog(browser, "Kids tee", review_mockups=True)
@@ -160,8 +167,9 @@ def test_web_and_two_workers_share_nothing_but_the_database_the_broker_and_the_b
     approved, rejected = review(browser, batch, reject=1)
 
     # --- worker B takes over; A stops: from here on nothing A wrote to its own folder could help
-    worker_b = stack.start_worker_b()
-    stop_process_group(stack.processes.pop("worker A"))
+    worker_b = hosts.start_worker_b(qcluster)
+    worker_a = stack.processes.pop("worker A")
+    stop_process_group(worker_a)
     query = {"batch__id__exact": batch.pk, "status__exact": "approved"}
     confirmation = run_action(browser, approved, "prepare_print_files", query)
     done = browser.submit(confirmation, {"post": "yes"}, having="preset")
@@ -200,7 +208,7 @@ def test_web_and_two_workers_share_nothing_but_the_database_the_broker_and_the_b
     for design in Design.objects.filter(pk__in=approved):
         with design.print_file.open("rb") as print_file:
             assert sandbox.printify.upload_bytes(design.products.get().printify_upload_id) == print_file.read()
-    assert "Processed" in worker_b.log()  # worker B ran the tasks of the second half
+    assert "Processed" in worker_a.log() and "Processed" in worker_b.log()  # each ran its half
 
     # --- every image staff see afterwards, and nothing on any local disk
     pages = [browser.get("/admin/designs/design/", batch__id__exact=batch.pk)]
@@ -210,10 +218,9 @@ def test_web_and_two_workers_share_nothing_but_the_database_the_broker_and_the_b
         browser, pages, s3_media
     )
     assert every_file == set(s3_media.keys())  # every file in the bucket, nothing else there
-    for folder in [media_root, *stack.folders.values()]:
+    for folder in [media_root, *hosts.folders.values()]:
         assert [path for path in folder.rglob("*") if path.is_file()] == [], folder
-    logs = "\n".join(process.log() for process in stack.processes.values()) + worker_b.log()
+    logs = "\n".join(process.log() for process in [*stack.processes.values(), worker_a])
     pages_text = "\n".join(browser.pages.values())
     assert s3_media.server.secret_key not in logs + pages_text
     assert "/media/" not in "".join(re.findall(r'"GET [^"]+"', stack.processes["web"].log()))
-    assert urlsplit(stack.web_url).port  # (the web server really served all of the above)
