@@ -207,7 +207,7 @@ AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
 AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
 AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
 AWS_LOCATION = env.str("AWS_LOCATION", default="")  # a key prefix: several sites (or tests) in one bucket
-# Another server's URLs put the bucket in the path; AWS's put it in the host name (the CSP below names it).
+# With an endpoint (R2, MinIO) URLs name the bucket in the path, on AWS in the host name (the CSP allows either).
 AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "virtual")
 AWS_S3_SIGNATURE_VERSION = "s3v4"
 # The bucket stays private: objects get no ACL of their own, and every URL the admin shows is signed and expires
@@ -410,10 +410,10 @@ LOGGING = {
         "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
         # Failed logins and lockouts are warnings; axes' start-up banner and per-login notes are not needed.
         "axes": {"level": "WARNING"},
-        # Their DEBUG output is every request's headers and parameters (whole uploads); INFO says enough.
-        "botocore": {"level": "INFO"},
-        "boto3": {"level": "INFO"},
-        "s3transfer": {"level": "INFO"},
+        # The bucket's client: its DEBUG output is every request's headers and parameters (whole uploads).
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "s3transfer": {"level": "WARNING"},
     },
 }
 

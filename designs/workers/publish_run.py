@@ -328,7 +328,7 @@ def upload_refusal(design: Design) -> str:
     """Why the file cannot be uploaded (too large to send inline, and no URL Printify could fetch it from), or ""."""
     file = upload_file(design)
     size = file.size
-    if size <= settings.PRINTIFY_UPLOAD_BY_URL_ABOVE or printify_can_fetch(file):
+    if size <= settings.PRINTIFY_UPLOAD_BY_URL_ABOVE or printify_can_fetch():
         return ""
     return (
         f"The {'print file' if design.print_file else 'image'} is {_megabytes(size)}, more than "
@@ -339,13 +339,14 @@ def upload_refusal(design: Design) -> str:
     )
 
 
-def printify_can_fetch(file) -> bool:
+def printify_can_fetch() -> bool:
     """A file in a bucket gets a signed URL; one in the local folder needs the public site's address."""
     return settings.MEDIA_STORAGE == "s3" or bool(settings.PUBLIC_BASE_URL)
 
 
 def fetch_url(file) -> str:
-    """The URL Printify fetches `file` from (printify_can_fetch): signed for PRINTIFY_FETCH_SECONDS in a bucket."""
+    """The URL Printify fetches `file` from (when printify_can_fetch()): signed for PRINTIFY_FETCH_SECONDS in a
+    bucket, else under PUBLIC_BASE_URL."""
     if settings.MEDIA_STORAGE == "s3":  # django-storages' S3Storage: url() signs
         return file.storage.url(file.name, expire=PRINTIFY_FETCH_SECONDS)
     return f"{settings.PUBLIC_BASE_URL}{file.url}"

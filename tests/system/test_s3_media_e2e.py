@@ -80,6 +80,7 @@ def hosts(child_env, start_process, qcluster, collected_static, installed_defaul
         "MOCKUP_UNDO_SECONDS": "1",
         "PRINTIFY_UPLOAD_BY_URL_ABOVE": "0",  # every upload by URL: Printify fetches from the bucket
         "Q_LOG_LEVEL": "INFO",
+        "LOG_LEVEL": "DEBUG",  # more places a secret could slip into (searched at the end)
     }
     web_env = {
         **child_env,
