@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -192,9 +193,40 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Where media lives: MEDIA_ROOT on this machine (the default), or MEDIA_STORAGE=s3: a private S3-compatible bucket
+# (AWS S3, Cloudflare R2, MinIO) that every host shares. Code only uses the storage API (field.open(),
+# storage.save/delete, .url), never a file path, so nothing else changes.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'local' or 's3', not {MEDIA_STORAGE!r}.")
+# django-storages' own setting names (storages.backends.s3.S3Storage reads them). Empty keys leave boto3 to find
+# credentials itself (an instance role).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None  # R2/MinIO; empty: AWS itself
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_LOCATION = env.str("AWS_LOCATION", default="")  # a key prefix: several sites (or tests) in one bucket
+# With an endpoint (R2, MinIO) URLs name the bucket in the path, on AWS in the host name (the CSP allows either).
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "virtual")
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+# The bucket stays private: objects get no ACL of their own, and every URL the admin shows is signed and expires
+# after AWS_QUERYSTRING_EXPIRE seconds (long enough for a review session's page, short enough that a copied link
+# soon stops working). Printify gets its own, longer-lived URL for an upload (designs/workers/publish_run.py).
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=900)
+AWS_S3_FILE_OVERWRITE = False  # like the local folder: a name already taken gets a suffix, never overwritten
+if MEDIA_STORAGE == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and the bucket's endpoint and keys).")
+if MEDIA_STORAGE == "s3" and bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
+    raise ImproperlyConfigured("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set together or not at all.")
 STORAGES = {
-    # Code only uses the storage API (open/save/url), so another backend can be configured here.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": (
+            "storages.backends.s3.S3Storage" if MEDIA_STORAGE == "s3" else "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -203,8 +235,9 @@ STORAGES = {
         )
     },
 }
-# Media is served by Django only when SERVE_MEDIA is on (development, the sandbox, one-box installs).
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Media is served by Django only when SERVE_MEDIA is on (development, the sandbox, one-box installs); media in a
+# bucket is never in MEDIA_ROOT, so never served from it.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG) and MEDIA_STORAGE == "local"
 # Admin uploads and imports larger than this are refused before Pillow sees them.
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # bulk actions post one field per selected design
@@ -271,6 +304,9 @@ PRINTIFY_API_TOKEN = env.str("PRINTIFY_API_TOKEN", default="")
 PRINTIFY_SHOP_ID = env.str("PRINTIFY_SHOP_ID", default="")
 PRINTIFY_API_BASE = env.str("PRINTIFY_API_BASE", default="https://api.printify.com/v1").rstrip("/")
 PRINTIFY_WEBHOOK_SECRET = env.str("PRINTIFY_WEBHOOK_SECRET", default="")
+# Uploads larger than this go by URL (Printify fetches the file: a signed URL from the bucket, or PUBLIC_BASE_URL's);
+# smaller ones inline as base64. Printify asks for URLs above 5 MB and plans to refuse base64 above it (§3).
+PRINTIFY_UPLOAD_BY_URL_ABOVE = env.int("PRINTIFY_UPLOAD_BY_URL_ABOVE", default=5 * 1024 * 1024)
 PRINTIFY_RATE_PER_MINUTE = env.int("PRINTIFY_RATE_PER_MINUTE", default=600)
 PRINTIFY_CATALOG_RATE_PER_MINUTE = env.int("PRINTIFY_CATALOG_RATE_PER_MINUTE", default=100)
 PRINTIFY_PUBLISH_LIMIT = env.int("PRINTIFY_PUBLISH_LIMIT", default=200)
@@ -332,7 +368,23 @@ def _origin(url: str) -> str:
 
 
 CSP_IMG_SRC = env.list("CSP_IMG_SRC", default=[])
-_image_sources = ["'self'", "data:", "https://images.printify.com", _origin(MEDIA_URL), *CSP_IMG_SRC]
+
+
+def _bucket_origins() -> list[str]:
+    """Where signed media URLs point: the endpoint (path style), or the bucket's host names on AWS."""
+    if MEDIA_STORAGE != "s3":
+        return []
+    if AWS_S3_ENDPOINT_URL and AWS_S3_ADDRESSING_STYLE == "path":
+        return [_origin(AWS_S3_ENDPOINT_URL)]
+    if AWS_S3_ENDPOINT_URL:
+        parts = urlsplit(AWS_S3_ENDPOINT_URL)
+        return [f"{parts.scheme}://{AWS_STORAGE_BUCKET_NAME}.{parts.netloc}"]
+    hosts = ["s3.amazonaws.com", *([f"s3.{AWS_S3_REGION_NAME}.amazonaws.com"] if AWS_S3_REGION_NAME else [])]
+    return [f"https://{AWS_STORAGE_BUCKET_NAME}.{host}" for host in hosts]
+
+
+_image_sources = ["'self'", "data:", "https://images.printify.com", _origin(MEDIA_URL), *_bucket_origins()]
+_image_sources += CSP_IMG_SRC
 if POD_SANDBOX:
     _image_sources.append(_origin(SANDBOX_URL))
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -358,6 +410,10 @@ LOGGING = {
         "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
         # Failed logins and lockouts are warnings; axes' start-up banner and per-login notes are not needed.
         "axes": {"level": "WARNING"},
+        # The bucket's client: its DEBUG output is every request's headers and parameters (whole uploads).
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "s3transfer": {"level": "WARNING"},
     },
 }
 

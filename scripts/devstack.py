@@ -25,6 +25,10 @@ def child_environment() -> dict:
     if not (_configured(env, "RUNPOD_API_KEY") and _configured(env, "PRINTIFY_API_TOKEN")):
         env["POD_SANDBOX"] = "1"
         env.setdefault("SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
+        if not _configured(env, "PUBLIC_BASE_URL"):
+            # The sandbox's Printify fetches uploads above PRINTIFY_UPLOAD_BY_URL_ABOVE (print files) from the web
+            # server, as Printify would from the public address; its RunPod calls the webhooks there too.
+            env["PUBLIC_BASE_URL"] = f"http://{WEB}"
     return env
 
 

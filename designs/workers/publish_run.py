@@ -62,10 +62,11 @@ RATE_LIMIT_DEFAULT_WAIT = 20.0  # a 429 without Retry-After
 # than these pages would be missed, so the scan is generous: a crash and its resume are minutes apart.
 ADOPT_SCAN_PAGES = 4
 ADOPT_PAGE_SIZE = 50
-BASE64_WARN_BYTES = 5 * 1024 * 1024  # Printify asks for URL uploads above 5 MB (printify-api.md §3)
-# Printify documents no hard limit for base64 uploads, only that it plans to drop those above 5 MB (§3). Print
-# files are 20–40 MB; above this (our guess at what one JSON request may carry) they must go by URL.
-PRINT_FILE_BASE64_MAX_BYTES = 25 * 1024 * 1024
+# How long the signed URL of a file in the bucket lets Printify fetch it. Printify fetches while answering the
+# upload call (its answer carries the image's size), so minutes would do; an hour leaves room for a slow fetch of a
+# 40 MB print file and Printify's own retries of it. Each upload attempt signs a fresh URL, so nothing ever needs
+# an old one, and a leaked URL stops working within the hour.
+PRINTIFY_FETCH_SECONDS = 3600
 
 PRINTIFY_CODES = {
     8104: "the product belongs to another shop",
@@ -218,8 +219,8 @@ def _steps(run: _Run) -> str:
     if not product.printify_upload_id:
         if not design.image:
             return _fail(run, "The design has no image to upload.")
-        if too_large_for_base64(design):
-            return _fail(run, too_large_for_base64(design))
+        if refusal := upload_refusal(design):
+            return _fail(run, refusal)
         run.renew()
         run.step = "the image upload"
         upload = _upload(run)
@@ -321,36 +322,47 @@ def upload_file(design: Design):
     return design.print_file or design.image
 
 
-def too_large_for_base64(design: Design) -> str:
-    """Why the print file cannot be sent inline (too large without PUBLIC_BASE_URL), or ""."""
-    if settings.PUBLIC_BASE_URL or not design.print_file:
-        return ""
-    size = design.print_file.size
-    if size <= PRINT_FILE_BASE64_MAX_BYTES:
+def upload_refusal(design: Design) -> str:
+    """Why the file cannot be uploaded (too large to send inline, and no URL Printify could fetch it from), or ""."""
+    file = upload_file(design)
+    size = file.size
+    if size <= settings.PRINTIFY_UPLOAD_BY_URL_ABOVE or printify_can_fetch():
         return ""
     return (
-        f"The print file is {size / 1024 / 1024:.1f} MB, too large to send to Printify inline (at most "
-        f"{PRINT_FILE_BASE64_MAX_BYTES / 1024 / 1024:.0f} MB): set PUBLIC_BASE_URL so Printify can fetch it by URL, "
-        "then retry publishing."
+        f"The {'print file' if design.print_file else 'image'} is {_megabytes(size)}, more than "
+        f"PRINTIFY_UPLOAD_BY_URL_ABOVE ({_megabytes(settings.PRINTIFY_UPLOAD_BY_URL_ABOVE)}): Printify must fetch it "
+        "by URL, and media in this machine's folder has no address Printify can reach. Set MEDIA_STORAGE=s3 (a "
+        "bucket; Printify gets a signed URL) or PUBLIC_BASE_URL, or raise PRINTIFY_UPLOAD_BY_URL_ABOVE to send it "
+        "inline, then retry publishing."
     )
 
 
+def printify_can_fetch() -> bool:
+    """A file in a bucket gets a signed URL; one in the local folder needs the public site's address."""
+    return settings.MEDIA_STORAGE == "s3" or bool(settings.PUBLIC_BASE_URL)
+
+
+def fetch_url(file) -> str:
+    """The URL Printify fetches `file` from (when printify_can_fetch()): signed for PRINTIFY_FETCH_SECONDS in a
+    bucket, else under PUBLIC_BASE_URL."""
+    if settings.MEDIA_STORAGE == "s3":  # django-storages' S3Storage: url() signs
+        return file.storage.url(file.name, expire=PRINTIFY_FETCH_SECONDS)
+    return f"{settings.PUBLIC_BASE_URL}{file.url}"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def _upload(run: _Run) -> dict:
+    """Above PRINTIFY_UPLOAD_BY_URL_ABOVE by URL (Printify fetches it), else the contents inline (base64)."""
     design, client = run.design, run.client
     file = upload_file(design)
     file_name = f"design-{design.pk}{'-print' if design.print_file else ''}.{file.name.rsplit('.', 1)[-1]}"
-    if settings.PUBLIC_BASE_URL:
-        return client.upload_image(file_name, url=f"{settings.PUBLIC_BASE_URL}{file.url}")
+    if file.size > settings.PRINTIFY_UPLOAD_BY_URL_ABOVE:
+        return client.upload_image(file_name, url=fetch_url(file))
     with file.open("rb") as image:
-        contents = image.read()
-    if len(contents) > BASE64_WARN_BYTES:
-        warning = (
-            f"The image is {len(contents) / 1024 / 1024:.1f} MB; Printify asks for uploads above 5 MB by URL "
-            "(set PUBLIC_BASE_URL so Printify can fetch media) and may stop accepting them as base64."
-        )
-        logger.warning("Design %s: %s", design.pk, warning)
-        run.note(warning)
-    return client.upload_image(file_name, contents=contents)
+        return client.upload_image(file_name, contents=image.read())
 
 
 def image_size(design: Design) -> tuple[int, int] | None:

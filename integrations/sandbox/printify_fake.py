@@ -270,6 +270,8 @@ class PrintifyFake:
                 data = fetch_loopback(body["url"], max_bytes=MAX_UPLOAD_BYTES)
             except (OSError, ValueError) as exc:
                 raise Problem(10300, f"Could not fetch the image: {exc}", message="Operation failed.") from None
+            with self._lock:
+                self.counts["uploads_fetched"] += 1
         elif isinstance(body.get("contents"), str):
             try:
                 data = base64.b64decode(body["contents"], validate=True)
@@ -707,6 +709,7 @@ class PrintifyFake:
                 "requests_by_route": dict(self.by_route),
                 "uploads": len(self.uploads),
                 "upload_requests": self.counts["upload_requests"],
+                "uploads_fetched": self.counts["uploads_fetched"],  # by URL, as Printify would
                 "products": products,
                 "products_created": self.counts["products_created"],
                 "products_deleted": self.counts["products_deleted"],

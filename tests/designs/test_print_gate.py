@@ -177,11 +177,12 @@ def test_a_large_print_file_is_refused_without_public_base_url_and_sent_by_url_w
     design.print_file, design.print_width, design.print_height = saved[0], 600, 600
     design.print_status = PrintStatus.READY
     design.save()
-    monkeypatch.setattr(publish_run, "PRINT_FILE_BASE64_MAX_BYTES", len(image.data) - 1)
+    settings.PRINTIFY_UPLOAD_BY_URL_ABOVE = len(image.data) - 1
     publishing.request_publish([design], actor=None, source=Source.COMMAND)
     assert publish_run.run_publish(product_of(design).pk) == "failed"
     design.refresh_from_db()
-    assert "too large to send to Printify inline" in design.last_error and "PUBLIC_BASE_URL" in design.last_error
+    assert "The print file is 0.0 MB, more than PRINTIFY_UPLOAD_BY_URL_ABOVE" in design.last_error
+    assert "Printify must fetch it by URL" in design.last_error and "PUBLIC_BASE_URL" in design.last_error
     assert not printify.rsps.calls
 
     settings.PUBLIC_BASE_URL = "https://shop.example"

@@ -114,3 +114,63 @@ def test_image_sources_of_the_content_security_policy_come_from_the_environment(
     )
     sandbox = {"POD_SANDBOX": "1", "SANDBOX_URL": "http://127.0.0.1:9999/"}
     assert settings_value(image_sources, **sandbox) == f"{default} http://127.0.0.1:9999"
+
+
+S3_ENV = {
+    "MEDIA_STORAGE": "s3",
+    "AWS_STORAGE_BUCKET_NAME": "podsite-media",
+    "AWS_S3_ENDPOINT_URL": "https://account.r2.cloudflarestorage.com",
+    "AWS_S3_REGION_NAME": "auto",
+    "AWS_ACCESS_KEY_ID": "AKIASETTINGSTEST0001",
+    "AWS_SECRET_ACCESS_KEY": "settings-test-secret-access-key-0123456789",
+    "AWS_LOCATION": "shop-1",
+}
+
+
+def media_settings(**env) -> list:
+    """[the default storage's class, its URL for designs/a.png, the CSP, SERVE_MEDIA] in a fresh process."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "from django.core.files.storage import default_storage as media; "
+        "print(json.dumps([media.__class__.__name__, media.url('designs/a.png'), settings.CONTENT_SECURITY_POLICY, "
+        "settings.SERVE_MEDIA]))"
+    )
+    result = run_python(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_media_stays_in_the_local_folder_by_default():
+    backend, url, _, _ = media_settings(SERVE_MEDIA="true")
+    assert (backend, url) == ("FileSystemStorage", "/media/designs/a.png")
+
+
+def test_media_storage_s3_signs_every_url_and_allows_the_bucket_in_the_csp():
+    backend, url, policy, serve_media = media_settings(SERVE_MEDIA="true", **S3_ENV)
+    assert backend == "S3Storage"
+    # Path style under the endpoint, below AWS_LOCATION; signed, for AWS_QUERYSTRING_EXPIRE (900 s by default).
+    assert url.startswith("https://account.r2.cloudflarestorage.com/podsite-media/shop-1/designs/a.png?")
+    assert "X-Amz-Expires=900&" in url and "X-Amz-Signature=" in url
+    assert S3_ENV["AWS_SECRET_ACCESS_KEY"] not in url
+    [img_src] = [part for part in policy.split("; ") if part.startswith("img-src ")]
+    assert "https://account.r2.cloudflarestorage.com" in img_src.split()
+    assert serve_media is False  # nothing of the bucket is in MEDIA_ROOT
+
+
+def test_aws_itself_puts_the_bucket_in_the_host_name_the_csp_names():
+    env = {**S3_ENV, "AWS_S3_ENDPOINT_URL": "", "AWS_S3_REGION_NAME": "eu-west-1"}
+    _, url, policy, _ = media_settings(**env)
+    origin = "/".join(url.split("/")[:3])
+    assert origin == "https://podsite-media.s3.eu-west-1.amazonaws.com"
+    assert origin in policy
+
+
+def test_media_storage_s3_without_a_bucket_refuses_to_start_in_words():
+    result = run_python(["manage.py", "check"], **{**S3_ENV, "AWS_STORAGE_BUCKET_NAME": ""})
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME" in result.stderr
+    result = run_python(["manage.py", "check"], MEDIA_STORAGE="nfs")
+    assert "MEDIA_STORAGE must be 'local' or 's3', not 'nfs'." in result.stderr
+    result = run_python(["manage.py", "check"], **{**S3_ENV, "AWS_ACCESS_KEY_ID": ""})
+    assert "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set together" in result.stderr
+    assert S3_ENV["AWS_SECRET_ACCESS_KEY"] not in result.stderr

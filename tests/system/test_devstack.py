@@ -100,3 +100,24 @@ def test_make_run_brings_up_web_workers_and_sandbox_and_the_printed_login_works(
     for port in (web_port, sandbox_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
+
+
+def load_devstack():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("devstack", settings.BASE_DIR / "scripts" / "devstack.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sandbox_mode_gives_the_sandbox_the_web_servers_address_for_uploads_by_url(monkeypatch, tmp_path):
+    """Print files are larger than PRINTIFY_UPLOAD_BY_URL_ABOVE: the sandbox's Printify fetches them from the web
+    server, as Printify would from PUBLIC_BASE_URL. One set by the person is kept."""
+    devstack = load_devstack()
+    monkeypatch.setattr(devstack, "ROOT", tmp_path)  # no .env there
+    for name in ("RUNPOD_API_KEY", "PRINTIFY_API_TOKEN", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert devstack.child_environment()["PUBLIC_BASE_URL"] == f"http://{devstack.WEB}"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://pod.example.com")
+    assert devstack.child_environment()["PUBLIC_BASE_URL"] == "https://pod.example.com"

@@ -538,6 +538,7 @@ def test_printify_fault(row: PublishingFault, apis, settings, make_design):
     sandbox.configure(**row.config)
     if row.dead_public_url:
         settings.PUBLIC_BASE_URL = dead_loopback_url()
+        settings.PRINTIFY_UPLOAD_BY_URL_ABOVE = 0  # every upload by URL
     sandbox_template()
     design = attach_image(make_design(status=Status.APPROVED, prompt=f"faults: {row.fault}"), size=(SIZE, 320))
 

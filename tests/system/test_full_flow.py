@@ -145,7 +145,7 @@ def _wait_until_serving(url: str, stack: Stack, name: str) -> None:
     def answers():
         try:
             return requests.get(url, timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer in time
             return False
 
     wait_for(answers, timeout=30, what=f"the {name} to answer at {url}", stack=stack, interval=0.1)
@@ -175,6 +175,7 @@ def stack(child_env, start_process, qcluster, collected_static, installed_defaul
         "PRINTIFY_API_TOKEN": keys.printify_api_token,
         "PRINTIFY_WEBHOOK_SECRET": keys.printify_webhook_secret,
         "PUBLIC_BASE_URL": web_url,
+        "PRINTIFY_UPLOAD_BY_URL_ABOVE": "0",  # every upload by URL: Printify fetches each image from the web server
         "RUNPOD_MAX_IN_FLIGHT": "10",
         "MIN_PRINT_DPI": "0",  # the flow publishes sandbox images as they come (test_print_e2e.py covers the gate)
         "MOCKUP_UNDO_SECONDS": "1",  # a go-live is carried out 1 s after the decision (5 s by default)

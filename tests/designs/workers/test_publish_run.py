@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from designs import leases
-from designs.models import DesignEvent, Product, ProductEvent, ProductTemplate
+from designs.models import DesignEvent, Product, ProductTemplate
 from designs.product_templates import sku_prefix, variant_sku
 from designs.products import ProductState
 from designs.services import publishing as publish_service
@@ -132,14 +132,27 @@ def test_design_overrides_win_over_the_template_texts(make_design, template, pri
     )
 
 
-def test_upload_by_url_when_media_is_public(settings, publishing_design, printify):
+def test_upload_by_url_above_the_threshold_when_media_is_public(settings, publishing_design, printify):
     settings.PUBLIC_BASE_URL = "https://pod.example.com"
+    settings.PRINTIFY_UPLOAD_BY_URL_ABOVE = publishing_design.image.size - 1
     publish_run.run_publish(product_of(publishing_design).pk)
     [upload] = printify.uploads
     assert upload == {
         "file_name": f"design-{publishing_design.pk}.png",
         "url": f"https://pod.example.com{publishing_design.image.url}",
     }
+
+
+def test_upload_inline_up_to_the_threshold_even_when_media_is_public(settings, publishing_design, printify):
+    settings.PUBLIC_BASE_URL = "https://pod.example.com"
+    settings.PRINTIFY_UPLOAD_BY_URL_ABOVE = publishing_design.image.size
+    publish_run.run_publish(product_of(publishing_design).pk)
+    [upload] = printify.uploads
+    with publishing_design.image.open("rb") as image:
+        assert upload == {
+            "file_name": f"design-{publishing_design.pk}.png",
+            "contents": base64.b64encode(image.read()).decode(),
+        }
 
 
 def test_fit_placement_makes_one_print_area_per_placeholder_size(make_design, printify):
@@ -155,14 +168,20 @@ def test_fit_placement_makes_one_print_area_per_placeholder_size(make_design, pr
     }
 
 
-def test_a_big_base64_upload_is_recorded_as_a_warning(settings, publishing_design, printify):
-    import os
-
-    from django.core.files.base import ContentFile
-
-    publishing_design.image.save("big.png", ContentFile(os.urandom(publish_run.BASE64_WARN_BYTES + 1)), save=True)
-    publish_run.run_publish(product_of(publishing_design).pk)
-    assert ProductEvent.objects.filter(message__contains="Printify asks for uploads above 5 MB by URL").exists()
+def test_an_image_above_the_threshold_without_a_url_is_refused_before_any_request(
+    settings, publishing_design, printify
+):
+    settings.PRINTIFY_UPLOAD_BY_URL_ABOVE = 100
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "failed"
+    publishing_design.refresh_from_db()
+    size = publishing_design.image.size / 1024 / 1024
+    assert publishing_design.last_error == (
+        f"Kids tee: The image is {size:.1f} MB, more than PRINTIFY_UPLOAD_BY_URL_ABOVE (0.0 MB): Printify must fetch "
+        "it by URL, and media in this machine's folder has no address Printify can reach. Set MEDIA_STORAGE=s3 (a "
+        "bucket; Printify gets a signed URL) or PUBLIC_BASE_URL, or raise PRINTIFY_UPLOAD_BY_URL_ABOVE to send it "
+        "inline, then retry publishing."
+    )
+    assert not printify.rsps.calls
 
 
 def test_a_saved_upload_id_is_not_uploaded_again(publishing_design, printify):

@@ -205,11 +205,13 @@ def test_upload_by_url_fetches_loopback_only_and_says_10300_when_it_cannot(sandb
     stored = printify.upload(png("green"))
     by_url = printify.ok("POST", "uploads/images.json", json={"file_name": "g.png", "url": stored["preview_url"]})
     assert by_url["id"] == stored["id"]
+    assert sandbox.state()["printify"]["uploads_fetched"] == 1
 
     for url in ("http://203.0.113.9/design.png", f"{sandbox.url}/_sandbox/uploads/{'0' * 24}", "file:///etc/passwd"):
         response = printify.call("POST", "uploads/images.json", json={"file_name": "x.png", "url": url})
         assert_error(response, 400, 10300)
         assert response.json()["message"] == "Operation failed."
+    assert sandbox.state()["printify"]["uploads_fetched"] == 1
 
 
 def test_upload_refuses_non_images_and_bad_base64(printify):
