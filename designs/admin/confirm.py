@@ -4,6 +4,10 @@ An action calls confirmation_page() to ask, and acts when is_confirmed(request).
 changelist URL it came from (so the filters stay in its query string) and carries the selection compactly:
 "select all N" travels as select_across=1, not as N hidden inputs (200,000 of them made 12 MB of HTML and could
 not be submitted), otherwise the ids that were ticked.
+
+Django's changelist runs a confirmed action (a POST without `index`) only when at least one `_selected_action`
+comes with it (contrib/admin/options.py, changelist_view), even under select_across, where the ids are then
+ignored. So a select-all carries one ticked id beside select_across=1; without it the page only reloads.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ def is_confirmed(request) -> bool:
 
 def carried_selection(request) -> list[tuple[str, str]]:
     """The hidden fields that reproduce the changelist's selection on the next POST."""
+    ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
     if request.POST.get("select_across") == "1":
-        return [("select_across", "1")]
-    return [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)]
+        return [("select_across", "1"), *[(helpers.ACTION_CHECKBOX_NAME, pk) for pk in ticked[:1]]]
+    return [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in ticked]
 
 
 def confirmation_page(
