@@ -312,6 +312,7 @@ class Design(models.Model):
         permissions = [
             ("approve_design", "Can approve, reject and reopen designs"),
             ("publish_design", "Can publish designs to Printify"),
+            ("write_copy_design", "Can have the LLM write listing copy (paid per design)"),
         ]
         indexes = [models.Index(fields=["status", "status_changed_at"], name="design_status_age")]
         constraints = [

@@ -454,7 +454,7 @@ def cases(world) -> list[Case]:
         ("preview_printify_payload", [world.approved.pk], {}, publishers, False),
         ("go_live_with_mockups", [world.mockup_product.design_id], {}, publishers, True),
         ("discard_mockup_products", [world.mockup_product.design_id], {"post": "yes"}, publishers, True),
-        ("write_listing_copy", designs, {}, design_viewers, False),  # no LLM in tests: refused, nothing changes
+        ("write_listing_copy", designs, {"post": "yes"}, publishers, False),  # no LLM in tests: refused, nothing changes
         ("delete_designs", designs, {"post": "yes", "products": "keep_products"}, su, True),
     ]
 

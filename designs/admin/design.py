@@ -271,6 +271,9 @@ class DesignAdmin(
     def has_publish_permission(self, request) -> bool:
         return self._has_design_permission(request, "publish")
 
+    def has_write_copy_permission(self, request) -> bool:
+        return self._has_design_permission(request, "write_copy")
+
     # --- reporting, shared by every action that moves designs
     def log_changes(self, request, design_ids, message: str) -> None:
         """One admin LogEntry per design that actually moved, written in bulk inserts.

@@ -47,6 +47,7 @@ def generate_designs(modeladmin, request, queryset):
         )
         return None
     count = queryset.filter(status__in=GENERATABLE).count()
+    too_many = generation.design_count_problem(count)
     return confirmation_page(
         modeladmin,
         request,
@@ -55,18 +56,14 @@ def generate_designs(modeladmin, request, queryset):
         title="Generate designs",
         confirm_label=f"Queue {count} for generation",
         template="admin/designs/design/generation_confirmation.html",
-        can_confirm=bool(count) and count <= settings.MAX_DESIGNS_PER_ACTION,
+        can_confirm=bool(count) and not too_many,
         count=count,
         what="queued for generation on RunPod",
         skip_count=queryset.count() - count,
         skip_reason="only drafts and failed generations can be generated",
         estimate=usd(generation.estimated_cost(count)),
         cost_basis=_cost_basis(),
-        warning=(
-            f"At most {settings.MAX_DESIGNS_PER_ACTION:,} designs can be queued at once."
-            if count > settings.MAX_DESIGNS_PER_ACTION
-            else ""
-        ),
+        warning=too_many,
     )
 
 
@@ -182,12 +179,9 @@ class BatchForm(forms.Form):
                 self.add_error(name, problem[0].upper() + problem[1:] + ".")
         if "prompts" in cleaned and "variations" in cleaned:
             self.total = len(cleaned["prompts"]) * cleaned["variations"]
-            if self.total > settings.MAX_DESIGNS_PER_ACTION:
-                self.add_error(
-                    None,
-                    f"That is {self.total:,} designs; one batch may hold at most "
-                    f"{settings.MAX_DESIGNS_PER_ACTION:,}. Split the prompts into several batches.",
-                )
+            too_many = generation.design_count_problem(self.total)
+            if too_many:
+                self.add_error(None, too_many)
         return cleaned
 
     def needs_confirmation(self) -> bool:

@@ -63,12 +63,21 @@ def variations_problem(count) -> str:
     return ""
 
 
-def check_design_count(count: int) -> None:
+def design_count_problem(count: int) -> str:
+    """The one home of the MAX_DESIGNS_PER_ACTION rule ("" when `count` designs may be asked for at once):
+    generation, variations, batches, print files and listing copy all ask it."""
     if count > settings.MAX_DESIGNS_PER_ACTION:
-        raise TooManyDesigns(
+        return (
             f"That would be {count:,} designs; one request may hold at most {settings.MAX_DESIGNS_PER_ACTION:,} "
             "(MAX_DESIGNS_PER_ACTION). Split it into smaller batches."
         )
+    return ""
+
+
+def check_design_count(count: int) -> None:
+    problem = design_count_problem(count)
+    if problem:
+        raise TooManyDesigns(problem)
 
 
 def estimated_cost(designs: int) -> Decimal:

@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from designs.models import Design
 from designs.print_status import PrintStatus
 from designs.workflow import Status
+from tests.designs.action_support import answer, ask, shown
 from tests.designs.print_support import approved_design
 from tests.designs.publishing_support import configure_printify, make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
-from tests.form_support import as_dict, form_with
+from tests.form_support import form_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_settings")]
 CHANGELIST = reverse("admin:designs_design_changelist")
@@ -33,28 +33,6 @@ CHANGELIST = reverse("admin:designs_design_changelist")
 def action_settings(settings):
     configure_printify(settings)
     settings.RUNPOD_COST_PER_SECOND = 0.001
-
-
-def ask(client, action: str, *, url: str, ticked: list[int] | None = None):
-    """Choose `action` on the changelist at `url`, tick `ticked` (None: every row, then "select all"), press Go."""
-    listing = client.get(url).content.decode()
-    form = form_with(listing, "action")
-    rows = [i["value"] for i in form.inputs if i.get("name") == ACTION_CHECKBOX_NAME]
-    chosen = rows if ticked is None else [str(pk) for pk in ticked]
-    across = "1" if ticked is None else "0"
-    changes = {"action": action, ACTION_CHECKBOX_NAME: chosen, "select_across": across}
-    return client.post(url, as_dict(form.data(changes, press="Go")))
-
-
-def answer(client, question, *, url: str, changes: dict | None = None):
-    """Press the confirmation page's confirming button, sending exactly what its form carries."""
-    assert question.status_code == 200, question
-    form = form_with(question.content.decode(), "action")
-    return client.post(form.action or url, as_dict(form.data(changes, press="post")))
-
-
-def shown(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 @dataclass
