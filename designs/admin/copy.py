@@ -243,9 +243,7 @@ class ReviewCopyMixin:
             return self._copy_reply(request, 400, "Choose a design.")
         try:
             # One design the person chose on the review page: writing it again is what the button is for.
-            result = listing_copy.request_copy(
-                [design_id], actor=request.user, source=Source.REVIEW, rewrite_done=True
-            )
+            result = listing_copy.request_copy([design_id], actor=request.user, source=Source.REVIEW, rewrite_done=True)
         except NotConfigured as error:
             return self._copy_reply(request, 400, str(error))
         design = Design.objects.filter(pk=design_id).first()

@@ -171,3 +171,13 @@ def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):
     assert "must say where the prompt goes" in html and "only {prompt} and {style} may be used" in html
     assert client.post(add, {**data, "parameter_map": json.dumps(FLUX_DEV_FP8_PARAMETER_MAP)}).status_code == 302
     assert GenerationPreset.objects.filter(name="mine").exists()
+
+
+def test_generate_over_the_cap_says_so_and_cannot_be_confirmed(client, superuser, make_design, settings):
+    settings.MAX_DESIGNS_PER_ACTION = 1
+    drafts = [make_design(), make_design()]
+    client.force_login(superuser)
+    page = action(client, "generate_designs", drafts).content.decode()
+    assert "That would be 2 designs; one request may hold at most 1 (MAX_DESIGNS_PER_ACTION)." in page
+    assert 'name="post"' not in page
+    assert statuses(*drafts) == [Status.DRAFT, Status.DRAFT]
