@@ -139,7 +139,7 @@ def publish_preview(
     for design_id, wanted in plan.items():
         reasons = [f"{t.name}: {pairs[(design_id, t.pk)]}" for t in wanted if (design_id, t.pk) in pairs]
         if len(reasons) == len(wanted):
-            refused[design_id] = "; ".join(pairs[(design_id, t.pk)] for t in wanted)
+            refused[design_id] = "; ".join(dict.fromkeys(pairs[(design_id, t.pk)] for t in wanted))
         elif reasons:
             partly[design_id] = "; ".join(reasons)
     twins = sum(reason.startswith(TWIN_REASON) for reason in pairs.values())
