@@ -29,7 +29,7 @@ from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, pr
 from designs.admin.products import ProductInline
 from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
-from designs.services import deletion, review
+from designs.services import deletion, generation, review
 from designs.workflow import Source, Status
 from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
@@ -387,8 +387,10 @@ class DesignAdmin(
         if change:  # only the copy is editable on a saved design: through the service (revision, history note)
             copy_admin.save_copy_from_form(self, request, obj, form)
             return
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        values = {name: getattr(obj, name) for name in form._meta.fields if name in form.cleaned_data}
+        design = generation.create_draft(actor=request.user, source=Source.ADMIN, **values)
+        obj.pk, obj._state.adding = design.pk, False  # Django's add view goes on with `obj` (log, redirect)
+        obj.refresh_from_db()
 
     def delete_view(self, request, object_id, extra_context=None):
         """A design with a Printify product is deleted through delete_designs, which asks about the product."""

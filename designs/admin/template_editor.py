@@ -19,6 +19,7 @@ from designs.product_templates import (
     publish_parts,
     template_problems,
 )
+from designs.services import templates
 from designs.variant_grid import build_grid, positions_of
 
 PLACEMENTS = [
@@ -235,7 +236,8 @@ class TemplateEditorForm(forms.Form):
         return variants
 
     def apply(self, template):
-        """Put the form's values on the template (unsaved); returns the problems that would stop Printify."""
+        """Put the form's values on the template (unsaved); returns the problems that would stop Printify or the
+        save (a name another template has)."""
         data = self.cleaned_data
         rule = self._rule(data)
         template.name = data["name"]
@@ -271,4 +273,4 @@ class TemplateEditorForm(forms.Form):
                 template.placeholders = json.loads(data["advanced_placeholders"])
             except ValueError as error:
                 problems.append(f"The print areas (Advanced) are not valid JSON: {error}.")
-        return problems + template_problems(template)
+        return problems + template_problems(template) + templates.name_problems(template)

@@ -13,7 +13,15 @@ from django.db import transaction
 from django.db.models import Avg
 
 from designs.models import Design, GenerationPreset, PresetKind
-from designs.workflow import CANCELLABLE, GENERATABLE, Status, TransitionResult, design_ids, transition
+from designs.workflow import (
+    CANCELLABLE,
+    GENERATABLE,
+    Status,
+    TransitionResult,
+    create_design,
+    design_ids,
+    transition,
+)
 
 DEFAULT_PRESET_NAME = "Flux dev fp8"
 MAX_VARIATIONS = 50
@@ -86,6 +94,12 @@ def estimated_cost(designs: int) -> Decimal:
     seconds = seconds / 1000 if seconds else settings.GENERATION_ESTIMATED_SECONDS
     per_design = Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND))
     return (per_design * designs).quantize(Decimal("0.01"))
+
+
+def create_draft(*, actor, source: str, **fields) -> Design:
+    """A design typed in by hand (the admin's add form): a draft with its "created" event, generated when asked."""
+    user = actor if getattr(actor, "pk", None) else None
+    return create_design(status=Status.DRAFT, source=source, actor=actor, created_by=user, **fields)
 
 
 def request_generation(designs, *, actor, source: str) -> TransitionResult:
