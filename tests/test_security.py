@@ -415,6 +415,12 @@ def cases(world) -> list[Case]:
             [Post("refresh", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
         ),
         Case(
+            "admin:designs_producttemplate_lookup_costs",
+            f"/admin/designs/producttemplate/catalog/{world.template.blueprint_id}/{world.template.print_provider_id}/costs/",
+            page(*su, opened="method"),
+            [Post("look up", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
+        ),
+        Case(
             "admin:designs_producttemplate_reprice",
             f"/admin/designs/producttemplate/{world.template.pk}/reprice/",
             page(*su, opened="method"),
@@ -454,7 +460,13 @@ def cases(world) -> list[Case]:
         ("preview_printify_payload", [world.approved.pk], {}, publishers, False),
         ("go_live_with_mockups", [world.mockup_product.design_id], {}, publishers, True),
         ("discard_mockup_products", [world.mockup_product.design_id], {"post": "yes"}, publishers, True),
-        ("write_listing_copy", designs, {"post": "yes"}, publishers, False),  # no LLM in tests: refused, nothing changes
+        (
+            "write_listing_copy",
+            designs,
+            {"post": "yes"},
+            publishers,
+            False,
+        ),  # no LLM in tests: refused, nothing changes
         ("delete_designs", designs, {"post": "yes", "products": "keep_products"}, su, True),
     ]
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from designs import print_quality
+from designs import print_quality, selectors
 from designs.models import Design, ProductTemplate
+from designs.print_status import PRINT_PENDING
 from designs.product_templates import enabled_variants, publish_parts, template_problems
 from designs.services import publish_checks
 from designs.services.publishing import default_template, print_gate, publish_plan
-from designs.workflow import design_ids
+from designs.workflow import PUBLISHABLE, design_ids
 
 PREVIEW_DESIGNS = 48  # designs shown one by one (the counts cover the whole selection)
 PRINT_QUALITY_SHOWN = 50  # designs listed below the minimum DPI, or without transparency, per template
@@ -60,6 +61,7 @@ class PublishConfirmation:
     low_dpi_count: int = 0
     override_low_dpi: bool = False
     min_dpi: int = field(default_factory=lambda: settings.MIN_PRINT_DPI)
+    every_design_checked: bool = True  # False: a large selection, refusals known for the designs shown only
 
     @property
     def low_dpi_refused(self) -> bool:
@@ -75,12 +77,20 @@ class PublishConfirmation:
 def confirmation(
     designs, templates=(), *, allow_duplicate_titles: bool = False, override_low_dpi: bool = False
 ) -> PublishConfirmation:
-    """The whole question for `designs` (a queryset: the selection) and `templates` (none: the default one)."""
+    """The whole question for `designs` (a queryset: the selection) and `templates` (none: the default one).
+
+    Up to ACTION_IN_WORKER_ABOVE designs every design is checked here, one by one, as request_publish will. A
+    larger selection (carried out on a worker) is counted with aggregate queries (designs, products, skipped,
+    below the minimum DPI) and only the designs shown are checked one by one; request_publish checks them all
+    and reports the refused ones when it runs.
+    """
     chosen = list({t.pk: t for t in templates}.values()) or [t for t in [default_template()] if t is not None]
     ids = design_ids(designs)
-    plan = publish_plan(ids, chosen) if chosen else {}
+    every_design = len(ids) <= settings.ACTION_IN_WORKER_ABOVE
+    checked_ids = ids if every_design else ids[:PREVIEW_DESIGNS]
+    plan = publish_plan(checked_ids, chosen) if chosen else {}
     preview = publish_checks.publish_preview(
-        ids, chosen, allow_duplicate_titles=allow_duplicate_titles, shown=PREVIEW_DESIGNS, plan=plan
+        checked_ids, chosen, allow_duplicate_titles=allow_duplicate_titles, shown=PREVIEW_DESIGNS, plan=plan
     )
     quality = _print_quality(plan)
     refused = dict(preview.refused)
@@ -92,20 +102,40 @@ def confirmation(
     refused_products = set(preview.product_refusals) | {
         (design_id, template.pk) for design_id in refused for template in plan.get(design_id, [])
     }
+    if every_design:
+        counts = {
+            "designs": len(plan),
+            "products": sum(len(wanted) for wanted in plan.values()),
+            "skipped": len(ids) - len(plan),
+        }
+        low_dpi_count = len(low)
+    else:
+        counts = selectors.publish_plan(designs, chosen)
+        low_dpi_count = sum(_low_dpi_count(designs, template) for template in chosen)
     return PublishConfirmation(
         cards=[_card(template) for template in chosen],
         selected=len(ids),
-        designs=len(plan) - len(refused),
-        products=sum(len(wanted) for wanted in plan.values()) - len(refused_products),
-        skipped=len(ids) - len(plan),
+        designs=counts["designs"] - len(refused),
+        products=counts["products"] - len(refused_products),
+        skipped=counts["skipped"],
         refused=refused,
         twins=preview.twins,
         rows=rows,
         more_rows=len(ids) - len(rows),
         print_quality=[checked.shown() for checked in quality if checked.has_findings],
-        low_dpi_count=len(low),
+        low_dpi_count=low_dpi_count,
         override_low_dpi=override_low_dpi,
+        every_design_checked=every_design,
     )
+
+
+def _low_dpi_count(designs, template: ProductTemplate) -> int:
+    """Publishable designs below the minimum DPI on `template`, counted in SQL (a template that prepares print
+    files first, and designs whose print file is on its way, are not refused)."""
+    if template.prepare_print_files:
+        return 0
+    publishable = designs.filter(status__in=PUBLISHABLE).exclude(print_status__in=PRINT_PENDING)
+    return print_quality.filter_by_level(publishable, template, print_quality.BAD).count()
 
 
 def _card(template: ProductTemplate) -> TemplateCard:
