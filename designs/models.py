@@ -497,5 +497,7 @@ class Lease(models.Model):
         return self.key
 
 
-# Review claims and near-duplicate fingerprints live in their own module (imported here so Django finds them).
+# Review claims, near-duplicate fingerprints and admin action jobs live in their own modules (imported here so
+# Django finds them).
+from designs.job_models import ActionJob  # noqa: E402, F401
 from designs.review_models import ImageFingerprint, NearDuplicate, ReviewClaim  # noqa: E402, F401

@@ -100,3 +100,10 @@ def update_listing(product_id: int):
     from designs.workers import listing_sync
 
     return listing_sync.run_update(product_id)
+
+
+def run_action_job(job_id: int):
+    """An admin action over a large selection (designs/services/action_jobs.py)."""
+    from designs.services import action_jobs
+
+    return action_jobs.run(job_id)

@@ -344,6 +344,12 @@ def cases(world) -> list[Case]:
             page(*STAFF_USERS, opened="method"),
             [Post("renew claims", {}, page(*publishers, opened="redirect"), allowed=publishers)],
         ),
+        # --- a large action's progress: seen by whoever started it (here the superuser); not found for others
+        Case(
+            "admin:designs_design_action_job",
+            f"/admin/designs/design/jobs/{world.action_job.pk}/",
+            {**page(*su), **dict.fromkeys(tuple(set(design_viewers) - set(su)), "missing")},
+        ),
         # --- listing copy on the review page: read by whoever may view designs, edited by whoever may change them
         Case(
             "admin:designs_design_review_copy", f"/admin/designs/design/review/copy/{review.pk}/", page(*design_viewers)

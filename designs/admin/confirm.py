@@ -12,8 +12,14 @@ ignored. So a select-all carries one ticked id beside select_across=1; without i
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from designs.services import action_jobs
+from designs.services.generation import TooManyDesigns
 
 
 def is_confirmed(request) -> bool:
@@ -70,3 +76,22 @@ def confirmation_page(
             **context,
         },
     )
+
+
+def handed_to_worker(modeladmin, request, queryset, action_name: str, options: dict | None = None) -> bool:
+    """A selection over ACTION_IN_WORKER_ABOVE designs is carried out by a worker instead of this request: True
+    when it was (the message links to its progress page), False when the action should go on here."""
+    if not action_jobs.in_worker(queryset):
+        return False
+    try:
+        job = action_jobs.start(action_name, queryset, actor=request.user, options=options)
+    except TooManyDesigns as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return True
+    progress = reverse("admin:designs_design_action_job", args=[job.pk])
+    modeladmin.message_user(
+        request,
+        format_html('{}: a worker is carrying it out. <a href="{}">Follow its progress</a>.', job.label, progress),
+        messages.INFO,
+    )
+    return True

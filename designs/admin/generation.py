@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from designs.admin.batch_progress import progress_context
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import usd
 from designs.admin.review import id_or_none
 from designs.models import Batch, GenerationPreset, PresetKind
@@ -37,6 +37,8 @@ def _cost_basis() -> str:
 def generate_designs(modeladmin, request, queryset):
     """Asks first (count and estimated GPU cost), then queues drafts and failed designs."""
     if is_confirmed(request):
+        if handed_to_worker(modeladmin, request, queryset, "generate_designs"):
+            return None
         try:
             result = generation.request_generation(queryset, actor=request.user, source=Source.ADMIN)
         except generation.TooManyDesigns as error:
@@ -71,6 +73,8 @@ def generate_designs(modeladmin, request, queryset):
 def cancel_generation(modeladmin, request, queryset):
     """Asks first: cancelled jobs are stopped on RunPod and their designs go back to draft."""
     if is_confirmed(request):
+        if handed_to_worker(modeladmin, request, queryset, "cancel_generation"):
+            return None
         result = generation.cancel_generation(queryset, actor=request.user, source=Source.ADMIN)
         modeladmin.report_transition(
             request, result, verb="cancelled (back to draft)", log_message="Generation cancelled."

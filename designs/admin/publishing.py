@@ -13,7 +13,7 @@ from django.contrib.admin import helpers
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import price_range, shop_price, thumbnail_tag
 from designs.models import ProductTemplate
 from designs.services import publish_confirmation, publishing
@@ -49,6 +49,13 @@ def publish_to_printify(modeladmin, request, queryset):
     form = PublishForm(request.POST if is_confirmed(request) or "show" in request.POST else None)
     answers = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if is_confirmed(request) and answers:
+        options = {
+            "templates": [template.pk for template in answers["templates"]],
+            "allow_duplicate_titles": answers["allow_duplicate_titles"],
+            "override_low_dpi": answers["override_low_dpi"],
+        }
+        if handed_to_worker(modeladmin, request, queryset, "publish_to_printify", options):
+            return None
         try:
             result = publishing.request_publish(
                 queryset,

@@ -109,14 +109,22 @@ def confirmation(
             "skipped": len(ids) - len(plan),
         }
         low_dpi_count = len(low)
-    else:
+        designs_left = counts["designs"] - len(refused)
+        products_left = counts["products"] - len(refused_products)
+    else:  # counted in SQL; the listing rules are known for the sample only
         counts = selectors.publish_plan(designs, chosen)
-        low_dpi_count = sum(_low_dpi_count(designs, template) for template in chosen)
+        low_by_template = [_low_dpi_count(designs, template) for template in chosen]
+        low_dpi_count = max(low_by_template, default=0)  # designs (one below on two templates counts once)
+        low_refused = 0 if override_low_dpi else low_dpi_count
+        listing_refused = set(preview.refused) - set(low)
+        designs_left = counts["designs"] - low_refused - len(listing_refused)
+        products_left = counts["products"] - (0 if override_low_dpi else sum(low_by_template))
+        products_left -= len(set(preview.product_refusals))
     return PublishConfirmation(
         cards=[_card(template) for template in chosen],
         selected=len(ids),
-        designs=counts["designs"] - len(refused),
-        products=counts["products"] - len(refused_products),
+        designs=designs_left,
+        products=products_left,
         skipped=counts["skipped"],
         refused=refused,
         twins=preview.twins,
