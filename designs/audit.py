@@ -3,7 +3,7 @@ in the request, or on a worker for a large selection. Written in bulk inserts, o
 
 from __future__ import annotations
 
-from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 
 from designs.models import Design
 
@@ -13,6 +13,11 @@ CHUNK = 2000
 def log_changes(actor, design_ids: list[int], message: str) -> None:
     """One CHANGE entry per design (the bulk form of ModelAdmin.log_change; LogEntryManager.log_actions, 5.1+)."""
     _log(actor, design_ids, CHANGE, message)
+
+
+def log_additions(actor, design_ids: list[int], message: str) -> None:
+    """One ADDITION entry per design made (variations, the add form's ModelAdmin.log_addition in bulk)."""
+    _log(actor, design_ids, ADDITION, message)
 
 
 def log_deletions(actor, design_ids: list[int]) -> None:

@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from designs import audit
 from designs.admin.batch_progress import progress_context
 from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import usd
@@ -120,6 +121,7 @@ def generate_variations(modeladmin, request, queryset):
         except generation.TooManyDesigns as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
             return None
+        audit.log_additions(request.user, result.moved, "Made as a variation and queued for generation.")
         modeladmin.message_user(request, f"{len(result.moved)} new variations queued for generation.", messages.SUCCESS)
         return None
     return confirmation_page(

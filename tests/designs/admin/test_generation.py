@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.urls import reverse
 
 from designs.models import Batch, Design, GenerationPreset
@@ -181,3 +182,13 @@ def test_generate_over_the_cap_says_so_and_cannot_be_confirmed(client, superuser
     assert "That would be 2 designs; one request may hold at most 1 (MAX_DESIGNS_PER_ACTION)." in page
     assert 'name="post"' not in page
     assert statuses(*drafts) == [Status.DRAFT, Status.DRAFT]
+
+
+def test_variations_are_logged_as_additions_by_whoever_asked(client, superuser, make_design):
+    original = make_design(prompt="a paper boat")
+    client.force_login(superuser)
+    action(client, "generate_variations", [original], post="yes", count="2")
+    made = Design.objects.exclude(pk=original.pk).values_list("pk", flat=True)
+    logged = LogEntry.objects.filter(action_flag=ADDITION, user=superuser)
+    assert sorted(int(pk) for pk in logged.values_list("object_id", flat=True)) == sorted(made)
+    assert set(logged.values_list("change_message", flat=True)) == {"Made as a variation and queued for generation."}
