@@ -33,3 +33,8 @@ class ActionJob(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.get_state_display().lower()})"
+
+    @staticmethod
+    def lease_key(job_id: int) -> str:
+        """The lease a run holds while it works on the job (the reconciler wakes a job whose lease is free)."""
+        return f"action-job:{job_id}"

@@ -141,7 +141,7 @@ def start(action: str, designs, *, actor, options: dict | None = None) -> Action
 
 def run(job_id: int) -> str:
     """Carry out a job, chunk by chunk, for at most RUN_SECONDS; then hand the rest to a new task."""
-    with leases.held(f"action-job:{job_id}", LEASE_SECONDS) as token:
+    with leases.held(ActionJob.lease_key(job_id), LEASE_SECONDS) as token:
         if token is None:
             return "busy"
         job = ActionJob.objects.filter(pk=job_id).select_related("created_by").first()

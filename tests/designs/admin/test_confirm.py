@@ -16,10 +16,11 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from designs.models import Design
+from designs.models import CopyStatus, Design
 from designs.print_status import PrintStatus
 from designs.workflow import Status
 from tests.designs.action_support import answer, ask, shown
+from tests.designs.llm_support import llm_settings  # noqa: F401  (fixture)
 from tests.designs.print_support import approved_design
 from tests.designs.publishing_support import configure_printify, make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
@@ -30,7 +31,7 @@ CHANGELIST = reverse("admin:designs_design_changelist")
 
 
 @pytest.fixture(autouse=True)
-def action_settings(settings):
+def action_settings(settings, llm_settings):  # noqa: F811
     configure_printify(settings)
     settings.RUNPOD_COST_PER_SECOND = 0.001
 
@@ -111,6 +112,12 @@ CASES = [
         lambda ids: _statuses(ids) == {Status.PUBLISHING},
         "queued for publishing",
         make=_publishable,
+    ),
+    Case(
+        "write_listing_copy",
+        Status.REVIEW,
+        lambda ids: set(Design.objects.filter(pk__in=ids).values_list("copy_status", flat=True)) == {CopyStatus.QUEUED},
+        "queued for listing copy",
     ),
     Case(
         "unpublish_products",

@@ -74,3 +74,21 @@ def test_a_refusal_stops_the_job_and_says_why(superuser):
     assert job.state == ActionJob.State.FAILED
     assert job.summary.startswith("Nothing done. Stopped: There is no product template to publish with")
     assert not Design.objects.filter(status=Status.PUBLISHING).exists()
+
+
+def test_the_reconciler_wakes_a_job_whose_worker_was_lost(superuser, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from designs.workers import reconcile
+
+    in_review(10)
+    job = action_jobs.start("approve_designs", Design.objects.all(), actor=superuser)
+    assert reconcile.reconcile()["action_jobs"] == []  # just asked: its wake-up is on its way
+    long_ago = timezone.now() - timedelta(seconds=action_jobs.LEASE_SECONDS + 1)
+    ActionJob.objects.filter(pk=job.pk).update(state=ActionJob.State.RUNNING, updated_at=long_ago)
+    with django_capture_on_commit_callbacks() as woken:
+        assert reconcile.reconcile()["action_jobs"] == [job.pk]
+    assert len(woken) >= 1  # run_action_job(job) among the wake-ups
+    assert tasks.run_action_job(job.pk) == "done"
