@@ -18,9 +18,11 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from designs import audit, leases
+from designs.clients import NotConfigured
 from designs.job_models import ActionJob
 from designs.models import ProductTemplate
 from designs.services import deletion, generation, listing_copy, publishing, review
@@ -38,7 +40,7 @@ class BulkAction:
     verb: str | None  # for result.summary(verb); None: the result's summary() takes none
     log_message: str | Callable[[dict], str] | None  # the LogEntry message per design moved (None: none)
     call: Callable  # (ids, actor, options) -> the use case's result
-    check: Callable | None = None  # (ids, options): raises before anything is queued (the cap)
+    check: Callable | None = None  # (the selection, its ids, options): raises before anything is kept (the cap)
 
 
 def _reject(ids, actor, options):
@@ -60,10 +62,8 @@ def _delete(ids, actor, options):
     return deletion.delete_designs(ids, actor=actor, products=options.get("products"))
 
 
-def _copy_cap(ids, options):
-    question = listing_copy.copy_question(
-        listing_copy.Design.objects.filter(pk__in=ids), rewrite_done=options.get("rewrite_done", False)
-    )
+def _copy_cap(designs, ids, options):
+    question = listing_copy.copy_question(designs, rewrite_done=options.get("rewrite_done", False))
     if question.problem:
         raise generation.TooManyDesigns(question.problem)
 
@@ -89,7 +89,7 @@ ACTIONS: dict[str, BulkAction] = {
         "queued for generation",
         "Queued for generation.",
         lambda ids, actor, o: generation.request_generation(ids, actor=actor, source=Source.ADMIN),
-        check=lambda ids, o: generation.check_design_count(len(ids)),
+        check=lambda designs, ids, o: generation.check_design_count(len(ids)),
     ),
     "cancel_generation": BulkAction(
         "Cancel generation",
@@ -113,20 +113,19 @@ ACTIONS: dict[str, BulkAction] = {
 }
 
 
-def in_worker(designs) -> bool:
+def in_worker(designs: QuerySet) -> bool:
     """Is this selection large enough to be carried out on a worker?"""
-    count = designs.count() if hasattr(designs, "count") and not isinstance(designs, list) else len(designs)
-    return count > settings.ACTION_IN_WORKER_ABOVE
+    return designs.count() > settings.ACTION_IN_WORKER_ABOVE
 
 
-def start(action: str, designs, *, actor, options: dict | None = None) -> ActionJob:
+def start(action: str, designs: QuerySet, *, actor, options: dict | None = None) -> ActionJob:
     """Keep the selection and the answers, then wake a worker once committed. Raises what the action's own
     limits raise (TooManyDesigns) before anything is kept."""
     spec = ACTIONS[action]
     options = options or {}
     ids = design_ids(designs)
     if spec.check is not None:
-        spec.check(ids, options)
+        spec.check(designs, ids, options)
     job = ActionJob.objects.create(
         action=action,
         label=f"{spec.label} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
@@ -158,7 +157,7 @@ def run(job_id: int) -> str:
             chunk = job.design_ids[job.done : job.done + CHUNK]
             try:
                 outcome = spec.call(chunk, job.created_by, job.options)
-            except ValueError as error:  # a refusal in words (PublishRefused, ProductDecisionNeeded, …)
+            except (ValueError, NotConfigured) as error:  # a refusal in words (PublishRefused, no LLM, …)
                 _finish(job, ActionJob.State.FAILED, f"{job.summary or 'Nothing done'}. Stopped: {error}")
                 return "failed"
             _log(spec, job, outcome)

@@ -11,6 +11,7 @@ from designs.models import Design, DesignEvent
 from designs.services import action_jobs
 from designs.services.generation import TooManyDesigns
 from designs.workflow import Status
+from tests.designs.llm_support import llm_settings  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,11 @@ def test_the_reconciler_wakes_a_job_whose_worker_was_lost(superuser, django_capt
         assert reconcile.reconcile()["action_jobs"] == [job.pk]
     assert len(woken) >= 1  # run_action_job(job) among the wake-ups
     assert tasks.run_action_job(job.pk) == "done"
+
+
+def test_listing_copy_over_the_cap_is_refused_before_a_job_is_kept(superuser, settings, llm_settings):  # noqa: F811
+    settings.MAX_DESIGNS_PER_ACTION = 2500
+    Design.objects.bulk_create(Design(prompt=f"p {n}") for n in range(2600))
+    with pytest.raises(TooManyDesigns, match="That would be 2,600 designs"):
+        action_jobs.start("write_listing_copy", Design.objects.all(), actor=superuser)
+    assert not ActionJob.objects.exists()
