@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
 
 from designs import listing
 from designs.compliance import Screen, describe
 
 ANSWER_MAX_CHARS = 20_000  # far above a good answer; a runaway one is refused before json.loads
+ANSWER_MAX_TOKENS = 800  # what one answer may use (the copywriter asks for no more)
+PROMPT_TOKENS_ESTIMATE = 600  # the rules above plus a prompt, before any design has been written
 _FENCE = re.compile(r"^```(?:json)?\s*(?P<body>.*?)\s*```$", re.DOTALL | re.IGNORECASE)
 
 
@@ -97,3 +102,10 @@ def read_answer(content: str, *, shop: listing.Limits, screen: Screen) -> tuple[
     if hits:
         problems.append(f"The answer uses {describe(hits)}; leave it out.")
     return (None, problems) if problems else (copy, [])
+
+
+def token_cost(prompt_tokens: int, completion_tokens: int) -> Decimal:
+    """Dollars these tokens cost at LLM_COST_PER_MILLION_INPUT_TOKENS / _OUTPUT_TOKENS."""
+    per_input = Decimal(str(settings.LLM_COST_PER_MILLION_INPUT_TOKENS))
+    per_output = Decimal(str(settings.LLM_COST_PER_MILLION_OUTPUT_TOKENS))
+    return (prompt_tokens * per_input + completion_tokens * per_output) / Decimal(1_000_000)

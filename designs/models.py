@@ -302,6 +302,7 @@ class Design(models.Model):
         permissions = [
             ("approve_design", "Can approve, reject and reopen designs"),
             ("publish_design", "Can publish designs to Printify"),
+            ("write_copy_design", "Can have the LLM write listing copy (paid per design)"),
         ]
         indexes = [models.Index(fields=["status", "status_changed_at"], name="design_status_age")]
         constraints = [
@@ -494,5 +495,7 @@ class Lease(models.Model):
         return self.key
 
 
-# Review claims and near-duplicate fingerprints live in their own module (imported here so Django finds them).
+# Review claims, near-duplicate fingerprints and admin action jobs live in their own modules (imported here so
+# Django finds them).
+from designs.job_models import ActionJob  # noqa: E402, F401
 from designs.review_models import ImageFingerprint, NearDuplicate, ProductClaim, ReviewClaim  # noqa: E402, F401

@@ -117,3 +117,10 @@ def prepare_print_file(design_id: int, template_id: int):
 
     template = ProductTemplate.objects.filter(pk=template_id).first()
     return request_print_files([design_id], actor=None, source=Source.WORKER, template=template).summary()
+
+
+def run_action_job(job_id: int):
+    """An admin action over a large selection (designs/services/action_jobs.py)."""
+    from designs.services import action_jobs
+
+    return action_jobs.run(job_id)

@@ -279,6 +279,9 @@ GENERATION_ESTIMATED_SECONDS = env.float("GENERATION_ESTIMATED_SECONDS", default
 MAX_PROMPTS_PER_BATCH = env.int("MAX_PROMPTS_PER_BATCH", default=5000)
 MAX_DESIGNS_PER_ACTION = env.int("MAX_DESIGNS_PER_ACTION", default=20000)
 CONFIRM_DESIGNS_ABOVE = env.int("CONFIRM_DESIGNS_ABOVE", default=100)
+# An admin action over more designs than this is carried out by a worker (its progress on a page of its own), and
+# the publish confirmation counts such a selection in SQL instead of checking every design in the request.
+ACTION_IN_WORKER_ABOVE = env.int("ACTION_IN_WORKER_ABOVE", default=2000)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=64_000_000)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=100 * 1024 * 1024)
 # Hosts an output URL may point at even when they resolve to loopback/private addresses: "host:port" allows that

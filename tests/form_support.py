@@ -1,82 +1,157 @@
-"""Submitting an admin form as a browser does: the fields the page rendered, with their values, then our changes."""
+"""A page's forms read as a browser reads them, and the fields a browser would send when one is submitted.
+
+Tests of pages that ask something (the admin's confirmations, the system test's walk) submit what the page itself
+rendered: its hidden inputs, ticked boxes, selected options, textareas and the button pressed, never a hand-built
+POST that might carry what the page forgot.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 
-class _FormReader(HTMLParser):
-    def __init__(self, form_id: str | None):
+@dataclass
+class Form:
+    action: str
+    method: str
+    attrs: dict
+    inputs: list = field(default_factory=list)  # attribute dicts; a <button> has its text under "text"
+    selects: dict = field(default_factory=dict)  # name -> [(value, label, selected)]
+    textareas: dict = field(default_factory=dict)  # name -> text
+
+    def has(self, name: str) -> bool:
+        return name in self.selects or name in self.textareas or any(i.get("name") == name for i in self.inputs)
+
+    def options(self, name: str) -> dict[str, str]:
+        """label -> value of a select."""
+        return {label.strip(): value for value, label, _ in self.selects[name]}
+
+    def hidden(self) -> list[tuple[str, str]]:
+        return [(i["name"], i.get("value", "")) for i in self.inputs if i.get("type") == "hidden" and i.get("name")]
+
+    def buttons(self) -> list[dict]:
+        """The submit buttons (inputs and <button>s), each an attribute dict with its text under "text"."""
+        return [i for i in self.inputs if i.get("type") == "submit"]
+
+    def data(self, changes: dict | None = None, *, press: str | None = None) -> list[tuple[str, str]]:
+        """What the browser sends: hidden and text inputs, ticked boxes, selected options, textareas; `changes`
+        replaces fields by name (a list value sends the name once per item; None leaves a field out, as an unticked
+        box); `press` names the submit button pressed (by its text, or its name), which sends its name and value."""
+        changes = dict(changes or {})
+        sent: list[tuple[str, str]] = []
+        for attrs in self.inputs:
+            kind, name = attrs.get("type", "text"), attrs.get("name")
+            if not name or name in changes or kind in ("submit", "button", "image", "file") or "disabled" in attrs:
+                continue
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                continue
+            sent.append((name, attrs.get("value") or ("on" if kind in ("checkbox", "radio") else "")))
+        for name, options in self.selects.items():
+            if name in changes:
+                continue
+            if options:  # a single select sends its selected option, else its first
+                chosen = next((value for value, _, selected in options if selected), options[0][0])
+                sent.append((name, chosen))
+        sent += [(name, text) for name, text in self.textareas.items() if name not in changes]
+        for name, value in changes.items():
+            if value is not None:
+                sent += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
+        if press is not None:
+            button = self.button(press)
+            if button.get("name"):
+                sent.append((button["name"], button.get("value", "")))
+        return sent
+
+    def post_data(self, changes: dict | None = None, *, press: str | None = None) -> dict[str, list[str]]:
+        """data() as Django's test client takes it."""
+        return as_dict(self.data(changes, press=press))
+
+    def button(self, press: str) -> dict:
+        for button in self.buttons():
+            if press in (button.get("text", "").strip(), button.get("value"), button.get("name")):
+                return button
+        pressable = [b.get("text") or b.get("value") for b in self.buttons()]
+        raise AssertionError(f"No button {press!r} in the form; it has {pressable}")
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.form_id, self.inside, self.found = form_id, False, False
-        self.fields: dict[str, list[str]] = {}
+        self.forms: list[Form] = []
         self._select: str | None = None
-        self._select_first: str | None = None
-        self._select_chosen = False
+        self._option: list | None = None
         self._textarea: str | None = None
+        self._button: dict | None = None
 
     def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        wanted = attrs.get("id") == self.form_id if self.form_id else attrs.get("id") != "logout-form"
-        if tag == "form" and not self.found and wanted:
-            self.inside = self.found = True
+        attrs = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(attrs.get("action", ""), attrs.get("method", "get").lower(), attrs))
+        elif not self.forms:
             return
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and "disabled" not in attrs:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.fields.setdefault(name, []).append(attrs.get("value", "on"))
-            elif kind not in ("submit", "button", "image", "file", "reset"):
-                self.fields.setdefault(name, []).append(attrs.get("value", ""))
-        elif tag == "select" and name and "disabled" not in attrs:
-            self._select, self._select_first, self._select_chosen = name, None, False
-        elif tag == "option" and self._select:
-            value = attrs.get("value", "")
-            if self._select_first is None:
-                self._select_first = value
-            if "selected" in attrs:
-                self.fields.setdefault(self._select, []).append(value)
-                self._select_chosen = True
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields.setdefault(name, []).append("")
+        elif tag == "input":
+            self.forms[-1].inputs.append(attrs)
+        elif tag == "button":
+            self._button = {"type": "submit", **attrs, "text": ""}
+            if self._button["type"] == "submit":
+                self.forms[-1].inputs.append(self._button)
+        elif tag == "select":
+            self._select = attrs.get("name", "")
+            self.forms[-1].selects[self._select] = []
+        elif tag == "option" and self._select is not None:
+            self._option = [attrs.get("value", ""), "", "selected" in attrs]
+            self.forms[-1].selects[self._select].append(self._option)
+        elif tag == "textarea":
+            self._textarea = attrs.get("name", "")
+            self.forms[-1].textareas[self._textarea] = ""
 
     def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea][-1] += data
+        if self._option is not None:
+            self._option[1] += data
+        elif self._textarea is not None:
+            text = self.forms[-1].textareas[self._textarea]
+            if not text:  # a browser drops the newline right after <textarea> (Django writes one there)
+                data = data.removeprefix("\n")
+            self.forms[-1].textareas[self._textarea] = text + data
+        elif self._button is not None:
+            self._button["text"] += data
 
     def handle_endtag(self, tag):
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "select" and self._select:
-            if not self._select_chosen and self._select_first is not None:
-                self.fields.setdefault(self._select, []).append(self._select_first)
+        if tag == "option":
+            self._option = None
+        elif tag == "select":
             self._select = None
         elif tag == "textarea":
             self._textarea = None
+        elif tag == "button":
+            self._button = None
 
 
-def form_fields(html: str, form_id: str | None = None) -> dict[str, list[str]]:
-    """The values a browser would send for the form with this id, else the page's first form (the admin's logout
-    button in the header aside)."""
-    reader = _FormReader(form_id)
-    reader.feed(html)
-    assert reader.found, f"no form{f' #{form_id}' if form_id else ''} on the page"
-    return reader.fields
+def forms_of(html: str) -> list[Form]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
 
 
-def submit(client, url: str, changes: dict, form_id: str | None = None, **extra):
-    """GET the page, fill in `changes` over what it rendered (a list for several values, None to untick or leave
-    out), POST it back."""
+def form_with(html: str, name: str, *, method: str = "post") -> Form:
+    """The page's form (of `method`) that has a field named `name`."""
+    found = [f for f in forms_of(html) if f.method == method and f.has(name)]
+    assert found, f"No {method.upper()} form with a field {name!r} on the page"
+    return found[0]
+
+
+def as_dict(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Form.data() as Django's test client takes it (a name sent several times keeps every value, in order)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return grouped
+
+
+def submit(client, url: str, changes: dict, field: str, **extra):
+    """GET the page, fill in `changes` over what its form holding `field` rendered (a list for several values,
+    None to untick or leave out), POST it back."""
     page = client.get(url, **extra)
     assert page.status_code == 200, page.status_code
-    data = form_fields(page.content.decode(), form_id)
-    for name, value in changes.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value if isinstance(value, list) else [value]
-    return client.post(url, data, **extra)
+    return client.post(url, form_with(page.content.decode(), field).post_data(changes), **extra)

@@ -83,6 +83,7 @@ def fingerprint() -> str:
     from django_q.models import OrmQ, Schedule, Task
 
     from designs.models import (
+        ActionJob,
         Batch,
         Design,
         DesignEvent,
@@ -95,6 +96,7 @@ def fingerprint() -> str:
 
     digest = hashlib.sha256()
     models = [Design, DesignEvent, Product, ProductEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt]
+    models += [ActionJob]
     models += [LogEntry]
     models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
     models += [Schedule, Task, OrmQ, AccessAttempt, AccessLog, AccessFailureLog]
@@ -127,6 +129,7 @@ class World:
     access_log: object
     access_failure: object
     mockup_product: object = None  # a product waiting for its mockup review (its design in "mockups")
+    action_job: object = None  # a large action carried out on a worker, started by the superuser
 
     def design_ids(self) -> list[int]:
         designs = [self.review, self.approved, self.draft, self.queued, self.publish_failed, self.published]
@@ -141,7 +144,7 @@ def make_world(make_user) -> World:
     from django_q.models import OrmQ, Schedule, Task
     from django_q.tasks import async_task
 
-    from designs.models import Batch, Design, GenerationPreset
+    from designs.models import ActionJob, Batch, Design, GenerationPreset
     from tests.designs.publishing_support import attach_image, make_product, make_template
     from tests.designs.review_support import make_reviewable
 
@@ -195,5 +198,8 @@ def make_world(make_user) -> World:
     waiting = attach_image(Design.objects.create(prompt="a heron", status="mockups"))
     world.mockup_product = make_product(
         waiting, world.template, state="mockup_review", printify_id="5d39b411749d0a000f30e0f5"
+    )
+    world.action_job = ActionJob.objects.create(
+        action="approve_designs", label="Approve 3 designs", total=3, created_by=world.users[SUPERUSER]
     )
     return world

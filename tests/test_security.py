@@ -344,6 +344,12 @@ def cases(world) -> list[Case]:
             page(*STAFF_USERS, opened="method"),
             [Post("renew claims", {}, page(*publishers, opened="redirect"), allowed=publishers)],
         ),
+        # --- a large action's progress: seen by whoever started it (here the superuser); not found for others
+        Case(
+            "admin:designs_design_action_job",
+            f"/admin/designs/design/jobs/{world.action_job.pk}/",
+            {**page(*su), **dict.fromkeys(tuple(set(design_viewers) - set(su)), "missing")},
+        ),
         # --- listing copy on the review page: read by whoever may view designs, edited by whoever may change them
         Case(
             "admin:designs_design_review_copy", f"/admin/designs/design/review/copy/{review.pk}/", page(*design_viewers)
@@ -415,6 +421,12 @@ def cases(world) -> list[Case]:
             [Post("refresh", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
         ),
         Case(
+            "admin:designs_producttemplate_lookup_costs",
+            f"/admin/designs/producttemplate/catalog/{world.template.blueprint_id}/{world.template.print_provider_id}/costs/",
+            page(*su, opened="method"),
+            [Post("look up", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
+        ),
+        Case(
             "admin:designs_producttemplate_reprice",
             f"/admin/designs/producttemplate/{world.template.pk}/reprice/",
             # Repricing changes live products' prices: the publish permission, not template editing (issue 19).
@@ -455,7 +467,13 @@ def cases(world) -> list[Case]:
         ("preview_printify_payload", [world.approved.pk], {}, publishers, False),
         ("go_live_with_mockups", [world.mockup_product.design_id], {}, publishers, True),
         ("discard_mockup_products", [world.mockup_product.design_id], {"post": "yes"}, publishers, True),
-        ("write_listing_copy", designs, {}, design_viewers, False),  # no LLM in tests: refused, nothing changes
+        (
+            "write_listing_copy",
+            designs,
+            {"post": "yes"},
+            publishers,
+            False,
+        ),  # no LLM in tests: refused, nothing changes
         ("delete_designs", designs, {"post": "yes", "products": "keep_products"}, su, True),
     ]
 

@@ -4,12 +4,22 @@ An action calls confirmation_page() to ask, and acts when is_confirmed(request).
 changelist URL it came from (so the filters stay in its query string) and carries the selection compactly:
 "select all N" travels as select_across=1, not as N hidden inputs (200,000 of them made 12 MB of HTML and could
 not be submitted), otherwise the ids that were ticked.
+
+Django's changelist runs a confirmed action (a POST without `index`) only when at least one `_selected_action`
+comes with it (contrib/admin/options.py, changelist_view), even under select_across, where the ids are then
+ignored. So a select-all carries one ticked id beside select_across=1; without it the page only reloads.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from designs.services import action_jobs
+from designs.services.generation import TooManyDesigns
 
 
 def is_confirmed(request) -> bool:
@@ -18,9 +28,10 @@ def is_confirmed(request) -> bool:
 
 def carried_selection(request) -> list[tuple[str, str]]:
     """The hidden fields that reproduce the changelist's selection on the next POST."""
+    ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
     if request.POST.get("select_across") == "1":
-        return [("select_across", "1")]
-    return [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)]
+        return [("select_across", "1"), *[(helpers.ACTION_CHECKBOX_NAME, pk) for pk in ticked[:1]]]
+    return [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in ticked]
 
 
 def confirmation_page(
@@ -65,3 +76,22 @@ def confirmation_page(
             **context,
         },
     )
+
+
+def handed_to_worker(modeladmin, request, queryset, action_name: str, options: dict | None = None) -> bool:
+    """A selection over ACTION_IN_WORKER_ABOVE designs is carried out by a worker instead of this request: True
+    when it was (the message links to its progress page), False when the action should go on here."""
+    if not action_jobs.in_worker(queryset):
+        return False
+    try:
+        job = action_jobs.start(action_name, queryset, actor=request.user, options=options)
+    except TooManyDesigns as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return True
+    progress = reverse("admin:designs_design_action_job", args=[job.pk])
+    modeladmin.message_user(
+        request,
+        format_html('{}: a worker is carrying it out. <a href="{}">Follow its progress</a>.', job.label, progress),
+        messages.INFO,
+    )
+    return True

@@ -20,11 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from designs import listing
 from designs.admin import listing_sync as listing_sync_admin
-from designs.admin.display import usd
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.display import estimate, usd
 from designs.admin.review import id_or_none
-from designs.clients import NotConfigured
+from designs.clients import NotConfigured, llm_configured
 from designs.models import Design
 from designs.services import listing_copy, listing_sync
+from designs.services.generation import TooManyDesigns
 from designs.workflow import Source
 
 SHOWN = "__shown"  # suffix of the hidden input holding the value a copy input showed
@@ -129,15 +131,49 @@ def save_copy_from_form(modeladmin, request, obj, form) -> None:
         listing_sync_admin.offer_update(modeladmin, request, edit.design)
 
 
-@admin.action(permissions=["change"], description="Write listing copy (LLM)")
+class WriteCopyForm(forms.Form):
+    rewrite_done = forms.BooleanField(
+        required=False,
+        label="Rewrite copy that is already done",
+        help_text="Off: designs whose copy is done keep it. On: the LLM writes theirs again (and is paid for it).",
+    )
+
+
+@admin.action(permissions=["write_copy"], description="Write listing copy (LLM)…")
 def write_listing_copy(modeladmin, request, queryset):
-    try:
-        result = listing_copy.request_copy(queryset, actor=request.user, source=Source.ADMIN)
-    except NotConfigured as error:
-        modeladmin.message_user(request, str(error), messages.ERROR)
-        return
-    level = messages.WARNING if result.skipped or result.refused else messages.SUCCESS
-    modeladmin.message_user(request, f"{result.summary('queued for listing copy')}.", level)
+    """Asks first (count and estimated LLM cost, within MAX_DESIGNS_PER_ACTION), then queues the copywriter."""
+    form = WriteCopyForm(request.POST if is_confirmed(request) else None)
+    if form.is_bound and form.is_valid():
+        rewrite_done = form.cleaned_data["rewrite_done"]
+        if handed_to_worker(modeladmin, request, queryset, "write_listing_copy", {"rewrite_done": rewrite_done}):
+            return None
+        try:
+            result = listing_copy.request_copy(
+                queryset, actor=request.user, source=Source.ADMIN, rewrite_done=rewrite_done
+            )
+        except (NotConfigured, TooManyDesigns) as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        modeladmin.report_transition(
+            request, result, verb="queued for listing copy", log_message="Listing copy asked of the LLM."
+        )
+        return None
+    question = listing_copy.copy_question(queryset)
+    return confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        action_name="write_listing_copy",
+        title="Write listing copy with the LLM",
+        confirm_label="Write listing copy",
+        template="admin/designs/design/copy_confirmation.html",
+        form=form,
+        can_confirm=llm_configured() and bool(question.count or question.done) and not question.problem,
+        question=question,
+        estimate=estimate(question.estimate),
+        estimate_with_done=estimate(question.estimate_with_done),
+        llm_configured=llm_configured(),
+    )
 
 
 class ReviewCopyMixin:
@@ -209,7 +245,8 @@ class ReviewCopyMixin:
         if design_id is None:
             return self._copy_reply(request, 400, "Choose a design.")
         try:
-            result = listing_copy.request_copy([design_id], actor=request.user, source=Source.REVIEW)
+            # One design the person chose on the review page: writing it again is what the button is for.
+            result = listing_copy.request_copy([design_id], actor=request.user, source=Source.REVIEW, rewrite_done=True)
         except NotConfigured as error:
             return self._copy_reply(request, 400, str(error))
         design = Design.objects.filter(pk=design_id).first()

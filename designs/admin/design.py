@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_permission_codename
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -16,20 +15,21 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from designs import selectors
+from designs import audit, selectors
 from designs.admin import copy as copy_admin
 from designs.admin import generation as generation_admin
 from designs.admin import listing_sync as listing_sync_admin
 from designs.admin import publishing as publishing_admin
 from designs.admin import review_mockups
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.action_jobs import ActionJobMixin
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
 from designs.admin.duplicate_filter import NearDuplicateFilter
 from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, prepare_print_files
 from designs.admin.products import ProductInline
 from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.models import Design, DesignEvent
-from designs.services import deletion, review
+from designs.services import deletion, generation, review
 from designs.workflow import Source, Status
 from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
@@ -93,6 +93,8 @@ class DesignEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.action(permissions=["approve"], description="Approve selected designs")
 def approve_designs(modeladmin, request, queryset):
+    if handed_to_worker(modeladmin, request, queryset, "approve_designs"):
+        return
     result = review.approve(queryset, actor=request.user, source=Source.ADMIN)
     modeladmin.report_transition(request, result, verb="approved", log_message="Approved.")
 
@@ -103,6 +105,8 @@ def reject_designs(modeladmin, request, queryset):
     form = RejectForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]
+        if handed_to_worker(modeladmin, request, queryset, "reject_designs", {"reason": reason}):
+            return None
         result = review.reject(queryset, actor=request.user, reason=reason, source=Source.ADMIN)
         log_message = f"Rejected: {reason}" if reason else "Rejected."
         modeladmin.report_transition(request, result, verb="rejected", log_message=log_message)
@@ -128,6 +132,8 @@ def reject_designs(modeladmin, request, queryset):
 
 @admin.action(permissions=["approve"], description="Reopen selected designs (back to review)")
 def reopen_designs(modeladmin, request, queryset):
+    if handed_to_worker(modeladmin, request, queryset, "reopen_designs"):
+        return
     result = review.reopen(queryset, actor=request.user, source=Source.ADMIN)
     modeladmin.report_transition(request, result, verb="reopened", log_message="Reopened for review.")
 
@@ -140,6 +146,8 @@ def delete_designs(modeladmin, request, queryset):
     form = DeleteForm(request.POST if is_confirmed(request) and with_product_count else None)
     if is_confirmed(request) and (not with_product_count or form.is_valid()):
         products = form.cleaned_data["products"] if with_product_count else None
+        if handed_to_worker(modeladmin, request, queryset, "delete_designs", {"products": products}):
+            return None
         result = deletion.delete_designs(queryset, actor=request.user, products=products)
         modeladmin.message_user(
             request, f"{result.summary()}.", messages.WARNING if result.skipped else messages.SUCCESS
@@ -169,6 +177,7 @@ class DesignAdmin(
     ReviewPageMixin,
     review_mockups.MockupReviewMixin,
     copy_admin.ReviewCopyMixin,
+    ActionJobMixin,
     admin.ModelAdmin,
 ):
     form = DesignForm
@@ -271,18 +280,14 @@ class DesignAdmin(
     def has_publish_permission(self, request) -> bool:
         return self._has_design_permission(request, "publish")
 
-    # --- reporting, shared by every action that moves designs
-    def log_changes(self, request, ids, message: str, *, model=Design, fields=("pk", "title")) -> None:
-        """One admin LogEntry per design (or other `model` row, e.g. a product) that actually moved, written in
-        bulk inserts; `fields` are those the rows' names are made of.
+    def has_write_copy_permission(self, request) -> bool:
+        return self._has_design_permission(request, "write_copy")
 
-        The bulk form of ModelAdmin.log_change (same LogEntryManager.log_actions API, Django 5.1+).
-        """
-        for start in range(0, len(ids), 2000):
-            rows = model.objects.filter(pk__in=ids[start : start + 2000]).only(*fields)
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk, queryset=rows, action_flag=CHANGE, change_message=message
-            )
+    # --- reporting, shared by every action that moves designs
+    def log_changes(self, request, ids, message: str, *, model=Design, fields=("pk", "title", "prompt")) -> None:
+        """One admin LogEntry per design (or other `model` row, e.g. a product) that actually moved, written in bulk
+        inserts (designs/audit.py); `fields` are those the rows' names are made of."""
+        audit.log_changes(request.user, ids, message, model=model, fields=fields)
 
     def report_transition(self, request, result, *, verb: str, log_message: str) -> None:
         """Log the designs that moved and tell the user '12 approved, 3 skipped (approved, draft).'"""
@@ -385,8 +390,10 @@ class DesignAdmin(
         if change:  # only the copy is editable on a saved design: through the service (revision, history note)
             copy_admin.save_copy_from_form(self, request, obj, form)
             return
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        values = {name: getattr(obj, name) for name in form._meta.fields if name in form.cleaned_data}
+        design = generation.create_draft(actor=request.user, source=Source.ADMIN, **values)
+        obj.pk, obj._state.adding = design.pk, False  # Django's add view goes on with `obj` (log, redirect)
+        obj.refresh_from_db()
 
     def delete_view(self, request, object_id, extra_context=None):
         """A design with a Printify product is deleted through delete_designs, which asks about the product."""
@@ -418,7 +425,11 @@ class DesignAdmin(
 
     def get_urls(self):
         return (
-            self.get_review_urls() + self.get_mockup_review_urls() + self.get_copy_urls() + super().get_urls()
+            self.get_review_urls()
+            + self.get_mockup_review_urls()
+            + self.get_copy_urls()
+            + self.get_action_job_urls()
+            + super().get_urls()
         )  # before the defaults, or "review/" reads as an id
 
     def response_delete(self, request, obj_display, obj_id):

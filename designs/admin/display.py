@@ -45,6 +45,16 @@ def usd(amount) -> str:
     return f"${amount.quantize(places):,}"
 
 
+def estimate(amount) -> str:
+    """An estimated cost in dollars to the cent: "$12.40", "< $0.01" for a small but real one, "not known"."""
+    if amount is None:
+        return "not known"
+    amount = Decimal(amount)
+    if 0 < amount < Decimal("0.01"):
+        return "< $0.01"
+    return f"${amount.quantize(Decimal('0.01')):,}"
+
+
 def shop_price(minor_units) -> str:
     """A Printify price (integer minor units, e.g. 2499) in the shop's currency: "$24.99"."""
     if not isinstance(minor_units, int) or isinstance(minor_units, bool):

@@ -16,9 +16,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from designs import presets
+from designs import audit, presets
 from designs.admin.batch_progress import progress_context
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import usd
 from designs.admin.review import id_or_none
 from designs.models import Batch, GenerationPreset, PresetKind
@@ -38,6 +38,8 @@ def _cost_basis() -> str:
 def generate_designs(modeladmin, request, queryset):
     """Asks first (count and estimated GPU cost), then queues drafts and failed designs."""
     if is_confirmed(request):
+        if handed_to_worker(modeladmin, request, queryset, "generate_designs"):
+            return None
         try:
             result = generation.request_generation(queryset, actor=request.user, source=Source.ADMIN)
         except generation.TooManyDesigns as error:
@@ -48,6 +50,7 @@ def generate_designs(modeladmin, request, queryset):
         )
         return None
     count = queryset.filter(status__in=GENERATABLE).count()
+    too_many = generation.design_count_problem(count)
     return confirmation_page(
         modeladmin,
         request,
@@ -56,18 +59,14 @@ def generate_designs(modeladmin, request, queryset):
         title="Generate designs",
         confirm_label=f"Queue {count} for generation",
         template="admin/designs/design/generation_confirmation.html",
-        can_confirm=bool(count) and count <= settings.MAX_DESIGNS_PER_ACTION,
+        can_confirm=bool(count) and not too_many,
         count=count,
         what="queued for generation on RunPod",
         skip_count=queryset.count() - count,
         skip_reason="only drafts and failed generations can be generated",
         estimate=usd(generation.estimated_cost(count)),
         cost_basis=_cost_basis(),
-        warning=(
-            f"At most {settings.MAX_DESIGNS_PER_ACTION:,} designs can be queued at once."
-            if count > settings.MAX_DESIGNS_PER_ACTION
-            else ""
-        ),
+        warning=too_many,
     )
 
 
@@ -75,6 +74,8 @@ def generate_designs(modeladmin, request, queryset):
 def cancel_generation(modeladmin, request, queryset):
     """Asks first: cancelled jobs are stopped on RunPod and their designs go back to draft."""
     if is_confirmed(request):
+        if handed_to_worker(modeladmin, request, queryset, "cancel_generation"):
+            return None
         result = generation.cancel_generation(queryset, actor=request.user, source=Source.ADMIN)
         modeladmin.report_transition(
             request, result, verb="cancelled (back to draft)", log_message="Generation cancelled."
@@ -120,6 +121,7 @@ def generate_variations(modeladmin, request, queryset):
         except generation.TooManyDesigns as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
             return None
+        audit.log_additions(request.user, result.moved, "Made as a variation and queued for generation.")
         modeladmin.message_user(request, f"{len(result.moved)} new variations queued for generation.", messages.SUCCESS)
         return None
     return confirmation_page(
@@ -183,12 +185,9 @@ class BatchForm(forms.Form):
                 self.add_error(name, problem[0].upper() + problem[1:] + ".")
         if "prompts" in cleaned and "variations" in cleaned:
             self.total = len(cleaned["prompts"]) * cleaned["variations"]
-            if self.total > settings.MAX_DESIGNS_PER_ACTION:
-                self.add_error(
-                    None,
-                    f"That is {self.total:,} designs; one batch may hold at most "
-                    f"{settings.MAX_DESIGNS_PER_ACTION:,}. Split the prompts into several batches.",
-                )
+            too_many = generation.design_count_problem(self.total)
+            if too_many:
+                self.add_error(None, too_many)
         return cleaned
 
     def needs_confirmation(self) -> bool:

@@ -205,34 +205,3 @@ class PrintFilesAdminMixin:
             obj.print_file.url,
             obj.print_sha256,
         )
-
-
-LOW_DPI_SHOWN = 50
-
-
-def low_dpi_context(designs, template) -> dict:
-    """For the publish confirmation: the designs below MIN_PRINT_DPI on `template` (their own template for designs
-    that have a product), those whose template prepares print files first, and those lacking transparency."""
-    if template is None:
-        return {}
-    designs = designs.select_related(None)
-    ids = list(designs.values_list("pk", flat=True))
-    gate = print_quality.check_designs([(template, ids)], override=True)
-    low = gate.overridden
-    lacking = (
-        [
-            readiness
-            for design in designs.only(*print_quality.GATE_FIELDS).order_by("pk")[:2000]
-            if (readiness := print_quality.print_readiness(design, template)).lacks_transparency
-        ]
-        if template.needs_transparency
-        else []
-    )
-    return {
-        "low_dpi": low[:LOW_DPI_SHOWN],
-        "low_dpi_count": len(low),
-        "prepare_first_count": sum(len(group) for _, group in gate.prepare_first),
-        "no_transparency": lacking[:LOW_DPI_SHOWN],
-        "no_transparency_count": len(lacking),
-        "min_dpi": settings.MIN_PRINT_DPI,
-    }

@@ -1,28 +1,23 @@
 """Admin for publishing: the Design actions (publish as one or several products, retry, unpublish, preview).
 
-Thin: the actions call designs/services/publishing.py; checks come from designs/product_templates.py. The product
+Thin: the actions call designs/services/publishing.py; the publish confirmation is worked out by
+designs/services/publish_confirmation.py. The product
 template screens live in admin/templates.py, the products themselves in admin/products.py.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from designs import selectors
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import price_range, shop_price, thumbnail_tag
-from designs.admin.print_files import low_dpi_context
 from designs.models import ProductTemplate
-from designs.product_templates import enabled_variants, publish_parts, template_problems
-from designs.services import publish_checks, publishing
-from designs.workflow import PUBLISHABLE, Source, design_ids
-
-PREVIEW_DESIGNS = 48  # designs shown one by one on the publish confirmation (the counts cover the whole selection)
+from designs.services import publish_confirmation, publishing
+from designs.workflow import PUBLISHABLE, Source
 
 
 class PublishForm(forms.Form):
@@ -46,36 +41,29 @@ class PublishForm(forms.Form):
     )
 
 
-def _template_card(template: ProductTemplate) -> dict:
-    """What the confirmation shows of one template: its variants with prices, what it publishes, its problems."""
-    variants = enabled_variants(template)
-    return {
-        "template": template,
-        "problems": template_problems(template),
-        "parts": publish_parts(template),
-        "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in variants],
-        "price_range": price_range(variants),
-    }
-
-
 @admin.action(permissions=["publish"], description="Publish to Printify…")
 def publish_to_printify(modeladmin, request, queryset):
-    """Confirmation first: which templates, their variants and prices, each design's thumbnail and title, who will
-    be refused and why (blocked terms, titles already live, print quality), and how many products are made."""
+    """Confirmation first (designs/services/publish_confirmation.py works it out; this only presents it), then
+    request_publish."""
     # Ticked boxes are all a checkbox list sends: the form is bound by the buttons of the confirmation page.
     form = PublishForm(request.POST if is_confirmed(request) or "show" in request.POST else None)
-    valid = form.is_bound and form.is_valid()
-    chosen = list(form.cleaned_data["templates"]) if valid else []
-    allow_twins = bool(valid and form.cleaned_data["allow_duplicate_titles"])
-    if is_confirmed(request) and form.is_valid():
+    answers = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if is_confirmed(request) and answers:
+        options = {
+            "templates": [template.pk for template in answers["templates"]],
+            "allow_duplicate_titles": answers["allow_duplicate_titles"],
+            "override_low_dpi": answers["override_low_dpi"],
+        }
+        if handed_to_worker(modeladmin, request, queryset, "publish_to_printify", options):
+            return None
         try:
             result = publishing.request_publish(
                 queryset,
                 actor=request.user,
                 source=Source.ADMIN,
-                templates=chosen,
-                allow_duplicate_titles=allow_twins,
-                override_low_dpi=form.cleaned_data["override_low_dpi"],
+                templates=list(answers["templates"]),
+                allow_duplicate_titles=answers["allow_duplicate_titles"],
+                override_low_dpi=answers["override_low_dpi"],
             )
         except publishing.PublishRefused as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
@@ -84,19 +72,15 @@ def publish_to_printify(modeladmin, request, queryset):
             request, result, verb="queued for publishing", log_message="Publishing to Printify requested."
         )
         return None
-    default = publishing.default_template()
-    shown = chosen or ([default] if default else [])
-    if not form.is_bound:
-        form = PublishForm(initial={"templates": [t.pk for t in shown]})
-    cards = [_template_card(template) for template in shown]
-    plan = selectors.publish_plan(queryset, shown)
-    preview = publish_checks.publish_preview(
-        design_ids(queryset), shown, allow_duplicate_titles=allow_twins, shown=PREVIEW_DESIGNS
+    question = publish_confirmation.confirmation(
+        queryset,
+        answers.get("templates", ()),
+        allow_duplicate_titles=answers.get("allow_duplicate_titles", False),
+        override_low_dpi=answers.get("override_low_dpi", False),
     )
-    designs = plan["designs"] - len(preview.refused)
-    products = plan["products"] - len(preview.product_refusals)
-    publishable = queryset.filter(status__in=PUBLISHABLE)
-    low_dpi = [(template, low_dpi_context(publishable, template)) for template in shown]
+    if not form.is_bound:
+        form = PublishForm(initial={"templates": [card.template.pk for card in question.cards]})
+    designs, products = question.designs, question.products
     return confirmation_page(
         modeladmin,
         request,
@@ -108,17 +92,17 @@ def publish_to_printify(modeladmin, request, queryset):
         ),
         template="admin/designs/design/publish_confirmation.html",
         form=form,
-        can_confirm=bool(cards and not any(card["problems"] for card in cards) and products > 0),
-        cards=cards,
-        plan=plan,
-        designs=designs,
-        products=products,
-        preview=preview,
-        rows=[(row, thumbnail_tag(row.design)) for row in preview.rows],
-        more_rows=queryset.count() - len(preview.rows),
-        low_dpi_templates=[(template, context) for template, context in low_dpi if context],
-        low_dpi_count=sum(context.get("low_dpi_count", 0) for _, context in low_dpi),
-        min_dpi=settings.MIN_PRINT_DPI,
+        can_confirm=question.can_confirm,
+        question=question,
+        cards=[
+            {
+                "card": card,
+                "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in card.variants],
+                "price_range": price_range(card.variants),
+            }
+            for card in question.cards
+        ],
+        rows=[(row, thumbnail_tag(row.design)) for row in question.rows],
         publishable_statuses=", ".join(sorted(str(s.label).lower() for s in PUBLISHABLE)),
     )
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 
 from designs import variant_costs
@@ -127,16 +128,13 @@ class CatalogEditorMixin:
         if request.method == "POST" and not can_save:
             raise PermissionDenied
         costs = variant_costs.costs_for(template.blueprint_id, template.print_provider_id)
-        if costs.stale and not costs.failure:
+        if costs.stale and not costs.failure and request.method == "POST":  # a GET never queues a worker
             cost_service.request_costs(template.blueprint_id, template.print_provider_id)
         data = request.POST if request.method == "POST" else None
         prices_before = templates.enabled_prices(template)
         form = TemplateEditorForm(data, template=template, costs=costs)
         if data is not None and form.is_valid():
             problems = form.apply(template)
-            duplicate = ProductTemplate.objects.filter(name=template.name).exclude(pk=template.pk)
-            if duplicate.exists():
-                problems.append(f"A template named “{template.name}” exists already.")
             for problem in problems:
                 form.add_error(None, problem)
             if not problems and "preview" not in request.POST:
@@ -182,6 +180,21 @@ class CatalogEditorMixin:
         return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
 
     # --- costs and repricing
+    def lookup_costs_view(self, request, blueprint_id: int, provider_id: int):
+        """The editor's "Look up Printify's costs" button (a POST: opening a page never queues a worker)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        cost_service.request_costs(blueprint_id, provider_id)
+        self.message_user(request, "Printify's costs are being looked up; reload this page in a moment.")
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = f"{reverse('admin:designs_producttemplate_catalog')}?blueprint={blueprint_id}&provider={provider_id}"
+        return HttpResponseRedirect(back)
+
     def refresh_costs_view(self, request, template_id: int):
         template = get_object_or_404(ProductTemplate, pk=template_id)
         if not self.has_change_permission(request, template):

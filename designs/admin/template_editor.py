@@ -23,6 +23,7 @@ from designs.pricing import (
     parse_money,
 )
 from designs.product_templates import PUBLISH_PARTS, placeholders_problems, publish_parts, template_problems
+from designs.services import templates
 from designs.text_templates import TEMPLATE_NAMES_HELP
 from designs.variant_grid import build_grid, positions_of
 
@@ -243,7 +244,8 @@ class TemplateEditorForm(forms.Form):
         return variants
 
     def apply(self, template):
-        """Put the form's values on the template (unsaved); returns the problems that would stop Printify."""
+        """Put the form's values on the template (unsaved); returns the problems that would stop Printify or the
+        save (a name another template has)."""
         data = self.cleaned_data
         rule = self._rule(data)
         template.name = data["name"]
@@ -285,4 +287,4 @@ class TemplateEditorForm(forms.Form):
             if problems:
                 return problems
             template.placeholders = placeholders
-        return template_problems(template)
+        return template_problems(template) + templates.name_problems(template)

@@ -128,6 +128,11 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
         return [
             path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
             path("<id:template_id>/costs/", wrap(self.refresh_costs_view), name="designs_producttemplate_costs"),
+            path(
+                "catalog/<id:blueprint_id>/<id:provider_id>/costs/",
+                wrap(self.lookup_costs_view),
+                name="designs_producttemplate_lookup_costs",
+            ),
             path("<id:template_id>/reprice/", wrap(self.reprice_view), name="designs_producttemplate_reprice"),
             path("import/", wrap(self.import_view), name="designs_producttemplate_import"),
             path("preview/<id:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),

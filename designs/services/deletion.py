@@ -7,7 +7,7 @@ from functools import partial
 
 from django.db import transaction
 
-from designs import images
+from designs import audit, images
 from designs.models import Design, Product
 from designs.workers import enqueue
 from designs.workflow import Status, design_ids
@@ -68,6 +68,9 @@ def delete_designs(designs, *, actor, products: str | None = None) -> DeletionRe
         ]
         with_product = []
     with transaction.atomic():
+        # Django's delete_selected logs each object before it goes; so does this, in the same transaction.
+        audit.log_deletions(actor, plain)
+        audit.log_changes(actor, with_product, "Deletion requested: deleted once Printify has deleted its products.")
         Design.objects.filter(pk__in=plain).exclude(status=Status.PUBLISHING).delete()
         transaction.on_commit(partial(images.delete_files, files))
         actor_id = getattr(actor, "pk", actor)

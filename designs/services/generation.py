@@ -16,7 +16,7 @@ from designs.machine import MoveResult
 from designs.models import Design
 from designs.presets import default_preset, prompt_settings
 from designs.workers import wake_pump
-from designs.workflow import CANCELLABLE, DESIGN, GENERATABLE, Status, design_ids, transition
+from designs.workflow import CANCELLABLE, DESIGN, GENERATABLE, Status, create_design, design_ids, transition
 
 MAX_VARIATIONS = 50
 
@@ -32,12 +32,21 @@ def variations_problem(count) -> str:
     return ""
 
 
-def check_design_count(count: int) -> None:
+def design_count_problem(count: int) -> str:
+    """The one home of the MAX_DESIGNS_PER_ACTION rule ("" when `count` designs may be asked for at once):
+    generation, variations, batches, print files and listing copy all ask it."""
     if count > settings.MAX_DESIGNS_PER_ACTION:
-        raise TooManyDesigns(
+        return (
             f"That would be {count:,} designs; one request may hold at most {settings.MAX_DESIGNS_PER_ACTION:,} "
             "(MAX_DESIGNS_PER_ACTION). Split it into smaller batches."
         )
+    return ""
+
+
+def check_design_count(count: int) -> None:
+    problem = design_count_problem(count)
+    if problem:
+        raise TooManyDesigns(problem)
 
 
 def estimated_cost(designs: int) -> Decimal:
@@ -46,6 +55,12 @@ def estimated_cost(designs: int) -> Decimal:
     seconds = seconds / 1000 if seconds else settings.GENERATION_ESTIMATED_SECONDS
     per_design = Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND))
     return (per_design * designs).quantize(Decimal("0.01"))
+
+
+def create_draft(*, actor, source: str, **fields) -> Design:
+    """A design typed in by hand (the admin's add form): a draft with its "created" event, generated when asked."""
+    user = actor if getattr(actor, "pk", None) else None
+    return create_design(status=Status.DRAFT, source=source, actor=actor, created_by=user, **fields)
 
 
 def request_generation(designs, *, actor, source: str) -> MoveResult:

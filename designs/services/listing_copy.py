@@ -8,17 +8,19 @@ and shown the current copy. Each change writes a note in the design's history (w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Avg, F, Q, QuerySet
 from django.utils import timezone
 
-from designs import compliance, listing
+from designs import compliance, copywriting, listing
 from designs.clients import NotConfigured, llm_configured
 from designs.machine import MoveResult
 from designs.models import CopyStatus, Design, DesignEvent
+from designs.services.generation import check_design_count, design_count_problem
 from designs.task_states import COPY, COPY_STALE_AFTER
 from designs.workers import enqueue
 from designs.workflow import EventKind, Source, Status, design_ids, note
@@ -97,31 +99,90 @@ def conflict_message(design: Design) -> str:
 # --- the LLM ------------------------------------------------------------------------------------------------------
 
 
-def request_copy(designs, *, actor, source: str) -> MoveResult:
+@dataclass
+class CopyQuestion:
+    """What the "Write listing copy" confirmation shows: counts over the whole selection, the cost, the cap."""
+
+    count: int  # designs whose copy will be written
+    done: int  # designs whose copy is done: skipped unless rewriting was asked for
+    not_writable: int  # no prompt, being published, or being written already
+    estimate: Decimal | None  # dollars for `count` (None: no prices set and no history)
+    estimate_with_done: Decimal | None  # dollars if the done ones are rewritten too
+    problem: str  # over MAX_DESIGNS_PER_ACTION: cannot be confirmed
+
+    @property
+    def can_confirm(self) -> bool:
+        return bool(self.count) and not self.problem
+
+
+def copy_question(designs: QuerySet, *, rewrite_done: bool = False) -> CopyQuestion:
+    """Counted in two aggregate queries whatever the size of the selection."""
+    now = timezone.now()
+    without_done = _writable(designs, now, rewrite_done=False).count()
+    with_done = _writable(designs, now, rewrite_done=True).count()
+    count = with_done if rewrite_done else without_done
+    return CopyQuestion(
+        count=count,
+        done=with_done - without_done,
+        not_writable=designs.count() - with_done,
+        estimate=estimated_cost(without_done),
+        estimate_with_done=estimated_cost(with_done),
+        problem=design_count_problem(count),
+    )
+
+
+def estimated_cost(designs: int) -> Decimal | None:
+    """Dollars `designs` copies are likely to cost: the average LLM cost of a design's copy so far, else the
+    usual token counts priced with LLM_COST_PER_MILLION_*; None when neither says anything."""
+    average = Design.objects.filter(copy_tokens__gt=0, copy_cost__isnull=False).aggregate(cost=Avg("copy_cost"))
+    per_design = average["cost"]
+    if per_design is None:
+        per_design = copywriting.token_cost(copywriting.PROMPT_TOKENS_ESTIMATE, copywriting.ANSWER_MAX_TOKENS)
+        if not per_design:
+            return None
+    return per_design * designs
+
+
+def request_copy(designs, *, actor, source: str, rewrite_done: bool = False) -> MoveResult:
     """Queue the LLM to write title, description and tags (on the workers); `moved` lists the designs queued.
 
     Skipped: designs already waiting for copy (unless their worker was lost), being published, or without a
-    prompt to write from. Raises NotConfigured when no LLM is set up.
+    prompt to write from, and designs whose copy is done unless `rewrite_done`. Raises NotConfigured when no LLM
+    is set up, TooManyDesigns when more than MAX_DESIGNS_PER_ACTION would be queued (nothing is then queued).
     """
     if not llm_configured():
         raise NotConfigured(
             "Listing copy by LLM is off: set LLM_API_BASE and LLM_MODEL (and LLM_API_KEY).", service="The LLM"
         )
     ids = design_ids(designs)
+    writable = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = Design.objects.filter(pk__in=ids[start : start + CHUNK])
+        writable += _writable(chunk, timezone.now(), rewrite_done=rewrite_done).count()
+    check_design_count(writable)
     result = MoveResult(CopyStatus.QUEUED, COPY)
     for start in range(0, len(ids), CHUNK):
-        result.merge(_queue_copy(ids[start : start + CHUNK], actor=actor, source=source))
+        result.merge(_queue_copy(ids[start : start + CHUNK], actor=actor, source=source, rewrite_done=rewrite_done))
     return result
 
 
-def _queue_copy(ids: list[int], *, actor, source: str) -> MoveResult:
+def _askable(now, *, rewrite_done: bool) -> Q:
+    """Copy the LLM may be asked for now: never asked, failed (done, when rewriting); or asked so long ago that its
+    worker was lost (then taken over)."""
+    settled = [CopyStatus.NONE, CopyStatus.FAILED, *([CopyStatus.DONE] if rewrite_done else [])]
+    return Q(copy_status__in=settled) | Q(copy_requested_at__lte=now - COPY_STALE_AFTER)
+
+
+def _writable(designs: QuerySet, now, *, rewrite_done: bool) -> QuerySet:
+    """The designs whose copy the LLM may write now (the one rule: the question counts it, the request uses it)."""
+    return designs.exclude(prompt="").exclude(status=Status.PUBLISHING).filter(_askable(now, rewrite_done=rewrite_done))
+
+
+def _queue_copy(ids: list[int], *, actor, source: str, rewrite_done: bool) -> MoveResult:
     result = MoveResult(CopyStatus.QUEUED, COPY)
     now = timezone.now()
-    # Not yet asked, done or failed; or asked long ago and its worker lost (then taken over).
-    askable = Q(copy_status__in=[CopyStatus.NONE, CopyStatus.DONE, CopyStatus.FAILED]) | Q(
-        copy_requested_at__lte=now - COPY_STALE_AFTER
-    )
-    writable = Design.objects.filter(pk__in=ids).exclude(prompt="").exclude(status=Status.PUBLISHING).filter(askable)
+    askable = _askable(now, rewrite_done=rewrite_done)
+    writable = _writable(Design.objects.filter(pk__in=ids), now, rewrite_done=rewrite_done)
     with transaction.atomic():
         chosen = set(writable.values_list("pk", flat=True))
         COPY.move(
@@ -158,6 +219,8 @@ def _not_writable(status: str, prompt: str, copy_status: str) -> str:
         return "no prompt to write from"
     if status == Status.PUBLISHING:
         return "being published"
+    if copy_status == CopyStatus.DONE:
+        return "its copy is done; ask to rewrite it"
     return "its copy is being written already"
 
 

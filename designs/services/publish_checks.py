@@ -108,7 +108,8 @@ class PreviewRow:
     title: str  # the product title that would be sent (with the first template it gets)
     templates: list[ProductTemplate]  # the templates it would get a product of
     outcome: str  # publish | refused | skipped
-    reason: str = ""
+    reason: str = ""  # why refused or skipped; for "publish", the templates it will not be published as
+    note: str = ""  # what else a person should know (published below the minimum DPI as they asked)
 
 
 @dataclass
@@ -122,19 +123,23 @@ class PublishPreview:
     product_refusals: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def publish_preview(ids: list[int], templates, *, allow_duplicate_titles: bool, shown: int = 48) -> PublishPreview:
-    """Who would go live with which title and templates, who would be refused and why, and who is skipped."""
+def publish_preview(
+    ids: list[int], templates, *, allow_duplicate_titles: bool, shown: int = 48, plan: dict | None = None
+) -> PublishPreview:
+    """Who would go live with which title and templates, who would be refused and why, and who is skipped.
+    `plan`: publishing.publish_plan(ids, templates) when the caller has it already."""
     from designs.services.publishing import publish_plan
 
     templates = list(templates)
-    plan = publish_plan(ids, templates) if templates else {}
+    if plan is None:
+        plan = publish_plan(ids, templates) if templates else {}
     pairs = product_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
     refused: dict[int, str] = {}
     partly: dict[int, str] = {}
     for design_id, wanted in plan.items():
         reasons = [f"{t.name}: {pairs[(design_id, t.pk)]}" for t in wanted if (design_id, t.pk) in pairs]
         if len(reasons) == len(wanted):
-            refused[design_id] = "; ".join(pairs[(design_id, t.pk)] for t in wanted)
+            refused[design_id] = "; ".join(dict.fromkeys(pairs[(design_id, t.pk)] for t in wanted))
         elif reasons:
             partly[design_id] = "; ".join(reasons)
     twins = sum(reason.startswith(TWIN_REASON) for reason in pairs.values())

@@ -115,7 +115,7 @@ def request_publish(
     chosen = chosen_templates(templates)
     ids = design_ids(designs)
     plan = publish_plan(ids, chosen)
-    gate = _print_gate(plan, override=override_low_dpi)
+    gate = print_gate(plan, override=override_low_dpi)
     if gate.refused:  # print quality, before anything changes (so before any Printify request)
         raise PublishRefused(gate.refusal())
     refused_pairs = publish_checks.product_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
@@ -132,7 +132,8 @@ def request_publish(
     return report_refused(result, _design_refusals(refused_pairs, result), waiting_in=frozenset(PUBLISHABLE))
 
 
-def _print_gate(plan: dict[int, list[ProductTemplate]], *, override: bool) -> print_quality.Gate:
+def print_gate(plan: dict[int, list[ProductTemplate]], *, override: bool) -> print_quality.Gate:
+    """The print-quality gate over a publish plan (design id -> its templates), asked per template."""
     by_template: dict[int, tuple[ProductTemplate, list[int]]] = {}
     for design_id, templates in plan.items():
         for template in templates:

@@ -189,10 +189,15 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
     return _save_new(template)
 
 
+def name_problems(template: ProductTemplate) -> list[str]:
+    """The one home of "template names are unique" (the catalog editor and the import from a product ask it)."""
+    if ProductTemplate.objects.filter(name=template.name).exclude(pk=template.pk).exists():
+        return [f"A template named “{template.name}” exists already."]
+    return []
+
+
 def _save_new(template: ProductTemplate) -> TemplateOutcome:
-    problems = template_problems(template)
-    if ProductTemplate.objects.filter(name=template.name).exists():
-        problems.append(f"A template named “{template.name}” exists already.")
+    problems = template_problems(template) + name_problems(template)
     if problems:
         return TemplateOutcome(problems=problems)
     return TemplateOutcome(template=save_template(template))

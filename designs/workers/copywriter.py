@@ -83,7 +83,7 @@ def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
     problems: list[str] = []
     for attempt in (1, 2):
         try:
-            answer = client.complete(messages)
+            answer = client.complete(messages, max_tokens=copywriting.ANSWER_MAX_TOKENS)
         except RateLimited as error:
             raise _CopyFailed(f"{error}. Ask for the copy again in a minute.", usage) from error
         except IntegrationError as error:  # refused (4xx), server error, too slow, not JSON: said in words
@@ -97,12 +97,6 @@ def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
             break
         messages = copywriting.retry_messages(messages, answer.content, problems)
     raise _CopyFailed(f"The LLM's answer could not be used: {' '.join(problems)}", usage)
-
-
-def _cost(usage: Usage) -> Decimal:
-    per_input = Decimal(str(settings.LLM_COST_PER_MILLION_INPUT_TOKENS))
-    per_output = Decimal(str(settings.LLM_COST_PER_MILLION_OUTPUT_TOKENS))
-    return (usage.prompt_tokens * per_input + usage.completion_tokens * per_output) / Decimal(1_000_000)
 
 
 def _usage_text(usage: Usage) -> str:
@@ -119,7 +113,8 @@ def _spent(usage: Usage) -> dict:
 
     return {
         "copy_tokens": F("copy_tokens") + usage.total_tokens,
-        "copy_cost": Coalesce(F("copy_cost"), Decimal(0)) + _cost(usage),
+        "copy_cost": Coalesce(F("copy_cost"), Decimal(0))
+        + copywriting.token_cost(usage.prompt_tokens, usage.completion_tokens),
     }
 
 

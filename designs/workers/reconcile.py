@@ -12,11 +12,12 @@ import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from designs import leases, selectors
-from designs.models import Design, Product
+from designs.models import ActionJob, Design, Product
 from designs.products import IN_FLIGHT, summarise_designs
 from designs.workers import (
     PUMP_LEASE,
@@ -50,6 +51,7 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
     repricing = _reconcile_repricing(stale_after)
     copy = copywriter.wake_stale_copy()
     listings = listing_sync.wake_lost_updates(stale_after)
+    action_jobs = _reconcile_action_jobs()
     return {
         "pump": woken_pump,
         "woken": woken,
@@ -57,7 +59,20 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
         "repricing": repricing,
         "copy": copy,
         "listings": listings,
+        "action_jobs": action_jobs,
     }
+
+
+def _reconcile_action_jobs() -> list[int]:
+    """Admin action jobs (services/action_jobs.py) whose worker was lost: wake them; they go on from `done`."""
+    cutoff = timezone.now() - timedelta(seconds=settings.Q_TASK_TIMEOUT + 30)
+    unfinished = ActionJob.objects.filter(state__in=[ActionJob.State.QUEUED, ActionJob.State.RUNNING])
+    woken = []
+    for job_id in unfinished.filter(updated_at__lte=cutoff).values_list("pk", flat=True)[:WAKE_AT_MOST]:
+        if not leases.is_held(ActionJob.lease_key(job_id)):
+            transaction.on_commit(lambda job_id=job_id: enqueue("run_action_job", job_id))
+            woken.append(job_id)
+    return woken
 
 
 def _reconcile_repricing(stale_after: timedelta) -> list[int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from designs import leases
+from designs import audit, leases
 from designs.models import Design, Product
 from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_product, product_note
 from designs.workers.publish_run import HEARTBEAT_SECONDS, LEASE_SECONDS, describe_error
@@ -70,14 +70,27 @@ def run_delete_design_and_products(design_id: int, *, actor_id: int | None = Non
         return "gone"
     for product_id in design.products.exclude(printify_id="").values_list("pk", flat=True):
         outcome = _delete_one(product_id, actor_id)
+        if outcome == "busy":
+            _kept_busy(design, actor_id)
         if outcome != "deleted":
-            return outcome
+            return outcome  # "failed" wrote why in the design's history already
     if design.products.filter(state__in=IN_FLIGHT).exists():
+        _kept_busy(design, actor_id)
         return "busy"
     files = [getattr(design, name).name for name in images.FILE_FIELDS]
+    audit.log_deletions(actor_id, [design.pk])  # as the request logs the designs it deletes at once
     design.delete()
     images.delete_files(files)
     return "deleted"
+
+
+def _kept_busy(design: Design, actor_id: int | None) -> None:
+    note(
+        design,
+        "Not deleted: a publishing run holds one of its products right now. Delete it again when the run ends.",
+        source=Source.WORKER,
+        actor=actor_id,
+    )
 
 
 def _delete_one(product_id: int, actor_id: int | None) -> str:

@@ -30,7 +30,7 @@ from designs.models import Batch, Design, DesignEvent, ProductEvent, ProductTemp
 from designs.workers import pump as pump_worker
 from designs.workers import reconcile as reconciler
 from designs.workflow import Source, Status
-from tests.html_forms import forms_of
+from tests.form_support import forms_of
 from tests.system.conftest import free_port
 
 pytestmark = pytest.mark.system

@@ -7,6 +7,7 @@ from designs.admin.display import usd
 from designs.clients import NotConfigured
 from designs.management.progress import report_outcome, wait_and_report
 from designs.models import CopyStatus, Design
+from designs.services.generation import TooManyDesigns
 from designs.services.listing_copy import request_copy
 from designs.workflow import Source
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--ids", nargs="+", type=int, metavar="ID", help="These designs.")
         which.add_argument("--batch", metavar="NAME", help="Every design of the batch(es) with this name.")
+        parser.add_argument(
+            "--rewrite-done", action="store_true", help="Write again the copy of designs whose copy is done."
+        )
         parser.add_argument("--wait", action="store_true", help="Show progress until every design's copy is done.")
         parser.add_argument(
             "--timeout", type=float, default=1800, help="With --wait: give up waiting after this many seconds."
@@ -31,8 +35,8 @@ class Command(BaseCommand):
             if not designs.exists():
                 raise CommandError(f"No batch named “{options['batch']}” has designs.")
         try:
-            result = request_copy(designs, actor=None, source=Source.COMMAND)
-        except NotConfigured as error:
+            result = request_copy(designs, actor=None, source=Source.COMMAND, rewrite_done=options["rewrite_done"])
+        except (NotConfigured, TooManyDesigns) as error:
             raise CommandError(str(error)) from error
         if not result.moved and not result.skipped and not result.refused:
             raise CommandError("No designs match.")

@@ -20,19 +20,19 @@ def boss(client, superuser):
 
 @pytest.mark.parametrize("term", ["DISNEY", "  disney ", "Dísney"])
 def test_a_term_matching_one_on_the_list_is_refused_with_the_one_it_matches(boss, term):
-    response = submit(boss, ADD, {"term": term, "reason": "again"})
+    response = submit(boss, ADD, {"term": term, "reason": "again"}, "term")
     assert response.status_code == 200
     assert "“Disney” is on the list already; it matches the same words." in response.content.decode()
     assert BlockedTerm.objects.filter(term__iexact="disney").count() == 1
 
 
 def test_a_term_without_letters_or_digits_is_refused(boss):
-    response = submit(boss, ADD, {"term": "— !", "reason": ""})
+    response = submit(boss, ADD, {"term": "— !", "reason": ""}, "term")
     assert "A blocked term needs at least one letter or digit." in response.content.decode()
 
 
 def test_a_new_term_is_saved_with_its_spaces_tidied_and_the_list_says_whose_responsibility_it_is(boss):
-    response = submit(boss, ADD, {"term": "  Barbie   Dreamhouse ", "reason": "Mattel"})
+    response = submit(boss, ADD, {"term": "  Barbie   Dreamhouse ", "reason": "Mattel"}, "term")
     assert response.status_code == 302
     saved = BlockedTerm.objects.get(reason="Mattel")
     assert (saved.term, saved.is_active) == ("Barbie Dreamhouse", True)  # active: the form's own default

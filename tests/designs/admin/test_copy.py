@@ -2,16 +2,19 @@
 untouched rows, conflicts), the change page, and the "Write listing copy" action."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from designs.models import CopyStatus, Design, DesignEvent
 from designs.workflow import EventKind, Status
+from tests.designs.action_support import answer, ask, shown
 from tests.designs.llm_support import llm_settings  # noqa: F401  (fixture)
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
-from tests.html_forms import form_with
+from tests.form_support import form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 CHANGELIST = reverse("admin:designs_design_changelist")
@@ -201,15 +204,65 @@ def test_change_page_edits_lose_bidi_and_zero_width_characters_and_markup(client
 # --- the action ----------------------------------------------------------------------------------------------
 
 
-def test_write_listing_copy_action_queues_and_reports(client, superuser, make_design, llm_settings):  # noqa: F811
-    designs = [make_design(), make_design(prompt="")]
-    client.force_login(superuser)
-    response = client.post(
-        CHANGELIST, {"action": "write_listing_copy", ACTION_CHECKBOX_NAME: [d.pk for d in designs]}, follow=True
+def test_write_listing_copy_asks_with_count_and_cost_then_queues(client, publisher, make_design, llm_settings):  # noqa: F811
+    fresh = make_design()
+    no_prompt = make_design(prompt="")
+    done = make_design(title="Written", copy_status=CopyStatus.DONE)
+    client.force_login(publisher)
+
+    question = ask(client, "write_listing_copy", ticked=[fresh.pk, no_prompt.pk, done.pk])
+
+    page = question.content.decode()
+    assert "<strong>1</strong> of the 3 selected designs will get a title, description and tags" in page
+    assert "<strong>1</strong> already has copy and keeps it unless you tick the box below." in page
+    # No copy written yet: 600 prompt + 800 answer tokens at $1 / $3 per million = $0.003 a design.
+    assert "Estimated LLM cost: <strong>&lt; $0.01</strong>" in page
+    assert "Rewrite copy that is already done" in page
+    assert Design.objects.filter(copy_status=CopyStatus.QUEUED).count() == 0  # nothing before the answer
+    response = answer(client, question)
+    assert shown(response) == [
+        f"1 queued for listing copy, 2 refused (design {no_prompt.pk}: no prompt to write from; "
+        f"design {done.pk}: its copy is done; ask to rewrite it)."
+    ]
+    assert Design.objects.get(pk=fresh.pk).copy_status == CopyStatus.QUEUED
+    assert Design.objects.get(pk=done.pk).copy_status == CopyStatus.DONE
+    logged = LogEntry.objects.get(object_id=str(fresh.pk))
+    assert (logged.user, logged.change_message) == (publisher, "Listing copy asked of the LLM.")
+
+
+def test_done_copy_is_rewritten_only_when_the_box_is_ticked(client, publisher, make_design, llm_settings):  # noqa: F811
+    done = make_design(title="Written", copy_status=CopyStatus.DONE, copy_tokens=1000, copy_cost=Decimal("0.25"))
+    client.force_login(publisher)
+    question = ask(client, "write_listing_copy", ticked=[done.pk])
+    page = question.content.decode()
+    assert "<strong>0</strong> of the 1 selected design will get" in page
+    assert "<strong>$0.00</strong>; <strong>$0.25</strong> with the done ones rewritten" in page  # its own cost so far
+    response = answer(client, question, changes={"rewrite_done": "on"})
+    assert shown(response) == ["1 queued for listing copy."]
+    assert Design.objects.get(pk=done.pk).copy_status == CopyStatus.QUEUED
+
+
+def test_more_than_the_cap_cannot_be_confirmed(client, publisher, make_design, llm_settings, settings):  # noqa: F811
+    settings.MAX_DESIGNS_PER_ACTION = 2
+    designs = [make_design() for _ in range(3)]
+    client.force_login(publisher)
+    question = ask(client, "write_listing_copy", ticked=[d.pk for d in designs])
+    page = question.content.decode()
+    assert "one request may hold at most 2 (MAX_DESIGNS_PER_ACTION)" in page
+    assert 'name="post"' not in page
+    forged = client.post(
+        CHANGELIST, {"action": "write_listing_copy", ACTION_CHECKBOX_NAME: [d.pk for d in designs], "post": "yes"}
     )
-    messages = [str(m) for m in response.context["messages"]]
-    assert messages == [f"1 queued for listing copy, 1 refused (design {designs[1].pk}: no prompt to write from)."]
-    assert Design.objects.get(pk=designs[0].pk).copy_status == CopyStatus.QUEUED
+    assert "one request may hold at most 2" in shown(forged)[0]
+    assert not Design.objects.filter(copy_status=CopyStatus.QUEUED).exists()
+
+
+def test_reviewers_may_not_have_the_llm_write_copy_in_bulk(client, reviewer, make_design, llm_settings):  # noqa: F811
+    design = make_design()
+    client.force_login(reviewer)
+    assert "write_listing_copy" not in client.get(CHANGELIST).content.decode()
+    client.post(CHANGELIST, {"action": "write_listing_copy", ACTION_CHECKBOX_NAME: [design.pk], "post": "yes"})
+    assert Design.objects.get(pk=design.pk).copy_status == CopyStatus.NONE
 
 
 def test_the_change_page_says_copy_failed_once(client, superuser, make_design):

@@ -14,6 +14,7 @@ from designs.models import Batch, Design, DesignEvent, GenerationPreset
 from designs.workflow import Source, Status
 from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings, make_reviewable  # noqa: F401  (admin_settings: fixture)
+from tests.form_support import as_dict, form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 
@@ -338,3 +339,21 @@ def test_the_change_pages_delete_asks_about_the_product_too(client, superuser, m
     assert 'name="products"' in page and f'action="{CHANGELIST}"' in page
     assert f'name="_selected_action" value="{design.pk}"' in page
     assert Design.objects.filter(pk=design.pk).exists()
+
+
+def test_the_add_form_makes_a_draft_with_its_created_event(client, superuser):
+    client.force_login(superuser)
+    add = reverse("admin:designs_design_add")
+    form = form_with(client.get(add).content.decode(), "prompt")
+    response = client.post(add, as_dict(form.data({"prompt": "a heron in reeds", "title": "Heron"}, press="_save")))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    design = Design.objects.get(prompt="a heron in reeds")
+    assert (design.status, design.title, design.created_by) == (Status.DRAFT, "Heron", superuser)
+    event = DesignEvent.objects.get(design=design)
+    assert (event.kind, event.to_status, event.actor, event.source) == (
+        "created",
+        Status.DRAFT,
+        superuser,
+        Source.ADMIN,
+    )
+    assert LogEntry.objects.get(object_id=str(design.pk)).is_addition()

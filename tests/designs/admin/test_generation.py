@@ -4,13 +4,14 @@ import json
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.urls import reverse
 
 from designs.models import Batch, Design, GenerationPreset
 from designs.workflow import Status
 from integrations.comfyui import FLUX_DEV_FP8_PARAMETER_MAP, FLUX_DEV_FP8_WORKFLOW
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture)
-from tests.html_forms import form_with
+from tests.form_support import form_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_settings")]
 CHANGELIST = reverse("admin:designs_design_changelist")
@@ -171,3 +172,23 @@ def test_preset_form_refuses_a_workflow_the_map_does_not_fit(client, superuser):
     assert "must say where the prompt goes" in html and "only {prompt} and {style} may be used" in html
     assert client.post(add, {**data, "parameter_map": json.dumps(FLUX_DEV_FP8_PARAMETER_MAP)}).status_code == 302
     assert GenerationPreset.objects.filter(name="mine").exists()
+
+
+def test_generate_over_the_cap_says_so_and_cannot_be_confirmed(client, superuser, make_design, settings):
+    settings.MAX_DESIGNS_PER_ACTION = 1
+    drafts = [make_design(), make_design()]
+    client.force_login(superuser)
+    page = action(client, "generate_designs", drafts).content.decode()
+    assert "That would be 2 designs; one request may hold at most 1 (MAX_DESIGNS_PER_ACTION)." in page
+    assert 'name="post"' not in page
+    assert statuses(*drafts) == [Status.DRAFT, Status.DRAFT]
+
+
+def test_variations_are_logged_as_additions_by_whoever_asked(client, superuser, make_design):
+    original = make_design(prompt="a paper boat")
+    client.force_login(superuser)
+    action(client, "generate_variations", [original], post="yes", count="2")
+    made = Design.objects.exclude(pk=original.pk).values_list("pk", flat=True)
+    logged = LogEntry.objects.filter(action_flag=ADDITION, user=superuser)
+    assert sorted(int(pk) for pk in logged.values_list("object_id", flat=True)) == sorted(made)
+    assert set(logged.values_list("change_message", flat=True)) == {"Made as a variation and queued for generation."}

@@ -9,8 +9,11 @@ from django.urls import reverse
 
 from designs.models import Design
 from designs.workflow import Status
+from tests.designs.action_support import answer, ask, shown
+from tests.designs.print_support import approved_design, areas
 from tests.designs.publishing_support import configure_printify, make_product, make_template
 from tests.designs.review_support import admin_settings, attach_images  # noqa: F401  (admin_settings: fixture)
+from tests.form_support import as_dict, form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings")
 CHANGELIST = reverse("admin:designs_design_changelist")
@@ -93,3 +96,31 @@ def test_each_template_card_says_when_its_products_reach_the_store(client, publi
     assert "Published to the store after creating" in card(straight) and "Mockups reviewed" not in card(straight)
     assert "<strong>Mockups reviewed first:</strong>" in card(reviewed)
     assert "Products are created in Printify but not published to the store." in card(drafts)
+
+
+def test_a_design_below_the_minimum_dpi_is_listed_as_refused_until_the_override_is_ticked(
+    client, publisher, make_design, settings
+):
+    settings.MIN_PRINT_DPI, settings.TARGET_PRINT_DPI = 150, 300
+    make_template(placeholders=areas((600, 720)), placement={"mode": "fit"})
+    low = approved_design(make_design, (256, 256), title="Blurry fox")  # 128 DPI on 2 in
+    sharp = approved_design(make_design, (600, 600), title="Sharp owl")  # 300 DPI
+    client.force_login(publisher)
+
+    question = ask(client, "publish_to_printify", ticked=[low.pk, sharp.pk])
+
+    page = question.content.decode()
+    assert "1 design below 150 DPI" in page
+    row = re.search(rf"<td>#{low.pk}</td>.*?</tr>", page, re.S).group(0)
+    assert "Will be published" not in row and "<strong>Refused:</strong> below the minimum DPI" in row
+    assert "<strong>1</strong> design will be published" in page
+    assert 'name="post"' not in page  # the request would be refused as a whole: nothing to confirm yet
+
+    checked = client.post(CHANGELIST, as_dict(form_with(page, "action").data({"override_low_dpi": "on"}, press="show")))
+    page = checked.content.decode()
+    row = re.search(rf"<td>#{low.pk}</td>.*?</tr>", page, re.S).group(0)
+    assert "Will be published (below the minimum DPI (128 DPI), published anyway as you ticked)" in row
+    done = answer(client, checked)
+    assert shown(done) == ["2 queued for publishing."]
+    low.refresh_from_db()
+    assert low.status == Status.PUBLISHING and low.print_gate_overridden

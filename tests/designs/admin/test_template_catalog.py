@@ -6,9 +6,10 @@ from django.urls import reverse
 
 from designs.models import ProductTemplate, RepriceJob
 from designs.workers.costs import learn_costs
-from tests.designs.publishing_support import make_product
+from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 from tests.designs.template_support import CATALOG, WHITE_AND_BLACK_S_TO_2XL, editor_post, page_of
+from tests.form_support import as_dict, form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
 
@@ -103,7 +104,7 @@ def test_the_editor_asks_whether_to_review_mockups_ticked_for_a_new_template(as_
 def test_without_known_costs_the_rule_cannot_price_and_says_so(as_superuser, catalog):
     url = f"{CATALOG}?blueprint=6&provider=99"
     page = page_of(as_superuser.get(url))
-    assert "Costs are being looked up in Printify" in page
+    assert "Printify's costs are not known yet" in page
     assert "its cost is not known yet" in page_of(as_superuser.post(url, editor_post(enable_60101="on")))
     assert as_superuser.post(url, editor_post(enable_60101="on", price_60101="24.99")).status_code == 302
 
@@ -146,3 +147,27 @@ def test_every_word_searched_must_be_in_the_title_brand_or_model():
     tee = {"title": "Unisex Heavy Cotton Tee", "brand": "Gildan", "model": "5000"}
     assert matches(tee, ["gildan", "5000"]) and matches(tee, ["tee"]) and matches(tee, [])
     assert not matches(tee, ["gildan", "mug"])
+
+
+def test_opening_the_editor_queues_nothing_its_button_asks_for_the_costs(
+    as_superuser, catalog, django_capture_on_commit_callbacks
+):
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    with django_capture_on_commit_callbacks() as on_get:
+        page = page_of(as_superuser.get(url))
+    assert on_get == []  # a GET has no side effect: no worker is woken
+    lookup = form_with(page, "next")
+    with django_capture_on_commit_callbacks() as on_post:
+        response = as_superuser.post(lookup.action, as_dict(lookup.data()))
+    assert response.status_code == 302 and response.url == url
+    assert len(on_post) == 1  # learn_costs(6, 99) on a worker
+    assert not as_superuser.get(lookup.action).status_code == 200  # the button's URL acts on POST only
+
+
+def test_a_second_template_of_one_name_is_refused_by_the_editor(as_superuser, catalog):
+    learn_costs(6, 99)
+    make_template(name="Tee")
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.post(url, editor_post(name="Tee", enable_60101="on")))
+    assert "A template named “Tee” exists already." in page
+    assert ProductTemplate.objects.filter(name="Tee").count() == 1

@@ -11,7 +11,7 @@ from designs.workers.costs import learn_costs
 from tests.designs.publishing_support import make_product
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 from tests.designs.template_support import CATALOG, editor_post, page_of
-from tests.html_forms import form_with
+from tests.form_support import form_with
 
 pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
 

@@ -2,10 +2,13 @@
 
 import pytest
 import responses
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.db import transaction
 
+from designs import leases
 from designs.models import Design
 from designs.services import deletion
+from designs.workers.publish_run import lease_key
 from designs.workers.unpublish import run_delete_design_and_products as run_delete_design_and_product
 from designs.workflow import Status
 from tests.designs.publishing_support import API, SHOP, attach_image, configure_printify, make_product
@@ -79,3 +82,29 @@ def test_a_design_being_published_is_not_deleted(make_design):
     design = make_design(status=Status.PUBLISHING)
     result = deletion.delete_designs([design], actor=None)
     assert result.skipped == {design.pk: "being published"} and Design.objects.filter(pk=design.pk).exists()
+
+
+def test_each_deleted_design_is_logged_before_it_goes_as_djangos_delete_selected_does(make_design, superuser):
+    plain = make_design(status=Status.REJECTED, title="Old fox")
+    with_product = make_design(status=Status.PUBLISHED, title="Live owl")
+    make_product(with_product, printify_id="5f1a2b3c4d5e6f7a8b9c0d1e")
+    with transaction.atomic():
+        deletion.delete_designs([plain, with_product], actor=superuser, products=deletion.DELETE_PRODUCTS)
+    gone = LogEntry.objects.get(object_id=str(plain.pk))
+    assert (gone.action_flag, gone.object_repr, gone.user) == (DELETION, "Old fox", superuser)
+    waiting = LogEntry.objects.get(object_id=str(with_product.pk))
+    assert waiting.action_flag == CHANGE and waiting.change_message.startswith("Deletion requested")
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{API}/shops/{SHOP}/products/5f1a2b3c4d5e6f7a8b9c0d1e/unpublish.json", json={})
+        rsps.delete(f"{API}/shops/{SHOP}/products/5f1a2b3c4d5e6f7a8b9c0d1e.json", json={})
+        assert run_delete_design_and_product(with_product.pk, actor_id=superuser.pk) == "deleted"
+    assert LogEntry.objects.filter(object_id=str(with_product.pk), action_flag=DELETION, user=superuser).exists()
+
+
+def test_a_design_kept_because_a_run_holds_its_product_says_so(make_design):
+    design = make_design(status=Status.PUBLISHED)
+    product = make_product(design, printify_id="5f1a2b3c4d5e6f7a8b9c0d1e")
+    assert leases.acquire(lease_key(product.pk), 60)  # a publishing run owns the product right now
+    assert run_delete_design_and_product(design.pk) == "busy"
+    note = design.events.get(kind="note")
+    assert note.message.startswith("Not deleted: a publishing run holds one of its products right now.")

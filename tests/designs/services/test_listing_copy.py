@@ -1,10 +1,20 @@
 """Listing copy use cases: a person's edit (limits, revision conflicts, history) and requests to the LLM."""
 
+from decimal import Decimal
+
 import pytest
 
 from designs.clients import NotConfigured
 from designs.models import CopyStatus, Design, DesignEvent
-from designs.services.listing_copy import copy_state, request_copy, save_copy, title_twins
+from designs.services.generation import TooManyDesigns
+from designs.services.listing_copy import (
+    copy_question,
+    copy_state,
+    estimated_cost,
+    request_copy,
+    save_copy,
+    title_twins,
+)
 from designs.workflow import EventKind, Source, Status
 from tests.designs.llm_support import llm_settings  # noqa: F401
 
@@ -92,6 +102,44 @@ def test_copy_requests_say_why_designs_were_left_out(make_design, llm_settings, 
     }
     assert result.skipped == {424242: None}
     assert Design.objects.get(pk=fine.pk).copy_status == CopyStatus.QUEUED
+
+
+def test_done_copy_is_written_again_only_when_asked(make_design, llm_settings):  # noqa: F811
+    done = make_design(title="Written", copy_status=CopyStatus.DONE)
+    kept = request_copy([done.pk], actor=None, source=Source.ADMIN)
+    assert kept.moved == [] and kept.refused == {done.pk: "its copy is done; ask to rewrite it"}
+    rewritten = request_copy([done.pk], actor=None, source=Source.ADMIN, rewrite_done=True)
+    assert rewritten.moved == [done.pk]
+
+
+def test_more_writable_designs_than_the_cap_queue_nothing(make_design, llm_settings, settings):  # noqa: F811
+    settings.MAX_DESIGNS_PER_ACTION = 2
+    designs = [make_design().pk for _ in range(3)] + [make_design(prompt="").pk]
+    with pytest.raises(TooManyDesigns, match="That would be 3 designs"):
+        request_copy(designs, actor=None, source=Source.ADMIN)
+    assert not Design.objects.filter(copy_status=CopyStatus.QUEUED).exists()
+    # Designs that would not be queued do not count: two fit.
+    assert request_copy(designs[1:], actor=None, source=Source.ADMIN).moved == designs[1:3]
+
+
+def test_the_question_counts_and_prices_the_whole_selection(make_design, llm_settings, settings):  # noqa: F811
+    settings.MAX_DESIGNS_PER_ACTION = 2
+    make_design(copy_status=CopyStatus.DONE, copy_tokens=900, copy_cost=Decimal("0.02"))
+    make_design(copy_status=CopyStatus.DONE, copy_tokens=900, copy_cost=Decimal("0.04"))
+    make_design()
+    make_design(prompt="")
+    question = copy_question(Design.objects.all())
+    assert (question.count, question.done, question.not_writable) == (1, 2, 1)
+    assert (question.estimate, question.estimate_with_done) == (Decimal("0.03"), Decimal("0.09"))  # average so far
+    assert question.can_confirm and not question.problem
+    assert "at most 2" in copy_question(Design.objects.all(), rewrite_done=True).problem
+
+
+def test_the_estimate_without_history_prices_the_usual_tokens(llm_settings, db):  # noqa: F811
+    # 600 prompt tokens at $1 per million and 800 answer tokens at $3 per million
+    assert estimated_cost(10) == Decimal("0.030")
+    llm_settings.LLM_COST_PER_MILLION_INPUT_TOKENS = llm_settings.LLM_COST_PER_MILLION_OUTPUT_TOKENS = 0
+    assert estimated_cost(10) is None
 
 
 def test_review_state_flags_blocked_terms_and_titles_already_live(make_design):

@@ -1,0 +1,225 @@
+"""Admin actions over large selections, carried out on a worker instead of holding a web thread.
+
+Above ACTION_IN_WORKER_ABOVE designs, a confirmed action is not carried out in the request: start() keeps the
+selection (ids, in order) and the page's answers in an ActionJob and wakes the worker; run() goes through the ids
+in chunks with the same use case the request would call, counts its progress after each chunk, and ends with the
+same summary the admin would have shown ("5,990 approved, 10 skipped (rejected)") and the same audit trail. One
+run works for at most RUN_SECONDS, then hands the rest to a new task, so no task outlives Q_TASK_TIMEOUT; a lease
+keeps two workers off one job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from designs import audit, leases
+from designs.clients import NotConfigured
+from designs.job_models import ActionJob
+from designs.models import ProductTemplate
+from designs.services import deletion, generation, listing_copy, publishing, review
+from designs.workers import enqueue
+from designs.workflow import Source, design_ids
+
+CHUNK = 2000  # designs per use-case call: the chunk each of them already works in
+RUN_SECONDS = max(settings.Q_TASK_TIMEOUT / 3, 5)  # then the job hands the rest to a new task
+LEASE_SECONDS = settings.Q_TASK_TIMEOUT + 30
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    label: str  # "Approve"
+    verb: str | None  # for result.summary(verb); None: the result's summary() takes none
+    log_message: str | Callable[[dict], str] | None  # the LogEntry message per design moved (None: none)
+    call: Callable  # (ids, actor, options) -> the use case's result
+    check: Callable | None = None  # (the selection, its ids, options): raises before anything is kept (the cap)
+
+
+def _reject(ids, actor, options):
+    return review.reject(ids, actor=actor, reason=options.get("reason", ""), source=Source.ADMIN)
+
+
+def _publish(ids, actor, options):
+    return publishing.request_publish(
+        ids,
+        actor=actor,
+        source=Source.ADMIN,
+        templates=list(ProductTemplate.objects.filter(pk__in=options.get("templates", []))),
+        allow_duplicate_titles=options.get("allow_duplicate_titles", False),
+        override_low_dpi=options.get("override_low_dpi", False),
+    )
+
+
+def _delete(ids, actor, options):
+    return deletion.delete_designs(ids, actor=actor, products=options.get("products"))
+
+
+def _copy_cap(designs, ids, options):
+    question = listing_copy.copy_question(designs, rewrite_done=options.get("rewrite_done", False))
+    if question.problem:
+        raise generation.TooManyDesigns(question.problem)
+
+
+ACTIONS: dict[str, BulkAction] = {
+    "approve_designs": BulkAction(
+        "Approve", "approved", "Approved.", lambda ids, actor, o: review.approve(ids, actor=actor, source=Source.ADMIN)
+    ),
+    "reject_designs": BulkAction(
+        "Reject",
+        "rejected",
+        lambda o: f"Rejected: {o['reason']}" if o.get("reason") else "Rejected.",
+        _reject,
+    ),
+    "reopen_designs": BulkAction(
+        "Reopen",
+        "reopened",
+        "Reopened for review.",
+        lambda ids, actor, o: review.reopen(ids, actor=actor, source=Source.ADMIN),
+    ),
+    "generate_designs": BulkAction(
+        "Generate",
+        "queued for generation",
+        "Queued for generation.",
+        lambda ids, actor, o: generation.request_generation(ids, actor=actor, source=Source.ADMIN),
+        check=lambda designs, ids, o: generation.check_design_count(len(ids)),
+    ),
+    "cancel_generation": BulkAction(
+        "Cancel generation",
+        "cancelled (back to draft)",
+        "Generation cancelled.",
+        lambda ids, actor, o: generation.cancel_generation(ids, actor=actor, source=Source.ADMIN),
+    ),
+    "write_listing_copy": BulkAction(
+        "Write listing copy for",
+        "queued for listing copy",
+        "Listing copy asked of the LLM.",
+        lambda ids, actor, o: listing_copy.request_copy(
+            ids, actor=actor, source=Source.ADMIN, rewrite_done=o.get("rewrite_done", False)
+        ),
+        check=_copy_cap,
+    ),
+    "publish_to_printify": BulkAction(
+        "Publish", "queued for publishing", "Publishing to Printify requested.", _publish
+    ),
+    "delete_designs": BulkAction("Delete", None, None, _delete),
+}
+
+
+def in_worker(designs: QuerySet) -> bool:
+    """Is this selection large enough to be carried out on a worker?"""
+    return designs.count() > settings.ACTION_IN_WORKER_ABOVE
+
+
+def start(action: str, designs: QuerySet, *, actor, options: dict | None = None) -> ActionJob:
+    """Keep the selection and the answers, then wake a worker once committed. Raises what the action's own
+    limits raise (TooManyDesigns) before anything is kept."""
+    spec = ACTIONS[action]
+    options = options or {}
+    ids = design_ids(designs)
+    if spec.check is not None:
+        spec.check(designs, ids, options)
+    job = ActionJob.objects.create(
+        action=action,
+        label=f"{spec.label} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
+        design_ids=ids,
+        options=options,
+        total=len(ids),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    transaction.on_commit(partial(enqueue, "run_action_job", job.pk))
+    return job
+
+
+def run(job_id: int) -> str:
+    """Carry out a job, chunk by chunk, for at most RUN_SECONDS; then hand the rest to a new task."""
+    with leases.held(ActionJob.lease_key(job_id), LEASE_SECONDS) as token:
+        if token is None:
+            return "busy"
+        job = ActionJob.objects.filter(pk=job_id).select_related("created_by").first()
+        if job is None or job.state in (ActionJob.State.DONE, ActionJob.State.FAILED):
+            return "done"
+        spec = ACTIONS[job.action]
+        ActionJob.objects.filter(pk=job_id).update(state=ActionJob.State.RUNNING, updated_at=timezone.now())
+        started, first = time.monotonic(), job.done
+        result = None
+        while job.done < job.total:
+            if job.done > first and time.monotonic() - started > RUN_SECONDS:  # at least one chunk per run
+                transaction.on_commit(partial(enqueue, "run_action_job", job.pk))
+                return f"{job.done} of {job.total}"
+            chunk = job.design_ids[job.done : job.done + CHUNK]
+            try:
+                outcome = spec.call(chunk, job.created_by, job.options)
+            except (ValueError, NotConfigured) as error:  # a refusal in words (PublishRefused, no LLM, …)
+                _finish(job, ActionJob.State.FAILED, f"{job.summary or 'Nothing done'}. Stopped: {error}")
+                return "failed"
+            _log(spec, job, outcome)
+            if result is None:  # what earlier runs of this job did, in the use case's own result type
+                result = _restored(type(outcome), job.result)
+            result = outcome if result is None else _merge(result, outcome)
+            job.done += len(chunk)
+            _save_progress(job, spec, result)
+        _finish(job, ActionJob.State.DONE, f"{job.summary or 'Nothing done'}.")
+        return "done"
+
+
+def progress(job: ActionJob) -> dict:
+    """What the progress page shows."""
+    return {
+        "job": job,
+        "percent": int(100 * job.done / job.total) if job.total else 100,
+        "finished": job.state in (ActionJob.State.DONE, ActionJob.State.FAILED),
+    }
+
+
+# --- the parts ------------------------------------------------------------------------------------------------
+
+
+def _log(spec: BulkAction, job: ActionJob, outcome) -> None:
+    moved = getattr(outcome, "moved", None)
+    if spec.log_message is None or not moved:
+        return
+    message = spec.log_message(job.options) if callable(spec.log_message) else spec.log_message
+    audit.log_changes(job.created_by, moved, message)
+
+
+def _merge(total, part):
+    """Results of one use case, chunk after chunk: lists extended, dicts updated, field by field."""
+    for each in dataclasses.fields(total):
+        mine, theirs = getattr(total, each.name), getattr(part, each.name)
+        if isinstance(mine, list):
+            mine.extend(theirs)
+        elif isinstance(mine, dict):
+            mine.update(theirs)
+    return total
+
+
+def _restored(result_type, stored: dict):
+    """The result kept in the job (JSON: design ids as text keys) as the use case's result again."""
+    if not stored:
+        return None
+    values = {
+        name: {int(key): value for key, value in kept.items()} if isinstance(kept, dict) else kept
+        for name, kept in stored.items()
+    }
+    return result_type(**values)
+
+
+def _save_progress(job: ActionJob, spec: BulkAction, result) -> None:
+    job.summary = result.summary(spec.verb) if spec.verb is not None else result.summary()
+    ActionJob.objects.filter(pk=job.pk).update(
+        done=job.done, summary=job.summary, result=dataclasses.asdict(result), updated_at=timezone.now()
+    )
+
+
+def _finish(job: ActionJob, state: str, summary: str) -> None:
+    ActionJob.objects.filter(pk=job.pk).update(
+        state=state, done=job.done, summary=summary, finished_at=timezone.now(), updated_at=timezone.now()
+    )
