@@ -14,6 +14,7 @@ from designs.product_templates import (
     check_template,
     check_texts,
     fit_scale,
+    lacks_own_title,
     placeholders_from_catalog,
     product_matches,
     render_texts,
@@ -33,6 +34,7 @@ def tee(**fields) -> ProductTemplate:
         "variants": [dict(v) for v in TEE_VARIANTS],
         "placement": {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
         "placeholders": TEE_PLACEHOLDERS,
+        "prompt_is_title": True,  # these tests render titles from prompts; the title rule's tests say False
     }
     values.update(fields)
     return ProductTemplate(**values)
@@ -217,16 +219,26 @@ def test_huge_output_is_capped_or_refused_quickly(make_design):
     assert time.monotonic() - started < 1
 
 
+def test_a_design_without_a_title_of_its_own_is_refused_unless_the_template_means_the_prompt(make_design):
+    # Issue 19: the raw prompt, or an imported file's name, went live as the product title.
+    prompted = make_design(prompt="a red fox in a snowy forest, woodcut print, two colours")
+    imported = make_design(prompt="")
+    strict = tee(prompt_is_title=False)
+    for design in (prompted, imported):
+        assert lacks_own_title(strict, design)
+        with pytest.raises(TextsInvalid, match="it has no title of its own .*write its listing copy or type a title"):
+            check_texts(strict, design)
+    assert not lacks_own_title(tee(), prompted)  # the template says the prompt is the title
+    assert lacks_own_title(tee(), imported)  # …but an imported design has no prompt either
+    titled = make_design(prompt="", title="Fox & <Hare>")
+    assert check_texts(strict, titled).title == "Fox & <Hare>"
+
+
 def test_an_imported_design_without_prompt_or_description_still_gets_both_texts(make_design):
     # Issue 10: sent with an empty description, Printify refused it (8150).
-    design = make_design(prompt="")
-    payload = build_product_payload(tee(), design, "upl-1", (100, 100))  # the model's default text templates
-    assert (payload["title"], payload["description"]) == (
-        f"Design {design.pk}",
-        f"Design {design.pk}, printed on demand.",
-    )
-
     titled = make_design(prompt="", title="Fox & <Hare>")
+    payload = build_product_payload(tee(), titled, "upl-1", (100, 100))  # the model's default text templates
+    assert (payload["title"], payload["description"]) == ("Fox & <Hare>", "Fox &amp; &lt;Hare&gt;, printed on demand.")
     texts = render_texts(tee(description_template="<p>{{ design.description }}</p>"), titled)
     assert texts.description == "Fox &amp; &lt;Hare&gt;, printed on demand."  # markup around nothing is empty
 
@@ -240,10 +252,10 @@ def test_empty_required_texts_are_refused_before_any_request():
         "The product has no description: give the design a description.",
     ]
     unsaved = Design(prompt="")  # not even an id to name it by
-    with pytest.raises(TextsInvalid, match="^The product cannot be sent to Printify: The product has no title"):
+    with pytest.raises(TextsInvalid, match="^The product cannot be sent to Printify: it has no title of its own"):
         check_texts(tee(), unsaved)
     # The admin preview shows a ValueError from the payload as a problem.
-    with pytest.raises(ValueError, match="has no description"):
+    with pytest.raises(ValueError, match="has no title of its own"):
         build_product_payload(tee(), unsaved, "upl-1", (100, 100))
 
 

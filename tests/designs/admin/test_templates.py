@@ -2,6 +2,7 @@
 editor with prices from cost), editing without JSON, costs, repricing, the JSON form under "advanced", import."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 import responses
@@ -17,6 +18,7 @@ from tests.designs.publishing_support import (
     TOKEN,
     configure_printify,
     make_product,
+    make_template,
 )
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 
@@ -341,3 +343,20 @@ def test_a_ticked_variant_gone_out_of_stock_is_named_and_unticked_on_save(as_sup
         offer["out_of_stock"].discard(60102)
         for variant in sandbox_catalog.VARIANTS[(6, 99)]:
             variant["is_available"] = variant["id"] not in offer["out_of_stock"]
+
+
+def test_the_editor_says_whether_the_prompt_is_the_title(as_superuser):
+    # Issue 19: designs without a title of their own are refused for publishing unless the template says so.
+    from tests.system.test_full_flow import forms_of
+
+    template = make_template(prompt_is_title=False)
+    editor = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    page = page_of(as_superuser.get(editor))
+    assert "The prompt is the title" in page and "refused for publishing until their listing copy" in page
+    [form] = [form for form in forms_of(page) if form.has("prompt_is_title")]
+    sent = urlencode(form.data({"prompt_is_title": "on"}))
+    response = as_superuser.post(editor, sent, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    template.refresh_from_db()
+    assert template.prompt_is_title is True
+    assert 'id="id_prompt_is_title" checked' in page_of(as_superuser.get(editor))
