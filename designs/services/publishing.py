@@ -27,6 +27,7 @@ from designs.products import (
     summarise_designs,
 )
 from designs.services import print_files, publish_checks
+from designs.services.templates import settle_prices
 from designs.workers import enqueue, enqueue_later
 from designs.workflow import PUBLISHABLE, Status, TransitionResult, design_ids
 
@@ -111,6 +112,8 @@ def request_publish(
     `allow_duplicate_titles`), is not made; a design none of whose products may be made is refused, with why.
     """
     chosen = chosen_templates(templates)
+    for template in chosen:
+        settle_prices(template)  # products are made at the prices the template's page shows
     ids = design_ids(designs)
     plan = publish_plan(ids, chosen)
     gate = _print_gate(plan, override=override_low_dpi)
@@ -239,6 +242,7 @@ def _retry_products(ids, failed, *, actor, source: str, waiting_in: frozenset[st
             check_template(template)
         except TemplateInvalid as error:
             raise PublishRefused(str(error)) from error
+        settle_prices(template)
     plan: dict[int, list[ProductTemplate]] = {}
     for product in failed:
         if product.template:

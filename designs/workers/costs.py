@@ -17,6 +17,7 @@ from django.conf import settings
 from designs import leases
 from designs.models import Product
 from designs.services import costs as cost_service
+from designs.services import templates as template_service
 from integrations.http import IntegrationError
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ def learn_costs(blueprint_id: int, provider_id: int, *, force: bool = False) -> 
             return "failed"
         cost_service.save_costs(blueprint_id, provider_id, costs, shipping, source)
         cost_service.save_stock(blueprint_id, provider_id, in_stock)
+        # Templates saved while these costs were being looked up now carry the prices their page shows.
+        template_service.settle_prices_of(blueprint_id, provider_id)
         return f"{len(costs)} costs from {source}"
 
 
