@@ -392,6 +392,24 @@ def approval_rates(by: str, *, limit: int = 8) -> list[dict]:
     return [{"key": row[fields[0]], "name": row[fields[-1]], **row} for row in rows]
 
 
+def design_templates(ids: list[int]) -> dict[int, object]:
+    """design_template() of many designs at once: {design id: its template}, in a few queries however many."""
+    from designs.models import ProductTemplate
+
+    default = ProductTemplate.objects.filter(is_default=True).first()
+    first: dict[int, int] = {}
+    for start in range(0, len(ids), 2000):
+        rows = (
+            Product.objects.filter(design_id__in=ids[start : start + 2000])
+            .exclude(template=None)
+            .order_by("-pk")
+            .values_list("design_id", "template_id")
+        )
+        first.update(rows)  # ordered newest first, so each design keeps its first product's template
+    templates = ProductTemplate.objects.in_bulk(set(first.values()))
+    return {design_id: templates.get(first[design_id]) if design_id in first else default for design_id in ids}
+
+
 def design_template(design: Design):
     """The template a design's print quality and copy are judged by: that of its first product, else the default."""
     from designs.models import ProductTemplate

@@ -24,6 +24,12 @@ class Command(BaseCommand):
             metavar="NAME",
             help="Size for this product template (default: each design's own, else the default template).",
         )
+        parser.add_argument(
+            "--again",
+            action="store_true",
+            help="Prepare designs already at TARGET_PRINT_DPI too (skipped otherwise: an upscale costs and changes "
+            "nothing).",
+        )
         parser.add_argument("--wait", action="store_true", help="Show progress until every print file is done.")
         parser.add_argument("--timeout", type=float, default=3600, help="With --wait: give up after this many seconds.")
 
@@ -32,7 +38,9 @@ class Command(BaseCommand):
         designs = selected_designs(options)
         try:
             preset = preset_for(template, options["preset"]) if options["preset"] else None
-            result = request_print_files(designs, actor=None, source=Source.COMMAND, preset=preset, template=template)
+            result = request_print_files(
+                designs, actor=None, source=Source.COMMAND, preset=preset, template=template, again=options["again"]
+            )
         except (PrintRefused, TooManyDesigns) as error:
             raise CommandError(str(error)) from error
         if not result.moved and not result.skipped:
