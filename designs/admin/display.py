@@ -68,12 +68,23 @@ def product_state_tag(state: str):
     return format_html('<span class="pod-status pod-product-{}">{}</span>', state, ProductState(state).label)
 
 
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """ "1 prompt", "2 prompts", "1,200 designs": a count with its noun in the right number."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+SMALLEST_SHOWN = Decimal("0.0001")
+
+
 def usd(amount) -> str:
-    """RunPod cost in dollars: "$12.40", and sub-dime GPU costs to a hundredth of a cent ("$0.0079")."""
+    """RunPod cost in dollars: "$12.40", and sub-dime GPU costs to a hundredth of a cent ("$0.0079"); a real cost
+    too small even for that is "< $0.0001", never "$0.0000"."""
     if amount is None:
         return "—"
     amount = Decimal(amount)
-    places = Decimal("0.0001") if abs(amount) < Decimal("0.10") and amount else Decimal("0.01")
+    if amount and abs(amount) < SMALLEST_SHOWN / 2:
+        return f"< ${SMALLEST_SHOWN}"
+    places = SMALLEST_SHOWN if abs(amount) < Decimal("0.10") and amount else Decimal("0.01")
     return f"${amount.quantize(places):,}"
 
 

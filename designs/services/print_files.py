@@ -65,7 +65,8 @@ def estimated_cost(count: int) -> Decimal:
     """Dollars `count` preparations are likely to cost: the average run time so far (else the setting) × price."""
     ms = Design.objects.filter(print_execution_ms__isnull=False).aggregate(ms=Avg("print_execution_ms"))["ms"]
     seconds = ms / 1000 if ms else settings.PRINT_ESTIMATED_SECONDS
-    return (Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND)) * count).quantize(Decimal("0.01"))
+    # Not rounded to cents: one short job costs a fraction of a cent, which "$0.00" would hide.
+    return Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND)) * count
 
 
 @dataclass

@@ -18,9 +18,7 @@ def read(content):
 
 
 def test_a_good_answer_is_cleaned_and_kept():
-    copy, problems = read(
-        json.dumps({**GOOD, "title": '  "Red  Fox Woodcut" ', "tags": ["fox", "#Fox", " woodcut"]})
-    )
+    copy, problems = read(json.dumps({**GOOD, "title": '  "Red  Fox Woodcut" ', "tags": ["fox", "#Fox", " woodcut"]}))
     assert problems == []
     assert (copy.title, copy.tags) == ("Red Fox Woodcut", ["fox", "woodcut"])
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from designs.admin.display import shop_price
+from designs.admin.display import shop_price, usd
 from designs.pricing import (
     MoneyInvalid,
     PriceRule,
@@ -106,3 +106,13 @@ def test_the_price_a_variant_is_published_at():
     assert variant_price({**typed_while_costs_were_unknown, "price_overridden": True}, 1029, rule) == 2437
     assert variant_price(typed_while_costs_were_unknown, 1029, None) == 2437  # typed by hand: no rule
     assert variant_price({"id": 2, "price": None}, None, rule) is None
+
+
+def test_a_real_cost_is_never_shown_as_zero():
+    assert shop_price(0) == "$0.00"
+    assert (usd(Decimal("0.0036")), usd(Decimal("0.00001")), usd(0), usd(Decimal("12.4"))) == (
+        "$0.0036",
+        "< $0.0001",
+        "$0.00",
+        "$12.40",
+    )

@@ -4,6 +4,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from designs import selectors
+from designs.admin.display import usd
 from designs.management.progress import report_outcome, wait_and_report
 from designs.management.selection import add_approved_selection, selected_designs, template_named
 from designs.models import Design
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if not result.moved and not result.skipped:
             raise CommandError("No designs match.")
-        self.stdout.write(f"{result.summary()}; estimated RunPod cost ${estimated_cost(len(result.moved))}.")
+        self.stdout.write(f"{result.summary()}; estimated RunPod cost {usd(estimated_cost(len(result.moved)))}.")
         if not options["wait"] or not result.moved:
             return
         moved = Design.objects.filter(pk__in=result.moved)
@@ -62,6 +63,6 @@ class Command(BaseCommand):
         counts = progress["counts"]
         summary = (
             f"{counts[PrintStatus.READY]} ready, {counts[PrintStatus.FAILED]} failed, {progress['pending']} "
-            f"unfinished, {len(result.skipped)} skipped; cost ${progress['cost']:.4f}"
+            f"unfinished, {len(result.skipped)} skipped; cost {usd(progress['cost'])}"
         )
         report_outcome(self, progress, selectors.print_failures(moved), timeout=options["timeout"], summary=summary)
