@@ -114,3 +114,15 @@ def test_image_sources_of_the_content_security_policy_come_from_the_environment(
     )
     sandbox = {"POD_SANDBOX": "1", "SANDBOX_URL": "http://127.0.0.1:9999/"}
     assert settings_value(image_sources, **sandbox) == f"{default} http://127.0.0.1:9999"
+
+
+def test_django_q_info_lines_stay_off_the_commands_stderr_unless_asked():
+    # Issue 19: "Enqueued [...]" lines from django-q2 (logger "django-q") appeared on every command's stderr.
+    code = (
+        "import django; django.setup(); from django_q.conf import logger; "
+        "logger.info('Enqueued 1'); logger.warning('W')"
+    )
+    quiet = run_python(["-c", code])
+    assert quiet.returncode == 0 and "Enqueued 1" not in quiet.stderr and "W" in quiet.stderr
+    asked = run_python(["-c", code], Q_LOG_LEVEL="INFO")
+    assert "Enqueued 1" in asked.stderr
