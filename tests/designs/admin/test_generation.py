@@ -103,6 +103,17 @@ def test_batch_add_page_shows_errors_and_creates_nothing(client, superuser):
     assert not Batch.objects.exists() and not Design.objects.exists()
 
 
+def test_a_batch_all_generated_and_waiting_says_so(client, superuser):
+    from tests.designs.review_support import make_reviewable
+
+    batch = Batch.objects.create(name="Spring")
+    for index in range(3):
+        make_reviewable(batch=batch, color_index=index)
+    client.force_login(superuser)
+    html = client.get(reverse("admin:designs_batch_change", args=[batch.pk])).content.decode()
+    assert "Progress: 3 of 3 designs generated · 0 decided · 3 waiting for review · cost so far" in html
+
+
 def test_batch_add_page_needs_the_add_permission(client, reviewer):
     client.force_login(reviewer)
     assert client.get(reverse("admin:designs_batch_add")).status_code == 403
@@ -119,8 +130,9 @@ def test_batch_change_page_shows_progress_and_cost(client, superuser):
     client.force_login(superuser)
     response = client.get(reverse("admin:designs_batch_change", args=[batch.pk]))
     html = response.content.decode()
-    # Designs in review are waiting, not done (they were counted as done before).
-    assert "Progress: 1 of 4 designs done · 2 waiting for review · 1 still generating · cost so far $0.0300" in html
+    # Generated and decided apart (issue 19: "0 of 16 designs done · 16 waiting for review" read as nothing made).
+    progress = "Progress: 2 of 4 designs generated (1 failed) · 0 decided · 2 waiting for review · 1 still generating"
+    assert f"{progress} · cost so far $0.0300" in html
     assert f"batch__id__exact={batch.pk}&amp;status__exact=review" in html
     assert f'href="/admin/designs/design/review/?batch={batch.pk}">Review this batch (2 waiting)</a>' in html
     assert waiting.thumbnail.url in html  # the batch's thumbnails
