@@ -112,6 +112,8 @@ def settle_prices(template: ProductTemplate, costs=None) -> bool:
     """Store on the template's variants the prices its page shows, when costs arrived after it was saved (it was
     saved while they were being looked up, with prices typed meanwhile): publishing, repricing and the listing
     checks read the stored prices, so they then send what the page shows. True when prices changed."""
+    if not template.price_rule:
+        return False  # typed by hand: the stored prices are the published ones
     variants = published_variants(template, costs)
     if variants == (template.variants or []):
         return False
@@ -125,7 +127,7 @@ def settle_prices_of(blueprint_id: int, provider_id: int) -> int:
     variants were just learned); returns how many changed."""
     costs = costs_for(blueprint_id, provider_id)
     templates = ProductTemplate.objects.filter(blueprint_id=blueprint_id, print_provider_id=provider_id)
-    return sum(settle_prices(template, costs) for template in templates.exclude(price_rule={}))
+    return sum(settle_prices(template, costs) for template in templates)
 
 
 def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
