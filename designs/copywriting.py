@@ -35,8 +35,9 @@ def build_messages(*, prompt: str, style: str, product_type: str, shop: listing.
     rules = (
         "You write product listings for a print-on-demand shop. Answer with one JSON object and nothing else: "
         '{"title": string, "description": string, "tags": [string, ...]}.\n'
-        f"- title: at most {shop.title_max_chars} characters; what a buyer would search for, the product type "
-        "last; no quotes, no ALL CAPS, no emoji.\n"
+        f"- title: at most {shop.title_max_chars} characters; what a buyer would search for about the design; "
+        "never the product type, brand or model (no tee, mug, poster…): the same title goes on every product made "
+        "of the design, and each product adds its own words. No quotes, no ALL CAPS, no emoji.\n"
         "- description: two to four short sentences of plain text (no HTML, no markdown) about the design and "
         "the product.\n"
         f"- tags: at most {shop.max_tags} tags, each at most {shop.tag_max_chars} characters, lower case, no "
@@ -65,8 +66,27 @@ def retry_messages(messages: list[dict], answer: str, problems: list[str]) -> li
     ]
 
 
-def read_answer(content: str, *, shop: listing.Limits, screen: Screen) -> tuple[Copy | None, list[str]]:
-    """(the copy, []) when the answer is usable, else (None, problems in words)."""
+# Words of template names and blueprint titles that say nothing about which product it is.
+_NOT_PRODUCT_WORDS = frozenset(
+    "the and with for from unisex heavy cotton classic premium regular fit kids kid youth women womens men mens adult "
+    "soft style size print printed".split()
+)
+
+
+def product_words(names) -> frozenset[str]:
+    """The words that name a product (tee, mug, gildan…), from the shop's template names and blueprint titles: a
+    title holding one would go on the other products of the design too ("… Gildan 5000 Tee" on the mug)."""
+    words = set()
+    for name in names:
+        words.update(word for word in re.findall(r"[^\W\d_]{3,}", str(name).casefold()))
+    return frozenset(words - _NOT_PRODUCT_WORDS)
+
+
+def read_answer(
+    content: str, *, shop: listing.Limits, screen: Screen, product_words: frozenset[str] = frozenset()
+) -> tuple[Copy | None, list[str]]:
+    """(the copy, []) when the answer is usable, else (None, problems in words). A title naming a product (one of
+    `product_words`) is a problem: the title is shared by every product of the design."""
     text = content.strip()
     if len(text) > ANSWER_MAX_CHARS:
         return None, [f"The answer is {len(text):,} characters long; a listing needs far less."]
@@ -98,6 +118,12 @@ def read_answer(content: str, *, shop: listing.Limits, screen: Screen) -> tuple[
         title=copy.title, description=copy.description, tags=copy.tags, shop=shop
     ).values():
         problems += field_problems
+    named = sorted(set(re.findall(r"[^\W\d_]{3,}", copy.title.casefold())) & product_words)
+    if named:
+        problems.append(
+            f"The title names the product ({', '.join(named)}); leave product words out of the title: it goes on "
+            "every product of the design and each adds its own."
+        )
     hits = screen.hits({"title": copy.title, "description": copy.description, "tags": copy.tags})
     if hits:
         problems.append(f"The answer uses {describe(hits)}; leave it out.")

@@ -1,7 +1,13 @@
-"""ActionJob: an admin action over a large selection, carried out on a worker (designs/services/action_jobs.py)."""
+"""ActionJob: an admin action over a large selection, carried out on a worker (designs/services/action_jobs.py).
+
+Its state is a machine on the engine (designs/machine.py), the seventh: a table, an event model and a declaration.
+"""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from designs.machine import History, Machine, Source
 
 
 class ActionJob(models.Model):
@@ -38,3 +44,36 @@ class ActionJob(models.Model):
     def lease_key(job_id: int) -> str:
         """The lease a run holds while it works on the job (the reconciler wakes a job whose lease is free)."""
         return f"action-job:{job_id}"
+
+
+class ActionJobEvent(models.Model):
+    """One row per action job state change (ACTION_JOB below)."""
+
+    job = models.ForeignKey(ActionJob, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=10, choices=ActionJob.State.choices, blank=True)
+    to_state = models.CharField(max_length=10, choices=ActionJob.State.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_state or '—'} → {self.to_state or '—'}"
+
+
+J = ActionJob.State
+ACTION_JOB = Machine(
+    name="action job",
+    model="designs.ActionJob",
+    field="state",
+    states=ActionJob.State,
+    # Taken by a worker (again, after a lost one: running stays running); done, or failed with the refusal in words.
+    table={J.QUEUED: frozenset({J.RUNNING, J.FAILED}), J.RUNNING: frozenset({J.DONE, J.FAILED})},
+    worker_only=frozenset({(J.QUEUED, J.RUNNING), (J.QUEUED, J.FAILED), (J.RUNNING, J.DONE), (J.RUNNING, J.FAILED)}),
+    history=History(model="designs.ActionJobEvent", owner="job_id", from_field="from_state", to_field="to_state"),
+    subject="action job",
+    born_in=frozenset({J.QUEUED}),
+)

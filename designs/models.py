@@ -121,6 +121,12 @@ class ProductTemplate(models.Model):
     )
     description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
     tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
+    prompt_is_title = models.BooleanField(
+        default=False,
+        verbose_name="The prompt is the title",
+        help_text="Designs without a title of their own go live with their prompt as the title. Off: such designs are "
+        "refused for publishing until their listing copy is written or a title is typed.",
+    )
     publish_after_create = models.BooleanField(default=True)
     review_mockups = models.BooleanField(
         default=True,
@@ -495,7 +501,7 @@ class Lease(models.Model):
         return self.key
 
 
-# Review claims, near-duplicate fingerprints and admin action jobs live in their own modules (imported here so
+# Review claims, near-duplicate fingerprints and admin action jobs (with their history) live in their own modules (imported here so
 # Django finds them).
-from designs.job_models import ActionJob  # noqa: E402, F401
+from designs.job_models import ActionJob, ActionJobEvent  # noqa: E402, F401
 from designs.review_models import ImageFingerprint, NearDuplicate, ProductClaim, ReviewClaim  # noqa: E402, F401

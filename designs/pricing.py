@@ -145,6 +145,18 @@ class PriceRule:
         return round_up(cents, self.rounding) if cents > 0 else cents
 
 
+def variant_price(variant: dict, cost: int | None, rule: PriceRule | None, size: str = "") -> int | None:
+    """The price a product of this template variant is published at — what the template page shows and what
+    publishing sends: its own price when the seller typed one for it (price_overridden) or prices are typed by
+    hand (no rule); else the rule's price from the cost; else, while the cost is not known, the price stored on it
+    (typed while the cost was being looked up, or the rule's from the cost last known)."""
+    own = variant.get("price") if isinstance(variant.get("price"), int) else None
+    if rule is None or variant.get("price_overridden"):
+        return own
+    by_rule = rule.price(cost, size)
+    return own if by_rule is None else by_rule
+
+
 def margin(price: int | None, cost: int | None) -> tuple[int, Decimal] | None:
     """(profit in cents, profit as % of the price), or None when either is unknown or the price is not positive."""
     if price is None or cost is None or price <= 0:

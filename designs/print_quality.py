@@ -231,7 +231,8 @@ class Gate:
         return (
             f"Nothing was published: {count} design{'s are' if count != 1 else ' is'} below "
             f"{settings.MIN_PRINT_DPI} DPI. {lines}{more} Prepare their print files (action “Prepare print files”), "
-            "leave them out, or tick “Publish below the minimum DPI anyway”."
+            "leave them out, or publish anyway: tick “Publish below the minimum DPI anyway” (in the admin) or add "
+            "--override-low-dpi (publish_designs)."
         )
 
 

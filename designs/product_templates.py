@@ -66,6 +66,7 @@ SNAPSHOT_FIELDS = (
     "prepare_print_files",
     "needs_transparency",
     "review_mockups",
+    "prompt_is_title",
 )
 
 
@@ -77,8 +78,13 @@ def template_from_snapshot(snapshot: dict):
     """An unsaved ProductTemplate carrying the snapshot's values (for checks, texts and the payload)."""
     from designs.models import ProductTemplate
 
-    # Snapshots taken before mockup review existed were published straight away: they keep doing so.
-    values = {"review_mockups": False, **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot}}
+    # Snapshots taken before mockup review existed were published straight away: they keep doing so; those taken
+    # before a design needed a title of its own went live with the prompt as the title: they keep doing so too.
+    values = {
+        "review_mockups": False,
+        "prompt_is_title": True,
+        **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot},
+    }
     return ProductTemplate(pk=snapshot.get("id"), **values)
 
 
@@ -251,8 +257,27 @@ def render_title(template, design, context: dict | None = None) -> str:
     if not title:
         context = context or template_context(template, design_values(design))
         title = listing.clean_title(render(TITLE, template, context)) or listing.clean_title(design.prompt)
-    title = title or (f"Design {design.pk}" if design.pk else "")
     return Truncator(title).chars(listing.limits().title_max_chars)
+
+
+def lacks_own_title(template, design) -> bool:
+    """True when `design` would go live under its prompt (or nothing) as the title: it has no title of its own,
+    and the template does not say that its designs' prompts are meant as titles."""
+    return not listing.clean_title(design.title) and not (
+        template.prompt_is_title and listing.clean_title(design.prompt)
+    )
+
+
+# How every "no title of its own" refusal starts (the command and the confirmation offer the way out).
+UNTITLED_REASON = "it has no title of its own"
+
+
+def untitled_problem(template) -> str:
+    return (
+        f"{UNTITLED_REASON} (its prompt or file name would be the product title): write its listing copy or type "
+        f"a title; or, if the prompt is meant as the title, tick “The prompt is the title” on the template "
+        f"“{template.name}”."
+    )
 
 
 def text_problems(texts: ProductTexts) -> list[str]:
@@ -273,6 +298,8 @@ def text_problems(texts: ProductTexts) -> list[str]:
 
 def check_texts(template, design) -> ProductTexts:
     """The texts for `design`, or TextsInvalid: call it before the first request for the design."""
+    if lacks_own_title(template, design):
+        raise TextsInvalid([untitled_problem(template)])
     texts = render_texts(template, design)
     problems = text_problems(texts)
     if problems:

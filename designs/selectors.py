@@ -242,6 +242,19 @@ _DUPLICATE_RANK = {
 }
 
 
+def live_product_of(design_ref: str = "pk") -> Exists:
+    """Does the design at `design_ref` (an OuterRef path) have a product live in the store? A design partly live
+    (its tee live, its mug waiting for its mockup review) has its status summarised as not published, but it sells."""
+    from designs.products import ProductState
+
+    return Exists(Product.objects.filter(design_id=OuterRef(design_ref), state=ProductState.LIVE))
+
+
+def published_q() -> Q:
+    """Designs for sale: published, or with any product live (what filters and hints call published)."""
+    return Q(status=Status.PUBLISHED) | Q(live_product_of())
+
+
 def designs_in_order(ids: list[int]) -> list[Design]:
     """These designs (with batch), in the order of `ids`; missing ones left out. One query."""
     found = Design.objects.select_related("batch").in_bulk(ids)
@@ -251,8 +264,8 @@ def designs_in_order(ids: list[int]) -> list[Design]:
 def closest_duplicates(ids: list[int]) -> dict[int, tuple[Design, int]]:
     """design id -> (the near-duplicate to warn about, distance in bits), for those of `ids` that have one.
 
-    Published or approved look-alikes come first (the listing would be a duplicate), then ones in review.
-    One query.
+    Look-alikes with a live product come first, then published or approved ones (the listing would be a duplicate),
+    then ones in review. One query; the look-alike carries `.live`.
     """
     from designs.models import NearDuplicate
 
@@ -261,9 +274,11 @@ def closest_duplicates(ids: list[int]) -> dict[int, tuple[Design, int]]:
         NearDuplicate.objects.filter(design_id__in=ids)
         .select_related("other")
         .only("design_id", "distance", "other__id", "other__status", "other__thumbnail", "other__title")
+        .annotate(other_live=live_product_of("other_id"))
     )
     for pair in pairs:
-        rank = (_DUPLICATE_RANK.get(pair.other.status, 2), pair.distance, pair.other.pk)
+        pair.other.live = pair.other_live  # a partly live look-alike is for sale: warned about first, as published
+        rank = (-1 if pair.other_live else _DUPLICATE_RANK.get(pair.other.status, 2), pair.distance, pair.other.pk)
         current = best.get(pair.design_id)
         if current is None or rank < current[2]:
             best[pair.design_id] = (pair.other, pair.distance, rank)
@@ -376,6 +391,24 @@ def approval_rates(by: str, *, limit: int = 8) -> list[dict]:
         .order_by("-decided", *fields)[:limit]
     )
     return [{"key": row[fields[0]], "name": row[fields[-1]], **row} for row in rows]
+
+
+def design_templates(ids: list[int]) -> dict[int, object]:
+    """design_template() of many designs at once: {design id: its template}, in a few queries however many."""
+    from designs.models import ProductTemplate
+
+    default = ProductTemplate.objects.filter(is_default=True).first()
+    first: dict[int, int] = {}
+    for start in range(0, len(ids), 2000):
+        rows = (
+            Product.objects.filter(design_id__in=ids[start : start + 2000])
+            .exclude(template=None)
+            .order_by("-pk")
+            .values_list("design_id", "template_id")
+        )
+        first.update(rows)  # ordered newest first, so each design keeps its first product's template
+    templates = ProductTemplate.objects.in_bulk(set(first.values()))
+    return {design_id: templates.get(first[design_id]) if design_id in first else default for design_id in ids}
 
 
 def design_template(design: Design):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from designs.pricing import PriceRule, margin
+from designs.pricing import PriceRule, margin, variant_price
 
 # The order sellers read sizes in; sizes not listed keep the catalog's order after these.
 SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "2XL", "XXL", "3XL", "4XL", "5XL", "6XL"]
@@ -70,14 +70,13 @@ def build_grid(variants: list[dict], costs, rule: PriceRule | None, *, use_rule:
     for variant in variants:
         options = options_of(variant)
         colour = options.get("color") or options.get("colour") or "—"
-        size = options.get("size") or "—"
+        size = size_of(variant)
         colours.append(colour) if colour not in colours else None
         sizes.append(size) if size not in sizes else None
         cost = costs.cost(variant["id"]) if costs else None
         rule_price = rule.price(cost, size) if rule and use_rule else None
         overridden = bool(variant.get("price_overridden"))
-        own = variant.get("price") if isinstance(variant.get("price"), int) else None
-        price = own if overridden or rule_price is None else rule_price
+        price = variant_price(variant, cost, rule if use_rule else None, size)
         cells[(colour, size)] = Cell(
             variant=variant,
             colour=colour,
@@ -93,6 +92,11 @@ def build_grid(variants: list[dict], costs, rule: PriceRule | None, *, use_rule:
     seen = list(sizes)
     sizes.sort(key=lambda size: (SIZE_ORDER.index(size) if size in SIZE_ORDER else len(SIZE_ORDER), seen.index(size)))
     return Grid(colours=colours, sizes=sizes, cells=cells)
+
+
+def size_of(variant: dict) -> str:
+    """The size a price rule's size steps are keyed by ("—" when the variant has none), as the grid reads it."""
+    return options_of(variant).get("size") or "—"
 
 
 def positions_of(placeholders: dict) -> list[str]:

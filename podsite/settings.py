@@ -410,7 +410,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
+        # django-q2 logs as "django-q" (a hyphen): its INFO lines ("Enqueued …" on every task) otherwise reach the
+        # management commands' stderr through the root handler.
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
         # Failed logins and lockouts are warnings; axes' start-up banner and per-login notes are not needed.
         "axes": {"level": "WARNING"},
         # The bucket's client: its DEBUG output is every request's headers and parameters (whole uploads).

@@ -20,12 +20,16 @@ def progress_context(batch_id: int | None) -> dict | None:
     counts = progress["counts"]
     pending = sum(counts[status] for status in PENDING)
     waiting = counts[Status.REVIEW]
+    failed = counts[Status.GENERATION_FAILED]
+    generated = progress["total"] - pending - failed  # each has its image: in review, or decided since
     progress.update(
         rows=[(Status(value).label, counts[value], value) for value in Status.values],
         pending=pending,
         waiting=waiting,
-        # Done: nothing more happens without someone deciding to (decided, published or failed); review is not.
-        done=progress["total"] - pending - waiting,
+        # Generated and decided apart: "0 of 16 done · 16 waiting for review" read as if nothing was generated.
+        generated=generated,
+        failed=failed,
+        decided=generated - waiting,
         cost_text=usd(progress["cost"]),
         refresh=bool(pending or counts[Status.PUBLISHING]),
         thumbnails=[

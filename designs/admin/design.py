@@ -23,11 +23,13 @@ from designs.admin import publishing as publishing_admin
 from designs.admin import review_mockups
 from designs.admin.action_jobs import ActionJobMixin
 from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.design_columns import DesignColumnsMixin
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
 from designs.admin.duplicate_filter import NearDuplicateFilter
 from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, prepare_print_files
 from designs.admin.products import ProductInline
 from designs.admin.review import ReviewPageMixin, id_or_none
+from designs.admin.status_filter import StatusFilter
 from designs.models import Design, DesignEvent
 from designs.services import deletion, generation, review
 from designs.workflow import Source, Status
@@ -173,6 +175,7 @@ REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 @admin.register(Design)
 class DesignAdmin(
     AdminGuardsMixin,
+    DesignColumnsMixin,
     PrintFilesAdminMixin,
     ReviewPageMixin,
     review_mockups.MockupReviewMixin,
@@ -197,6 +200,7 @@ class DesignAdmin(
         "thumbnail_preview",
         "id",
         "status_badge",
+        "near_duplicate",
         "print_ready",
         "prompt_excerpt",
         "title",
@@ -208,7 +212,7 @@ class DesignAdmin(
     list_display_links = ("thumbnail_preview", "id")
     list_editable = ("title", "tags")  # many designs' copy at once; limits and conflicts as on the change page
     list_filter = (
-        "status",
+        StatusFilter,
         PrintReadyFilter,
         "print_status",
         NearDuplicateFilter,
@@ -300,10 +304,6 @@ class DesignAdmin(
     @admin.display(description="Image")
     def thumbnail_preview(self, obj):
         return thumbnail_tag(obj)
-
-    @admin.display(description="Status", ordering="status")
-    def status_badge(self, obj):
-        return status_badge_tag(obj.status)
 
     @admin.display(description="Prompt")
     def prompt_excerpt(self, obj):

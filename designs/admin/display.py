@@ -30,18 +30,61 @@ def status_badge_tag(status: str):
     return format_html('<span class="pod-status pod-status-{}">{}</span>', status, Status(status).label)
 
 
+# How a design's products read beside its status, in a fixed order ("1 live · 1 mockup to review").
+_PRODUCT_WORDS = {
+    "live": ("live", "live"),
+    "mockup_review": ("mockup to review", "mockups to review"),
+    "creating": ("being created", "being created"),
+    "publishing": ("going live", "going live"),
+    "discarding": ("being discarded", "being discarded"),
+    "on_printify": ("on Printify", "on Printify"),
+    "failed": ("failed", "failed"),
+}
+
+
+def products_summary(states) -> str:
+    """ "1 live · 1 mockup to review" for a design with more than one product (deleted ones left out); "" for one
+    or none, whose state the design's status already says."""
+    counts = {state: 0 for state in _PRODUCT_WORDS}
+    for state in states:
+        if state in counts:
+            counts[state] += 1
+    if sum(counts.values()) < 2:
+        return ""
+    return " · ".join(f"{n} {_PRODUCT_WORDS[state][n != 1]}" for state, n in counts.items() if n)
+
+
+def status_with_products_tag(status: str, product_states):
+    """The status badge, and below it what the design's products are doing when it has several."""
+    summary = products_summary(product_states)
+    if not summary:
+        return status_badge_tag(status)
+    return format_html('{}<div class="pod-products-summary">{}</div>', status_badge_tag(status), summary)
+
+
 def product_state_tag(state: str):
     from designs.products import ProductState
 
     return format_html('<span class="pod-status pod-product-{}">{}</span>', state, ProductState(state).label)
 
 
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """ "1 prompt", "2 prompts", "1,200 designs": a count with its noun in the right number."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+SMALLEST_SHOWN = Decimal("0.0001")
+
+
 def usd(amount) -> str:
-    """RunPod cost in dollars: "$12.40", and sub-dime GPU costs to a hundredth of a cent ("$0.0079")."""
+    """RunPod cost in dollars: "$12.40", and sub-dime GPU costs to a hundredth of a cent ("$0.0079"); a real cost
+    too small even for that is "< $0.0001", never "$0.0000"."""
     if amount is None:
         return "—"
     amount = Decimal(amount)
-    places = Decimal("0.0001") if abs(amount) < Decimal("0.10") and amount else Decimal("0.01")
+    if amount and abs(amount) < SMALLEST_SHOWN / 2:
+        return f"< ${SMALLEST_SHOWN}"
+    places = SMALLEST_SHOWN if abs(amount) < Decimal("0.10") and amount else Decimal("0.01")
     return f"${amount.quantize(places):,}"
 
 

@@ -1,9 +1,11 @@
 """The changelist filter "Has a near-duplicate": designs whose image looks like another design's."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
+from designs import selectors
 from designs.models import NearDuplicate
+from designs.workflow import Status
 
 
 class NearDuplicateFilter(admin.SimpleListFilter):
@@ -18,7 +20,9 @@ class NearDuplicateFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(Exists(pairs))
         if self.value() == "published":
-            return queryset.filter(Exists(pairs.filter(other__status="published")))
+            # Published, or partly live (its tee live while its mug waits for its mockup review): both are for sale.
+            for_sale = Q(other__status=Status.PUBLISHED) | Q(selectors.live_product_of("other_id"))
+            return queryset.filter(Exists(pairs.filter(for_sale)))
         if self.value() == "no":
             return queryset.filter(~Exists(pairs))
         return queryset

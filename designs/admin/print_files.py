@@ -106,6 +106,11 @@ class PrepareForm(forms.Form):
         empty_label="Each design's own template, else the default",
         help_text="The print file is sized for this template's print areas at the target DPI.",
     )
+    again = forms.BooleanField(
+        required=False,
+        label="Prepare again designs already at the target DPI",
+        help_text="They are skipped otherwise: an upscale is paid for and would change nothing.",
+    )
 
 
 @admin.action(permissions=["publish"], description="Prepare print files…")
@@ -116,7 +121,12 @@ def prepare_print_files(modeladmin, request, queryset):
     if is_confirmed(request) and form.is_valid():
         try:
             result = print_files.request_print_files(
-                queryset, actor=request.user, source="admin", preset=chosen["preset"], template=chosen["template"]
+                queryset,
+                actor=request.user,
+                source="admin",
+                preset=chosen["preset"],
+                template=chosen["template"],
+                again=chosen["again"],
             )
         except (print_files.PrintRefused, ValueError) as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
@@ -126,11 +136,14 @@ def prepare_print_files(modeladmin, request, queryset):
         level = messages.WARNING if result.skipped else messages.SUCCESS
         modeladmin.message_user(request, f"{result.summary()}.", level)
         return None
-    eligible = (
-        queryset.filter(status__in=print_files.PRINTABLE).exclude(image="").exclude(print_status__in=PRINT_PENDING)
-    )
-    count = eligible.count()
-    preview = list(eligible.select_related(None).only("pk", "title", "status", "thumbnail").order_by("pk")[:48])
+    try:
+        plan = print_files.plan_print_files(queryset, template=chosen.get("template"), again=chosen.get("again", False))
+    except ValueError as error:  # more designs than one action may queue
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return None
+    count = len(plan.ready)
+    at_target = sum(reason.startswith("already at") for reason in plan.skipped.values())
+    preview = [design for design, _ in plan.ready[:48]]
     return confirmation_page(
         modeladmin,
         request,
@@ -142,7 +155,8 @@ def prepare_print_files(modeladmin, request, queryset):
         form=form,
         can_confirm=bool(count),
         count=count,
-        skip_count=queryset.count() - count,
+        skip_count=len(plan.skipped) - at_target,
+        at_target=at_target,
         target_dpi=settings.TARGET_PRINT_DPI,
         estimate=usd(print_files.estimated_cost(count)),
         cost_basis=f"average print job time so far × ${settings.RUNPOD_COST_PER_SECOND}/s",

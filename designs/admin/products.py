@@ -150,7 +150,9 @@ class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Design")
     def design_link(self, obj):
         url = reverse("admin:designs_design_change", args=[obj.design_id])
-        return format_html('<a href="{}">Design {}: {}</a>', url, obj.design_id, obj.design)
+        # "Design 12: Snowy fox"; an untitled design is only its number (not "Design 12: Design 12").
+        label = f"Design {obj.design_id}" + (f": {obj.design.title}" if obj.design.title.strip() else "")
+        return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, obj):

@@ -20,6 +20,7 @@ from designs.admin.products import PRINTIFY_PRODUCT_URL, shown_mockups
 from designs.listing_changes import enabled_variants_of
 from designs.models import Design, Product
 from designs.services.publishing import default_template
+from designs.workflow import Status
 
 NO_TEMPLATE = "No default product template: DPI cannot be measured."
 
@@ -101,13 +102,14 @@ def card(design: Design, duplicate=None, variations: int = 0, *, template=None) 
     }
     if duplicate is not None:
         other, distance = duplicate
+        state = Status.PUBLISHED.label if getattr(other, "live", False) else other.get_status_display()
         data["duplicate"] = {
             "id": other.pk,
-            "status_label": other.get_status_display(),
+            "status_label": state,
             "thumbnail_url": other.thumbnail.url if other.thumbnail else "",
             "change_url": reverse("admin:designs_design_change", args=[other.pk]),
             "distance": distance,
-            "text": f"Looks like #{other.pk} ({other.get_status_display().lower()})",
+            "text": f"Looks like #{other.pk} ({state.lower()})",
         }
     return data
 

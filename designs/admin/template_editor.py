@@ -56,7 +56,7 @@ class MoneyField(forms.CharField):
 
 
 # Fields the editor shows as they are on the model.
-PLAIN_FIELDS = ("review_mockups", "safety_information", "prepare_print_files", "needs_transparency")
+PLAIN_FIELDS = ("prompt_is_title", "review_mockups", "safety_information", "prepare_print_files", "needs_transparency")
 
 
 class TemplateEditorForm(forms.Form):
@@ -88,6 +88,11 @@ class TemplateEditorForm(forms.Form):
     title_template = forms.CharField(max_length=500, help_text=TEMPLATE_NAMES_HELP)
     description_template = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     tags_template = forms.CharField(max_length=500, required=False, help_text="Comma-separated.")
+    prompt_is_title = forms.BooleanField(
+        required=False,
+        label=ProductTemplate._meta.get_field("prompt_is_title").verbose_name.capitalize(),
+        help_text=ProductTemplate._meta.get_field("prompt_is_title").help_text,
+    )
     publish_after_create = forms.BooleanField(required=False, label="Publish to the store after creating")
     review_mockups = forms.BooleanField(
         required=False,

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from designs import audit, leases
 from designs.clients import NotConfigured
-from designs.job_models import ActionJob
+from designs.job_models import ACTION_JOB, ActionJob
 from designs.models import ProductTemplate
 from designs.services import deletion, generation, listing_copy, publishing, review
 from designs.workers import enqueue
@@ -126,7 +126,10 @@ def start(action: str, designs: QuerySet, *, actor, options: dict | None = None)
     ids = design_ids(designs)
     if spec.check is not None:
         spec.check(designs, ids, options)
-    job = ActionJob.objects.create(
+    job = ACTION_JOB.create(
+        state=ActionJob.State.QUEUED,
+        source=Source.ADMIN,
+        actor=actor,
         action=action,
         label=f"{spec.label} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
         design_ids=ids,
@@ -147,7 +150,7 @@ def run(job_id: int) -> str:
         if job is None or job.state in (ActionJob.State.DONE, ActionJob.State.FAILED):
             return "done"
         spec = ACTIONS[job.action]
-        ActionJob.objects.filter(pk=job_id).update(state=ActionJob.State.RUNNING, updated_at=timezone.now())
+        ACTION_JOB.move(job_id, to=ActionJob.State.RUNNING, sources=[ActionJob.State.QUEUED], source=Source.WORKER)
         started, first = time.monotonic(), job.done
         result = None
         while job.done < job.total:
@@ -220,6 +223,11 @@ def _save_progress(job: ActionJob, spec: BulkAction, result) -> None:
 
 
 def _finish(job: ActionJob, state: str, summary: str) -> None:
-    ActionJob.objects.filter(pk=job.pk).update(
-        state=state, done=job.done, summary=summary, finished_at=timezone.now(), updated_at=timezone.now()
+    ACTION_JOB.move(
+        job,
+        to=state,
+        sources=[ActionJob.State.RUNNING],
+        source=Source.WORKER,
+        message=summary,
+        updates={"done": job.done, "summary": summary, "finished_at": timezone.now()},
     )

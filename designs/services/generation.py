@@ -54,7 +54,7 @@ def estimated_cost(designs: int) -> Decimal:
     seconds = Design.objects.filter(execution_ms__isnull=False).aggregate(ms=Avg("execution_ms"))["ms"]
     seconds = seconds / 1000 if seconds else settings.GENERATION_ESTIMATED_SECONDS
     per_design = Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND))
-    return (per_design * designs).quantize(Decimal("0.01"))
+    return per_design * designs  # not rounded to cents: one design may cost a fraction of a cent
 
 
 def create_draft(*, actor, source: str, **fields) -> Design:

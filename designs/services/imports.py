@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from designs import duplicates, images, listing
+from designs import duplicates, images
 from designs.models import Batch, Design
 from designs.workflow import Source, Status, create_design
 
@@ -35,7 +35,7 @@ def import_image(
 ) -> ImportOutcome:
     """One existing image as a design in review (same validation as ingest); skipped if its sha256 is known.
 
-    `path` only makes the title; the file is stored under our own name. With batch_name (and no batch), a new
+    `path` is only named in its history; the file is stored under our own name. With batch_name (and no batch), a new
     import batch is created for this image: callers pass the design's batch on to the next image.
     """
     try:
@@ -55,9 +55,11 @@ def import_image(
                 status=Status.REVIEW,
                 source=source,
                 actor=actor,
-                message="Imported from an image file.",
+                # The file name is kept in the history, not as the title: "sunburst_print_ready" is no listing title
+                # (publishing asks for listing copy or a typed title first).
+                message=f"Imported from the image file “{file_name(path)}”.",
                 prompt="",
-                title=title_from_path(path),
+                title="",
                 batch=batch,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 **stored.field_values(),
@@ -106,7 +108,7 @@ def _image_files(paths) -> Iterator[Path]:
             yield path
 
 
-def title_from_path(path: str) -> str:
-    # Only used as a human-readable title; the stored file name is our own (images.store).
-    base = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return listing.clean_title("".join(ch for ch in base if ch.isprintable()))[:200]
+def file_name(path: str) -> str:
+    # Only shown in the design's history; the stored file name is our own (images.store).
+    base = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:200]

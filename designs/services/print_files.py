@@ -66,34 +66,61 @@ def estimated_cost(count: int) -> Decimal:
     """Dollars `count` preparations are likely to cost: the average run time so far (else the setting) × price."""
     ms = Design.objects.filter(print_execution_ms__isnull=False).aggregate(ms=Avg("print_execution_ms"))["ms"]
     seconds = ms / 1000 if ms else settings.PRINT_ESTIMATED_SECONDS
-    return (Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND)) * count).quantize(Decimal("0.01"))
+    # Not rounded to cents: one short job costs a fraction of a cent, which "$0.00" would hide.
+    return Decimal(str(seconds)) * Decimal(str(settings.RUNPOD_COST_PER_SECOND)) * count
 
 
-def request_print_files(
-    designs, *, actor, source: str, preset: GenerationPreset | None = None, template: ProductTemplate | None = None
-) -> PrintRequest:
-    """Queue print preparation for approved (or publishing) designs, sized for `template`, else each design's own
-    product template, else the default; then wake the pump. A design being prepared is skipped."""
-    from designs.selectors import design_template
+@dataclass
+class PrintPlan:
+    """Which designs a request would prepare (each with the template it sizes for) and why the others are skipped."""
+
+    ready: list[tuple[Design, ProductTemplate]] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # design id -> why, in words
+
+
+def plan_print_files(designs, *, template: ProductTemplate | None = None, again: bool = False) -> PrintPlan:
+    """What request_print_files would do (the confirmation shows it first): sized for `template`, else each design's
+    own product template, else the default. A design whose file already prints at TARGET_PRINT_DPI (with the
+    transparency its template needs) is skipped unless `again`: preparing it would be paid for and change nothing."""
+    from designs.selectors import design_templates
 
     ids = design_ids(designs)
     check_design_count(len(ids))
-    rows = Design.objects.filter(pk__in=ids)
-    result = PrintRequest()
-    groups: dict[tuple, list[int]] = {}
+    own = {} if template else design_templates(ids)
+    plan = PrintPlan()
     found = set()
-    for design in rows:
+    for design in Design.objects.filter(pk__in=ids).order_by("pk"):
         found.add(design.pk)
-        chosen = template or design_template(design)
-        reason = _unpreparable(design, chosen)
+        chosen = template or own.get(design.pk)
+        reason = _unpreparable(design, chosen) or ("" if again else _at_target(design, chosen))
         if reason:
-            result.skipped[design.pk] = reason
-            continue
+            plan.skipped[design.pk] = reason
+        else:
+            plan.ready.append((design, chosen))
+    for missing in set(ids) - found:
+        plan.skipped[missing] = "no such design"
+    return plan
+
+
+def request_print_files(
+    designs,
+    *,
+    actor,
+    source: str,
+    preset: GenerationPreset | None = None,
+    template: ProductTemplate | None = None,
+    again: bool = False,
+) -> PrintRequest:
+    """Queue print preparation for approved (or publishing) designs as plan_print_files() says, then wake the pump.
+    A design being prepared is skipped, and so is one already at the target DPI unless `again`."""
+
+    plan = plan_print_files(designs, template=template, again=again)
+    result = PrintRequest(skipped=dict(plan.skipped))
+    groups: dict[tuple, list[int]] = {}
+    for design, chosen in plan.ready:
         use = preset or preset_for(chosen)
         target = print_quality.print_target_size(design, chosen)
         groups.setdefault((use.pk, target), []).append(design.pk)
-    for missing in set(ids) - found:
-        result.skipped[missing] = "no such design"
     with transaction.atomic():
         for (preset_id, (width, height)), group in groups.items():
             moved = print_transition(
@@ -134,6 +161,13 @@ def _unpreparable(design: Design, template: ProductTemplate | None) -> str:
     if print_quality.print_target_size(design, template) is None:
         return f"the print areas of “{template.name}” are unknown (fill the template from the catalog)"
     return ""
+
+
+def _at_target(design: Design, template: ProductTemplate) -> str:
+    readiness = print_quality.print_readiness(design, template)
+    if readiness.level != print_quality.GOOD or readiness.lacks_transparency:
+        return ""
+    return f"already at {settings.TARGET_PRINT_DPI} DPI or more on “{template.name}”: prepare again to redo it"
 
 
 # --- publishing and the gate (called by services/publishing.py and workers/publish_run.py) -------------------

@@ -1,5 +1,6 @@
-"""What a listing must pass before it may go live: no blocked term, and a title no other live product of the same
-template already has (unless the seller confirmed the twin). Used by request_publish (which refuses) and by the
+"""What a listing must pass before it may go live: no blocked term, a title of its own (unless the template says
+the prompt is the title), and a title no other live product of the same template already has (unless the seller
+confirmed the twin). Used by request_publish (which refuses) and by the
 publish confirmation (which shows who will be refused and why, before anything happens).
 """
 
@@ -8,8 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from designs import compliance
+from designs.clients import llm_configured
 from designs.models import Design, Product, ProductTemplate
-from designs.product_templates import TemplateInvalid, render_title
+from designs.product_templates import (
+    UNTITLED_REASON,
+    TemplateInvalid,
+    lacks_own_title,
+    render_title,
+    untitled_problem,
+)
 from designs.products import ProductState
 from designs.workflow import PUBLISHABLE
 
@@ -41,6 +49,7 @@ def publish_refusals(plan: dict[int, ProductTemplate], *, allow_duplicate_titles
             refused.update({design_id: reason for design_id, used in plan.items() if used.pk == template.pk})
     ids = [design_id for design_id in plan if design_id not in refused]
     refused.update(compliance.blocked_designs(ids, screen))
+    refused.update(_untitled({i: plan[i] for i in plan if i not in refused}))
     if not allow_duplicate_titles:
         refused.update(_title_twins({i: plan[i] for i in plan if i not in refused}))
     return refused
@@ -60,6 +69,28 @@ def product_refusals(
         found = publish_refusals(dict.fromkeys(ids, template), allow_duplicate_titles=allow_duplicate_titles)
         refused.update({(design_id, template.pk): reason for design_id, reason in found.items()})
     return refused
+
+
+def _untitled(plan: dict[int, ProductTemplate]) -> dict[int, str]:
+    """Designs that would go live under their prompt or file name: no title of their own (lacks_own_title)."""
+    refused: dict[int, str] = {}
+    ids = list(plan)
+    for start in range(0, len(ids), CHUNK):
+        for design in Design.objects.filter(pk__in=ids[start : start + CHUNK]).only("pk", "title", "prompt"):
+            template = plan[design.pk]
+            if lacks_own_title(template, design):
+                refused[design.pk] = untitled_problem(template)
+    return refused
+
+
+def untitled_ids(refusals) -> list[int]:
+    """The designs among {design id or (design id, template id): reason} refused for having no title of their own
+    (the way out: write their listing copy, or type titles)."""
+    return sorted({key[0] if isinstance(key, tuple) else key for key, why in refusals.items() if is_untitled(why)})
+
+
+def is_untitled(reason: str) -> bool:
+    return UNTITLED_REASON in reason
 
 
 def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
@@ -174,3 +205,17 @@ def _safe_title(template: ProductTemplate, design: Design) -> str:
         return render_title(template, design)
     except TemplateInvalid:
         return design.title or design.prompt
+
+
+def untitled_way_out(ids: list[int], *, write_copy_hint: str) -> str:
+    """What to do about designs refused for having no title of their own, in words: their listing copy written by
+    the LLM (when one is configured; `write_copy_hint` says how, on this screen), or titles typed."""
+    count = len(ids)
+    these = "this design" if count == 1 else f"these {count:,} designs"
+    shown = ", ".join(str(design_id) for design_id in ids[:20]) + (" …" if count > 20 else "")
+    if llm_configured():
+        return f"No title of their own ({shown}): write listing copy for {these} ({write_copy_hint}), or type a title."
+    return (
+        f"No title of their own ({shown}): type a title for {these} (changelist, review page or the design's page); "
+        "listing copy by LLM is off (LLM_API_BASE and LLM_MODEL are not set)."
+    )

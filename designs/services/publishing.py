@@ -29,6 +29,7 @@ from designs.products import (
     summarise_designs,
 )
 from designs.services import print_files, publish_checks
+from designs.template_prices import settle_prices
 from designs.workers import enqueue, enqueue_publish
 from designs.workflow import PUBLISHABLE, Status, design_ids
 
@@ -113,6 +114,8 @@ def request_publish(
     `allow_duplicate_titles`), is not made; a design none of whose products may be made is refused, with why.
     """
     chosen = chosen_templates(templates)
+    for template in chosen:
+        settle_prices(template)  # products are made at the prices the template's page shows
     ids = design_ids(designs)
     plan = publish_plan(ids, chosen)
     gate = print_gate(plan, override=override_low_dpi)
@@ -227,16 +230,18 @@ def retry_publish(designs, *, actor, source: str) -> PublishResult:
     first step without a saved id. The listing rules are checked again (a term may have been blocked since);
     the print gate is the run's (a design published below the minimum on purpose keeps that decision)."""
     ids = design_ids(designs)
-    failed = list(
-        Product.objects.filter(design_id__in=ids, state=ProductState.FAILED, design__status=Status.PUBLISH_FAILED)
-        .select_related("template")
-        .order_by("pk")
-    )
+    failed = Product.objects.filter(design_id__in=ids, state=ProductState.FAILED, design__status=Status.PUBLISH_FAILED)
+    return _retry_products(ids, failed, actor=actor, source=source, waiting_in=frozenset({Status.PUBLISH_FAILED}))
+
+
+def _retry_products(ids, failed, *, actor, source: str, waiting_in: frozenset[str]) -> PublishResult:
+    failed = list(failed.select_related("template").order_by("pk"))
     for template in {p.template_id: p.template for p in failed if p.template}.values():
         try:
             check_template(template)
         except TemplateInvalid as error:
             raise PublishRefused(str(error)) from error
+        settle_prices(template)
     plan: dict[int, list[ProductTemplate]] = {}
     for product in failed:
         if product.template:
@@ -268,7 +273,61 @@ def retry_publish(designs, *, actor, source: str) -> PublishResult:
         for product_id in started:
             enqueue_publish(product_id)
     refusals = _design_refusals(refused_pairs, result)
-    return report_refused(result, refusals, waiting_in=frozenset({Status.PUBLISH_FAILED}))
+    return report_refused(result, refusals, waiting_in=waiting_in)
+
+
+def publish_or_retry(
+    designs,
+    *,
+    actor,
+    source: str,
+    templates=None,
+    allow_duplicate_titles: bool = False,
+    override_low_dpi: bool = False,
+) -> PublishResult:
+    """What publish_designs asks for: new products only of the templates named (none named: approved designs get
+    the default template), and every failed product of these designs started again with its own template, as the
+    admin's Retry does. A failed design therefore never needs a default template."""
+    ids = design_ids(designs)
+    fresh = (
+        ids
+        if templates
+        else list(Design.objects.filter(pk__in=ids, status=Status.APPROVED).values_list("pk", flat=True))
+    )
+    failed_before = list(
+        Product.objects.filter(design_id__in=ids, state=ProductState.FAILED).values_list("pk", flat=True)
+    )
+    requested = PublishResult(target=Status.PUBLISHING)
+    if fresh:
+        requested = request_publish(
+            fresh,
+            actor=actor,
+            source=source,
+            templates=templates,
+            allow_duplicate_titles=allow_duplicate_titles,
+            override_low_dpi=override_low_dpi,
+        )
+    # Products that had failed and the request did not start again (of other templates): retried whatever the
+    # design's summary status is now (a new product of it may be publishing already). One that failed since the
+    # request began is not retried at once.
+    retried = _retry_products(
+        ids,
+        Product.objects.filter(pk__in=failed_before, state=ProductState.FAILED),
+        actor=actor,
+        source=source,
+        waiting_in=frozenset(PUBLISHABLE) | {Status.PUBLISHING},
+    )
+    moved = set(requested.moved) | set(retried.moved)
+    result = PublishResult(target=Status.PUBLISHING, products=requested.products + retried.products)
+    result.moved = [design_id for design_id in ids if design_id in moved]
+    result.refused = {
+        design_id: reason
+        for design_id, reason in {**retried.refused, **requested.refused}.items()
+        if design_id not in moved
+    }
+    current = dict(Design.objects.filter(pk__in=ids).values_list("pk", "status"))
+    result.skipped = {i: current.get(i) for i in ids if i not in moved and i not in result.refused}
+    return result
 
 
 def request_unpublish(designs, *, actor, source: str, delete: bool) -> MoveResult:

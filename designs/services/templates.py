@@ -77,11 +77,6 @@ def save_template(template: ProductTemplate) -> ProductTemplate:
     return template
 
 
-def set_default(template: ProductTemplate) -> ProductTemplate:
-    template.is_default = True
-    return save_template(template)
-
-
 def from_catalog(blueprint_id: int, provider_id: int) -> ProductTemplate:
     """An unsaved template holding the provider's whole variant matrix (options, stock, print areas), nothing ticked
     yet: what the editor starts from. Raises integrations.http.IntegrationError (NotFound: no such blueprint or
@@ -133,6 +128,9 @@ def save_edited(template: ProductTemplate, *, prices_before: dict[int, int]) -> 
 
 def enabled_prices(template) -> dict[int, int]:
     return {int(v["id"]): v.get("price") for v in enabled_variants(template)}
+
+
+# --- the price a product is published at ---------------------------------------------------------------------
 
 
 def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:

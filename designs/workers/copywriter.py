@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from designs import compliance, copywriting, listing
-from designs.models import CopyStatus, Design
+from designs.models import CopyStatus, Design, ProductTemplate
 from designs.selectors import design_template
 from designs.task_states import COPY, COPY_STALE_AFTER
 from designs.workers import enqueue
@@ -75,6 +75,10 @@ def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
     shop = listing.limits()
     screen = compliance.active_screen()
     template = design_template(design)
+    # Every template's product words: the design's one title goes on each of its products (a tee and a mug).
+    products = copywriting.product_words(
+        word for pair in ProductTemplate.objects.values_list("name", "blueprint_title") for word in pair
+    )
     messages = copywriting.build_messages(
         prompt=design.prompt, style=design.style, product_type=template.name if template else "", shop=shop
     )
@@ -89,7 +93,7 @@ def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
         except IntegrationError as error:  # refused (4xx), server error, too slow, not JSON: said in words
             raise _CopyFailed(str(error), usage) from error
         usage = usage + (answer.usage or Usage())
-        copy, problems = copywriting.read_answer(answer.content, shop=shop, screen=screen)
+        copy, problems = copywriting.read_answer(answer.content, shop=shop, screen=screen, product_words=products)
         if copy is not None:
             return copy, usage, answer.model or client.model
         # One retry with the problems, unless the first answer took so long that a second would outlive the task.

@@ -14,7 +14,7 @@ import logging
 
 from django.conf import settings
 
-from designs import leases
+from designs import leases, template_prices
 from designs import variant_costs as cost_service
 from designs.models import Product
 from integrations.http import IntegrationError
@@ -52,6 +52,8 @@ def learn_costs(blueprint_id: int, provider_id: int, *, force: bool = False) -> 
             return "failed"
         cost_service.save_costs(blueprint_id, provider_id, costs, shipping, source)
         cost_service.save_stock(blueprint_id, provider_id, in_stock)
+        # Templates saved while these costs were being looked up now carry the prices their page shows.
+        template_prices.settle_prices_of(blueprint_id, provider_id)
         return f"{len(costs)} costs from {source}"
 
 

@@ -135,7 +135,7 @@ def _listing(messages: list[dict]) -> dict:
     words = [w.lower() for w in _WORD.findall(prompt) if w.lower() not in STOPWORDS]
     words = list(dict.fromkeys(words)) or ["original", "artwork"]
     subject = " ".join(words[:6])
-    title = f"{subject} {product or 'graphic print'}".title()
+    title = subject.title()  # product-neutral, as the rules ask: each product adds its own words
     description = (
         f"An original {subject} design, printed on demand"
         + (f" on a {product}" if product else "")

@@ -7,7 +7,7 @@ import pytest
 LLM_BASE = "https://llm.example.test/openai/v1"
 LLM_URL = f"{LLM_BASE}/chat/completions"
 LLM_KEY = "llm-secret-key-0123456789"
-GOOD_COPY = {"title": "Red Fox Woodcut Tee", "description": "A red fox in the snow.", "tags": ["fox", "woodcut"]}
+GOOD_COPY = {"title": "Red Fox Woodcut", "description": "A red fox in the snow.", "tags": ["fox", "woodcut"]}
 
 
 @pytest.fixture

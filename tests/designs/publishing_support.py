@@ -74,6 +74,7 @@ def make_template(**fields):
         "placement": {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
         "placeholders": TEE_PLACEHOLDERS,
         "title_template": "{{ design.prompt|truncatechars:40 }}",
+        "prompt_is_title": True,  # these tests publish designs under their prompts; tests of the title rule say False
         "description_template": "<p>{{ prompt }}</p>",
         "tags_template": "kids, {{ style }}",
         "is_default": True,
@@ -94,6 +95,7 @@ def tee_template(**fields):
         "variants": [dict(v) for v in TEE_VARIANTS],
         "placement": {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
         "placeholders": TEE_PLACEHOLDERS,
+        "prompt_is_title": True,  # these tests render titles from prompts; the title rule's tests say False
     }
     values.update(fields)
     return ProductTemplate(**values)

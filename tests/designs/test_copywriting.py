@@ -5,12 +5,12 @@ import json
 import pytest
 
 from designs.compliance import Screen
-from designs.copywriting import build_messages, read_answer, retry_messages
+from designs.copywriting import build_messages, product_words, read_answer, retry_messages
 from designs.listing import Limits
 
 SHOP = Limits()
 SCREEN = Screen(["Disney"])
-GOOD = {"title": "Red Fox Woodcut Tee", "description": "A red fox.\n\nPrinted on demand.", "tags": ["fox", "woodcut"]}
+GOOD = {"title": "Red Fox Woodcut", "description": "A red fox.\n\nPrinted on demand.", "tags": ["fox", "woodcut"]}
 
 
 def read(content):
@@ -18,11 +18,9 @@ def read(content):
 
 
 def test_a_good_answer_is_cleaned_and_kept():
-    copy, problems = read(
-        json.dumps({**GOOD, "title": '  "Red  Fox Woodcut Tee" ', "tags": ["fox", "#Fox", " woodcut"]})
-    )
+    copy, problems = read(json.dumps({**GOOD, "title": '  "Red  Fox Woodcut" ', "tags": ["fox", "#Fox", " woodcut"]}))
     assert problems == []
-    assert (copy.title, copy.tags) == ("Red Fox Woodcut Tee", ["fox", "woodcut"])
+    assert (copy.title, copy.tags) == ("Red Fox Woodcut", ["fox", "woodcut"])
 
 
 def test_json_in_a_markdown_fence_is_accepted():
@@ -63,3 +61,25 @@ def test_the_retry_sends_the_answer_back_with_its_problems():
     messages = retry_messages(first, "not json", ["The answer is not JSON."])
     assert messages[-2] == {"role": "assistant", "content": "not json"}
     assert messages[-1]["content"].startswith("Your answer cannot be used: The answer is not JSON.")
+
+
+def test_the_rules_ask_for_a_product_neutral_title():
+    # Issue 19: "… Gildan 5000 Tee" went on the mug too.
+    system = build_messages(prompt="fox", style="", product_type="Gildan tee", shop=SHOP)[0]["content"]
+    assert "never the product type, brand or model" in system and "the product type last" not in system
+
+
+def test_a_title_naming_a_product_of_any_template_is_refused():
+    words = product_words(["Gildan tee", "Unisex Heavy Cotton Tee", "Mug 11oz", "Mug 11oz"])
+    assert words == {"gildan", "tee", "mug"}
+    named = json.dumps({**GOOD, "title": "Snowy Fox Woodcut Gildan 5000 Tee"})
+    copy, problems = read_answer(named, shop=SHOP, screen=Screen([]), product_words=words)
+    assert copy is None
+    assert problems == [
+        "The title names the product (gildan, tee); leave product words out of the title: it goes on every product "
+        "of the design and each adds its own."
+    ]
+    neutral, problems = read_answer(json.dumps(GOOD), shop=SHOP, screen=Screen([]), product_words=words)
+    assert neutral is not None and problems == []
+    teeth = json.dumps({**GOOD, "title": "Shark Teeth Woodcut"})  # whole words only
+    assert read_answer(teeth, shop=SHOP, screen=Screen([]), product_words=words)[0] is not None

@@ -90,3 +90,15 @@ def test_wait_gives_up_after_its_timeout_with_a_progress_line(tmp_path):
     with pytest.raises(CommandError, match="Gave up waiting after 0 s; 2 designs are unfinished."):
         call_command("generate_designs", str(prompts), "--wait", "--timeout", "0", stdout=out)
     assert "[" + "." * 30 + "] 0/2 done (queued 2)" in out.getvalue()
+
+
+def test_one_prompt_reads_in_the_singular_and_a_cost_below_a_cent_is_not_zero(tmp_path, settings):
+    # Issue 19: "1 prompts × 1 = 1 designs" and "$0.00" for a real cost of a third of a cent.
+    settings.GENERATION_ESTIMATED_SECONDS, settings.RUNPOD_COST_PER_SECOND = 12, 0.0003
+    prompts = tmp_path / "one.txt"
+    prompts.write_text("a fox in snow\n")
+    output = run(str(prompts), "--dry-run")
+    assert output.startswith("1 prompt × 1 = 1 design would be queued with preset")
+    assert "(estimated cost $0.0036)" in output
+    output = run(str(prompts))
+    assert "1 design queued (estimated cost $0.0036)" in output

@@ -34,7 +34,13 @@ def test_folder_import_validates_skips_and_names_files_itself(tmp_path, media_ro
     designs = Design.objects.order_by("pk")
     assert designs.count() == 3
     assert set(designs.values_list("status", flat=True)) == {Status.REVIEW}
-    assert list(designs.values_list("title", flat=True)) == ["a", "c", "b"]
+    # A file name is no listing title: the designs wait for their copy; the history names the file.
+    assert list(designs.values_list("title", flat=True)) == ["", "", ""]
+    assert [d.events.get().message for d in designs] == [
+        "Imported from the image file “a.png”.",
+        "Imported from the image file “c.webp”.",
+        "Imported from the image file “b.JPG”.",
+    ]
     assert Batch.objects.get().designs.count() == 3
     assert f"skipped  {folder / 'copy-of-a.png'}: already imported as design {designs[0].pk}" in output
     assert f"skipped  {folder / 'fake.png'}: it is not a PNG, JPEG or WEBP image" in output

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 P = ProductState
 
 
-def test_six_machines_are_declared_each_a_table_over_its_own_choices():
+def test_seven_machines_are_declared_each_a_table_over_its_own_choices():
     declared = {(m.model, m.field) for m in MACHINES}
     assert declared == {
         ("designs.Design", "status"),
@@ -29,6 +29,7 @@ def test_six_machines_are_declared_each_a_table_over_its_own_choices():
         ("designs.Product", "state"),
         ("designs.Product", "listing_sync"),
         ("designs.RepriceJob", "state"),
+        ("designs.ActionJob", "state"),
     }
     for machine in MACHINES:
         model_field = machine.model_class()._meta.get_field(machine.field)

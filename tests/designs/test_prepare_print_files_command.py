@@ -47,3 +47,18 @@ def test_bad_input_is_refused_in_words(make_design, tee, arguments, message, cap
         assert message in str(error)
     else:
         assert message in capsys.readouterr().out
+
+
+def test_a_design_already_at_the_target_dpi_is_skipped_unless_again(make_design, tee, capsys, settings):
+    # Issue 19: it was upscaled again and paid for.
+    settings.TARGET_PRINT_DPI = 300
+    sharp = approved_design(make_design, (1200, 1200))  # 600 DPI on the 2 in print area
+    call_command("prepare_print_files", "--ids", str(sharp.pk))
+    out = capsys.readouterr().out
+    assert "0 queued for print preparation, 1 skipped (already at 300 DPI or more on “Kids tee”" in out
+    assert "estimated RunPod cost $0.00" in out
+    sharp.refresh_from_db()
+    assert sharp.print_status == PrintStatus.NONE
+    call_command("prepare_print_files", "--ids", str(sharp.pk), "--again")
+    sharp.refresh_from_db()
+    assert sharp.print_status == PrintStatus.QUEUED

@@ -5,8 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from designs.admin.display import shop_price
-from designs.pricing import MoneyInvalid, PriceRule, check_prices, margin, money_text, parse_money, round_up
+from designs.admin.display import shop_price, usd
+from designs.pricing import (
+    MoneyInvalid,
+    PriceRule,
+    check_prices,
+    margin,
+    money_text,
+    parse_money,
+    round_up,
+    variant_price,
+)
 
 
 @pytest.mark.parametrize(
@@ -103,3 +112,23 @@ def test_margin_is_profit_over_price_and_the_checks_name_the_variants():
     assert checked.below_cost == ["A"]  # Printify refuses to publish it
     assert checked.below_min_margin == ["B"]  # 14.3 %: needs a confirmation
     assert checked.not_positive == []  # D: cost unknown, nothing blocks
+
+
+def test_the_price_a_variant_is_published_at():
+    rule = PriceRule(percent=Decimal(40), rounding="99")
+    typed_while_costs_were_unknown = {"id": 1, "price": 2437, "price_overridden": False}
+    assert variant_price(typed_while_costs_were_unknown, None, rule) == 2437  # the cost is still unknown
+    assert variant_price(typed_while_costs_were_unknown, 1029, rule) == 1499  # the rule, once the cost is known
+    assert variant_price({**typed_while_costs_were_unknown, "price_overridden": True}, 1029, rule) == 2437
+    assert variant_price(typed_while_costs_were_unknown, 1029, None) == 2437  # typed by hand: no rule
+    assert variant_price({"id": 2, "price": None}, None, rule) is None
+
+
+def test_a_real_cost_is_never_shown_as_zero():
+    assert shop_price(0) == "$0.00"
+    assert (usd(Decimal("0.0036")), usd(Decimal("0.00001")), usd(0), usd(Decimal("12.4"))) == (
+        "$0.0036",
+        "< $0.0001",
+        "$0.00",
+        "$12.40",
+    )

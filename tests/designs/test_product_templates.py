@@ -10,6 +10,7 @@ from designs.product_templates import (
     build_product_payload,
     check_template,
     check_texts,
+    lacks_own_title,
     placement_scale,
     product_matches,
     render_texts,
@@ -96,19 +97,29 @@ def test_texts_render_over_the_design_and_escape_only_the_html_description(make_
 
 def test_an_imported_design_without_prompt_or_description_still_gets_both_texts(make_design):
     # Issue 10: sent with an empty description, Printify refused it (8150).
-    design = make_design(prompt="")
-    payload = build_product_payload(tee_template(), design, "upl-1", (100, 100))  # the model's default text templates
-    assert (payload["title"], payload["description"]) == (
-        f"Design {design.pk}",
-        f"Design {design.pk}, printed on demand.",
-    )
-
     titled = make_design(prompt="", title="Fox & Hare <3")
+    payload = build_product_payload(tee_template(), titled, "upl-1", (100, 100))  # the model's default text templates
+    assert (payload["title"], payload["description"]) == ("Fox & Hare <3", "Fox &amp; Hare &lt;3, printed on demand.")
     texts = render_texts(tee_template(description_template="<p>{{ design.description }}</p>"), titled)
     assert texts.description == "Fox &amp; Hare &lt;3, printed on demand."  # markup around nothing is empty
 
     prompted = make_design(prompt="owl at night")
     assert render_texts(tee_template(title_template="{{ design.title }}"), prompted).title == "owl at night"
+
+
+def test_a_design_without_a_title_of_its_own_is_refused_unless_the_template_means_the_prompt(make_design):
+    # Issue 19: the raw prompt, or an imported file's name, went live as the product title.
+    prompted = make_design(prompt="a red fox in a snowy forest, woodcut print, two colours")
+    imported = make_design(prompt="")
+    strict = tee_template(prompt_is_title=False)
+    for design in (prompted, imported):
+        assert lacks_own_title(strict, design)
+        with pytest.raises(TextsInvalid, match="it has no title of its own .*write its listing copy or type a title"):
+            check_texts(strict, design)
+    assert not lacks_own_title(tee_template(), prompted)  # the template says the prompt is the title
+    assert lacks_own_title(tee_template(), imported)  # …but an imported design has no prompt either
+    titled = make_design(prompt="", title="Fox & Hare")
+    assert check_texts(strict, titled).title == "Fox & Hare"
 
 
 def test_empty_required_texts_are_refused_before_any_request():
@@ -117,10 +128,10 @@ def test_empty_required_texts_are_refused_before_any_request():
         "The product has no description: give the design a description.",
     ]
     unsaved = Design(prompt="")  # not even an id to name it by
-    with pytest.raises(TextsInvalid, match="^The product cannot be sent to Printify: The product has no title"):
+    with pytest.raises(TextsInvalid, match="^The product cannot be sent to Printify: it has no title of its own"):
         check_texts(tee_template(), unsaved)
     # The admin preview shows a ValueError from the payload as a problem.
-    with pytest.raises(ValueError, match="has no description"):
+    with pytest.raises(ValueError, match="has no title of its own"):
         build_product_payload(tee_template(), unsaved, "upl-1", (100, 100))
 
 

@@ -111,7 +111,90 @@ def test_titles_already_live_are_refused_unless_allowed(make_design, printify, d
     template = make_template()
     make_product(make_design(status=Status.PUBLISHED, title="Fox"), template)
     twin = make_design(status=Status.APPROVED, title="Fox")
-    output = run("--ids", str(twin.pk))
-    assert output.startswith(f"0 queued for publishing, 1 refused (design {twin.pk}: its title “Fox” is already live")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of the designs asked for were refused"):
+        call_command("publish_designs", "--ids", str(twin.pk), stdout=out)
+    assert out.getvalue().startswith(
+        f"0 queued for publishing, 1 refused (design {twin.pk}: its title “Fox” is already live"
+    )
     with django_capture_on_commit_callbacks():
         assert run("--ids", str(twin.pk), "--allow-duplicate-titles").startswith("1 queued for publishing")
+
+
+def run_refused(*args) -> tuple[str, str]:
+    """(stdout, the CommandError's message) of a run that must exit non-zero."""
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("publish_designs", *args, stdout=out)
+    return out.getvalue(), str(error.value)
+
+
+def test_a_design_without_a_title_of_its_own_is_refused_with_the_way_out(make_design, settings):
+    # Issue 19: the raw prompt went live as the title, and `--ids X` exited 0 when X was refused.
+    make_template(prompt_is_title=False)
+    untitled = make_design(status=Status.APPROVED, prompt="a red fox in a snowy forest, woodcut print")
+    titled = make_design(status=Status.APPROVED, title="Snowy Fox Woodcut")
+    settings.LLM_API_BASE, settings.LLM_MODEL = "", ""
+    output, error = run_refused("--ids", str(untitled.pk), str(titled.pk))
+    assert output.startswith(f"1 queued for publishing, 1 refused (design {untitled.pk}: it has no title of its own")
+    assert f"No title of their own ({untitled.pk}): type a title for this design" in output
+    assert "listing copy by LLM is off" in output
+    assert error == "1 of the designs asked for were refused (see above)."
+    untitled.refresh_from_db()
+    assert untitled.status == Status.APPROVED and not untitled.products.exists()
+
+
+def test_write_missing_copy_queues_the_llm_at_once_for_the_untitled(make_design, settings):
+    make_template(prompt_is_title=False)
+    untitled = make_design(status=Status.APPROVED, prompt="a red fox in a snowy forest, woodcut print")
+    settings.LLM_API_BASE, settings.LLM_MODEL = "http://llm.test/v1", "tiny"
+    output, _ = run_refused("--ids", str(untitled.pk))
+    hint = f"publish_designs --ids … --write-missing-copy, or write_listing_copy --ids {untitled.pk}"
+    assert f"write listing copy for this design ({hint})" in output
+    output, _ = run_refused("--ids", str(untitled.pk), "--write-missing-copy")
+    assert "Listing copy: 1 queued for the LLM; publish them again once it is written." in output
+    untitled.refresh_from_db()
+    assert untitled.copy_status == "queued" and untitled.status == Status.APPROVED
+
+
+def test_the_low_dpi_refusal_names_the_commands_override_which_is_recorded(make_design, settings):
+    # Issue 19: the refusal told the user to tick a box the command does not have.
+    make_template()
+    settings.MIN_PRINT_DPI = 150
+    design = attach_image(make_design(status=Status.APPROVED, title="Tiny fox"), size=(64, 80))
+    with pytest.raises(CommandError, match="add --override-low-dpi") as refused:
+        run("--ids", str(design.pk))
+    assert "below 150 DPI" in str(refused.value)
+    assert run("--ids", str(design.pk), "--override-low-dpi").startswith("1 queued for publishing")
+    design.refresh_from_db()
+    assert design.print_gate_overridden
+    note = design.events.filter(kind="note").get()
+    assert note.message.startswith("Publishing below 150 DPI on purpose (override): ")
+    assert note.source == "command"
+
+
+def test_ids_of_a_failed_design_retry_its_product_with_its_own_template(make_design):
+    # Issue 19: "There is no product template to publish with" for a design whose product had failed; and the
+    # command made products of other templates it was not asked for.
+    mug = make_template(name="Mug", is_default=False)
+    design = make_design(status=Status.PUBLISH_FAILED, title="Fox")
+    failed = make_product(design, mug, state="failed", last_error="Printify refused the product")
+    output = run("--ids", str(design.pk))
+    assert output.startswith("1 queued for publishing")
+    failed.refresh_from_db()
+    design.refresh_from_db()
+    assert failed.state == "creating" and failed.last_error == ""
+    assert design.status == Status.PUBLISHING and design.products.count() == 1
+
+
+def test_named_templates_make_new_products_and_failed_ones_are_retried(make_design):
+    tee = make_template()  # the default: not named, so no tee is made
+    mug = make_template(name="Mug", is_default=False)
+    stickers = make_template(name="Stickers", is_default=False)
+    design = make_design(status=Status.PUBLISH_FAILED, title="Fox")
+    failed = make_product(design, mug, state="failed")
+    output = run("--ids", str(design.pk), "--template", "Stickers")
+    assert output.startswith("1 queued for publishing (2 products)")
+    states = dict(design.products.values_list("template_id", "state"))
+    assert states == {mug.pk: "creating", stickers.pk: "creating"}
+    assert tee.pk not in states and failed.pk

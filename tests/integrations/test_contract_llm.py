@@ -23,7 +23,7 @@ def test_the_sandbox_answers_deterministically_from_the_prompt(sandbox):
     second = client_for(sandbox).complete([*MESSAGES[:1], MESSAGES[1]])
     listing = json.loads(first.content)
     assert first.content == second.content
-    assert listing["title"] == "Red Fox Snow Woodcut Kids Tee"
+    assert listing["title"] == "Red Fox Snow Woodcut"  # product-neutral, as the rules ask
     assert "fox" in listing["tags"] and len(listing["tags"]) <= 13
     assert first.usage.total_tokens > 0 and first.model == "sandbox-copywriter"
     assert sandbox.state()["llm"]["answers"] == 2

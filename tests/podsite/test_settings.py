@@ -174,3 +174,15 @@ def test_media_storage_s3_without_a_bucket_refuses_to_start_in_words():
     result = run_python(["manage.py", "check"], **{**S3_ENV, "AWS_ACCESS_KEY_ID": ""})
     assert "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set together" in result.stderr
     assert S3_ENV["AWS_SECRET_ACCESS_KEY"] not in result.stderr
+
+
+def test_django_q_info_lines_stay_off_the_commands_stderr_unless_asked():
+    # Issue 19: "Enqueued [...]" lines from django-q2 (logger "django-q") appeared on every command's stderr.
+    code = (
+        "import django; django.setup(); from django_q.conf import logger; "
+        "logger.info('Enqueued 1'); logger.warning('W')"
+    )
+    quiet = run_python(["-c", code])
+    assert quiet.returncode == 0 and "Enqueued 1" not in quiet.stderr and "W" in quiet.stderr
+    asked = run_python(["-c", code], Q_LOG_LEVEL="INFO")
+    assert "Enqueued 1" in asked.stderr

@@ -295,6 +295,8 @@ def make_template_from_catalog(browser: Browser, name: str, *, review_mockups: b
             "price_17426": "25.00",
             "price_17393": "29.00",
             "review_mockups": "on" if review_mockups else [],
+            # These designs go live under their prompts (no listing copy is written here): the template says so.
+            "prompt_is_title": "on",
         },
         having="placement_mode",
     )

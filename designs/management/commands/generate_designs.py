@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from designs import selectors
+from designs.admin.display import counted, usd
 from designs.management.progress import report_outcome, wait_and_report
 from designs.models import Batch, GenerationPreset, PresetKind
 from designs.presets import default_preset
@@ -44,10 +45,11 @@ class Command(BaseCommand):
         if variations_problem(variations):
             raise CommandError(f"--variations: {variations_problem(variations)}")
         total = len(rows) * variations
-        estimate = f"estimated cost ${estimated_cost(total)}"
+        estimate = f"estimated cost {usd(estimated_cost(total))}"
         if options["dry_run"]:
             self.stdout.write(
-                f"{len(rows)} prompts × {variations} = {total} designs would be queued with preset “{preset}” "
+                f"{counted(len(rows), 'prompt')} × {variations} = {counted(total, 'design')} would be queued with "
+                f"preset “{preset}” "
                 f"({estimate})."
             )
             return
@@ -64,7 +66,8 @@ class Command(BaseCommand):
             )
         except (TooManyDesigns, ValueError) as error:
             raise CommandError(f"{name}: nothing was created. {error}") from None
-        self.stdout.write(f"Batch #{batch.pk} “{batch}”: {result.summary('designs queued')} ({estimate}).")
+        queued = "design queued" if len(result.moved) == 1 else "designs queued"
+        self.stdout.write(f"Batch #{batch.pk} “{batch}”: {result.summary(queued)} ({estimate}).")
         if options["wait"]:
             self._wait(batch, options["timeout"])
 
@@ -94,6 +97,6 @@ class Command(BaseCommand):
         counts = progress["counts"]
         summary = (
             f"{counts[Status.REVIEW]} in review, {sum(counts[s] for s in FAILED)} failed, "
-            f"{progress['pending']} unfinished; total cost ${progress['cost']:.4f}"
+            f"{progress['pending']} unfinished; total cost {usd(progress['cost'])}"
         )
         report_outcome(self, progress, selectors.failures(designs), timeout=timeout, summary=summary)

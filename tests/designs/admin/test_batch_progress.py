@@ -23,8 +23,9 @@ def test_batch_change_page_shows_progress_and_cost(client, superuser):
     client.force_login(superuser)
     response = client.get(reverse("admin:designs_batch_change", args=[batch.pk]))
     html = response.content.decode()
-    # Designs in review are waiting, not done (they were counted as done before).
-    assert "Progress: 1 of 4 designs done · 2 waiting for review · 1 still generating · cost so far $0.0300" in html
+    # Generated and decided apart (issue 19: "0 of 16 designs done · 16 waiting for review" read as nothing made).
+    progress = "Progress: 2 of 4 designs generated (1 failed) · 0 decided · 2 waiting for review · 1 still generating"
+    assert f"{progress} · cost so far $0.0300" in html
     assert f"batch__id__exact={batch.pk}&amp;status__exact=review" in html
     assert f'href="/admin/designs/design/review/?batch={batch.pk}">Review this batch (2 waiting)</a>' in html
     assert waiting.thumbnail.url in html  # the batch's thumbnails

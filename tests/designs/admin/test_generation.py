@@ -105,6 +105,17 @@ def test_batch_add_page_shows_errors_and_creates_nothing(client, superuser):
     assert not Batch.objects.exists() and not Design.objects.exists()
 
 
+def test_a_batch_all_generated_and_waiting_says_so(client, superuser):
+    from tests.designs.review_support import make_reviewable
+
+    batch = Batch.objects.create(name="Spring")
+    for index in range(3):
+        make_reviewable(batch=batch, color_index=index)
+    client.force_login(superuser)
+    html = client.get(reverse("admin:designs_batch_change", args=[batch.pk])).content.decode()
+    assert "Progress: 3 of 3 designs generated · 0 decided · 3 waiting for review · cost so far" in html
+
+
 def test_batch_add_page_needs_the_add_permission(client, reviewer):
     client.force_login(reviewer)
     assert client.get(reverse("admin:designs_batch_add")).status_code == 403

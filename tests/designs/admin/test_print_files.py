@@ -110,3 +110,38 @@ def test_the_change_page_shows_the_preview_on_a_checkerboard_and_the_print_file(
     assert "pod-backdrop-checker" in html and 'data-backdrop="dark"' in html
     assert "None yet: use “Prepare print files”" in html
     assert ">1000 DPI<" in html and "prints at 1000 DPI on “Kids tee”" in html
+
+
+def submit(client, page, changes) -> object:
+    """Submit the confirmation page's own form (its hidden fields, ticks and choices) as a browser would."""
+    from urllib.parse import urlencode
+
+    from tests.system.test_full_flow import forms_of
+
+    [form] = [form for form in forms_of(page.content.decode()) if form.has("again")]
+    sent = urlencode(form.data(changes))
+    return client.post(CHANGELIST, sent, content_type="application/x-www-form-urlencoded", secure=True)
+
+
+def test_a_design_already_at_the_target_dpi_is_skipped_unless_asked_again(as_publisher, make_design):
+    # Issue 19: a design already at the target DPI was upscaled again and paid for.
+    make_template(placeholders=areas((600, 720)), placement={"mode": "fit"})
+    sharp = approved_design(make_design, (1200, 1200))  # 600 DPI on 2 in
+    low = approved_design(make_design, (256, 256))
+    page = action(as_publisher, "prepare_print_files", [sharp, low])
+    html = page.content.decode()
+    assert "Prepare 1 print file" in html and "Estimated RunPod cost: <strong>$0.0300</strong>" in html
+    assert '<strong id="pod-confirm-at-target">1</strong> already prints at 300 DPI or more' in html
+
+    done = submit(as_publisher, page, {"post": "yes"})
+    assert done.status_code == 302
+    sharp.refresh_from_db()
+    low.refresh_from_db()
+    assert (sharp.print_status, low.print_status) == (PrintStatus.NONE, PrintStatus.QUEUED)
+    [message] = [str(m) for m in done.wsgi_request._messages]
+    assert "already at 300 DPI or more on “Kids tee”: prepare again to redo it" in message
+
+    again = submit(as_publisher, action(as_publisher, "prepare_print_files", [sharp]), {"post": "yes", "again": "on"})
+    assert again.status_code == 302
+    sharp.refresh_from_db()
+    assert sharp.print_status == PrintStatus.QUEUED

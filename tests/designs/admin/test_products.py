@@ -111,3 +111,16 @@ def test_the_product_page_is_for_staff_who_may_view_designs(client, make_user, r
     assert client.get(url).status_code == 403
     client.force_login(reviewer)
     assert client.get(url).status_code == 200
+
+
+def test_the_products_list_names_each_design_once(client, superuser, make_design):
+    # Issue 19: an untitled design read "Design 1: Design 1".
+    template = make_template()
+    untitled = make_design(status="published")
+    titled = make_design(status="published", title="Snowy fox")
+    make_product(untitled, template)
+    make_product(titled, template)
+    client.force_login(superuser)
+    html = client.get(reverse("admin:designs_product_changelist")).content.decode()
+    assert f">Design {untitled.pk}</a>" in html and f"Design {untitled.pk}: Design {untitled.pk}" not in html
+    assert f">Design {titled.pk}: Snowy fox</a>" in html

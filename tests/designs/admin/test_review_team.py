@@ -251,3 +251,32 @@ def test_a_decision_reports_the_cards_another_reviewer_took_over(two_clients, se
 
     assert body["taken"] == [d.pk for d in designs[2:]]  # ann's page drops them before she gets there
     assert 'class="pod-card is-focused is-shared"' not in bob.get(REVIEW).content.decode()
+
+
+def partly_live(**fields):
+    """Issue 19's design: its tee live, its mug waiting for its mockup review (status "Mockups to review")."""
+    from tests.designs.publishing_support import make_product, make_template
+
+    design = make_reviewable(status=Status.MOCKUPS, **fields)
+    make_product(design, make_template(name="Tee", is_default=False), state="live")
+    make_product(design, make_template(name="Mug", is_default=False), state="mockup_review")
+    return design
+
+
+def test_a_partly_live_look_alike_counts_as_published_on_the_card_and_in_the_filter(client, superuser, settings):
+    settings.NEAR_DUPLICATE_DISTANCE = 8
+    selling = partly_live(prompt="bestseller")
+    copy = make_reviewable(prompt="copy", color_index=2)
+    waiting = make_reviewable(status=Status.MOCKUPS, prompt="not live yet", color_index=4)
+    elsewhere = make_reviewable(prompt="like the one not live", color_index=6)
+    duplicates.record(selling.pk, "ffff0000ffff0000")
+    duplicates.record(copy.pk, "ffff0000ffff0001")
+    duplicates.record(waiting.pk, "0000ffff0000ffff")
+    duplicates.record(elsewhere.pk, "0000ffff0000fffe")
+    client.force_login(superuser)
+    changelist = reverse("admin:designs_design_changelist")
+    listed = client.get(changelist, {"near_duplicate": "published"}).context["cl"].result_list
+    assert {design.pk for design in listed} == {copy.pk}
+
+    card = next(card for card in client.get(REVIEW).context["cards"] if card["id"] == copy.pk)
+    assert card["duplicate"]["text"] == f"Looks like #{selling.pk} (published)"

@@ -1,6 +1,9 @@
 """Filling a product template from the Printify catalog (the sandbox's): blueprint search, the provider with its
 location, the editor page (preview, save, costs, repricing) and who may use it."""
 
+import re
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +12,7 @@ from designs.workers.costs import learn_costs
 from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 from tests.designs.template_support import CATALOG, WHITE_AND_BLACK_S_TO_2XL, editor_post, page_of
-from tests.form_support import as_dict, form_with
+from tests.form_support import as_dict, form_with, forms_of
 
 pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
 
@@ -171,3 +174,44 @@ def test_a_second_template_of_one_name_is_refused_by_the_editor(as_superuser, ca
     page = page_of(as_superuser.post(url, editor_post(name="Tee", enable_60101="on")))
     assert "A template named “Tee” exists already." in page
     assert ProductTemplate.objects.filter(name="Tee").count() == 1
+
+
+def test_costs_arriving_after_the_save_price_the_page_and_the_products_alike(
+    as_superuser, catalog, make_design, django_capture_on_commit_callbacks
+):
+    # Issue 19: saved while Printify's costs were being looked up, with 24.37 typed; once the costs arrived the page
+    # showed every variant "by the rule" while products went on being made at 24.37 until someone pressed Save.
+    from designs.models import Product
+    from designs.pricing import parse_money
+    from designs.services.publishing import request_publish
+
+    url = f"{CATALOG}?blueprint=6&provider=99"
+    page = page_of(as_superuser.get(url))
+    assert "Printify's costs are not known yet" in page
+    [form] = [form for form in forms_of(page) if form.has("placement_mode")]
+    typed = {"name": "Gildan tee", "enable_60101": "on", "enable_60102": "on", "price_60101": "24.37"}
+    typed["price_60102"] = "24.37"
+    saved = as_superuser.post(url, urlencode(form.data(typed)), content_type="application/x-www-form-urlencoded")
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    template = ProductTemplate.objects.get()
+
+    learn_costs(6, 99)  # the worker's lookup ends after the save
+
+    editor = page_of(as_superuser.get(reverse("admin:designs_producttemplate_change", args=[template.pk])))
+    shown = {}
+    for variant_id in (60101, 60102):
+        field = re.search(
+            rf'<input type="text" name="price_{variant_id}" value="([^"]*)"[^>]*placeholder="([^"]*)"', editor
+        )
+        assert field[1] == "", "by the rule, not a typed price"
+        shown[variant_id] = parse_money(field[2])
+    assert shown == {60101: 1499, 60102: 1499}  # cost 10.29 + 40 %, ending in .99
+    listing = page_of(as_superuser.get(reverse("admin:designs_producttemplate_changelist")))
+    assert "$14.99" in listing and "$24.37" not in listing
+
+    design = make_design(status="approved", title="Snowy fox")
+    with django_capture_on_commit_callbacks():
+        request_publish([design], actor=None, source="admin", templates=[template])
+    snapshot = Product.objects.get(design=design).template_snapshot
+    sent = {v["id"]: v["price"] for v in snapshot["variants"] if v["is_enabled"]}
+    assert sent == shown

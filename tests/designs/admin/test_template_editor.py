@@ -2,16 +2,17 @@
 in words, variants gone out of stock named and unticked."""
 
 import time
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 
 from designs.models import ProductTemplate, RepriceJob
 from designs.workers.costs import learn_costs
-from tests.designs.publishing_support import make_product
+from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
 from tests.designs.template_support import CATALOG, editor_post, page_of
-from tests.form_support import form_with
+from tests.form_support import form_with, forms_of
 
 pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
 
@@ -155,3 +156,19 @@ def test_a_template_editor_saves_prices_but_only_a_publisher_reprices_live_produ
     assert 'id="pod-reprice"' in page
     assert client.post(reprice).status_code == 302
     assert RepriceJob.objects.get().total == 1
+
+
+def test_the_editor_says_whether_the_prompt_is_the_title(as_superuser):
+    # Issue 19: designs without a title of their own are refused for publishing unless the template says so.
+
+    template = make_template(prompt_is_title=False)
+    editor = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    page = page_of(as_superuser.get(editor))
+    assert "The prompt is the title" in page and "refused for publishing until their listing copy" in page
+    [form] = [form for form in forms_of(page) if form.has("prompt_is_title")]
+    sent = urlencode(form.data({"prompt_is_title": "on"}))
+    response = as_superuser.post(editor, sent, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    template.refresh_from_db()
+    assert template.prompt_is_title is True
+    assert 'id="id_prompt_is_title" checked' in page_of(as_superuser.get(editor))

@@ -156,3 +156,19 @@ def test_a_lost_claim_is_woken_and_taken_over(queued_copy, rsps, django_capture_
     assert Design.objects.get(pk=design.pk).copy_status == CopyStatus.QUEUED
     rsps.post(LLM_URL, json=answer(GOOD_COPY))
     assert run_write_copy(design.pk) == "written"
+
+
+def test_a_title_naming_a_product_is_asked_again_without_it(queued_copy, rsps):
+    # Issue 19: an LLM title naming the tee ("… Gildan 5000 Tee") went on the mug too.
+    from tests.designs.publishing_support import make_template
+
+    make_template(name="Gildan tee", blueprint_title="Unisex Heavy Cotton Tee")
+    make_template(name="Mug 11oz", is_default=False)
+    design = queued_copy(prompt="a red fox in the snow")
+    rsps.post(LLM_URL, json=answer({**GOOD_COPY, "title": "Snowy Fox Gildan 5000 Tee"}))
+    rsps.post(LLM_URL, json=answer(GOOD_COPY))
+    assert run_write_copy(design.pk) == "written"
+    retry = json.loads(rsps.calls[1].request.body)["messages"][-1]["content"]
+    assert retry.startswith("Your answer cannot be used: The title names the product (gildan, tee)")
+    design.refresh_from_db()
+    assert design.title == "Red Fox Woodcut"

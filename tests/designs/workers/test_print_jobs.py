@@ -174,7 +174,7 @@ def test_preparing_again_replaces_the_old_print_file(
         assert design.print_status == PrintStatus.READY, design.print_error
         if job_id == "print-7":
             first = design.print_file.name
-            request_print_files([design], actor=None, source=Source.COMMAND, template=template)
+            request_print_files([design], actor=None, source=Source.COMMAND, template=template, again=True)
     assert design.print_file.name != first
     assert not (media_root / first).exists()
     assert (media_root / design.print_file.name).exists()

@@ -132,6 +132,21 @@ def test_design_overrides_win_over_the_template_texts(make_design, template, pri
     )
 
 
+def test_a_design_whose_own_title_was_cleared_is_refused_before_any_request(make_design, printify):
+    # Issue 19: without a title of its own the prompt went live as the title; the run checks again (the title may
+    # have been cleared since publishing was asked).
+    make_template(prompt_is_title=False)
+    design = attach_image(make_design(status=Status.APPROVED, title="Fox", prompt="a red fox, woodcut print"))
+    publish_service.request_publish([design], actor=None, source=Source.ADMIN)
+    type(design).objects.filter(pk=design.pk).update(title="")
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
+    product = product_of(design)
+    assert product.state == ProductState.FAILED
+    assert "it has no title of its own" in product.last_error
+    assert "write its listing copy or type a title" in product.last_error
+    assert printify.uploads == [] and printify.created == []
+
+
 def test_upload_by_url_above_the_threshold_when_media_is_public(settings, publishing_design, printify):
     settings.PUBLIC_BASE_URL = "https://pod.example.com"
     settings.PRINTIFY_UPLOAD_BY_URL_ABOVE = publishing_design.image.size - 1

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("designs", "0025_write_copy_permission"),
+        ("designs", "0028_write_copy_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -29,7 +29,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("designs", "0024_listing_sync"),
+        ("designs", "0027_prompt_template_plain_substitution"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
