@@ -5,9 +5,8 @@ Its state is a machine on the engine (designs/machine.py), the seventh: a table,
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
-from designs.machine import History, Machine, Source
+from designs.machine import History, HistoryRow, Machine
 
 
 class ActionJob(models.Model):
@@ -46,19 +45,12 @@ class ActionJob(models.Model):
         return f"action-job:{job_id}"
 
 
-class ActionJobEvent(models.Model):
+class ActionJobEvent(HistoryRow):
     """One row per action job state change (ACTION_JOB below)."""
 
     job = models.ForeignKey(ActionJob, on_delete=models.CASCADE, related_name="events")
     from_state = models.CharField(max_length=10, choices=ActionJob.State.choices, blank=True)
     to_state = models.CharField(max_length=10, choices=ActionJob.State.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self):
         return f"{self.from_state or '—'} → {self.to_state or '—'}"

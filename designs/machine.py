@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -35,6 +36,19 @@ class Source(models.TextChoices):
     COMMAND = "command", "Management command"
     WORKER = "worker", "Worker"
     WEBHOOK = "webhook", "Webhook"
+
+
+class HistoryRow(models.Model):
+    """What every machine's history row records beside its owner and states: who, from where, why, when."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
 
 
 # One UPDATE per state group covers at most this many rows, and each chunk is its own transaction when the caller

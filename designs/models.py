@@ -7,10 +7,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from designs.machine import HistoryRow
 from designs.print_status import PrintStatus
 from designs.products import ProductState
 from designs.task_states import CopyStatus, ListingSync, RepriceState
-from designs.workflow import EventKind, Source, Status
+from designs.workflow import EventKind, Status
 
 
 def _dated_name(prefix: str, extension: str) -> str:
@@ -414,19 +415,12 @@ class Product(models.Model):
         return f"{self.template_name or 'Product'} of design {self.design_id}"
 
 
-class ProductEvent(models.Model):
+class ProductEvent(HistoryRow):
     """One row per product state change or note: who, from where, and why."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="events")
     from_state = models.CharField(max_length=20, choices=ProductState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=ProductState.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self):
         if not self.to_state:
@@ -434,40 +428,26 @@ class ProductEvent(models.Model):
         return f"{self.from_state or '—'} → {self.to_state}"
 
 
-class RepriceEvent(models.Model):
+class RepriceEvent(HistoryRow):
     """One row per repricing job state change or note (designs/task_states.py REPRICE)."""
 
     job = models.ForeignKey(RepriceJob, on_delete=models.CASCADE, related_name="events")
     from_state = models.CharField(max_length=10, choices=RepriceState.choices, blank=True)
     to_state = models.CharField(max_length=10, choices=RepriceState.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self):
         return f"{self.from_state or '—'} → {self.to_state or '—'}"
 
 
-class DesignEvent(models.Model):
+class DesignEvent(HistoryRow):
     """One row per status change, creation or note (a moment that changed no status): who, from where, and why."""
 
     design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=EventKind.choices, default=EventKind.MOVE)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Decisions taken together (best of a prompt's variations) share this token: undo takes them back together.
     group = models.CharField(max_length=32, blank=True, default="", db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self):
         if self.kind in (EventKind.NOTE, EventKind.PRINT):
@@ -501,7 +481,7 @@ class Lease(models.Model):
         return self.key
 
 
-# Review claims, near-duplicate fingerprints and admin action jobs (with their history) live in their own modules (imported here so
-# Django finds them).
+# Review claims, near-duplicate fingerprints and admin action jobs (with their history) live in their own modules
+# (imported here so Django finds them).
 from designs.job_models import ActionJob, ActionJobEvent  # noqa: E402, F401
 from designs.review_models import ImageFingerprint, NearDuplicate, ProductClaim, ReviewClaim  # noqa: E402, F401

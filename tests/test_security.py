@@ -309,6 +309,13 @@ def cases(world) -> list[Case]:
             [Post("renew claims", {}, page(*deciders, opened="redirect"), allowed=deciders)],
         ),
         Case(
+            "admin:designs_design_review_hold",
+            "/admin/designs/design/review/hold/",
+            page(*STAFF_USERS, opened="method"),
+            # Compare mode holds the variations it shows (POST from its script, never on the GET).
+            [Post("hold variations", {"design": [review.pk]}, page(*deciders, opened="204"), allowed=deciders)],
+        ),
+        Case(
             "admin:designs_design_review_release",
             "/admin/designs/design/review/release/",
             page(*STAFF_USERS, opened="method"),

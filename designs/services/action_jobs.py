@@ -165,7 +165,7 @@ def run(job_id: int) -> str:
                 return "failed"
             _log(spec, job, outcome)
             if result is None:  # what earlier runs of this job did, in the use case's own result type
-                result = _restored(type(outcome), job.result)
+                result = _restored(outcome, job.result)
             result = outcome if result is None else _merge(result, outcome)
             job.done += len(chunk)
             _save_progress(job, spec, result)
@@ -204,21 +204,33 @@ def _merge(total, part):
     return total
 
 
-def _restored(result_type, stored: dict):
-    """The result kept in the job (JSON: design ids as text keys) as the use case's result again."""
+def _restored(outcome, stored: dict):
+    """The result kept in the job (JSON: design ids as text keys) as the use case's result again; what JSON does not
+    keep (a move's machine) is taken from this chunk's `outcome`."""
     if not stored:
         return None
     values = {
         name: {int(key): value for key, value in kept.items()} if isinstance(kept, dict) else kept
         for name, kept in stored.items()
     }
-    return result_type(**values)
+    machine = {"machine": outcome.machine} if hasattr(outcome, "machine") else {}
+    return type(outcome)(**values, **machine)
+
+
+def _record(result) -> dict:
+    """The result as JSON: its ids, reasons and counts (a move's machine and cascade are not kept)."""
+    plain = (list, dict, str, int)
+    return {
+        f.name: getattr(result, f.name)
+        for f in dataclasses.fields(result)
+        if isinstance(getattr(result, f.name), plain)
+    }
 
 
 def _save_progress(job: ActionJob, spec: BulkAction, result) -> None:
     job.summary = result.summary(spec.verb) if spec.verb is not None else result.summary()
     ActionJob.objects.filter(pk=job.pk).update(
-        done=job.done, summary=job.summary, result=dataclasses.asdict(result), updated_at=timezone.now()
+        done=job.done, summary=job.summary, result=_record(result), updated_at=timezone.now()
     )
 
 

@@ -41,7 +41,7 @@ def test_a_batch_publishing_keeps_refreshing_and_a_new_batch_page_has_no_block()
 
     progress = progress_context(batch.pk)
 
-    assert (progress["done"], progress["pending"], progress["waiting"]) == (2, 0, 0)  # generation is over
-    assert progress["refresh"]  # but a design is still going to the shop: the block keeps refreshing
+    assert (progress["generated"], progress["decided"], progress["pending"], progress["waiting"]) == (2, 2, 0, 0)
+    assert progress["refresh"]  # generation is over, but a design is still going to the shop: it keeps refreshing
     assert progress["cost_text"] == "$0.00"
     assert progress_context(None) is None  # the add page

@@ -42,6 +42,6 @@ def test_a_new_term_is_saved_with_its_spaces_tidied_and_the_list_says_whose_resp
 
 def test_a_term_can_be_edited_without_matching_itself(boss):
     term = BlockedTerm.objects.get(term="Disney")
-    response = submit(boss, f"/admin/designs/blockedterm/{term.pk}/change/", {"reason": "Disney trademark"})
+    response = submit(boss, f"/admin/designs/blockedterm/{term.pk}/change/", {"reason": "Disney trademark"}, "reason")
     assert response.status_code == 302
     assert BlockedTerm.objects.get(pk=term.pk).reason == "Disney trademark"

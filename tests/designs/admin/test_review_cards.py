@@ -78,7 +78,7 @@ def test_a_mockup_card_per_product_waiting_with_its_prices_as_money(settings):
     )
     make_product(make_reviewable(color_index=1, status=Status.PUBLISHED), make_template(name="Mug", is_default=False))
 
-    [card] = mockup_cards(design_ids=[design.pk], mine=[design.pk])
+    [card] = mockup_cards([product.pk], mine=[product.pk])
 
     assert (card["id"], card["design_id"], card["title"], card["mine"]) == (product.pk, design.pk, "Fox tee", True)
     assert card["price_range"] == "$24.99–$26.99" and card["variants"] == 3

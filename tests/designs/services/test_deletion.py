@@ -8,7 +8,6 @@ from django.db import transaction
 from designs import leases
 from designs.models import Design
 from designs.services import deletion
-from designs.workers.publish_run import lease_key
 from designs.workers.unpublish import run_delete_design_and_products as run_delete_design_and_product
 from designs.workflow import Status
 from tests.designs.publishing_support import API, SHOP, attach_image, configure_printify, make_product
@@ -104,7 +103,7 @@ def test_each_deleted_design_is_logged_before_it_goes_as_djangos_delete_selected
 def test_a_design_kept_because_a_run_holds_its_product_says_so(make_design):
     design = make_design(status=Status.PUBLISHED)
     product = make_product(design, printify_id="5f1a2b3c4d5e6f7a8b9c0d1e")
-    assert leases.acquire(lease_key(product.pk), 60)  # a publishing run owns the product right now
+    assert leases.acquire(leases.product_key(product.pk), 60)  # a publishing run owns the product right now
     assert run_delete_design_and_product(design.pk) == "busy"
     note = design.events.get(kind="note")
     assert note.message.startswith("Not deleted: a publishing run holds one of its products right now.")

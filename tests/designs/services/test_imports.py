@@ -5,7 +5,7 @@ import os
 import pytest
 
 from designs.models import Batch, Design, ImageFingerprint, NearDuplicate
-from designs.services.imports import import_files, import_image, title_from_path
+from designs.services.imports import file_name, import_files, import_image
 from designs.workflow import Status
 from tests.designs.generation_support import image_bytes
 from tests.designs.review_support import artwork, encoded, near_copy
@@ -30,15 +30,15 @@ def test_an_imported_image_is_a_design_in_review_made_by_its_importer(superuser)
     outcome = import_image(image_bytes(), path="exports/Fox in snow.png", actor=superuser)
 
     design = Design.objects.get(pk=outcome.design.pk)
-    assert (design.status, design.title, design.prompt, design.created_by) == (
-        Status.REVIEW,
-        "Fox in snow",
-        "",
-        superuser,
-    )
+    # No title of its own: a file's name is no listing title (issue 19); the history names the file.
+    assert (design.status, design.title, design.prompt, design.created_by) == (Status.REVIEW, "", "", superuser)
     assert design.image and design.thumbnail and design.image_sha256
     event = design.events.get()
-    assert (event.to_status, event.actor, event.message) == (Status.REVIEW, superuser, "Imported from an image file.")
+    assert (event.to_status, event.actor, event.message) == (
+        Status.REVIEW,
+        superuser,
+        "Imported from the image file “Fox in snow.png”.",
+    )
 
 
 def test_a_refused_or_known_image_is_skipped_with_its_reason(media_root):
@@ -63,7 +63,8 @@ def test_files_are_imported_in_name_order_into_one_batch_created_with_the_first(
     assert outcomes[0].skipped and outcomes[0].design is None
     batch = Batch.objects.get()
     assert (batch.name, batch.origin) == ("Old work", Batch.Origin.IMPORT)
-    assert list(batch.designs.order_by("pk").values_list("title", flat=True)) == ["fox", "owl"]
+    named = [event.message for design in batch.designs.order_by("pk") for event in design.events.all()]
+    assert named == ["Imported from the image file “fox.png”.", "Imported from the image file “owl.png”."]
 
 
 def test_a_run_that_imports_nothing_leaves_no_empty_batch(tmp_path):
@@ -84,18 +85,14 @@ def test_symlinks_in_a_folder_are_not_followed(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("path", "title"),
+    ("path", "name"),
     [
-        ("C:\\exports\\Fox.final.png", "Fox.final"),
-        ("/srv/out/ComfyUI_0001_.webp", "ComfyUI_0001_"),
-        ("bell\x07.png", "bell"),
+        ("C:\\exports\\Fox.final.png", "Fox.final.png"),
+        ("/srv/out/ComfyUI_0001_.webp", "ComfyUI_0001_.webp"),
+        ("bell\x07.png", "bell.png"),
         ("x" * 300 + ".png", "x" * 200),
     ],
 )
-def test_the_title_is_the_file_name_without_folder_suffix_or_control_characters(path, title):
-    assert title_from_path(path) == title
-
-
-def test_a_file_name_title_loses_folders_suffix_controls_bidi_and_markup():
-    assert title_from_path("/photos/sunburst print.png") == "sunburst print"
-    assert title_from_path("C:\\\\out\\\\sun\u202eburst<br>\u200b.webp") == "sunburst"
+def test_the_history_names_the_file_without_its_folder_or_control_characters(path, name):
+    # Issue 19: a file's name is no title ("sunburst_print_ready" went live); it is only said in the history.
+    assert file_name(path) == name
