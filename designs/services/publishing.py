@@ -127,10 +127,12 @@ def request_publish(
     result = PublishResult(target=Status.PUBLISHING)
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
+            before = len(result.moved)
             _publish_chunk(ids[start : start + CHUNK], chosen, actor, source, message, result, refused_pairs)
+            # A new request decides afresh about publishing below the minimum (a retry keeps the decision made),
+            # in the chunk's own transaction: its runs are woken only when it commits, so none runs without it.
+            Design.objects.filter(pk__in=result.moved[before:]).update(print_gate_overridden=override_low_dpi)
     with transaction.atomic():
-        # A new request decides afresh about publishing below the minimum; a retry keeps the decision made.
-        Design.objects.filter(pk__in=result.moved).update(print_gate_overridden=override_low_dpi)
         print_files.after_publish_requested(gate, result.moved, actor=actor, source=source)
     return report_refused(result, _design_refusals(refused_pairs, result), waiting_in=frozenset(PUBLISHABLE))
 
