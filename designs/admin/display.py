@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
-from django.utils.html import format_html
+from django.forms.utils import ErrorList
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from designs.models import Design
 from designs.workflow import Status
@@ -24,6 +27,41 @@ def thumbnail_tag(design: Design, css_class: str = "pod-thumb"):
         css_class,
         design.pk,
     )
+
+
+class StringRenderedInputMixin:
+    """An <input> widget drawn by string formatting, the same HTML as Django's input.html template.
+
+    The Design changelist draws 400 inputs a page (selection box, id, title and tags per row): through the form
+    renderer that is one template render each, most of the page's time. Only for plain <input> widgets.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"']
+        if widget["value"] is not None:
+            html.append(f' value="{conditional_escape(widget["value"])}"')
+        for key, attribute in widget["attrs"].items():
+            if attribute is True:
+                html.append(f" {conditional_escape(key)}")
+            elif attribute is not False:
+                html.append(f' {conditional_escape(key)}="{conditional_escape(attribute)}"')
+        html.append(">")
+        return mark_safe("".join(html))
+
+
+class StringRenderedHiddenInput(StringRenderedInputMixin, forms.HiddenInput):
+    pass
+
+
+class ErrorListOrNothing(ErrorList):
+    """An error list that draws nothing when empty, without rendering a template (two per changelist row)."""
+
+    def render(self, *args, **kwargs):
+        return super().render(*args, **kwargs) if self else ""
+
+    __str__ = render  # ErrorList binds both to its own render
+    __html__ = render
 
 
 def status_badge_tag(status: str):
