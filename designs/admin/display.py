@@ -7,8 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.forms.utils import ErrorList
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 from designs.models import Design
 from designs.workflow import Status
@@ -32,22 +31,25 @@ def thumbnail_tag(design: Design, css_class: str = "pod-thumb"):
 class StringRenderedInputMixin:
     """An <input> widget drawn by string formatting, the same HTML as Django's input.html template.
 
-    The Design changelist draws 400 inputs a page (selection box, id, title and tags per row): through the form
-    renderer that is one template render each, most of the page's time. Only for plain <input> widgets.
+    The Design changelist draws 300 inputs a page (id, title and tags per row): through the form renderer that was
+    one template render each, half of the page's time. Only for plain <input> widgets.
     """
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        html = [f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"']
-        if widget["value"] is not None:
-            html.append(f' value="{conditional_escape(widget["value"])}"')
-        for key, attribute in widget["attrs"].items():
-            if attribute is True:
-                html.append(f" {conditional_escape(key)}")
-            elif attribute is not False:
-                html.append(f' {conditional_escape(key)}="{conditional_escape(attribute)}"')
-        html.append(">")
-        return mark_safe("".join(html))
+        value_attribute = format_html(' value="{}"', widget["value"]) if widget["value"] is not None else ""
+        attributes = format_html_join(
+            "",
+            " {}{}",
+            (
+                (key, "" if attribute is True else format_html('="{}"', attribute))
+                for key, attribute in widget["attrs"].items()
+                if attribute is not False
+            ),
+        )
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_attribute, attributes
+        )
 
 
 class StringRenderedHiddenInput(StringRenderedInputMixin, forms.HiddenInput):
