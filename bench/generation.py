@@ -5,9 +5,10 @@
 A temp SQLite database and media folder, the sandbox as its own process (RunPod latency L, C GPU workers),
 RUNPOD_MAX_IN_FLIGHT=C, and a real `manage.py qcluster` with W workers as a subprocess. Prints:
 - wall time from queueing to the last design in review, the ideal ceil(N/C)×L (the latency floor), and their ratio;
-- the CPU floor beside it: the CPU seconds the run cost (the sandbox painting its PNGs, the qcluster tree, this
-  script's polling; from /proc, children that exited included) ÷ the machine's cores, per image and in total, and
-  the CPU other processes on the machine took meanwhile (a shared machine); the run cannot beat the higher floor;
+- the CPU floor beside it: the CPU seconds the run cost (the sandbox painting its PNGs and answering, the
+  qcluster tree, this script's polling; from /proc, children that exited included) ÷ the machine's cores, per
+  image and in total, and the CPU other processes on the machine took meanwhile (a shared machine); the run
+  cannot beat the higher floor;
 - the highest number of jobs in flight the sandbox saw (target: C);
 - per image, where the CPU goes: the sandbox's painting, ingest (validate + thumbnail + preview + store) and the
   fingerprint, timed here one by one on the sandbox's own 1024×1024 images;
@@ -83,7 +84,7 @@ def main() -> int:
     print(f"ideal ceil(N/C)×L    {ideal:8.2f} s   (latency floor)")
     print(
         f"CPU floor            {cpu_floor:8.2f} s   ({cpu.ours:.1f} CPU-s ÷ {cores} cores = "
-        f"{cpu.ours / args.designs * 1000:.0f} ms per image: sandbox painting {cpu.sandbox:.1f}, qcluster "
+        f"{cpu.ours / args.designs * 1000:.0f} ms per image: sandbox (painting, answering) {cpu.sandbox:.1f}, qcluster "
         f"{cpu.cluster:.1f}, this script {cpu.script:.1f} CPU-s)"
     )
     print(
