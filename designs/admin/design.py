@@ -36,9 +36,8 @@ from designs.workflow import Source, Status
 from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
 SIBLINGS_SHOWN = 24
-ACTION_CHECKBOX_LABEL = gettext_noop(
-    "Select this object for an action - {}"
-)  # Django's own words, so its translations apply
+# Django's own words for the selection box, so its translations apply.
+ACTION_CHECKBOX_LABEL = gettext_noop("Select this object for an action - {}")
 
 
 class DesignForm(copy_admin.CopyFormMixin, forms.ModelForm):
