@@ -4,9 +4,14 @@
 
 A temp SQLite database and media folder, the sandbox as its own process (RunPod latency L, C GPU workers),
 RUNPOD_MAX_IN_FLIGHT=C, and a real `manage.py qcluster` with W workers as a subprocess. Prints:
-- wall time from queueing to the last design in review, the ideal ceil(N/C)×L, and their ratio;
+- wall time from queueing to the last design in review, the ideal ceil(N/C)×L (the latency floor), and their ratio;
+- the CPU floor beside it: the CPU seconds the run cost (the sandbox painting its PNGs and answering, the
+  qcluster tree, this script's polling; from /proc, children that exited included) ÷ the machine's cores, per
+  image and in total, and the CPU other processes on the machine took meanwhile (a shared machine); the run
+  cannot beat the higher floor;
 - the highest number of jobs in flight the sandbox saw (target: C);
-- ingest time per 1024×1024 PNG (validate + thumbnail + store, timed here on the sandbox's own images);
+- per image, where the CPU goes: the sandbox's painting, ingest (validate + thumbnail + preview + store) and the
+  fingerprint, timed here one by one on the sandbox's own 1024×1024 images;
 - the workers' peak RSS (VmHWM of every process of the qcluster tree);
 - ingest of one 4500×5400 PNG in a fresh subprocess: time and that process's peak RSS.
 Targets (N=200, C=20, L=1 s, W=2): ratio ≤ 1.05 with RunPod's queue kept primed (--queue-ahead 2; compare 0),
@@ -68,12 +73,28 @@ def main() -> int:
 
     with running_cluster(env, workdir / "qcluster.log") as cluster:
         time.sleep(3)  # let the cluster fork its workers before the clock starts
+        cpu_before = cpu_sample(cluster.pid, sandbox.process.pid)
         wall, peak_rss = run_designs(args, cluster.pid)
+        cpu = cpu_sample(cluster.pid, sandbox.process.pid) - cpu_before
     state = sandbox.state()["runpod"]
     ideal = math.ceil(args.designs / args.concurrency) * args.latency
+    cores = os.cpu_count() or 1
+    cpu_floor = cpu.ours / cores
     print(f"wall time            {wall:8.2f} s")
-    print(f"ideal ceil(N/C)×L    {ideal:8.2f} s")
-    print(f"ratio                {wall / ideal:8.2f}   (target ≤ 1.05)")
+    print(f"ideal ceil(N/C)×L    {ideal:8.2f} s   (latency floor)")
+    print(
+        f"CPU floor            {cpu_floor:8.2f} s   ({cpu.ours:.1f} CPU-s ÷ {cores} cores = "
+        f"{cpu.ours / args.designs * 1000:.0f} ms per image: sandbox (painting, answering) {cpu.sandbox:.1f}, qcluster "
+        f"{cpu.cluster:.1f}, this script {cpu.script:.1f} CPU-s)"
+    )
+    print(
+        f"other processes      {cpu.others:8.1f} CPU-s meanwhile ({cpu.others / wall:.2f} of {cores} cores busy "
+        "with work not ours)"
+    )
+    print(
+        f"ratio                {wall / ideal:8.2f}   (target ≤ 1.05); ÷ the higher floor "
+        f"{wall / max(ideal, cpu_floor):.2f}"
+    )
     print(f"peak jobs in flight  {state['peak_in_progress']:8d}   (target {args.concurrency})")
     print(
         f"RunPod submissions   {state['submissions']:8d}   "
@@ -119,6 +140,50 @@ def run_designs(args, cluster_pid: int):
     return wall, {"max": max(peak.values()), "sum": sum(peak.values()), "count": len(peak)}
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class CpuSample:
+    """CPU seconds used so far: by the qcluster tree, the sandbox, this script, and the whole machine."""
+
+    def __init__(self, cluster: float, sandbox: float, script: float, machine: float):
+        self.cluster, self.sandbox, self.script, self.machine = cluster, sandbox, script, machine
+
+    def __sub__(self, earlier: CpuSample) -> CpuSample:
+        return CpuSample(
+            self.cluster - earlier.cluster,
+            self.sandbox - earlier.sandbox,
+            self.script - earlier.script,
+            self.machine - earlier.machine,
+        )
+
+    @property
+    def ours(self) -> float:
+        return self.cluster + self.sandbox + self.script
+
+    @property
+    def others(self) -> float:
+        return max(0.0, self.machine - self.ours)
+
+
+def cpu_sample(cluster_pid: int, sandbox_pid: int) -> CpuSample:
+    def tree_seconds(root_pid: int) -> float:
+        total = 0
+        for pid in process_tree(root_pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, and of children it reaped
+        return total / CLOCK_TICKS
+
+    busy = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    # user nice system idle iowait irq softirq steal: everything but idle and iowait is a CPU at work.
+    machine = sum(int(value) for index, value in enumerate(busy[:8]) if index not in (3, 4)) / CLOCK_TICKS
+    own = os.times()
+    return CpuSample(tree_seconds(cluster_pid), tree_seconds(sandbox_pid), own.user + own.system, machine)
+
+
 def sample_rss(root_pid: int, peak: dict[int, int]) -> None:
     """VmHWM (peak resident set, kB) of every process in the tree under root_pid."""
     for pid in process_tree(root_pid):
@@ -145,7 +210,7 @@ def process_tree(root_pid: int) -> list[int]:
 
 def ingest_timings(samples: int, concurrency: int) -> list[float]:
     """Milliseconds for validate + thumbnail + store of 1024² PNGs like the sandbox returns."""
-    from designs import images
+    from designs import duplicates, images
     from integrations.sandbox.images import render_design
 
     started = time.perf_counter()
@@ -155,12 +220,16 @@ def ingest_timings(samples: int, concurrency: int) -> list[float]:
     # with the workers (a cost real RunPod, painting on its GPUs, does not put on us).
     cpu = render_ms * concurrency / 1000
     print(f"sandbox render 1024² {render_ms:6.1f} ms per image ({cpu:.2f} CPU-s per wave of {concurrency})")
-    timings = []
+    timings, fingerprints = [], []
     for n, data in enumerate(pictures):
         started = time.perf_counter()
-        image, thumbnail = images.prepare(data)
-        images.store(image, thumbnail, names=images.job_output_names(f"timing-{n}", 0, image.extension))
-        timings.append((time.perf_counter() - started) * 1000)
+        image, renditions = images.prepare(data)
+        images.store(image, renditions, names=images.job_output_names(f"timing-{n}", 0, image.extension))
+        stored = time.perf_counter()
+        duplicates.phash_of(renditions.thumbnail)
+        timings.append((stored - started) * 1000)
+        fingerprints.append((time.perf_counter() - stored) * 1000)
+    print(f"fingerprint (pHash)  p50 {statistics.median(fingerprints):6.1f} ms per image")
     return timings
 
 

@@ -1,6 +1,7 @@
 """Load: S staff sessions click through the admin while the workers generate and publish N designs.
 
-    .venv/bin/python bench/load.py [--designs 500] [--sessions 20] [--time-limit 1800] [--postgres]
+    .venv/bin/python bench/load.py [--designs 500] [--sessions 20] [--time-limit 1800]
+                                   [--postgres [postgres://user:password@host:5432]] [--redis redis://host:6379]
 
 Every piece is a real process on loopback, in a temp work dir (nothing of the checkout is touched):
 - the sandbox (`manage.py sandbox`): RunPod with --gpu-workers GPUs of --latency s each and its rate limit
@@ -10,9 +11,13 @@ Every piece is a real process on loopback, in a temp work dir (nothing of the ch
   off: plain HTTP on loopback) after collectstatic into a temp STATIC_ROOT. PUBLIC_BASE_URL points at it, so
   RunPod webhooks and Printify's image fetches (SERVE_MEDIA) hit it too, as on a one-box install;
 - default: a SQLite file + the ORM broker and ONE `qcluster` (Q_WORKERS=2);
-  --postgres: a PostgreSQL database created for the run and dropped after it (postgres@127.0.0.1:5432), the
-  Redis broker on redis://127.0.0.1:6379/9 (flushed first) and TWO `qcluster` processes of 2 workers, as two
-  hosts would run them.
+  --postgres [SERVER_URL]: a PostgreSQL database created for the run on that server (default
+  postgres://postgres@127.0.0.1:5432; the URL names a server and a user allowed to CREATE DATABASE, no database)
+  and dropped after it; the Redis broker on its own database number of the --redis server (default
+  redis://127.0.0.1:6379): the run claims the first EMPTY database number (DBSIZE 0, then a claim key set with
+  NX, so two runs never share one), flushes that one only, after its processes stopped and only if its claim key
+  is still there, and never touches a database number another process uses (it stops with a message when all
+  are in use); and TWO `qcluster` processes of 2 workers, as two hosts would run them.
 A superuser pastes N prompts into the admin's Batch add page; then S threads, each a requests.Session logged
 in as its own staff user (Reviewers + Publishers), click as people do (think time around --think s): the
 changelist (plain, filtered, searched), change pages, the review page, approve/reject through the review
@@ -57,7 +62,8 @@ from bench._support import create_tee_template, percentile  # noqa: E402 (needs 
 FINAL = ("published", "rejected", "generation_failed", "publish_failed")
 STATUSES = ("draft", "queued", "generating", "review", "approved", "publishing", *FINAL)
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_SERVER = "redis://127.0.0.1:6379"
+REDIS_CLAIM_KEY = "podsite-bench-load:claimed-by"  # the marker of the Redis database number this run uses
 LOCKED = re.compile(r"database is locked", re.IGNORECASE)
 CHANGELIST = "/admin/designs/design/"
 REVIEW = "/admin/designs/design/review/"
@@ -70,7 +76,16 @@ def main() -> int:
     parser.add_argument("--designs", "-n", type=int, default=500)
     parser.add_argument("--sessions", "-s", type=int, default=20)
     parser.add_argument("--time-limit", type=float, default=1800, help="seconds from the batch to giving up")
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis broker + 2 qcluster hosts")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=POSTGRES_SERVER,
+        metavar="SERVER_URL",
+        help=f"PostgreSQL (a database made on this server; default {POSTGRES_SERVER}) + Redis + 2 qcluster hosts",
+    )
+    parser.add_argument(
+        "--redis", default=REDIS_SERVER, metavar="SERVER_URL", help="with --postgres: the run claims an empty db on it"
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a person pauses between clicks")
     parser.add_argument("--approve-share", type=float, default=0.8)
     parser.add_argument("--publish-every", type=float, default=10.0, help="seconds between Publish actions")
@@ -86,8 +101,11 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="podsite-bench-load-"))
     stack = Stack(workdir)
     database = f"podsite_load_{secrets.token_hex(4)}" if args.postgres else None
+    redis_claim = None
     try:
-        env = environment(args, workdir, database)
+        if args.postgres:
+            redis_claim = RedisClaim.first_empty(args.redis)
+        env = environment(args, workdir, database, redis_claim)
         os.environ.update(env)
         if not args.postgres:
             os.environ.pop("REDIS_URL", None)
@@ -115,8 +133,11 @@ def main() -> int:
         time.sleep(3)  # let the clusters fork their workers
 
         base = env["PUBLIC_BASE_URL"]
+        stores = (
+            f"PostgreSQL + Redis {redis_claim.url}, 2 qcluster" if args.postgres else "SQLite + ORM broker, 1 qcluster"
+        )
         print(
-            f"{'PostgreSQL + Redis, 2 qcluster' if args.postgres else 'SQLite + ORM broker, 1 qcluster'} × 2 "
+            f"{stores} × 2 "
             f"workers; gunicorn 2×4 threads; N={args.designs} designs, S={args.sessions} sessions; "
             f"RunPod {args.gpu_workers} GPUs × {args.latency:g} s; Printify 600 requests/min, "
             f"200 publishes/{args.publish_window} s; work dir {workdir}",
@@ -136,7 +157,9 @@ def main() -> int:
 
         connections.close_all()
         if database:
-            drop_database(database)
+            drop_database(args.postgres, database)
+        if redis_claim:
+            redis_claim.release()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0 if report(args, recorder, outcome, wall, sandbox_state, stack) else 1
@@ -151,7 +174,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def environment(args, workdir: Path, database: str | None) -> dict:
+def environment(args, workdir: Path, database: str | None, redis_claim: RedisClaim | None) -> dict:
     """The environment of every process; creates the PostgreSQL database when there is one."""
     web_port, sandbox_port = free_port(), free_port()
     env = {
@@ -180,30 +203,71 @@ def environment(args, workdir: Path, database: str | None) -> dict:
         "PYTHONUNBUFFERED": "1",
     }
     if database:
-        create_database(database)
-        env["DATABASE_URL"] = f"{POSTGRES_SERVER}/{database}"
-        env["REDIS_URL"] = REDIS_URL
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()  # db 9 is this benchmark's: no stale wake-ups or limiter slots
+        create_database(args.postgres, database)
+        env["DATABASE_URL"] = server_url(args.postgres, f"/{database}")
+        env["REDIS_URL"] = redis_claim.url
     else:
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'load.sqlite3'}"
         env.pop("REDIS_URL", None)
     return env
 
 
-def create_database(name: str) -> None:
+def server_url(server: str, path: str) -> str:
+    """`server` (a PostgreSQL or Redis URL, with or without a database) pointing at the database `path`."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(server)._replace(path=path).geturl()
+
+
+def create_database(server: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+    with psycopg.connect(server_url(server, "/postgres"), autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def drop_database(name: str) -> None:
+def drop_database(server: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+    with psycopg.connect(server_url(server, "/postgres"), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class RedisClaim:
+    """A Redis database number nobody else uses, held by this run: empty when claimed, flushed when released."""
+
+    url: str
+    token: str
+
+    @classmethod
+    def first_empty(cls, server: str) -> RedisClaim:
+        import redis
+
+        admin = redis.Redis.from_url(server_url(server, "/0"))
+        try:
+            count = int(admin.config_get("databases").get("databases", 16))
+        except redis.ResponseError:  # CONFIG may be disabled (managed Redis): the default
+            count = 16
+        token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        for number in range(count - 1, 0, -1):  # from the top: applications usually take the low numbers
+            url = server_url(server, f"/{number}")
+            client = redis.Redis.from_url(url)
+            if client.dbsize() or not client.set(REDIS_CLAIM_KEY, token, nx=True):
+                continue
+            if client.dbsize() == 1:  # only our claim: nobody wrote here between the two looks
+                return cls(url, token)
+            client.delete(REDIS_CLAIM_KEY)
+        raise SystemExit(f"No empty Redis database number on {server} (1–{count - 1} all hold keys): nothing run.")
+
+    def release(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        if client.get(REDIS_CLAIM_KEY) == self.token.encode():
+            client.flushdb()  # every key here is this run's: the number was empty when claimed
+        else:
+            print(f"Redis {self.url}: the claim key is gone or not ours; left as it is, not flushed.", flush=True)
 
 
 def prepare_django(args) -> None:

@@ -230,7 +230,7 @@ def review_page(count: int) -> int:
         client = Client()
         client.force_login(admin)
         url = reverse("admin:designs_design_review")
-        without_ms, without_queries = measure(client, url, 7)
+        [(without_ms, _, without_queries)] = measure(client, {"review page": url}, 7).values()
         Design.objects.update(
             print_status="ready",
             print_file="designs/print/b.png",
@@ -239,7 +239,7 @@ def review_page(count: int) -> int:
             print_height=5400,
             print_has_alpha=True,
         )
-        with_ms, with_queries = measure(client, url, 7)
+        [(with_ms, _, with_queries)] = measure(client, {"review page": url}, 7).values()
         print(
             f"review page, {count} in review: {without_ms:.1f} ms / {without_queries[0]} queries without print files, "
             f"{with_ms:.1f} ms / {with_queries[0]} queries all print-ready (ratio {with_ms / without_ms:.2f})"

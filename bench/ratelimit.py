@@ -9,7 +9,9 @@ are published by a real qcluster (temp SQLite, database rate limiter), as in ben
 - the share of Printify requests answered 429 (target ≤ 10 %);
 - whether every design was published with one product each, i.e. every request eventually succeeded;
 - the time, next to the best possible one at the account's rate (the first window's burst is free);
-- the pace the shared limiter had settled at.
+- the pace the shared limiter had settled at;
+- the most attempts any product used (of publish_run.MAX_ATTEMPTS): waiting out the pace is not an attempt, so with
+  no server error every product must end at 1.
 It prints figures; it is not a test.
 """
 
@@ -63,8 +65,9 @@ def main() -> int:
     state = sandbox.state()["printify"]
     sandbox.close()
     pace = settled_pace(args.configured_rate)
+    attempts = attempts_used()
     all_published = counts.get("published") == args.designs and state["products_created"] == args.designs
-    report(args, wall, counts, state, pace, all_published)
+    report(args, wall, counts, state, pace, all_published, attempts)
     return 0 if all_published else 1
 
 
@@ -74,7 +77,21 @@ def settled_pace(configured_rate: int) -> float:
     return shared_rate_limiter().limit_now("printify:global", configured_rate, 60)
 
 
-def report(args, wall: float, counts: dict, state: dict, pace: float, all_published: bool) -> None:
+def attempts_used() -> dict[int, int]:
+    """{attempts: products} over every product of the run."""
+    from django.db.models import Count
+
+    from designs.models import Product
+
+    rows = Product.objects.values("attempts").annotate(products=Count("pk")).order_by("attempts")
+    return {row["attempts"]: row["products"] for row in rows}
+
+
+def report(
+    args, wall: float, counts: dict, state: dict, pace: float, all_published: bool, attempts: dict[int, int]
+) -> None:
+    from designs.workers.publish_run import MAX_ATTEMPTS
+
     requests_needed = args.designs * REQUESTS_PER_DESIGN
     best = (math.ceil(requests_needed / args.account_rate) - 1) * 60
     share_429 = state["rate_limited"] / state["requests"] if state["requests"] else 0.0
@@ -90,6 +107,10 @@ def report(args, wall: float, counts: dict, state: dict, pace: float, all_publis
     print(f"total time           {wall:8.1f} s (best possible at the account's rate {best:.0f} s)")
     print(f"limiter pace now     {pace:8.1f} requests/60 s (configured {args.configured_rate})")
     print(f"requests by route    {state['requests_by_route']}")
+    print(
+        f"attempts used        max {max(attempts, default=0)} of {MAX_ATTEMPTS} (products by attempts: {attempts}); "
+        "the sandbox answers no server errors here, so the target is 1"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from designs import listing
 from designs.admin import listing_sync as listing_sync_admin
 from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
-from designs.admin.display import estimate, usd
+from designs.admin.display import (
+    ErrorListOrNothing,
+    StringRenderedHiddenInput,
+    StringRenderedInputMixin,
+    estimate,
+    usd,
+)
 from designs.admin.review import id_or_none
 from designs.clients import NotConfigured, llm_configured
 from designs.models import Design
@@ -43,7 +49,7 @@ class _ShownValueMixin:
         return super().render(name, value, attrs, renderer) + hidden
 
 
-class ShownValueInput(_ShownValueMixin, forms.TextInput):
+class ShownValueInput(_ShownValueMixin, StringRenderedInputMixin, forms.TextInput):
     pass
 
 
@@ -105,14 +111,17 @@ class CopyFormMixin:
 
 
 class DesignListForm(CopyFormMixin, forms.ModelForm):
-    """The changelist's editable title and tags columns."""
+    """The changelist's editable title and tags columns (100 rows a page: drawn without a template per input)."""
 
     tags = CommaSeparatedTagsField(required=False, widget=ShownValueInput(attrs={"size": 22}))
 
     class Meta:
         model = Design
         fields = ("title", "tags")
-        widgets = {"title": ShownValueInput(attrs={"size": 26})}
+        widgets = {"title": ShownValueInput(attrs={"size": 26}), "id": StringRenderedHiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "error_class": ErrorListOrNothing})
 
 
 def save_copy_from_form(modeladmin, request, obj, form) -> None:

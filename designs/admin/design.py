@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_permission_codename
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_noop
 
 from designs import audit, selectors
 from designs.admin import copy as copy_admin
@@ -36,6 +38,8 @@ from designs.workflow import Source, Status
 from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
 SIBLINGS_SHOWN = 24
+# Django's own words for the selection box, so its translations apply.
+ACTION_CHECKBOX_LABEL = gettext_noop("Select this object for an action - {}")
 
 
 class DesignForm(copy_admin.CopyFormMixin, forms.ModelForm):
@@ -301,6 +305,16 @@ class DesignAdmin(
         self.message_user(request, f"{result.summary(verb)}.", level)
 
     # --- list columns
+    def action_checkbox(self, obj):
+        """Django's selection box, the same HTML without a template render per row."""
+        label = format_html(gettext(ACTION_CHECKBOX_LABEL), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
+
     @admin.display(description="Image")
     def thumbnail_preview(self, obj):
         return thumbnail_tag(obj)
@@ -318,7 +332,9 @@ class DesignAdmin(
     @admin.display(description="Created", ordering="created_at")
     def created(self, obj):
         # "2 Dec 2026 14:05": the admin's long default ("Dec. 2, 2026, 2:05 p.m.") pushed columns off-screen.
-        return date_format(localtime(obj.created_at), "j M Y H:i")
+        # Formatted directly: date_format parses its format string again for each of the 100 rows.
+        local = localtime(obj.created_at)
+        return f"{local.day} {MONTHS_3[local.month].title()} {local:%Y %H:%M}"
 
     # --- change page fields
     def get_fieldsets(self, request, obj=None):

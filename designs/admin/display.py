@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
-from django.utils.html import format_html
+from django.forms.utils import ErrorList
+from django.utils.html import format_html, format_html_join
 
 from designs.models import Design
 from designs.workflow import Status
@@ -24,6 +26,44 @@ def thumbnail_tag(design: Design, css_class: str = "pod-thumb"):
         css_class,
         design.pk,
     )
+
+
+class StringRenderedInputMixin:
+    """An <input> widget drawn by string formatting, the same HTML as Django's input.html template.
+
+    The Design changelist draws 300 inputs a page (id, title and tags per row): through the form renderer that was
+    one template render each, half of the page's time. Only for plain <input> widgets.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_attribute = format_html(' value="{}"', widget["value"]) if widget["value"] is not None else ""
+        attributes = format_html_join(
+            "",
+            " {}{}",
+            (
+                (key, "" if attribute is True else format_html('="{}"', attribute))
+                for key, attribute in widget["attrs"].items()
+                if attribute is not False
+            ),
+        )
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_attribute, attributes
+        )
+
+
+class StringRenderedHiddenInput(StringRenderedInputMixin, forms.HiddenInput):
+    pass
+
+
+class ErrorListOrNothing(ErrorList):
+    """An error list that draws nothing when empty, without rendering a template (two per changelist row)."""
+
+    def render(self, *args, **kwargs):
+        return super().render(*args, **kwargs) if self else ""
+
+    __str__ = render  # ErrorList binds both to its own render
+    __html__ = render
 
 
 def status_badge_tag(status: str):

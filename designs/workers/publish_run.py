@@ -119,7 +119,8 @@ def run_publish(product_id: int, *, resume: dict | None = None) -> str:
     """One publishing run for one product (the designs.tasks.publish_product task). Returns what happened.
 
     `resume` is set only when the previous run stopped for a rate limit: it carries what that run had already
-    verified, and such a continuation does not count as an attempt.
+    verified. A run that stops for a rate limit does not count as an attempt (whether it was such a continuation,
+    a fresh run, or one the reconciler woke while the continuation waited for its schedule).
     """
     _wait_for_undo(product_id)
     with leases.kept(leases.product_key(product_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
@@ -153,9 +154,11 @@ def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> s
         # Rows recorded before snapshots existed: this run's version is the template as it is now.
         Product.objects.filter(pk=product_id).update(template_snapshot=template_snapshot(product.template))
         product.template_snapshot = template_snapshot(product.template)
+    # Every run counts as an attempt (one killed mid-way too); a run stopped by a rate limit takes its count back
+    # below: waiting out Printify's pace is not an attempt, so only runs that met a real failure use up MAX_ATTEMPTS.
+    Product.objects.filter(pk=product_id).update(attempts=F("attempts") + 1, updated_at=timezone.now())
+    product.attempts += 1
     if resume is None:
-        Product.objects.filter(pk=product_id).update(attempts=F("attempts") + 1, updated_at=timezone.now())
-        product.attempts += 1
         resume = {
             # Every create follows a saved upload, so no upload id means no product can exist yet.
             "may_have_product": bool(product.printify_upload_id) or product.attempts > 1,
@@ -171,6 +174,7 @@ def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> s
     except RateLimited as error:
         # Ours or a 429: the limited call was not performed, so what this run verified still holds.
         wait = error.retry_after if error.retry_after is not None else RATE_LIMIT_DEFAULT_WAIT
+        Product.objects.filter(pk=product_id, attempts__gt=0).update(attempts=F("attempts") - 1)
         run.save()  # touch updated_at: the reconciler sees a live product, not a lost run
         verified = {"may_have_product": run.may_have_product, "may_have_published": run.may_have_published}
         enqueue_publish(product_id, delay=wait, resume=verified)

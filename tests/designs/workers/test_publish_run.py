@@ -330,6 +330,28 @@ def test_a_429_requeues_after_the_wait_without_using_an_attempt(
     assert len(printify.uploads) == 1 and len(printify.created) == 1
 
 
+def test_waiting_out_the_rate_limit_uses_no_attempt_and_a_real_server_error_does(
+    publishing_design, printify, django_capture_on_commit_callbacks
+):
+    # The account is at its limit: three runs are refused — the first, then ones the reconciler starts while the
+    # continuation waits for its schedule (fresh runs, no `resume`) — and then the continuation meets a real 500.
+    product_id = product_of(publishing_design).pk
+    printify.fail("create", 429, times=3)
+    printify.fail("create", 500, {"error": "Internal"})
+    for _ in range(3):
+        clear_limiter("printify:global")  # the wait is over
+        with django_capture_on_commit_callbacks(execute=True):
+            assert publish_run.run_publish(product_id) == "rate limited"
+        assert product_of(publishing_design).attempts == 0
+    resume = ast.literal_eval(Schedule.objects.filter(func="designs.tasks.publish_product").last().kwargs)
+    clear_limiter("printify:global")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_run.run_publish(product_id, **resume) == "retrying"
+    product = product_of(publishing_design)
+    assert product.attempts == 1 and product.state == ProductState.CREATING
+    assert f"(attempt 1 of {publish_run.MAX_ATTEMPTS}; trying again in" in product.last_error
+
+
 def test_our_own_limiter_holds_back_without_calling_printify(settings, publishing_design, printify):
     from designs.clients import shared_rate_limiter
 
