@@ -14,12 +14,13 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from designs import print_quality, selectors
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import thumbnail_tag, usd
 from designs.models import GenerationPreset, PresetKind, ProductTemplate
 from designs.print_status import PRINT_PENDING, PrintStatus
 from designs.services import print_files
 from designs.services.publishing import default_template
+from designs.workflow import Source
 
 # The default template, read once per changelist request (list columns get only the row).
 _shown_template: ContextVar = ContextVar("print_template", default=None)
@@ -119,11 +120,18 @@ def prepare_print_files(modeladmin, request, queryset):
     form = PrepareForm(request.POST if "preset" in request.POST else None)
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if is_confirmed(request) and form.is_valid():
+        options = {
+            "preset": chosen["preset"].pk if chosen["preset"] else None,
+            "template": chosen["template"].pk if chosen["template"] else None,
+            "again": chosen["again"],
+        }
+        if handed_to_worker(modeladmin, request, queryset, "prepare_print_files", options):
+            return None
         try:
             result = print_files.request_print_files(
                 queryset,
                 actor=request.user,
-                source="admin",
+                source=Source.ADMIN,
                 preset=chosen["preset"],
                 template=chosen["template"],
                 again=chosen["again"],

@@ -164,6 +164,8 @@ def unpublish_products(modeladmin, request, queryset):
     form = UnpublishForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
         delete = form.cleaned_data["mode"] == "delete"
+        if handed_to_worker(modeladmin, request, queryset, "unpublish_products", {"delete": delete}):
+            return None
         result = publishing.request_unpublish(queryset, actor=request.user, source=Source.ADMIN, delete=delete)
         verb = "queued for deletion" if delete else "queued for unpublishing"
         modeladmin.report_transition(

@@ -24,8 +24,8 @@ from django.utils import timezone
 from designs import audit, leases
 from designs.clients import NotConfigured
 from designs.job_models import ACTION_JOB, ActionJob
-from designs.models import ProductTemplate
-from designs.services import deletion, generation, listing_copy, publishing, review
+from designs.models import GenerationPreset, ProductTemplate
+from designs.services import deletion, generation, listing_copy, print_files, publishing, review
 from designs.workers import enqueue
 from designs.workflow import Source, design_ids
 
@@ -34,11 +34,15 @@ RUN_SECONDS = max(settings.Q_TASK_TIMEOUT / 3, 5)  # then the job hands the rest
 LEASE_SECONDS = settings.Q_TASK_TIMEOUT + 30
 
 
+# A word that may depend on the page's answers: given as text, or as (options) -> text.
+Worded = str | Callable[[dict], str]
+
+
 @dataclass(frozen=True)
 class BulkAction:
-    label: str  # "Approve"
-    verb: str | None  # for result.summary(verb); None: the result's summary() takes none
-    log_message: str | Callable[[dict], str] | None  # the LogEntry message per design moved (None: none)
+    label: Worded  # "Approve"
+    verb: Worded | None  # for result.summary(verb); None: the result's summary() takes none
+    log_message: Worded | None  # the LogEntry message per design moved (None: none)
     call: Callable  # (ids, actor, options) -> the use case's result
     check: Callable | None = None  # (the selection, its ids, options): raises before anything is kept (the cap)
 
@@ -60,6 +64,23 @@ def _publish(ids, actor, options):
 
 def _delete(ids, actor, options):
     return deletion.delete_designs(ids, actor=actor, products=options.get("products"))
+
+
+def _prepare_print_files(ids, actor, options):
+    return print_files.request_print_files(
+        ids,
+        actor=actor,
+        source=Source.ADMIN,
+        preset=GenerationPreset.objects.filter(pk=options.get("preset")).first() if options.get("preset") else None,
+        template=ProductTemplate.objects.filter(pk=options.get("template")).first()
+        if options.get("template")
+        else None,
+        again=options.get("again", False),
+    )
+
+
+def _unpublish(ids, actor, options):
+    return publishing.request_unpublish(ids, actor=actor, source=Source.ADMIN, delete=options.get("delete", False))
 
 
 def _copy_cap(designs, ids, options):
@@ -109,8 +130,25 @@ ACTIONS: dict[str, BulkAction] = {
     "publish_to_printify": BulkAction(
         "Publish", "queued for publishing", "Publishing to Printify requested.", _publish
     ),
+    "prepare_print_files": BulkAction(
+        "Prepare print files of",
+        None,
+        "Print file preparation requested.",
+        _prepare_print_files,
+        check=lambda designs, ids, o: generation.check_design_count(len(ids)),
+    ),
+    "unpublish_products": BulkAction(
+        lambda o: "Delete the products of" if o.get("delete") else "Unpublish",
+        lambda o: "queued for deletion" if o.get("delete") else "queued for unpublishing",
+        lambda o: "Deletion requested." if o.get("delete") else "Unpublishing requested.",
+        _unpublish,
+    ),
     "delete_designs": BulkAction("Delete", None, None, _delete),
 }
+
+
+def _worded(words: Worded, options: dict) -> str:
+    return words(options) if callable(words) else words
 
 
 def in_worker(designs: QuerySet) -> bool:
@@ -131,7 +169,7 @@ def start(action: str, designs: QuerySet, *, actor, options: dict | None = None)
         source=Source.ADMIN,
         actor=actor,
         action=action,
-        label=f"{spec.label} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
+        label=f"{_worded(spec.label, options)} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
         design_ids=ids,
         options=options,
         total=len(ids),
@@ -189,8 +227,7 @@ def _log(spec: BulkAction, job: ActionJob, outcome) -> None:
     moved = getattr(outcome, "moved", None)
     if spec.log_message is None or not moved:
         return
-    message = spec.log_message(job.options) if callable(spec.log_message) else spec.log_message
-    audit.log_changes(job.created_by, moved, message)
+    audit.log_changes(job.created_by, moved, _worded(spec.log_message, job.options))
 
 
 def _merge(total, part):
@@ -228,7 +265,7 @@ def _record(result) -> dict:
 
 
 def _save_progress(job: ActionJob, spec: BulkAction, result) -> None:
-    job.summary = result.summary(spec.verb) if spec.verb is not None else result.summary()
+    job.summary = result.summary(_worded(spec.verb, job.options)) if spec.verb is not None else result.summary()
     ActionJob.objects.filter(pk=job.pk).update(
         done=job.done, summary=job.summary, result=_record(result), updated_at=timezone.now()
     )
