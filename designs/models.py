@@ -117,9 +117,8 @@ class ProductTemplate(models.Model):
     placement = models.JSONField(default=dict)
     # Placeholder sizes per variant id as read from the catalog, used by "fit" placement and coverage checks.
     placeholders = models.JSONField(default=dict, blank=True)
-    title_template = models.CharField(
-        max_length=500, default="{{ design.title|default:design.prompt|truncatechars:100 }}"
-    )
+    # Applied to every design: {{ title }} is its own title (or its prompt, with prompt_is_title); text_templates.
+    title_template = models.CharField(max_length=500, default="{{ title }}")
     description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
     tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
     prompt_is_title = models.BooleanField(
