@@ -14,13 +14,12 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from designs import print_quality, selectors
-from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import thumbnail_tag, usd
 from designs.models import GenerationPreset, PresetKind, ProductTemplate
 from designs.print_status import PRINT_PENDING, PrintStatus
 from designs.services import print_files
 from designs.services.publishing import default_template
-from designs.workflow import Source
 
 # The default template, read once per changelist request (list columns get only the row).
 _shown_template: ContextVar = ContextVar("print_template", default=None)
@@ -125,24 +124,7 @@ def prepare_print_files(modeladmin, request, queryset):
             "template": chosen["template"].pk if chosen["template"] else None,
             "again": chosen["again"],
         }
-        if handed_to_worker(modeladmin, request, queryset, "prepare_print_files", options):
-            return None
-        try:
-            result = print_files.request_print_files(
-                queryset,
-                actor=request.user,
-                source=Source.ADMIN,
-                preset=chosen["preset"],
-                template=chosen["template"],
-                again=chosen["again"],
-            )
-        except (print_files.PrintRefused, ValueError) as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        if result.moved:
-            modeladmin.log_changes(request, result.moved, "Print file preparation requested.")
-        level = messages.WARNING if result.skipped else messages.SUCCESS
-        modeladmin.message_user(request, f"{result.summary()}.", level)
+        carry_out(modeladmin, request, queryset, "prepare_print_files", options)
         return None
     try:
         plan = print_files.plan_print_files(queryset, template=chosen.get("template"), again=chosen.get("again", False))

@@ -13,7 +13,7 @@ from django.contrib.admin import helpers
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import price_range, shop_price, thumbnail_tag
 from designs.clients import NotConfigured
 from designs.models import ProductTemplate
@@ -58,23 +58,7 @@ def publish_to_printify(modeladmin, request, queryset):
             "allow_duplicate_titles": answers["allow_duplicate_titles"],
             "override_low_dpi": answers["override_low_dpi"],
         }
-        if handed_to_worker(modeladmin, request, queryset, "publish_to_printify", options):
-            return None
-        try:
-            result = publishing.request_publish(
-                queryset,
-                actor=request.user,
-                source=Source.ADMIN,
-                templates=list(answers["templates"]),
-                allow_duplicate_titles=answers["allow_duplicate_titles"],
-                override_low_dpi=answers["override_low_dpi"],
-            )
-        except publishing.PublishRefused as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        modeladmin.report_transition(
-            request, result, verb="queued for publishing", log_message="Publishing to Printify requested."
-        )
+        carry_out(modeladmin, request, queryset, "publish_to_printify", options)
         return None
     question = publish_confirmation.confirmation(
         queryset,
@@ -163,14 +147,8 @@ class UnpublishForm(forms.Form):
 def unpublish_products(modeladmin, request, queryset):
     form = UnpublishForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
-        delete = form.cleaned_data["mode"] == "delete"
-        if handed_to_worker(modeladmin, request, queryset, "unpublish_products", {"delete": delete}):
-            return None
-        result = publishing.request_unpublish(queryset, actor=request.user, source=Source.ADMIN, delete=delete)
-        verb = "queued for deletion" if delete else "queued for unpublishing"
-        modeladmin.report_transition(
-            request, result, verb=verb, log_message="Deletion requested." if delete else "Unpublishing requested."
-        )
+        options = {"delete": form.cleaned_data["mode"] == "delete"}
+        carry_out(modeladmin, request, queryset, "unpublish_products", options)
         return None
     products = publishing.unpublishable_products(queryset.values("pk"), delete=True).select_related("design")
     product_count = products.count()

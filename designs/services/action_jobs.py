@@ -151,6 +151,22 @@ def _worded(words: Worded, options: dict) -> str:
     return words(options) if callable(words) else words
 
 
+def carry_out(action: str, designs, *, actor, options: dict | None = None):
+    """Carry out a confirmed action in this request (a selection up to ACTION_IN_WORKER_ABOVE): the same use case,
+    and the same audit trail, as a worker's run; returns the use case's result (summary() says what it did). Raises
+    what the use case raises to refuse (ValueError: the cap, PublishRefused, PrintRefused; NotConfigured)."""
+    spec, options = ACTIONS[action], options or {}
+    result = spec.call(designs, actor, options)
+    _log(spec, actor, options, result)
+    return result
+
+
+def summary(action: str, result, options: dict | None = None) -> str:
+    """What the action did, in the words the admin shows and a job ends with ("12 approved, 3 skipped (draft)")."""
+    verb = ACTIONS[action].verb
+    return result.summary(_worded(verb, options or {})) if verb is not None else result.summary()
+
+
 def in_worker(designs: QuerySet) -> bool:
     """Is this selection large enough to be carried out on a worker?"""
     return designs.count() > settings.ACTION_IN_WORKER_ABOVE
@@ -201,12 +217,12 @@ def run(job_id: int) -> str:
             except (ValueError, NotConfigured) as error:  # a refusal in words (PublishRefused, no LLM, …)
                 _finish(job, ActionJob.State.FAILED, f"{job.summary or 'Nothing done'}. Stopped: {error}")
                 return "failed"
-            _log(spec, job, outcome)
+            _log(spec, job.created_by, job.options, outcome)
             if result is None:  # what earlier runs of this job did, in the use case's own result type
                 result = _restored(outcome, job.result)
             result = outcome if result is None else _merge(result, outcome)
             job.done += len(chunk)
-            _save_progress(job, spec, result)
+            _save_progress(job, result)
         _finish(job, ActionJob.State.DONE, f"{job.summary or 'Nothing done'}.")
         return "done"
 
@@ -223,11 +239,10 @@ def progress(job: ActionJob) -> dict:
 # --- the parts ------------------------------------------------------------------------------------------------
 
 
-def _log(spec: BulkAction, job: ActionJob, outcome) -> None:
+def _log(spec: BulkAction, actor, options: dict, outcome) -> None:
     moved = getattr(outcome, "moved", None)
-    if spec.log_message is None or not moved:
-        return
-    audit.log_changes(job.created_by, moved, _worded(spec.log_message, job.options))
+    if spec.log_message is not None and moved:
+        audit.log_changes(actor, moved, _worded(spec.log_message, options))
 
 
 def _merge(total, part):
@@ -264,8 +279,8 @@ def _record(result) -> dict:
     }
 
 
-def _save_progress(job: ActionJob, spec: BulkAction, result) -> None:
-    job.summary = result.summary(_worded(spec.verb, job.options)) if spec.verb is not None else result.summary()
+def _save_progress(job: ActionJob, result) -> None:
+    job.summary = summary(job.action, result, job.options)
     ActionJob.objects.filter(pk=job.pk).update(
         done=job.done, summary=job.summary, result=_record(result), updated_at=timezone.now()
     )
