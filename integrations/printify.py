@@ -38,6 +38,7 @@ from integrations.http import (
     RetryPolicy,
     build_session,
     dumps,
+    error_body,
     json_body,
     send,
 )
@@ -363,12 +364,7 @@ def printify_error_details(response: requests.Response) -> tuple[int | str | Non
     errors.reason may itself be a JSON string (printify-api.md §1); Laravel-style {"field": ["msg"]} errors are
     flattened to "field: msg".
     """
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
+    body = error_body(response)
     errors = body.get("errors")
     code = body.get("code")
     reason = None
