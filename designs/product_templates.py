@@ -5,6 +5,9 @@ and how title/description/tags are written. Everything here is pure (no HTTP): t
 admin preview call the same build_product_payload(), so the preview shows exactly what will be sent. The text
 templates themselves are checked and rendered by designs/text_templates.py; templates made from the catalog or a
 product are designs/services/templates.py's.
+
+Past 400 lines as one module on purpose: the checks, the texts and the payload are the three halves of one
+question, "what exactly goes to Printify for this design and template", and the preview and the run ask it whole.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ Unsure in the references, handled on purpose: Printify documents no Retry-After 
 present, for every process, else wait at least a second and for the slowed limiter); whether its windows are
 fixed or rolling is unknown (our limiter's sliding log is safe for both); publishing_succeeded answers {} per the
 docs but {"product_id"} in practice, so nothing reads it.
+
+Past 400 lines as one module on purpose: one client for one API, its calls sharing the session, the rate-limit
+slots and the error mapping; the HTTP mechanics shared with the other clients live in integrations/http.py.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 Thin: status changes go through designs.services, reads through designs.selectors. The review page lives in
 admin/review.py, generation and publishing actions in admin/generation.py and admin/publishing.py.
+
+Past 400 lines as one module on purpose: DesignAdmin is one ModelAdmin (Django wants its columns, fieldsets,
+permissions and reporting on the one class); what could leave has left (review page, columns, print files,
+copy, publishing, generation, mockups are mixins and actions of their own modules).
 """
 
 from __future__ import annotations
