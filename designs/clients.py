@@ -45,12 +45,7 @@ def _require(service: str, *names: str) -> None:
 
 def runpod_client() -> RunPodClient:
     _require("RunPod", "RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID")
-    return RunPodClient(
-        settings.RUNPOD_API_KEY,
-        settings.RUNPOD_ENDPOINT_ID,
-        settings.RUNPOD_API_BASE,
-        session=http_session(),
-    )
+    return _runpod(settings.RUNPOD_ENDPOINT_ID)
 
 
 def runpod_print_client() -> RunPodClient | None:
@@ -59,6 +54,10 @@ def runpod_print_client() -> RunPodClient | None:
     if not endpoint or endpoint == settings.RUNPOD_ENDPOINT_ID:
         return None
     _require("RunPod", "RUNPOD_API_KEY")
+    return _runpod(endpoint)
+
+
+def _runpod(endpoint: str) -> RunPodClient:
     return RunPodClient(settings.RUNPOD_API_KEY, endpoint, settings.RUNPOD_API_BASE, session=http_session())
 
 

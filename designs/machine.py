@@ -14,6 +14,9 @@ inserted at once. Rows in a state the move does not start from are reported as s
 Why not django-fsm-2 or viewflow.fsm: both move one instance at a time (load, check, save). Our edges move
 thousands of rows at once (select-all in the admin, a batch), and a per-instance loop is both slow and racy
 without a lock per row; a grouped conditional UPDATE gives the same guarantee in a few statements.
+
+Past 400 lines as one module on purpose: the declaration (Machine), the bulk move, its result type and its
+history rows are one mechanism; split, each part would import the others' internals.
 """
 
 from __future__ import annotations

@@ -1,3 +1,12 @@
+"""The records podsite keeps: presets, batches, product templates and their costs, designs and their products, the
+history rows of their machines, blocked terms, webhook receipts and leases.
+
+Past 400 lines as one module on purpose: these models reference each other (a design's template, a product's
+design, their events) and Django finds an app's models here; the newer groups already live beside it
+(job_models.py, order_models.py, review_models.py, imported at the end) and their statuses are declared with
+their machines (workflow.py, products.py, print_status.py, task_states.py).
+"""
+
 import secrets
 import uuid
 
@@ -117,9 +126,8 @@ class ProductTemplate(models.Model):
     placement = models.JSONField(default=dict)
     # Placeholder sizes per variant id as read from the catalog, used by "fit" placement and coverage checks.
     placeholders = models.JSONField(default=dict, blank=True)
-    title_template = models.CharField(
-        max_length=500, default="{{ design.title|default:design.prompt|truncatechars:100 }}"
-    )
+    # Applied to every design: {{ title }} is its own title (or its prompt, with prompt_is_title); text_templates.
+    title_template = models.CharField(max_length=500, default="{{ title }}")
     description_template = models.TextField(default="{{ design.description|default:design.prompt }}")
     tags_template = models.CharField(max_length=500, blank=True, help_text="Comma-separated; Django template syntax.")
     prompt_is_title = models.BooleanField(

@@ -5,6 +5,9 @@ and how title/description/tags are written. Everything here is pure (no HTTP): t
 admin preview call the same build_product_payload(), so the preview shows exactly what will be sent. The text
 templates themselves are checked and rendered by designs/text_templates.py; templates made from the catalog or a
 product are designs/services/templates.py's.
+
+Past 400 lines as one module on purpose: the checks, the texts and the payload are the three halves of one
+question, "what exactly goes to Printify for this design and template", and the preview and the run ask it whole.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from designs import listing
 from designs.text_templates import (
     DESCRIPTION,
     TAGS,
+    TEMPLATE_VALUE_MAX_CHARS,
     TITLE,
     TemplateInvalid,
     design_values,
@@ -220,8 +224,9 @@ class ProductTexts:
 
 
 def render_texts(template, design) -> ProductTexts:
-    """Title, description and tags for `design`: the design's own values win, the template renders the rest, and
-    fallbacks give a design without prompt or description (an imported one) both required texts."""
+    """Title, description and tags for `design`: the title template dresses every title (render_title), the design's
+    own description and tags win over the templates', and fallbacks give a design without prompt or description (an
+    imported one) both required texts."""
     context = template_context(template, design_values(design))
     shop = listing.limits()
     title = render_title(template, design, context)
@@ -251,13 +256,22 @@ def render_texts(template, design) -> ProductTexts:
 
 
 def render_title(template, design, context: dict | None = None) -> str:
-    """The product title alone (what render_texts gives): the design's own title, else the template's, else the
-    prompt, cut to the shop's title limit. Cheap when the design has a title (nothing is rendered)."""
-    title = listing.clean_title(design.title)
-    if not title:
-        context = context or template_context(template, design_values(design))
-        title = listing.clean_title(render(TITLE, template, context)) or listing.clean_title(design.prompt)
-    return Truncator(title).chars(listing.limits().title_max_chars)
+    """The product title alone (what render_texts gives), cut to the shop's title limit: the title template applied
+    to every design, {{ title }} being the design's own title (title_value), so "{{ title }} — Unisex Tee" adds the
+    product words to each; a template that prints nothing leaves the title value, else the prompt."""
+    title = title_value(template, design)
+    context = {**(context or template_context(template, design_values(design))), "title": title}
+    rendered = listing.clean_title(render(TITLE, template, context)) or title or listing.clean_title(design.prompt)
+    return Truncator(rendered).chars(listing.limits().title_max_chars)
+
+
+def title_value(template, design) -> str:
+    """What {{ title }} is in the title template: the design's own title, or its prompt where the template says the
+    prompt is the title; "" for a design that has neither (refused for publishing: lacks_own_title)."""
+    own = listing.clean_title(design.title)
+    if not own and template.prompt_is_title:
+        own = listing.clean_title(design.prompt)
+    return own[:TEMPLATE_VALUE_MAX_CHARS]
 
 
 def lacks_own_title(template, design) -> bool:

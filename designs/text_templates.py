@@ -61,6 +61,11 @@ ALLOWED_TEMPLATE_FILTERS = (
     "wordcount",
     "yesno",
 )
+TITLE_TEMPLATE_HELP = (
+    "Applied to every design's title: {{ title }} is the design's own title (or its prompt, where “The prompt is the "
+    "title” is ticked), so “{{ title }} — Unisex Tee” adds the product words to each title of this template. Keep "
+    "product words here, not in the designs' titles: a design's title goes on all of its products."
+)
 TEMPLATE_NAMES_HELP = (
     "Templates can use design.title, design.prompt, design.style, design.description, design.batch, design.tags "
     "(comma-separated) and design.id, each also without “design.”, and template.name, template.blueprint_id, "

@@ -193,17 +193,28 @@ def short_reason(text: str, secrets: Iterable[str] = ()) -> str:
     return text if len(text) <= REASON_MAX_CHARS else text[: REASON_MAX_CHARS - 1] + "…"
 
 
-def generic_error_details(response: requests.Response) -> tuple[int | str | None, str | None]:
-    """(code, reason) from the common body shapes {"error": "..."} / {"message": "..."}; RunPod's is undocumented."""
+def error_body(response: requests.Response) -> dict:
+    """The JSON object an error answer holds; {} when it holds none (HTML, a list, nothing)."""
     try:
         body = response.json()
     except ValueError:
-        return None, None
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail"):
-            if isinstance(body.get(key), str) and body[key].strip():
-                return body.get("code"), body[key]
-    return None, None
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def plain_reason(body: dict) -> str | None:
+    """The reason of the common body shapes {"error": "..."} / {"message": "..."} / {"detail": "..."}."""
+    for key in ("error", "message", "detail"):
+        if isinstance(body.get(key), str) and body[key].strip():
+            return body[key]
+    return None
+
+
+def generic_error_details(response: requests.Response) -> tuple[int | str | None, str | None]:
+    """(code, reason) from the common body shapes (plain_reason); RunPod's is undocumented."""
+    body = error_body(response)
+    reason = plain_reason(body)
+    return (body.get("code") if reason else None), reason
 
 
 ErrorDetails = Callable[[requests.Response], tuple[int | str | None, str | None]]

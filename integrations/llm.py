@@ -19,7 +19,9 @@ from integrations.http import (
     RetryPolicy,
     build_session,
     dumps,
+    error_body,
     json_body,
+    plain_reason,
     send,
     short_reason,
 )
@@ -53,21 +55,13 @@ class ChatAnswer:
 def openai_error_details(response: requests.Response) -> tuple[str | None, str | None]:
     """(code, reason) from OpenAI's {"error": {"message", "type", "code"}} (vLLM sends the same shape), or the
     simpler {"error": "..."} / {"message": "..."} / {"detail": "..."} other servers use."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
+    body = error_body(response)
     error = body.get("error")
     if isinstance(error, dict):
         message = error.get("message")
         code = error.get("code") or error.get("type")
         return (str(code) if code else None), (message if isinstance(message, str) else None)
-    for key in ("error", "message", "detail"):
-        if isinstance(body.get(key), str) and body[key].strip():
-            return None, body[key]
-    return None, None
+    return None, plain_reason(body)
 
 
 class ChatClient:

@@ -14,6 +14,9 @@ Unsure in the references, handled on purpose: Printify documents no Retry-After 
 present, for every process, else wait at least a second and for the slowed limiter); whether its windows are
 fixed or rolling is unknown (our limiter's sliding log is safe for both); publishing_succeeded answers {} per the
 docs but {"product_id"} in practice, so nothing reads it.
+
+Past 400 lines as one module on purpose: one client for one API, its calls sharing the session, the rate-limit
+slots and the error mapping; the HTTP mechanics shared with the other clients live in integrations/http.py.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from integrations.http import (
     RetryPolicy,
     build_session,
     dumps,
+    error_body,
     json_body,
     send,
 )
@@ -363,12 +367,7 @@ def printify_error_details(response: requests.Response) -> tuple[int | str | Non
     errors.reason may itself be a JSON string (printify-api.md §1); Laravel-style {"field": ["msg"]} errors are
     flattened to "field: msg".
     """
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
+    body = error_body(response)
     errors = body.get("errors")
     code = body.get("code")
     reason = None

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from designs.clients import NotConfigured
 from designs.services import action_jobs
 from designs.services.generation import TooManyDesigns
 
@@ -95,3 +96,17 @@ def handed_to_worker(modeladmin, request, queryset, action_name: str, options: d
         messages.INFO,
     )
     return True
+
+
+def carry_out(modeladmin, request, queryset, action_name: str, options: dict | None = None) -> None:
+    """A confirmed action over `queryset`: on a worker above ACTION_IN_WORKER_ABOVE designs, else here, through the
+    same use case, audit trail and words as the worker's (services/action_jobs.ACTIONS); a refusal in words."""
+    if handed_to_worker(modeladmin, request, queryset, action_name, options):
+        return
+    try:
+        result = action_jobs.carry_out(action_name, queryset, actor=request.user, options=options)
+    except (ValueError, NotConfigured) as error:  # the cap, PublishRefused, PrintRefused, no LLM
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return
+    level = messages.WARNING if result.skipped or getattr(result, "refused", None) else messages.SUCCESS
+    modeladmin.message_user(request, f"{action_jobs.summary(action_name, result, options)}.", level)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from designs import listing
 from designs.admin import listing_sync as listing_sync_admin
-from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import (
     ErrorListOrNothing,
     StringRenderedHiddenInput,
@@ -32,7 +32,6 @@ from designs.admin.review import id_or_none
 from designs.clients import NotConfigured, llm_configured
 from designs.models import Design
 from designs.services import listing_copy, listing_sync
-from designs.services.generation import TooManyDesigns
 from designs.workflow import Source
 
 SHOWN = "__shown"  # suffix of the hidden input holding the value a copy input showed
@@ -153,19 +152,8 @@ def write_listing_copy(modeladmin, request, queryset):
     """Asks first (count and estimated LLM cost, within MAX_DESIGNS_PER_ACTION), then queues the copywriter."""
     form = WriteCopyForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
-        rewrite_done = form.cleaned_data["rewrite_done"]
-        if handed_to_worker(modeladmin, request, queryset, "write_listing_copy", {"rewrite_done": rewrite_done}):
-            return None
-        try:
-            result = listing_copy.request_copy(
-                queryset, actor=request.user, source=Source.ADMIN, rewrite_done=rewrite_done
-            )
-        except (NotConfigured, TooManyDesigns) as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        modeladmin.report_transition(
-            request, result, verb="queued for listing copy", log_message="Listing copy asked of the LLM."
-        )
+        options = {"rewrite_done": form.cleaned_data["rewrite_done"]}
+        carry_out(modeladmin, request, queryset, "write_listing_copy", options)
         return None
     question = listing_copy.copy_question(queryset)
     return confirmation_page(

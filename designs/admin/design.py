@@ -2,6 +2,10 @@
 
 Thin: status changes go through designs.services, reads through designs.selectors. The review page lives in
 admin/review.py, generation and publishing actions in admin/generation.py and admin/publishing.py.
+
+Past 400 lines as one module on purpose: DesignAdmin is one ModelAdmin (Django wants its columns, fieldsets,
+permissions and reporting on the one class); what could leave has left (review page, columns, print files,
+copy, publishing, generation, mockups are mixins and actions of their own modules).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from designs.admin import listing_sync as listing_sync_admin
 from designs.admin import publishing as publishing_admin
 from designs.admin import review_mockups
 from designs.admin.action_jobs import ActionJobMixin
-from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.design_columns import DesignColumnsMixin
 from designs.admin.display import status_badge_tag, thumbnail_tag, usd
 from designs.admin.duplicate_filter import NearDuplicateFilter
@@ -33,7 +37,7 @@ from designs.admin.products import ProductInline
 from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.admin.status_filter import StatusFilter
 from designs.models import Design, DesignEvent
-from designs.services import deletion, generation, review
+from designs.services import deletion, generation
 from designs.workflow import Source, Status
 from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
 
@@ -99,10 +103,7 @@ class DesignEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.action(permissions=["approve"], description="Approve selected designs")
 def approve_designs(modeladmin, request, queryset):
-    if handed_to_worker(modeladmin, request, queryset, "approve_designs"):
-        return
-    result = review.approve(queryset, actor=request.user, source=Source.ADMIN)
-    modeladmin.report_transition(request, result, verb="approved", log_message="Approved.")
+    carry_out(modeladmin, request, queryset, "approve_designs")
 
 
 @admin.action(permissions=["approve"], description="Reject selected designs…")
@@ -110,12 +111,7 @@ def reject_designs(modeladmin, request, queryset):
     """Asks for an optional reason first (like Django's delete confirmation), then rejects."""
     form = RejectForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        if handed_to_worker(modeladmin, request, queryset, "reject_designs", {"reason": reason}):
-            return None
-        result = review.reject(queryset, actor=request.user, reason=reason, source=Source.ADMIN)
-        log_message = f"Rejected: {reason}" if reason else "Rejected."
-        modeladmin.report_transition(request, result, verb="rejected", log_message=log_message)
+        carry_out(modeladmin, request, queryset, "reject_designs", {"reason": form.cleaned_data["reason"]})
         return None
     in_review = queryset.filter(status=Status.REVIEW)
     in_review_count = in_review.count()
@@ -138,10 +134,7 @@ def reject_designs(modeladmin, request, queryset):
 
 @admin.action(permissions=["approve"], description="Reopen selected designs (back to review)")
 def reopen_designs(modeladmin, request, queryset):
-    if handed_to_worker(modeladmin, request, queryset, "reopen_designs"):
-        return
-    result = review.reopen(queryset, actor=request.user, source=Source.ADMIN)
-    modeladmin.report_transition(request, result, verb="reopened", log_message="Reopened for review.")
+    carry_out(modeladmin, request, queryset, "reopen_designs")
 
 
 @admin.action(permissions=["delete"], description="Delete selected designs…")
@@ -152,12 +145,7 @@ def delete_designs(modeladmin, request, queryset):
     form = DeleteForm(request.POST if is_confirmed(request) and with_product_count else None)
     if is_confirmed(request) and (not with_product_count or form.is_valid()):
         products = form.cleaned_data["products"] if with_product_count else None
-        if handed_to_worker(modeladmin, request, queryset, "delete_designs", {"products": products}):
-            return None
-        result = deletion.delete_designs(queryset, actor=request.user, products=products)
-        modeladmin.message_user(
-            request, f"{result.summary()}.", messages.WARNING if result.skipped else messages.SUCCESS
-        )
+        carry_out(modeladmin, request, queryset, "delete_designs", {"products": products})
         return None
     return confirmation_page(
         modeladmin,

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from designs import audit, presets
 from designs.admin.batch_progress import progress_context
-from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import usd
 from designs.admin.review import id_or_none
 from designs.models import Batch, GenerationPreset, PresetKind
@@ -38,16 +38,7 @@ def _cost_basis() -> str:
 def generate_designs(modeladmin, request, queryset):
     """Asks first (count and estimated GPU cost), then queues drafts and failed designs."""
     if is_confirmed(request):
-        if handed_to_worker(modeladmin, request, queryset, "generate_designs"):
-            return None
-        try:
-            result = generation.request_generation(queryset, actor=request.user, source=Source.ADMIN)
-        except generation.TooManyDesigns as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        modeladmin.report_transition(
-            request, result, verb="queued for generation", log_message="Queued for generation."
-        )
+        carry_out(modeladmin, request, queryset, "generate_designs")
         return None
     count = queryset.filter(status__in=GENERATABLE).count()
     too_many = generation.design_count_problem(count)
@@ -74,12 +65,7 @@ def generate_designs(modeladmin, request, queryset):
 def cancel_generation(modeladmin, request, queryset):
     """Asks first: cancelled jobs are stopped on RunPod and their designs go back to draft."""
     if is_confirmed(request):
-        if handed_to_worker(modeladmin, request, queryset, "cancel_generation"):
-            return None
-        result = generation.cancel_generation(queryset, actor=request.user, source=Source.ADMIN)
-        modeladmin.report_transition(
-            request, result, verb="cancelled (back to draft)", log_message="Generation cancelled."
-        )
+        carry_out(modeladmin, request, queryset, "cancel_generation")
         return None
     count = queryset.filter(status__in=CANCELLABLE).count()
     return confirmation_page(

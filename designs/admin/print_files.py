@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from designs import print_quality, selectors
-from designs.admin.confirm import confirmation_page, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import thumbnail_tag, usd
 from designs.models import GenerationPreset, PresetKind, ProductTemplate
 from designs.print_status import PRINT_PENDING, PrintStatus
@@ -119,22 +119,12 @@ def prepare_print_files(modeladmin, request, queryset):
     form = PrepareForm(request.POST if "preset" in request.POST else None)
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if is_confirmed(request) and form.is_valid():
-        try:
-            result = print_files.request_print_files(
-                queryset,
-                actor=request.user,
-                source="admin",
-                preset=chosen["preset"],
-                template=chosen["template"],
-                again=chosen["again"],
-            )
-        except (print_files.PrintRefused, ValueError) as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        if result.moved:
-            modeladmin.log_changes(request, result.moved, "Print file preparation requested.")
-        level = messages.WARNING if result.skipped else messages.SUCCESS
-        modeladmin.message_user(request, f"{result.summary()}.", level)
+        options = {
+            "preset": chosen["preset"].pk if chosen["preset"] else None,
+            "template": chosen["template"].pk if chosen["template"] else None,
+            "again": chosen["again"],
+        }
+        carry_out(modeladmin, request, queryset, "prepare_print_files", options)
         return None
     try:
         plan = print_files.plan_print_files(queryset, template=chosen.get("template"), again=chosen.get("again", False))

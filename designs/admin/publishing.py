@@ -13,10 +13,12 @@ from django.contrib.admin import helpers
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
+from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import price_range, shop_price, thumbnail_tag
+from designs.clients import NotConfigured
 from designs.models import ProductTemplate
 from designs.services import publish_confirmation, publishing
+from designs.services.generation import TooManyDesigns
 from designs.workflow import PUBLISHABLE, Source
 
 
@@ -44,9 +46,11 @@ class PublishForm(forms.Form):
 @admin.action(permissions=["publish"], description="Publish to Printify…")
 def publish_to_printify(modeladmin, request, queryset):
     """Confirmation first (designs/services/publish_confirmation.py works it out; this only presents it), then
-    request_publish."""
+    request_publish. Its "Write listing copy for these N" button queues the copy of the designs refused for having no
+    title of their own, then asks again."""
     # Ticked boxes are all a checkbox list sends: the form is bound by the buttons of the confirmation page.
-    form = PublishForm(request.POST if is_confirmed(request) or "show" in request.POST else None)
+    asked_again = "show" in request.POST or WRITE_COPY_BUTTON in request.POST
+    form = PublishForm(request.POST if is_confirmed(request) or asked_again else None)
     answers = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if is_confirmed(request) and answers:
         options = {
@@ -54,23 +58,7 @@ def publish_to_printify(modeladmin, request, queryset):
             "allow_duplicate_titles": answers["allow_duplicate_titles"],
             "override_low_dpi": answers["override_low_dpi"],
         }
-        if handed_to_worker(modeladmin, request, queryset, "publish_to_printify", options):
-            return None
-        try:
-            result = publishing.request_publish(
-                queryset,
-                actor=request.user,
-                source=Source.ADMIN,
-                templates=list(answers["templates"]),
-                allow_duplicate_titles=answers["allow_duplicate_titles"],
-                override_low_dpi=answers["override_low_dpi"],
-            )
-        except publishing.PublishRefused as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        modeladmin.report_transition(
-            request, result, verb="queued for publishing", log_message="Publishing to Printify requested."
-        )
+        carry_out(modeladmin, request, queryset, "publish_to_printify", options)
         return None
     question = publish_confirmation.confirmation(
         queryset,
@@ -78,6 +66,9 @@ def publish_to_printify(modeladmin, request, queryset):
         allow_duplicate_titles=answers.get("allow_duplicate_titles", False),
         override_low_dpi=answers.get("override_low_dpi", False),
     )
+    may_write_copy = modeladmin.has_write_copy_permission(request)
+    if WRITE_COPY_BUTTON in request.POST:
+        _write_untitled_copy(modeladmin, request, question, may_write_copy=may_write_copy)
     if not form.is_bound:
         form = PublishForm(initial={"templates": [card.template.pk for card in question.cards]})
     designs, products = question.designs, question.products
@@ -104,7 +95,31 @@ def publish_to_printify(modeladmin, request, queryset):
         ],
         rows=[(row, thumbnail_tag(row.design)) for row in question.rows],
         publishable_statuses=", ".join(sorted(str(s.label).lower() for s in PUBLISHABLE)),
+        untitled_way_out=publish_confirmation.untitled_way_out(question, may_write_copy=may_write_copy),
+        can_write_untitled_copy=publish_confirmation.can_write_untitled_copy(question, may_write_copy=may_write_copy),
+        write_copy_button=WRITE_COPY_BUTTON,
     )
+
+
+WRITE_COPY_BUTTON = "write_untitled_copy"  # the confirmation page's button that writes the untitled designs' copy
+
+
+def _write_untitled_copy(modeladmin, request, question, *, may_write_copy: bool) -> None:
+    if not may_write_copy:
+        modeladmin.message_user(
+            request, "Writing listing copy needs the “write listing copy” permission.", messages.ERROR
+        )
+        return
+    try:
+        result = publish_confirmation.write_untitled_copy(question, actor=request.user, source=Source.ADMIN)
+    except (NotConfigured, TooManyDesigns) as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return
+    modeladmin.report_transition(
+        request, result, verb="queued for listing copy", log_message="Listing copy asked of the LLM."
+    )
+    if result.moved:
+        modeladmin.message_user(request, "Publish them once their copy is written (their titles are then their own).")
 
 
 @admin.action(permissions=["publish"], description="Retry publishing")
@@ -132,12 +147,8 @@ class UnpublishForm(forms.Form):
 def unpublish_products(modeladmin, request, queryset):
     form = UnpublishForm(request.POST if is_confirmed(request) else None)
     if form.is_bound and form.is_valid():
-        delete = form.cleaned_data["mode"] == "delete"
-        result = publishing.request_unpublish(queryset, actor=request.user, source=Source.ADMIN, delete=delete)
-        verb = "queued for deletion" if delete else "queued for unpublishing"
-        modeladmin.report_transition(
-            request, result, verb=verb, log_message="Deletion requested." if delete else "Unpublishing requested."
-        )
+        options = {"delete": form.cleaned_data["mode"] == "delete"}
+        carry_out(modeladmin, request, queryset, "unpublish_products", options)
         return None
     products = publishing.unpublishable_products(queryset.values("pk"), delete=True).select_related("design")
     product_count = products.count()

@@ -24,7 +24,7 @@ from designs.pricing import (
 )
 from designs.product_templates import PUBLISH_PARTS, placeholders_problems, publish_parts, template_problems
 from designs.services import templates
-from designs.text_templates import TEMPLATE_NAMES_HELP
+from designs.text_templates import TEMPLATE_NAMES_HELP, TITLE_TEMPLATE_HELP
 from designs.variant_grid import build_grid, positions_of
 
 PLACEMENTS = [
@@ -85,7 +85,7 @@ class TemplateEditorForm(forms.Form):
         help_text="Margin is profit ÷ price. A price under it needs your confirmation; a price under cost is refused.",
     )
     confirm_low_margin = forms.BooleanField(required=False, label="Yes, save prices below the minimum margin")
-    title_template = forms.CharField(max_length=500, help_text=TEMPLATE_NAMES_HELP)
+    title_template = forms.CharField(max_length=500, help_text=f"{TITLE_TEMPLATE_HELP} {TEMPLATE_NAMES_HELP}")
     description_template = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     tags_template = forms.CharField(max_length=500, required=False, help_text="Comma-separated.")
     prompt_is_title = forms.BooleanField(

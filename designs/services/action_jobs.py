@@ -24,8 +24,8 @@ from django.utils import timezone
 from designs import audit, leases
 from designs.clients import NotConfigured
 from designs.job_models import ACTION_JOB, ActionJob
-from designs.models import ProductTemplate
-from designs.services import deletion, generation, listing_copy, publishing, review
+from designs.models import GenerationPreset, ProductTemplate
+from designs.services import deletion, generation, listing_copy, print_files, publishing, review
 from designs.workers import enqueue
 from designs.workflow import Source, design_ids
 
@@ -34,11 +34,15 @@ RUN_SECONDS = max(settings.Q_TASK_TIMEOUT / 3, 5)  # then the job hands the rest
 LEASE_SECONDS = settings.Q_TASK_TIMEOUT + 30
 
 
+# A word that may depend on the page's answers: given as text, or as (options) -> text.
+Worded = str | Callable[[dict], str]
+
+
 @dataclass(frozen=True)
 class BulkAction:
-    label: str  # "Approve"
-    verb: str | None  # for result.summary(verb); None: the result's summary() takes none
-    log_message: str | Callable[[dict], str] | None  # the LogEntry message per design moved (None: none)
+    label: Worded  # "Approve"
+    verb: Worded | None  # for result.summary(verb); None: the result's summary() takes none
+    log_message: Worded | None  # the LogEntry message per design moved (None: none)
     call: Callable  # (ids, actor, options) -> the use case's result
     check: Callable | None = None  # (the selection, its ids, options): raises before anything is kept (the cap)
 
@@ -60,6 +64,23 @@ def _publish(ids, actor, options):
 
 def _delete(ids, actor, options):
     return deletion.delete_designs(ids, actor=actor, products=options.get("products"))
+
+
+def _prepare_print_files(ids, actor, options):
+    return print_files.request_print_files(
+        ids,
+        actor=actor,
+        source=Source.ADMIN,
+        preset=GenerationPreset.objects.filter(pk=options.get("preset")).first() if options.get("preset") else None,
+        template=ProductTemplate.objects.filter(pk=options.get("template")).first()
+        if options.get("template")
+        else None,
+        again=options.get("again", False),
+    )
+
+
+def _unpublish(ids, actor, options):
+    return publishing.request_unpublish(ids, actor=actor, source=Source.ADMIN, delete=options.get("delete", False))
 
 
 def _copy_cap(designs, ids, options):
@@ -109,8 +130,41 @@ ACTIONS: dict[str, BulkAction] = {
     "publish_to_printify": BulkAction(
         "Publish", "queued for publishing", "Publishing to Printify requested.", _publish
     ),
+    "prepare_print_files": BulkAction(
+        "Prepare print files of",
+        None,
+        "Print file preparation requested.",
+        _prepare_print_files,
+        check=lambda designs, ids, o: generation.check_design_count(len(ids)),
+    ),
+    "unpublish_products": BulkAction(
+        lambda o: "Delete the products of" if o.get("delete") else "Unpublish",
+        lambda o: "queued for deletion" if o.get("delete") else "queued for unpublishing",
+        lambda o: "Deletion requested." if o.get("delete") else "Unpublishing requested.",
+        _unpublish,
+    ),
     "delete_designs": BulkAction("Delete", None, None, _delete),
 }
+
+
+def _worded(words: Worded, options: dict) -> str:
+    return words(options) if callable(words) else words
+
+
+def carry_out(action: str, designs, *, actor, options: dict | None = None):
+    """Carry out a confirmed action in this request (a selection up to ACTION_IN_WORKER_ABOVE): the same use case,
+    and the same audit trail, as a worker's run; returns the use case's result (summary() says what it did). Raises
+    what the use case raises to refuse (ValueError: the cap, PublishRefused, PrintRefused; NotConfigured)."""
+    spec, options = ACTIONS[action], options or {}
+    result = spec.call(designs, actor, options)
+    _log(spec, actor, options, result)
+    return result
+
+
+def summary(action: str, result, options: dict | None = None) -> str:
+    """What the action did, in the words the admin shows and a job ends with ("12 approved, 3 skipped (draft)")."""
+    verb = ACTIONS[action].verb
+    return result.summary(_worded(verb, options or {})) if verb is not None else result.summary()
 
 
 def in_worker(designs: QuerySet) -> bool:
@@ -131,7 +185,7 @@ def start(action: str, designs: QuerySet, *, actor, options: dict | None = None)
         source=Source.ADMIN,
         actor=actor,
         action=action,
-        label=f"{spec.label} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
+        label=f"{_worded(spec.label, options)} {len(ids):,} design{'s' if len(ids) != 1 else ''}",
         design_ids=ids,
         options=options,
         total=len(ids),
@@ -163,12 +217,12 @@ def run(job_id: int) -> str:
             except (ValueError, NotConfigured) as error:  # a refusal in words (PublishRefused, no LLM, …)
                 _finish(job, ActionJob.State.FAILED, f"{job.summary or 'Nothing done'}. Stopped: {error}")
                 return "failed"
-            _log(spec, job, outcome)
+            _log(spec, job.created_by, job.options, outcome)
             if result is None:  # what earlier runs of this job did, in the use case's own result type
                 result = _restored(outcome, job.result)
             result = outcome if result is None else _merge(result, outcome)
             job.done += len(chunk)
-            _save_progress(job, spec, result)
+            _save_progress(job, result)
         _finish(job, ActionJob.State.DONE, f"{job.summary or 'Nothing done'}.")
         return "done"
 
@@ -185,12 +239,10 @@ def progress(job: ActionJob) -> dict:
 # --- the parts ------------------------------------------------------------------------------------------------
 
 
-def _log(spec: BulkAction, job: ActionJob, outcome) -> None:
+def _log(spec: BulkAction, actor, options: dict, outcome) -> None:
     moved = getattr(outcome, "moved", None)
-    if spec.log_message is None or not moved:
-        return
-    message = spec.log_message(job.options) if callable(spec.log_message) else spec.log_message
-    audit.log_changes(job.created_by, moved, message)
+    if spec.log_message is not None and moved:
+        audit.log_changes(actor, moved, _worded(spec.log_message, options))
 
 
 def _merge(total, part):
@@ -227,8 +279,8 @@ def _record(result) -> dict:
     }
 
 
-def _save_progress(job: ActionJob, spec: BulkAction, result) -> None:
-    job.summary = result.summary(spec.verb) if spec.verb is not None else result.summary()
+def _save_progress(job: ActionJob, result) -> None:
+    job.summary = summary(job.action, result, job.options)
     ActionJob.objects.filter(pk=job.pk).update(
         done=job.done, summary=job.summary, result=_record(result), updated_at=timezone.now()
     )

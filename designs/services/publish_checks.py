@@ -119,7 +119,7 @@ def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
 
 
 def _titles(designs, template):
-    """(id, product title, comparison key) of each design, rendering only untitled designs' titles."""
+    """(id, product title, comparison key) of each design."""
     for design in designs.select_related("batch").only(
         "pk", "title", "prompt", "style", "description", "tags", "batch__name"
     ):

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from designs import print_quality, selectors
+from designs.clients import llm_configured
 from designs.models import Design, ProductTemplate
 from designs.print_status import PRINT_PENDING
 from designs.product_templates import enabled_variants, publish_parts, template_problems
-from designs.services import publish_checks
+from designs.services import listing_copy, publish_checks
 from designs.services.publishing import default_template, print_gate, publish_plan
 from designs.workflow import PUBLISHABLE, design_ids
 
@@ -62,6 +63,7 @@ class PublishConfirmation:
     override_low_dpi: bool = False
     min_dpi: int = field(default_factory=lambda: settings.MIN_PRINT_DPI)
     every_design_checked: bool = True  # False: a large selection, refusals known for the designs shown only
+    untitled: list[int] = field(default_factory=list)  # refused on some template for having no title of their own
 
     @property
     def low_dpi_refused(self) -> bool:
@@ -134,7 +136,27 @@ def confirmation(
         low_dpi_count=low_dpi_count,
         override_low_dpi=override_low_dpi,
         every_design_checked=every_design,
+        untitled=publish_checks.untitled_ids(preview.product_refusals),
     )
+
+
+def untitled_way_out(question: PublishConfirmation, *, may_write_copy: bool) -> str:
+    """The way out for the designs refused for having no title of their own, in words ("" when there are none):
+    the button on this page when the LLM is configured and the person may write copy, else who may, or titles."""
+    if not question.untitled:
+        return ""
+    hint = "the button below" if may_write_copy else "someone allowed to write listing copy can do it on this page"
+    return publish_checks.untitled_way_out(question.untitled, write_copy_hint=hint)
+
+
+def can_write_untitled_copy(question: PublishConfirmation, *, may_write_copy: bool) -> bool:
+    return bool(question.untitled) and may_write_copy and llm_configured()
+
+
+def write_untitled_copy(question: PublishConfirmation, *, actor, source: str):
+    """Queue the LLM's listing copy for the designs the confirmation refused for having no title of their own
+    (listing_copy.request_copy: its cap, its skips; NotConfigured without an LLM)."""
+    return listing_copy.request_copy(question.untitled, actor=actor, source=source)
 
 
 def _low_dpi_count(designs, template: ProductTemplate) -> int:

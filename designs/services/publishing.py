@@ -278,18 +278,11 @@ def _retry_products(ids, failed, *, actor, source: str, waiting_in: frozenset[st
     return report_refused(result, refusals, waiting_in=waiting_in)
 
 
-def publish_or_retry(
-    designs,
-    *,
-    actor,
-    source: str,
-    templates=None,
-    allow_duplicate_titles: bool = False,
-    override_low_dpi: bool = False,
-) -> PublishResult:
+def publish_or_retry(designs, *, actor, source: str, templates=None, **checks) -> PublishResult:
     """What publish_designs asks for: new products only of the templates named (none named: approved designs get
     the default template), and every failed product of these designs started again with its own template, as the
-    admin's Retry does. A failed design therefore never needs a default template."""
+    admin's Retry does. A failed design therefore never needs a default template. `checks`: request_publish's
+    allow_duplicate_titles and override_low_dpi, for the new products."""
     ids = design_ids(designs)
     fresh = (
         ids
@@ -301,14 +294,7 @@ def publish_or_retry(
     )
     requested = PublishResult(target=Status.PUBLISHING)
     if fresh:
-        requested = request_publish(
-            fresh,
-            actor=actor,
-            source=source,
-            templates=templates,
-            allow_duplicate_titles=allow_duplicate_titles,
-            override_low_dpi=override_low_dpi,
-        )
+        requested = request_publish(fresh, actor=actor, source=source, templates=templates, **checks)
     # Products that had failed and the request did not start again (of other templates): retried whatever the
     # design's summary status is now (a new product of it may be publishing already). One that failed since the
     # request began is not retried at once.

@@ -8,6 +8,7 @@ workflow.transition (race-safe), and returns a MoveResult so callers can report
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from django.db import transaction
 
@@ -60,26 +61,17 @@ def pick_best(best_id: int, group_ids, *, actor, source: str = Source.REVIEW) ->
         return refused, MoveResult(Status.REJECTED)
     token = uuid.uuid4().hex
     others = [pk for pk in variations_in_review(best_id, among=group_ids) if pk != best_id]
+    decide = partial(transition, sources=[Status.REVIEW], actor=actor, source=source, group=token)
     with transaction.atomic():
-        approved = transition(
-            best_id,
-            to=Status.APPROVED,
-            sources=[Status.REVIEW],
-            actor=actor,
-            source=source,
-            message=f"Chosen as the best of {len(others) + 1} variations of its prompt.",
-            group=token,
+        approved = decide(
+            best_id, to=Status.APPROVED, message=f"Chosen as the best of {len(others) + 1} variations of its prompt."
         )
         if not approved.moved:
             return approved, MoveResult(Status.REJECTED)
-        rejected = transition(
+        rejected = decide(
             others,
             to=Status.REJECTED,
-            sources=[Status.REVIEW],
-            actor=actor,
-            source=source,
             message=f"Another variation of this prompt (design {best_id}) was chosen as the best.",
-            group=token,
         )
     return approved, rejected
 

@@ -15,6 +15,9 @@ Errors: a rate limit (ours or Printify's 429) puts the run back in the queue aft
 attempt; server errors and timeouts are retried a bounded number of times with backoff; a refusal (4xx) fails
 the product with Printify's reason in plain words (and the design, which summarises its products, shows it); a
 passing database error (locked, lost connection) leaves the product in flight for the reconciler.
+
+Past 400 lines as one module on purpose: one run, its steps (upload, create, publish, discard) share its lease,
+its resumable ids and its error handling; the steps alone would be pieces of one state.
 """
 
 from __future__ import annotations

@@ -311,3 +311,16 @@ class WebhookSender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class FakeService:
+    """What the Printify and RunPod fakes share: the sandbox's settings and dice, the webhooks they send, the URL
+    they are served at (for the links they hand out), one rate limiter and one lock over their state."""
+
+    def __init__(self, config: SandboxConfig, dice: FaultDice, webhooks: WebhookSender, base_url: str):
+        self.config = config
+        self.dice = dice
+        self.webhooks = webhooks
+        self.base_url = base_url
+        self.limiter = WindowLimiter()
+        self._lock = threading.RLock()

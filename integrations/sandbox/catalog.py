@@ -21,6 +21,8 @@ INVENTED (marked where they are defined): the poster and tote blueprints (ids fr
 shadowed), every other variant id, cost, weight, stock gap, print-area size, option value id and colour code, the
 provider locations, descriptions, images and shipping rates. Real ids must be resolved at runtime against the real
 catalog; never copy these into production configuration.
+
+Past 400 lines on purpose: it is data (the catalog's rows), not logic; one table per kind, read by printify_fake.py.
 """
 
 from __future__ import annotations

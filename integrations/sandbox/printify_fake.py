@@ -21,7 +21,6 @@ import json
 import re
 import secrets
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -32,12 +31,12 @@ from PIL import Image
 
 from . import catalog, images
 from .base import (
+    FakeService,
     FaultDice,
     Request,
     Response,
     SandboxConfig,
     WebhookSender,
-    WindowLimiter,
     fetch_loopback,
     json_response,
 )
@@ -132,14 +131,9 @@ def _template(pattern: re.Pattern) -> str:
     return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern.pattern).replace("\\.", ".")
 
 
-class PrintifyFake:
+class PrintifyFake(FakeService):
     def __init__(self, config: SandboxConfig, dice: FaultDice, webhooks: WebhookSender, base_url: str):
-        self.config = config
-        self.dice = dice
-        self.webhooks = webhooks
-        self.base_url = base_url
-        self.limiter = WindowLimiter()
-        self._lock = threading.RLock()
+        super().__init__(config, dice, webhooks, base_url)
         self._files = tempfile.TemporaryDirectory(prefix="podsite-sandbox-uploads-")
         self.reset()
 

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from . import image_jobs, images
 from .base import (
     RUNPOD_STATUS_FAULTS,
+    FakeService,
     FaultDice,
     Request,
     Response,
     SandboxConfig,
     WebhookSender,
-    WindowLimiter,
     json_response,
 )
 
@@ -108,14 +108,9 @@ ROUTES = [
 ]
 
 
-class RunPodFake:
+class RunPodFake(FakeService):
     def __init__(self, config: SandboxConfig, dice: FaultDice, webhooks: WebhookSender, base_url: str):
-        self.config = config
-        self.dice = dice
-        self.webhooks = webhooks
-        self.base_url = base_url  # where s3_url outputs point
-        self.limiter = WindowLimiter()
-        self._lock = threading.RLock()
+        super().__init__(config, dice, webhooks, base_url)  # base_url: where s3_url outputs point
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
         self._painter = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-gpu")

@@ -73,7 +73,7 @@ def make_template(**fields):
         "print_position": "front",
         "placement": {"mode": "fixed", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0},
         "placeholders": TEE_PLACEHOLDERS,
-        "title_template": "{{ design.prompt|truncatechars:40 }}",
+        "title_template": "{{ title|truncatechars:40 }}",
         "prompt_is_title": True,  # these tests publish designs under their prompts; tests of the title rule say False
         "description_template": "<p>{{ prompt }}</p>",
         "tags_template": "kids, {{ style }}",

@@ -79,3 +79,43 @@ def test_designs_printify_fields_become_products():
 def executor_leaf():
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
+
+
+BEFORE_EVERY_TITLE = [("designs", "0032_orders")]
+EVERY_TITLE = [("designs", "0033_title_template_for_every_design")]
+OLD_DEFAULT = "{{ design.title|default:design.prompt|truncatechars:100 }}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_title_templates_keep_their_titles_once_they_apply_to_every_design():
+    """Migration 0033: the old default becomes {{ title }}; any other template is wrapped so that a design's own title
+    still wins, in the templates and in the snapshots products were made with."""
+    from designs.models import Design, ProductTemplate
+    from designs.product_templates import render_title, template_from_snapshot
+
+    old = migrate(BEFORE_EVERY_TITLE)
+    Template = old.get_model("designs", "ProductTemplate")
+    Product = old.get_model("designs", "Product")
+    plain = Template.objects.create(name="Plain", blueprint_id=6, print_provider_id=9, title_template=OLD_DEFAULT)
+    custom = Template.objects.create(
+        name="Custom", blueprint_id=6, print_provider_id=9, title_template="{{ prompt|truncatechars:12 }}"
+    )
+    titled = old.get_model("designs", "Design").objects.create(prompt="an owl at night, linocut", title="Night Owl")
+    product = Product.objects.create(
+        design_id=titled.pk, template_id=custom.pk, template_snapshot={"title_template": custom.title_template}
+    )
+
+    migrate(EVERY_TITLE)
+    migrate(executor_leaf())
+
+    plain, custom = ProductTemplate.objects.get(pk=plain.pk), ProductTemplate.objects.get(pk=custom.pk)
+    assert plain.title_template == "{{ title }}"
+    titled = Design.objects.get(pk=titled.pk)
+    untitled = Design.objects.create(prompt="a red fox in a snowy forest")
+    for template in (custom, plain):
+        template.prompt_is_title = True
+    assert render_title(custom, titled) == "Night Owl"  # its own title, as before
+    assert render_title(custom, untitled) == "a red fox i…"  # the template's prompt, as before
+    assert render_title(plain, titled) == "Night Owl" and render_title(plain, untitled) == untitled.prompt
+    snapshot = product.__class__.objects.get(pk=product.pk).template_snapshot
+    assert render_title(template_from_snapshot(snapshot), titled) == "Night Owl"

@@ -171,3 +171,23 @@ def test_payload_marks_each_variant_with_the_design_and_template_and_matches_it_
     assert not product_matches({"variants": [{"sku": None}]}, sku_prefix(design.pk, 7))
     legacy = build_product_payload(template, design, "upl-1", (100, 100), sku=sku_prefix(design.pk))
     assert product_matches(legacy, sku_prefix(design.pk)) and not product_matches(legacy, sku_prefix(design.pk, 7))
+
+
+def test_the_title_template_dresses_every_design_title_with_its_product_words(make_design):
+    # Issue 19: a design with a title of its own skipped the title template, so a template could not add "Tee" and
+    # the LLM's titles named the product ("… Gildan 5000 Tee", on the mug too).
+    titled = make_design(title="Red Fox Woodcut", prompt="a red fox in a snowy forest")
+    prompted = make_design(prompt="owl at night")
+    tee = tee_template(title_template="{{ title }} — Unisex Tee")
+    assert render_texts(tee, titled).title == "Red Fox Woodcut — Unisex Tee"
+    assert render_texts(tee, prompted).title == "owl at night — Unisex Tee"  # the template says the prompt is the title
+    strict = tee_template(title_template="{{ title }} — Unisex Tee", prompt_is_title=False)
+    assert check_texts(strict, titled).title == "Red Fox Woodcut — Unisex Tee"
+    assert lacks_own_title(strict, prompted)  # {{ title }} is not its prompt there: refused, as before
+
+    default = tee_template()  # the model's default title template
+    assert default.title_template == "{{ title }}"
+    assert (render_texts(default, titled).title, render_texts(default, prompted).title) == (
+        "Red Fox Woodcut",
+        "owl at night",
+    )

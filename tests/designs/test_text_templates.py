@@ -149,3 +149,9 @@ def test_a_whole_mapping_prints_from_the_capped_plain_values_and_is_refused_when
         [problem] = template_problems(tee_template(description_template=source))
         assert problem.startswith("The description template prints ") and "as a whole" in problem
         assert "design.title" in problem  # and says what it can print
+
+
+def test_a_title_template_may_add_product_words_to_every_title(make_design):
+    template = tee_template(title_template="{{ title|upper }} — Unisex Tee", prompt_is_title=False)
+    assert template_problems(template) == []
+    assert render_texts(template, make_design(title="Night owl")).title == "NIGHT OWL — Unisex Tee"

@@ -16,8 +16,12 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from designs.models import CopyStatus, Design
+from designs import tasks
+from designs.job_models import ActionJob
+from designs.models import CopyStatus, Design, Product
 from designs.print_status import PrintStatus
+from designs.products import ProductState
+from designs.services.action_jobs import ACTIONS
 from designs.workflow import Status
 from tests.designs.action_support import answer, ask, shown
 from tests.designs.llm_support import llm_settings  # noqa: F401  (fixture)
@@ -74,6 +78,18 @@ def _published(make_design, n):
     return designs
 
 
+def _in_mockup_review(make_design, n):
+    template = make_template(review_mockups=True)
+    designs = [make_design(status=Status.MOCKUPS, title=f"Heron {i}") for i in range(n)]
+    for design in designs:
+        make_product(design, template, state=ProductState.MOCKUP_REVIEW, printify_id=f"{design.pk:024x}")
+    return designs
+
+
+def _product_states(ids):
+    return set(Product.objects.filter(design_id__in=ids).values_list("state", flat=True))
+
+
 def _publishable(make_design, n):
     make_template()
     return _titled(Status.APPROVED)(make_design, n)
@@ -125,6 +141,13 @@ CASES = [
         _logged("Unpublishing requested."),
         "queued for unpublishing",
         make=_published,
+    ),
+    Case(
+        "discard_mockup_products",
+        Status.MOCKUPS,
+        lambda ids: _product_states(ids) == {ProductState.DISCARDING},
+        "discarded",
+        make=_in_mockup_review,
     ),
 ]
 
@@ -184,3 +207,36 @@ def test_select_all_carries_select_across_and_one_id_not_every_id(client, superu
     assert "300 queued for generation." in shown(done)
     assert Design.objects.filter(status=Status.QUEUED).count() == 300
     assert Design.objects.get(prompt="in review").status == Status.REVIEW
+
+
+WORKER_CASES = [case for case in CASES if case.action in ACTIONS]
+
+
+def test_every_confirming_action_over_many_designs_goes_to_a_worker_but_variations_and_mockup_decisions():
+    """Variations are capped by MAX_DESIGNS_PER_ACTION and create rather than move; a discard moves products."""
+    assert {case.action for case in CASES} - set(ACTIONS) == {"generate_variations", "discard_mockup_products"}
+
+
+@pytest.mark.parametrize("case", WORKER_CASES, ids=lambda case: case.action)
+def test_a_confirmed_select_all_over_the_worker_limit_is_carried_out_by_a_worker(
+    client, superuser, make_design, settings, case
+):
+    settings.ACTION_IN_WORKER_ABOVE = 2
+    chosen = [d.pk for d in _make(case, make_design, 3)]
+    client.force_login(superuser)
+    url = f"{CHANGELIST}?status__exact={case.status}"
+
+    done = answer(client, ask(client, case.action, url=url), url=url, changes=case.changes)
+
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert any("a worker is carrying it out" in text for text in shown(done)), shown(done)
+    assert not case.done(chosen)  # not in the request
+    job = ActionJob.objects.get()
+    assert job.total == 3
+
+    tasks.run_action_job(job.pk)  # what the worker runs
+
+    job.refresh_from_db()
+    assert job.state == ActionJob.State.DONE, job.summary
+    assert case.done(chosen)
+    assert case.message in job.summary

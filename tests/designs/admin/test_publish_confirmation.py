@@ -5,11 +5,14 @@ import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from designs.models import Design
+from designs.admin.publishing import WRITE_COPY_BUTTON
+from designs.models import CopyStatus, Design
 from designs.workflow import Status
 from tests.designs.action_support import answer, ask, shown
+from tests.designs.llm_support import llm_settings  # noqa: F401  (fixture)
 from tests.designs.print_support import approved_design, areas
 from tests.designs.publishing_support import configure_printify, make_product, make_template
 from tests.designs.review_support import admin_settings, attach_images  # noqa: F401  (admin_settings: fixture)
@@ -124,3 +127,65 @@ def test_a_design_below_the_minimum_dpi_is_listed_as_refused_until_the_override_
     assert shown(done) == ["2 queued for publishing."]
     low.refresh_from_db()
     assert low.status == Status.PUBLISHING and low.print_gate_overridden
+
+
+def _untitled_selection(make_design):
+    make_template(prompt_is_title=False)
+    titled = make_design(status=Status.APPROVED, title="Heron at dawn")
+    untitled = [make_design(status=Status.APPROVED, prompt=f"an owl at night, linocut {n}") for n in range(2)]
+    return titled, untitled
+
+
+def test_designs_without_a_title_get_their_copy_written_from_the_confirmation_itself(
+    client,
+    publisher,
+    make_design,
+    llm_settings,  # noqa: F811
+):
+    titled, untitled = _untitled_selection(make_design)
+    client.force_login(publisher)
+
+    question = ask(client, "publish_to_printify", ticked=[titled.pk, *[d.pk for d in untitled]])
+
+    page = question.content.decode()
+    assert "write listing copy for these 2 designs (the button below), or type a title" in page
+    form = form_with(page, "action")
+    written = client.post(CHANGELIST, as_dict(form.data(press="Write listing copy for these 2")))
+
+    assert written.status_code == 200  # the question again, with what was done
+    assert "2 queued for listing copy." in shown(written)
+    copy = dict(Design.objects.filter(pk__in=[titled.pk, *[d.pk for d in untitled]]).values_list("pk", "copy_status"))
+    assert copy == {titled.pk: CopyStatus.NONE, **{d.pk: CopyStatus.QUEUED for d in untitled}}
+    assert set(Design.objects.values_list("status", flat=True)) == {Status.APPROVED}  # nothing published
+    assert LogEntry.objects.filter(change_message="Listing copy asked of the LLM.").count() == 2
+
+
+def test_without_an_llm_the_confirmation_says_to_type_titles(client, publisher, make_design, settings):
+    settings.LLM_API_BASE, settings.LLM_MODEL = "", ""
+    _untitled_selection(make_design)
+    client.force_login(publisher)
+
+    page = ask(client, "publish_to_printify").content.decode()
+
+    assert "type a title for these 2 designs" in page and "listing copy by LLM is off" in page
+    assert WRITE_COPY_BUTTON not in page
+
+
+def test_the_copy_button_needs_the_write_listing_copy_permission(
+    client,
+    make_user,
+    make_design,
+    llm_settings,  # noqa: F811
+):
+    _, untitled = _untitled_selection(make_design)
+    client.force_login(make_user("publishes-only", perms=["view_design", "change_design", "publish_design"]))
+
+    question = ask(client, "publish_to_printify")
+    page = question.content.decode()
+    assert WRITE_COPY_BUTTON not in page
+    assert "someone allowed to write listing copy can do it on this page" in page
+    # Sent anyway (the page's own fields plus the button's name): refused in words, nothing queued.
+    refused = client.post(CHANGELIST, as_dict(form_with(page, "action").data({WRITE_COPY_BUTTON: "yes"})))
+
+    assert "Writing listing copy needs the “write listing copy” permission." in shown(refused)
+    assert not Design.objects.filter(copy_status=CopyStatus.QUEUED).exists()

@@ -172,3 +172,11 @@ def test_the_editor_says_whether_the_prompt_is_the_title(as_superuser):
     template.refresh_from_db()
     assert template.prompt_is_title is True
     assert 'id="id_prompt_is_title" checked' in page_of(as_superuser.get(editor))
+
+
+def test_the_editor_says_the_title_template_applies_to_every_design_title():
+    from designs.admin.template_editor import TemplateEditorForm
+
+    help_text = str(TemplateEditorForm.base_fields["title_template"].help_text)
+    assert "Applied to every design's title: {{ title }} is the design's own title" in help_text
+    assert "“{{ title }} — Unisex Tee” adds the product words" in help_text
