@@ -764,6 +764,8 @@ def test_kill_9_of_the_web_server_mid_action_leaves_nothing_half_done(
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "STATIC_ROOT": str(collected_static),
+        # The action is carried out in the request here (what a kill -9 can cut in half); larger ones go to a worker.
+        "ACTION_IN_WORKER_ABOVE": "100000",
     }
     argv = [sys.executable, "-m", "gunicorn", "podsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
 
