@@ -124,7 +124,7 @@ def waiting_products(designs) -> list[int]:
     return list(selectors.mockups_waiting(designs).order_by("pk").values_list("pk", flat=True))
 
 
-def _report(modeladmin, request, decision: mockups.MockupDecision, log_message: str) -> None:
+def _report(modeladmin, request, decision, log_message: str) -> None:
     log_products(modeladmin, request, decision.moved, log_message)
     if not decision.moved and not decision.skipped:
         modeladmin.message_user(
@@ -132,7 +132,7 @@ def _report(modeladmin, request, decision: mockups.MockupDecision, log_message: 
         )
         return
     level = messages.WARNING if decision.skipped else messages.SUCCESS
-    modeladmin.message_user(request, f"Products: {decision.summary()}.", level)
+    modeladmin.message_user(request, f"Products: {decision.summary(mockups.VERBS[decision.target])}.", level)
 
 
 @admin.action(permissions=["publish"], description="Go live with reviewed mockups")

@@ -9,7 +9,7 @@ page's undo does: it holds the product's lease while it moves it back, so it nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -24,38 +24,22 @@ from designs.workflow import Source
 
 P = ProductState
 DECISIONS = {P.PUBLISHING: "go live", P.DISCARDING: "discard"}
+VERBS = {P.PUBLISHING: "sent live", P.DISCARDING: "discarded"}  # for MoveResult.summary(verb)
 
 
-@dataclass
-class MockupDecision:
-    """What a go-live or discard did: the products moved, and the others with the state they were in."""
-
-    target: str
-    moved: list[int] = field(default_factory=list)
-    skipped: dict[int, str | None] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        verb = "sent live" if self.target == P.PUBLISHING else "discarded"
-        text = f"{len(self.moved)} {verb}"
-        if self.skipped:
-            states = sorted({ProductState(s).label.lower() if s else "gone" for s in self.skipped.values()})
-            text += f", {len(self.skipped)} skipped ({', '.join(states)})"
-        return text
-
-
-def go_live(products, *, actor, source: str = Source.REVIEW) -> MockupDecision:
+def go_live(products, *, actor, source: str = Source.REVIEW) -> MoveResult:
     """Mockups to review → going live; the run publishes it to the store (after the undo grace)."""
     return _decide(products, P.PUBLISHING, actor, source, {"mockups_approved_at": timezone.now()})
 
 
-def discard(products, *, actor, source: str = Source.REVIEW) -> MockupDecision:
+def discard(products, *, actor, source: str = Source.REVIEW) -> MoveResult:
     """Mockups to review → being discarded; the run deletes it from Printify (after the undo grace)."""
     return _decide(products, P.DISCARDING, actor, source, {})
 
 
-def _decide(products, target: str, actor, source: str, updates: dict) -> MockupDecision:
+def _decide(products, target: str, actor, source: str, updates: dict) -> MoveResult:
     with transaction.atomic():
-        moves: MoveResult = move_products(
+        moves = move_products(
             products,
             to=target,
             sources=[P.MOCKUP_REVIEW],
@@ -66,7 +50,7 @@ def _decide(products, target: str, actor, source: str, updates: dict) -> MockupD
         )
         for product_id in moves.moved:
             enqueue_publish(product_id)
-    return MockupDecision(target=target, moved=moves.moved, skipped=moves.skipped)
+    return moves
 
 
 @dataclass

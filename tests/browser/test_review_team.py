@@ -206,7 +206,9 @@ def test_the_batch_page_refreshes_itself_while_designs_are_on_their_way(page, su
     page.fill("#id_username", superuser.username)
     page.fill("#id_password", "pw-for-tests-only")
     page.click("input[type=submit]")
-    expect(page.locator("#pod-batch-progress h2")).to_contain_text("0 of 1 design generated · 0 decided · 0 waiting for review")
+    expect(page.locator("#pod-batch-progress h2")).to_contain_text(
+        "0 of 1 design generated · 0 decided · 0 waiting for review"
+    )
     page.fill("#id_name", "Winter (typing)")
 
     Design.objects.filter(pk=generating.pk).update(status=Status.REVIEW)

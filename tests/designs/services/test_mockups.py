@@ -51,7 +51,7 @@ def test_going_live_publishes_exactly_once_and_records_who(
     product = product_of(waiting)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         decision = mockups.go_live([product.pk], actor=publisher)
-    assert decision.moved == [product.pk] and decision.summary() == "1 sent live"
+    assert decision.moved == [product.pk] and decision.summary(mockups.VERBS[decision.target]) == "1 sent live"
     assert len(callbacks) == 1 and reload(waiting).status == Status.PUBLISHING
     assert publish_run.run_publish(product.pk) == "published"
     assert publish_run.run_publish(product.pk) == "not publishing"  # a duplicate delivery does nothing
@@ -82,7 +82,7 @@ def test_a_second_decision_on_the_same_product_is_skipped_with_its_state(waiting
     mockups.go_live([product.pk], actor=publisher)
     late = mockups.discard([product.pk], actor=superuser)
     assert late.moved == [] and late.skipped == {product.pk: P.PUBLISHING}
-    assert late.summary() == "0 discarded, 1 skipped (going live)"
+    assert late.summary(mockups.VERBS[late.target]) == "0 discarded, 1 skipped (going live)"
 
 
 def test_undo_takes_the_decision_back_before_the_worker_acts(waiting, printify, publisher):
