@@ -5,7 +5,6 @@ from decimal import Decimal
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 # The sales channels' fees as published (printify-api.md "Listing limits and fees by channel"):
 # - Etsy: 6.5 % transaction fee (etsy.com/legal/fees, "Transaction fees"), US payment processing 3 % + $0.25
 #   (Etsy Payments, "Payment processing fees", United States), $0.20 per listing, which lasts 4 months and is charged
