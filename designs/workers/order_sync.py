@@ -3,8 +3,8 @@
 Printify lists orders newest first, ten a page, with no "updated since" filter, and new orders shift the pages while
 they are read, so the sync
 - pages from the top, skipping an order it already read in this run (a shifted page repeats a few);
-- stops at the first page whose orders are all older than its cutoff: --since, else what the last full run had seen
-  (the first run ever reads everything);
+- stops after the first page that reaches past its cutoff (--since, else the newest order the last full run saw;
+  the first run ever reads everything): the list is newest first, so every later page is older still;
 - then re-reads one by one the unfinished orders (not fulfilled, canceled or unfulfillable) the pages did not show;
 - keeps its place in the database (OrderSync) after every page: a run that stopped resumes at that page;
 - never runs twice at once for a shop (a lease, kept alive by a heartbeat while it reads).
@@ -131,7 +131,7 @@ def _read_pages(client, shop_id, place: OrderSync, summary: SyncSummary, seen: s
         place.next_page = page + 1
         place.save(update_fields=["next_page", "run_newest"])
         report(f"Page {page} of {last_page}: {summary.read} orders read.")
-        if not orders or page >= last_page or (place.cutoff and older == len(orders)):
+        if not orders or page >= last_page or older:  # newest first: past the cutoff, all the rest is older
             return True
         page += 1
 
