@@ -41,6 +41,12 @@ class FeeSchedule(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.in_use and FeeSchedule.objects.filter(in_use=True).exclude(pk=self.pk).exists():
+            raise ValidationError({"in_use": "Another fee schedule is in use: take it out of use first."})
+
 
 class Order(models.Model):
     printify_id = models.CharField(max_length=64, unique=True)
