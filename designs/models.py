@@ -492,5 +492,5 @@ class Lease(models.Model):
 # Review claims, near-duplicate fingerprints, admin action jobs and orders (with their history) live in their own
 # modules (imported here so Django finds them).
 from designs.job_models import ActionJob, ActionJobEvent  # noqa: E402, F401
-from designs.order_models import Order, OrderEvent, OrderLine  # noqa: E402, F401
+from designs.order_models import FeeSchedule, Order, OrderEvent, OrderLine, OrderSync  # noqa: E402, F401
 from designs.review_models import ImageFingerprint, NearDuplicate, ProductClaim, ReviewClaim  # noqa: E402, F401

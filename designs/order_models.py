@@ -13,6 +13,41 @@ from designs.machine import HistoryRow
 from designs.orders import OrderStatus
 
 
+class FeeSchedule(models.Model):
+    """What a sales channel takes per order and per listing, editable in the admin; the one in use prices the fees of
+    every order read from then on (designs/sales.py). Amounts are in the shop's currency; percentages of revenue.
+
+    The two made by migration 0033 (their sources are named there and in the README): Etsy (6.5 % transaction,
+    3 % + $0.25 US payment processing, $0.20 per listing for 4 months) and Shopify Basic (2.9 % + 30¢ per order)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    transaction_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0, help_text="% of revenue.")
+    fixed_per_order = models.PositiveIntegerField(default=0, help_text="Cents per order.")
+    processing_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0, help_text="% of revenue.")
+    processing_fixed = models.PositiveIntegerField(default=0, help_text="Cents per order, with the processing %.")
+    listing_fee = models.PositiveIntegerField(default=0, help_text="Cents per listing, charged again per unit sold.")
+    listing_renewal_months = models.PositiveSmallIntegerField(
+        default=0, help_text="A listing is paid again after this many months (0: never)."
+    )
+    in_use = models.BooleanField(default=False, help_text="The schedule that prices orders read from now on.")
+    source = models.TextField(blank=True, help_text="Where these figures come from.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["in_use"], condition=models.Q(in_use=True), name="one_fee_schedule_in_use")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.in_use and FeeSchedule.objects.filter(in_use=True).exclude(pk=self.pk).exists():
+            raise ValidationError({"in_use": "Another fee schedule is in use: take it out of use first."})
+
+
 class Order(models.Model):
     printify_id = models.CharField(max_length=64, unique=True)
     shop_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -44,9 +79,13 @@ class Order(models.Model):
     )
     read_at = models.DateTimeField(default=timezone.now, help_text="When Printify's answer was last read.")
     updated_at = models.DateTimeField(auto_now=True)
+    # --- how it was priced, and a digest of what was recorded (a re-read that changes nothing writes nothing)
+    fee_schedule = models.ForeignKey(FeeSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("refund_order", "Can mark orders refunded (they leave the sales figures)")]
         indexes = [models.Index(fields=["status", "created_at"], name="order_status_age")]
 
     def __str__(self):
@@ -77,8 +116,14 @@ class OrderLine(models.Model):
     unit_cost = models.IntegerField(default=0, help_text="Production cost per unit, in the billing currency.")
     shipping_cost = models.IntegerField(default=0, help_text="Shipping of the line, in the billing currency.")
     # --- the line's figures, worked out when it is read (designs/sales.py) so sums over many lines are one query
+    currency = models.CharField(max_length=3, blank=True, help_text="Of revenue and fees (the order's currency).")
+    cost_currency = models.CharField(max_length=3, blank=True, help_text="Of costs and tax (the billing currency).")
     counted = models.BooleanField(default=False, db_index=True, help_text="A sale: counted in the figures.")
+    reprint_cost = models.BooleanField(
+        default=False, db_index=True, help_text="A reprint's line: not a sale, its (negative) profit is a cost."
+    )
     revenue = models.IntegerField(default=0)
+    production_cost = models.IntegerField(default=0, help_text="Unit cost × quantity, in the billing currency.")
     tax = models.IntegerField(default=0, help_text="The line's share of the order's tax.")
     fees = models.IntegerField(default=0, help_text="The sales channel's fees on the line.")
     profit = models.IntegerField(null=True, blank=True, help_text="None when prices and costs are in other currencies.")
@@ -93,6 +138,22 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.title or self.sku or self.printify_product_id}"
+
+
+class OrderSync(models.Model):
+    """The order sync's place per shop (designs/workers/order_sync.py): where an interrupted run resumes, and how
+    far back the last finished run reached."""
+
+    shop_id = models.CharField(max_length=64, unique=True)
+    next_page = models.PositiveIntegerField(default=1, help_text="Where an interrupted run resumes (1: from the top).")
+    run_newest = models.DateTimeField(null=True, blank=True, help_text="The newest order the current run saw first.")
+    cutoff = models.DateTimeField(null=True, blank=True, help_text="How far back the current run reads.")
+    synced_until = models.DateTimeField(null=True, blank=True, help_text="Orders up to here were read by a full run.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Order sync of shop {self.shop_id}"
 
 
 class OrderEvent(HistoryRow):

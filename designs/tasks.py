@@ -14,6 +14,8 @@ from designs.workers import (
     copywriter,
     costs,
     listing_sync,
+    order_sync,
+    orders,
     printify_events,
     publish_run,
     pump,
@@ -99,3 +101,13 @@ def prepare_print_file(design_id: int, template_id: int):
 def run_action_job(job_id: int):
     """An admin action over a large selection (designs/services/action_jobs.py)."""
     return action_jobs.run(job_id)
+
+
+def read_order(order_id: str, shop_id: str | None = None):
+    """An order webhook arrived: read the order from Printify and record it (designs/workers/orders.py)."""
+    orders.read_order(order_id, shop_id)
+
+
+def sync_orders():
+    """Scheduled (migration 0034): catch the orders webhooks missed, re-read the unfinished ones."""
+    return order_sync.sync_orders().summary

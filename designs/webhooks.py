@@ -43,7 +43,7 @@ def _content_length(request) -> int:
 @csrf_exempt
 @require_POST
 def printify_webhook(request):
-    """Printify product events, signed with PRINTIFY_WEBHOOK_SECRET (X-Pfy-Signature).
+    """Printify product and order events, signed with PRINTIFY_WEBHOOK_SECRET (X-Pfy-Signature).
 
     See designs/workers/printify_events.py."""
     from django.conf import settings

@@ -1,4 +1,4 @@
-"""Printify API v1 client: shops, catalog, uploads, products, publishing, webhooks, webhook signatures.
+"""Printify API v1 client: shops, catalog, uploads, products, publishing, orders, webhooks, webhook signatures.
 
 Facts and sources: shared/reference/printify-api.md. Nothing here knows about Design or settings.
 
@@ -51,6 +51,16 @@ PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatu
 MAX_PRODUCTS_PER_PAGE = 50
 # The webhook topics about products that podsite registers and handles (printify-api.md §6).
 PRODUCT_TOPICS = ("product:publish:started", "product:updated", "product:deleted")
+# The order topics (printify-api.md "Orders"): each carries ids and little else, so the order is read with a GET.
+ORDER_TOPICS = (
+    "order:created",
+    "order:updated",
+    "order:sent-to-production",
+    "order:shipment:created",
+    "order:shipment:delivered",
+)
+# Sources disagree on the largest page of orders (10 or 50): 10 works with either.
+ORDERS_PER_PAGE = 10
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,23 @@ class PrintifyClient:
 
     def unpublish(self, product_id: str) -> None:
         self._call("POST", self._shop(f"/products/{_id(product_id)}/unpublish.json"), what="the unpublish", safe=True)
+
+    # --- orders ------------------------------------------------------------------------------------------------
+
+    def list_orders(self, shop_id: str | int, page: int = 1) -> dict:
+        """One page (ORDERS_PER_PAGE orders, newest first) of the Laravel envelope: current_page, last_page, data…
+
+        There is no "updated since" filter, and new orders shift the pages while someone reads them."""
+        if page < 1:
+            raise ValueError("page must be ≥ 1")
+        path = f"/shops/{_id(shop_id)}/orders.json"
+        answer = self._call("GET", path, what="the order list", params={"page": page, "limit": ORDERS_PER_PAGE})
+        if not isinstance(answer.get("data"), list):
+            raise BadResponse("Printify sent an order list without a data list", service=SERVICE)
+        return answer
+
+    def get_order(self, shop_id: str | int, order_id: str) -> dict:
+        return self._call("GET", f"/shops/{_id(shop_id)}/orders/{_id(order_id)}.json", what="the order")
 
     # --- webhooks ----------------------------------------------------------------------------------------------
 

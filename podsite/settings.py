@@ -317,6 +317,8 @@ PRINTIFY_PUBLISH_WINDOW_SECONDS = env.int("PRINTIFY_PUBLISH_WINDOW_SECONDS", def
 # Printify's product answers carry prices in minor units but never say the currency: it is the shop's (set in
 # Printify); say it here so prices are shown as money.
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()
+# Printify's answers name no currency: its costs are in the Printify account's billing currency (orders' money).
+PRINTIFY_BILLING_CURRENCY = env.str("PRINTIFY_BILLING_CURRENCY", default=SHOP_CURRENCY).upper()
 # Where most orders ship: the template editor shows Printify's first-item shipping to this country (a code as in
 # shipping.json's profiles, e.g. US, GB, DE; profiles without it fall back to REST_OF_THE_WORLD).
 SHIPPING_COUNTRY = env.str("SHIPPING_COUNTRY", default="US").upper()

@@ -6,6 +6,7 @@ from designs.admin import (  # noqa: F401 (registers the ModelAdmins)
     compliance,
     design,
     generation,
+    orders,
     products,
     publishing,
     templates,

@@ -1,4 +1,4 @@
-"""This site's Printify webhooks: list, register (idempotent) and delete the product topics we handle."""
+"""This site's Printify webhooks: list, register (idempotent) and delete the product and order topics we handle."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from integrations.printify import PRODUCT_TOPICS
+from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS
 
 
 class WebhookSetupError(ValueError):
@@ -27,7 +27,7 @@ def list_webhooks() -> list[dict]:
 
 
 def register_webhooks() -> list[str]:
-    """Register every product topic not yet pointing at our URL; one line per topic saying what happened."""
+    """Register every product and order topic not yet pointing at our URL; one line per topic saying what happened."""
     from designs.clients import printify_client
 
     if not settings.PRINTIFY_WEBHOOK_SECRET:
@@ -39,7 +39,7 @@ def register_webhooks() -> list[str]:
     client = printify_client()
     registered = {hook.get("topic") for hook in client.webhooks() if hook.get("url") == url}
     lines = []
-    for topic in PRODUCT_TOPICS:
+    for topic in (*PRODUCT_TOPICS, *ORDER_TOPICS):
         if topic in registered:
             lines.append(f"{topic}: already registered.")
             continue

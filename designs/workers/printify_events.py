@@ -1,4 +1,5 @@
-"""Keeping up with Printify after publishing: product events (webhooks) and reading back store links and mockups."""
+"""Keeping up with Printify after publishing: its webhook events (products here; an order event hands its order to
+the read_order task) and reading back store links and mockups."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from designs.models import Product, WebhookReceipt
 from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_products, product_note
 from designs.workers import enqueue
 from designs.workflow import Source, note
-from integrations.printify import PRODUCT_TOPICS, mockup_urls
+from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS, mockup_urls
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +95,26 @@ def handle_webhook_event(event: dict) -> WebhookOutcome:
     shop_id = (resource.get("data") or {}).get("shop_id") if isinstance(resource.get("data"), dict) else None
     if shop_id is not None and str(shop_id) != str(settings.PRINTIFY_SHOP_ID):
         return WebhookOutcome(200, "Event for another shop; ignored.")
-    product_id = str(resource.get("id") or "")
+    resource_id = str(resource.get("id") or "")
     try:
         with transaction.atomic():
             WebhookReceipt.objects.create(provider="printify", event_id=event_id[:100], topic=topic[:100])
-            detail = _apply_product_event(topic, product_id, resource)
+            if topic in ORDER_TOPICS:
+                detail = _order_event(topic, resource_id, shop_id)
+            else:
+                detail = _apply_product_event(topic, resource_id, resource)
     except IntegrityError:
         return WebhookOutcome(200, "Already handled.")
     return WebhookOutcome(200, detail)
+
+
+def _order_event(topic: str, order_id: str, shop_id) -> str:
+    """An order event says only which order: a worker reads the order itself (designs/workers/orders.py)."""
+    if not order_id:
+        return f"{topic} names no order; ignored."
+    shop = str(shop_id) if shop_id is not None else None
+    transaction.on_commit(partial(enqueue, "read_order", order_id[:64], shop))
+    return f"{topic}: order {order_id[:64]} will be read."
 
 
 def _apply_product_event(topic: str, printify_id: str, resource: dict) -> str:

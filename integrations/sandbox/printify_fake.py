@@ -4,7 +4,7 @@ Where the reference is silent the sandbox has to pick a behaviour; each such pla
 (error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
 
 One job, one file (past 500 lines on purpose): one fake shop whose routes share the same in-memory state and
-limits (catalog, uploads, products, publishing, webhooks); the catalog's data lives in catalog.py, mockup
+limits (catalog, uploads, products, publishing, orders, webhooks); the catalog's data lives in catalog.py, mockup
 painting in images.py.
 """
 
@@ -18,12 +18,13 @@ import hashlib
 import hmac
 import io
 import json
+import random
 import re
 import secrets
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -118,6 +119,8 @@ ROUTES = [
     ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/publishing_succeeded\.json", "succeeded", None),
     ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/publishing_failed\.json", "failed", None),
     ("POST", r"shops/(?P<shop>\d+)/products/(?P<product>[^/]+)/unpublish\.json", "unpublish", None),
+    ("GET", r"shops/(?P<shop>\d+)/orders\.json", "orders", None),
+    ("GET", r"shops/(?P<shop>\d+)/orders/(?P<order>[^/]+)\.json", "get_order", None),
     ("GET", r"shops/(?P<shop>\d+)/webhooks\.json", "webhooks", None),
     ("POST", r"shops/(?P<shop>\d+)/webhooks\.json", "create_webhook", None),
     ("PUT", r"shops/(?P<shop>\d+)/webhooks/(?P<webhook>[^/]+)\.json", "update_webhook", None),
@@ -142,6 +145,7 @@ class PrintifyFake(FakeService):
             self.uploads: dict[str, dict] = {}  # content-addressed: id = hash of the bytes
             self.products: dict[str, dict] = {}  # insertion order = creation order
             self.hooks: dict[str, dict] = {}
+            self.orders: dict[str, dict] = {}
             self.counts = collections.Counter()
             self.by_route = collections.Counter()
             self.limiter.clear()
@@ -605,6 +609,55 @@ class PrintifyFake(FakeService):
             self.counts["unpublishes"] += 1
         return json_response(200, {})
 
+    # --- orders ------------------------------------------------------------------------------------
+    def _op_orders(self, request):
+        with self._lock:
+            items = sorted(self.orders.values(), key=lambda order: (order["created_at"], order["id"]), reverse=True)
+            items = copy.deepcopy(items)
+        return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=10))
+
+    def _op_get_order(self, request, order):
+        with self._lock:
+            if order not in self.orders:
+                raise NotFound
+            return json_response(200, copy.deepcopy(self.orders[order]))
+
+    def place_orders(self, count: int, days: float = 30, seed: int | None = None, send_webhooks: bool = True) -> dict:
+        """Orders from customers against the published products, spread over the last `days`, as Printify keeps
+        them (customer fields included: podsite must not keep them). Their webhooks go out as Printify's do: with
+        replays, a second event for the same change, updates before the creation now and then, and cancellations."""
+        rng = random.Random(seed)
+        with self._lock:
+            for product in self.products.values():
+                self._settle(product)
+            published = [product for product in self.products.values() if product.get("external")]
+            if not published:
+                raise ValueError("No published product in the sandbox: publish some designs first.")
+            now = datetime.now(UTC)
+            placed, events = [], []
+            for _ in range(count):
+                order = _new_order(rng, published, now - timedelta(seconds=rng.uniform(0, days * 86400)))
+                self.orders[order["id"]] = order
+                placed.append(order["id"])
+                events += _order_events(rng, order)
+            self.counts["orders_placed"] += count
+        if send_webhooks:
+            rng.shuffle(events[: len(events) // 10])  # a few early ones arrive out of order
+            for topic, event in events:
+                self._send_event(topic, event)
+        return {"placed": len(placed), "events": len(events) if send_webhooks else 0, "ids": placed}
+
+    def _send_event(self, topic: str, event: dict) -> None:
+        body = json.dumps(event).encode()
+        with self._lock:
+            hooks = [hook for hook in self.hooks.values() if hook["topic"] == topic]
+        for hook in hooks:
+            headers = {}
+            if hook["secret"]:
+                digest = hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
+                headers["X-Pfy-Signature"] = f"sha256={digest}"
+            self.webhooks.send(hook["url"], body, headers, attempts=4, label=f"{topic} {event['resource']['id']}")
+
     # --- webhooks ----------------------------------------------------------------------------------
     def _op_webhooks(self, request):
         with self._lock:
@@ -712,7 +765,116 @@ class PrintifyFake(FakeService):
                 "publishes_failed": self.counts["publishes_failed"],
                 "unpublishes": self.counts["unpublishes"],
                 "webhooks": [_public_hook(hook) for hook in self.hooks.values()],
+                "orders": len(self.orders),
+                "orders_by_status": dict(collections.Counter(order["status"] for order in self.orders.values())),
             }
+
+
+# Customers of the sandbox shop: invented, and exactly what podsite must never store (it keeps the country only).
+_CUSTOMERS = [
+    ("Ada", "Lovelace", "GB", "12 Analytical Row", "London"),
+    ("Grace", "Hopper", "US", "1 Cobol Court", "Arlington"),
+    ("Alan", "Turing", "GB", "8 Enigma Lane", "Wilmslow"),
+    ("Hedy", "Lamarr", "AT", "3 Frequenzgasse", "Wien"),
+    ("Katherine", "Johnson", "US", "7 Orbit Drive", "Hampton"),
+    ("Emmy", "Noether", "DE", "5 Ringstraße", "Erlangen"),
+]
+# How orders move on (guess: the documented statuses, in the order a normal order goes through them).
+_PATH = ("pending", "sending-to-production", "in-production", "fulfilled")
+
+
+def _new_order(rng: random.Random, published: list[dict], created: datetime) -> dict:
+    first, last, country, street, city = rng.choice(_CUSTOMERS)
+    lines = []
+    for product in rng.sample(published, k=min(len(published), 1 if rng.random() < 0.8 else 2)):
+        variant = rng.choice([variant for variant in product["variants"] if variant["is_enabled"]])
+        lines.append(
+            {
+                "product_id": product["id"],
+                "variant_id": variant["id"],
+                "quantity": 1 if rng.random() < 0.85 else 2,
+                "print_provider_id": product["print_provider_id"],
+                "cost": variant["cost"],
+                "shipping_cost": 475,
+                "status": "pending",
+                "sent_to_production_at": None,
+                "fulfilled_at": None,
+                "metadata": {
+                    "title": product["title"],
+                    "price": variant["price"],
+                    "variant_label": variant["title"],
+                    "sku": variant["sku"],
+                    "country": "United States",  # the print provider's
+                },
+            }
+        )
+    age_days = (datetime.now(UTC) - created).total_seconds() / 86400
+    status = _PATH[min(len(_PATH) - 1, int(age_days / 2))]  # older orders are further along
+    roll = rng.random()
+    status = "canceled" if roll < 0.04 else status
+    is_reprint, order_type = roll > 0.98, "sample" if 0.95 < roll <= 0.98 else "external"
+    number = rng.randrange(1000, 999999)
+    order = {
+        "id": secrets.token_hex(12),
+        "address_to": {
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first.lower()}.{last.lower()}@example.com",
+            "phone": f"+1 555 01{rng.randrange(10, 99)}",
+            "country": country,
+            "region": "",
+            "address1": street,
+            "address2": "",
+            "city": city,
+            "zip": f"{rng.randrange(10000, 99999)}",
+        },
+        "line_items": lines,
+        "metadata": {
+            "order_type": order_type,
+            "shop_order_id": number,
+            "shop_order_label": f"#{number}",
+            "shop_fulfilled_at": None,
+            **({"is_reprint": True} if is_reprint else {}),
+        },
+        "total_price": sum(line["metadata"]["price"] * line["quantity"] for line in lines),
+        "total_shipping": sum(line["shipping_cost"] for line in lines),
+        "total_tax": rng.choice([0, 0, 0, 120]),
+        "status": status,
+        "shipping_method": 1,
+        "is_printify_express": False,
+        "shipments": [],
+        "created_at": created.strftime("%Y-%m-%d %H:%M:%S+00:00"),
+        "sent_to_production_at": None,
+        "fulfilled_at": None,
+        **({"reprinted_order_ids": [secrets.token_hex(12)]} if is_reprint else {}),
+    }
+    for line in lines:
+        line["status"] = status
+    return order
+
+
+def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
+    """The webhooks of one order: created, then an update to where it is now; 1 in 10 replayed, 1 in 10 sent twice
+    under two event ids (guess: Printify documents neither, but says to de-duplicate on the event id)."""
+    events = [("order:created", {})]
+    if order["status"] != "pending":
+        events.append(("order:updated", {"status": order["status"]}))
+    made = []
+    for topic, data in events:
+        event = {
+            "id": str(uuid.uuid4()),
+            "type": topic,
+            "created_at": _timestamp(),
+            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": SHOP_ID, **data}},
+        }
+        made.append((topic, event))
+        if rng.random() < 0.1:
+            made.append((topic, event))  # a replay: the same event id
+        if rng.random() < 0.1:
+            made.append((topic, {**event, "id": str(uuid.uuid4())}))  # the same change, another event id
+    if len(made) > 1 and rng.random() < 0.1:
+        made.reverse()  # the update before the creation
+    return made
 
 
 def _route(method: str, path: str):

@@ -142,6 +142,19 @@ class SandboxServer:
                 return json_response(200, self.configure(**changes))
             except ValueError as exc:
                 return json_response(400, {"error": str(exc)})
+        if method == "POST" and path == "/_sandbox/orders":
+            try:
+                asked = json.loads(body or b"{}")
+                if not isinstance(asked, dict):
+                    raise ValueError("the body must be a JSON object: {count, days, seed}")
+                count, days = int(asked.get("count", 10)), float(asked.get("days", 30))
+                if not 1 <= count <= 100_000 or days <= 0:
+                    raise ValueError("count must be between 1 and 100,000 and days more than 0")
+                seed = asked.get("seed")
+                placed = self.printify.place_orders(count, days, seed, bool(asked.get("webhooks", True)))
+                return json_response(200, {key: placed[key] for key in ("placed", "events")})
+            except (TypeError, ValueError) as exc:
+                return json_response(400, {"error": str(exc)})
         if method == "POST" and path == "/_sandbox/reset":
             self.reset()
             return json_response(200, {"reset": True})
@@ -162,6 +175,7 @@ class SandboxServer:
             "state": f"{self.url}/_sandbox/state",
             "config": f"{self.url}/_sandbox/config (POST a JSON object to change settings)",
             "reset": f"{self.url}/_sandbox/reset (POST)",
+            "orders": f"{self.url}/_sandbox/orders (POST {{count, days, seed}}: customers order published products)",
         }
 
 

@@ -23,12 +23,21 @@ def test_register_list_and_delete_against_the_sandbox(settings, sandbox, db):
     assert "3 webhook(s)" not in webhooks_command("--list")
     webhooks_command("--register")
     again = webhooks_command("--register")  # idempotent
-    assert again.count("already registered") == 3
+    assert again.count("already registered") == 8
     hooks = sandbox.state()["printify"]["webhooks"]
-    assert sorted(h["topic"] for h in hooks) == ["product:deleted", "product:publish:started", "product:updated"]
+    assert sorted(h["topic"] for h in hooks) == [
+        "order:created",
+        "order:sent-to-production",
+        "order:shipment:created",
+        "order:shipment:delivered",
+        "order:updated",
+        "product:deleted",
+        "product:publish:started",
+        "product:updated",
+    ]
     assert {h["url"] for h in hooks} == {"https://pod.example.com/hooks/printify/"}
-    assert "3 webhook(s)." in webhooks_command("--list")
-    assert "3 webhook(s) deleted." in webhooks_command("--delete")
+    assert "8 webhook(s)." in webhooks_command("--list")
+    assert "8 webhook(s) deleted." in webhooks_command("--delete")
     assert sandbox.state()["printify"]["webhooks"] == []
 
 

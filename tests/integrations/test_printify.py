@@ -588,3 +588,59 @@ def test_valid_signature():
 )
 def test_invalid_signatures(secret, body, header):
     assert not verify_webhook_signature(secret, body, header)
+
+
+# --- orders ----------------------------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_list_orders_asks_for_pages_of_ten_of_the_named_shop(client):
+    envelope = {"current_page": 3, "data": [{"id": "o1"}], "last_page": 7, "total": 62}
+    responses.get(
+        f"{API}/shops/777/orders.json",
+        match=[auth(), matchers.query_param_matcher({"page": "3", "limit": "10"})],
+        json=envelope,
+    )
+    assert client.list_orders(777, page=3) == envelope
+
+
+@responses.activate
+def test_list_orders_without_data_is_a_bad_response(client):
+    responses.get(f"{SHOP}/orders.json", json={"current_page": 1})
+    with pytest.raises(BadResponse):
+        client.list_orders(5432)
+
+
+def test_list_orders_refuses_page_zero(client):
+    with pytest.raises(ValueError):
+        client.list_orders(5432, page=0)
+
+
+@responses.activate
+def test_get_order_reads_one_order_and_quotes_its_id(client):
+    responses.get(
+        f"{SHOP}/orders/5a96f649b2439217d070f507.json", match=[auth()], json={"id": "5a96f649b2439217d070f507"}
+    )
+    responses.get(f"{SHOP}/orders/a%2Fb.json", json={"id": "a/b"})
+    assert client.get_order(5432, "5a96f649b2439217d070f507") == {"id": "5a96f649b2439217d070f507"}
+    assert client.get_order("5432", "a/b") == {"id": "a/b"}
+
+
+@responses.activate
+def test_order_calls_take_a_global_slot_each(limited_client):
+    responses.get(f"{SHOP}/orders.json", json={"data": []})
+    responses.get(f"{SHOP}/orders/o1.json", json={"id": "o1"})
+    limited_client.list_orders(5432)
+    limited_client.get_order(5432, "o1")
+    assert (hits(limited_client, "global"), hits(limited_client, "catalog"), hits(limited_client, "publish")) == (
+        2,
+        0,
+        0,
+    )
+
+
+def test_order_topics_are_the_five_printify_documents():
+    from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS
+
+    assert len(ORDER_TOPICS) == 5 and all(topic.startswith("order:") for topic in ORDER_TOPICS)
+    assert not set(ORDER_TOPICS) & set(PRODUCT_TOPICS)

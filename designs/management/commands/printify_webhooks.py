@@ -1,4 +1,4 @@
-"""Register, list or delete this site's Printify webhooks (the product topics workers/printify_events.py handles)."""
+"""Register, list or delete this site's Printify webhooks (the product and order topics; see printify_events.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group(required=True)
-        action.add_argument("--register", action="store_true", help="Register the product topics (idempotent).")
+        action.add_argument(
+            "--register", action="store_true", help="Register the product and order topics (idempotent)."
+        )
         action.add_argument("--list", action="store_true", help="List the shop's webhooks.")
         action.add_argument("--delete", action="store_true", help="Delete the webhooks pointing at this site.")
 

@@ -23,20 +23,26 @@ def hooks(sandbox):
     return sorted((hook["topic"], hook["url"]) for hook in sandbox.state()["printify"]["webhooks"])
 
 
-def test_each_product_topic_is_registered_once_at_our_address(printify):
+def test_each_product_and_order_topic_is_registered_once_at_our_address(printify):
     from designs.clients import printify_client
 
     printify_client().create_webhook("product:deleted", "https://other.example.com/hook", secret="x")
 
     lines = register_webhooks()
-    assert [line.split(":")[1] for line in lines] == ["publish", "updated", "deleted"]
-    assert all("registered (" in line for line in lines)  # the other site's hook does not count as ours
-    assert register_webhooks() == [
-        "product:publish:started: already registered.",
-        "product:updated: already registered.",
-        "product:deleted: already registered.",
+    assert [line.split(": ")[0] for line in lines] == [
+        "product:publish:started",
+        "product:updated",
+        "product:deleted",
+        "order:created",
+        "order:updated",
+        "order:sent-to-production",
+        "order:shipment:created",
+        "order:shipment:delivered",
     ]
-    assert len([hook for hook in list_webhooks() if hook["url"] == OURS]) == 3
+    assert all("registered (" in line for line in lines)  # the other site's hook does not count as ours
+    again = register_webhooks()
+    assert len(again) == 8 and all(line.endswith(": already registered.") for line in again)
+    assert len([hook for hook in list_webhooks() if hook["url"] == OURS]) == 8
 
 
 def test_deleting_removes_only_ours(printify):
@@ -47,7 +53,7 @@ def test_deleting_removes_only_ours(printify):
 
     lines = delete_webhooks()
 
-    assert len(lines) == 3 and all(line.startswith("Deleted product:") for line in lines)
+    assert len(lines) == 8 and sum(line.startswith("Deleted order:") for line in lines) == 5
     assert hooks(printify) == [("product:deleted", "https://other.example.com/hook")]
 
 

@@ -566,3 +566,55 @@ def test_injected_faults_and_per_route_counts(sandbox, printify):
     state = sandbox.state()["printify"]
     assert state["requests_by_route"] == {"GET /shops.json": 3}
     assert (state["requests"], state["errors"], state["rate_limited"]) == (3, 2, 1)
+
+
+# --- orders ------------------------------------------------------------------------------------------------------
+
+
+def published_sticker(printify) -> str:
+    product_id = printify.create(sticker_payload(printify.upload(png())["id"])).json()["id"]
+    printify.ok("POST", f"shops/1/products/{product_id}/publish.json", json={})
+    wait_until(lambda: printify.ok("GET", f"shops/1/products/{product_id}.json").get("external"))
+    return product_id
+
+
+def place(sandbox, **asked) -> requests.Response:
+    return requests.post(f"{sandbox.url}/_sandbox/orders", json=asked, timeout=5)
+
+
+def test_orders_need_a_published_product_and_sane_counts(sandbox, printify):
+    assert place(sandbox, count=3).status_code == 400
+    assert "publish some designs first" in place(sandbox, count=3).json()["error"]
+    assert place(sandbox, count=0).status_code == 400
+
+
+def test_orders_are_listed_newest_first_ten_a_page_and_read_one_by_one(sandbox, printify):
+    product_id = published_sticker(printify)
+    assert place(sandbox, count=23, days=30, seed=7, webhooks=False).json() == {"placed": 23, "events": 0}
+    pages = [printify.ok("GET", "shops/1/orders.json", params={"page": page}) for page in (1, 2, 3)]
+    assert [len(page["data"]) for page in pages] == [10, 10, 3]
+    assert (pages[0]["last_page"], pages[0]["total"], pages[0]["per_page"]) == (3, 23, 10)
+    listed = [order for page in pages for order in page["data"]]
+    assert [order["created_at"] for order in listed] == sorted((o["created_at"] for o in listed), reverse=True)
+    assert_error(printify.call("GET", "shops/1/orders.json", params={"limit": 11}), 400, 8150)
+    first = listed[0]
+    assert printify.ok("GET", f"shops/1/orders/{first['id']}.json") == first
+    assert {line["product_id"] for order in listed for line in order["line_items"]} == {product_id}
+    assert {"first_name", "last_name", "email", "phone", "address1", "city", "zip", "country"} <= set(
+        first["address_to"]
+    )
+    assert isinstance(first["metadata"]["order_type"], str) and isinstance(first["line_items"][0]["cost"], int)
+    assert printify.call("GET", "shops/1/orders/nope.json").status_code == 404
+
+
+def test_placed_orders_send_signed_order_webhooks(sandbox, printify, webhook_receiver):
+    published_sticker(printify)
+    printify.ok(
+        "POST", "shops/1/webhooks.json", json={"topic": "order:created", "url": webhook_receiver.url, "secret": SECRET}
+    )
+    answer = place(sandbox, count=5, seed=3).json()
+    assert answer["placed"] == 5
+    created = [json.loads(d["body"]) for d in webhook_receiver.wait_for(5)]
+    assert {event["type"] for event in created} == {"order:created"}
+    assert {event["resource"]["type"] for event in created} == {"order"}
+    assert sandbox.state()["printify"]["orders"] == 5
