@@ -81,8 +81,8 @@ def executor_leaf():
     return executor.loader.graph.leaf_nodes()
 
 
-BEFORE_EVERY_TITLE = [("designs", "0032_orders")]
-EVERY_TITLE = [("designs", "0033_title_template_for_every_design")]
+BEFORE_EVERY_TITLE = [("designs", "0034_order_sync_schedule")]
+EVERY_TITLE = [("designs", "0035_title_template_for_every_design")]
 OLD_DEFAULT = "{{ design.title|default:design.prompt|truncatechars:100 }}"
 
 

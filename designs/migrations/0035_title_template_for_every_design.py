@@ -47,7 +47,7 @@ def convert(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("designs", "0032_orders"),
+        ("designs", "0034_order_sync_schedule"),
     ]
 
     operations = [
