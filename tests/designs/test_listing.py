@@ -116,10 +116,11 @@ def test_disclosure_is_appended_once_and_escaped(db, make_design, settings):
 
 
 def test_the_payload_sends_no_control_characters_or_markup_even_from_stored_texts(db, make_design):
-    # Designs saved before the cleaners knew better, and a title that is the prompt.
+    # Designs saved before the cleaners knew better, and a title that is the prompt. (A C0 control other than NUL:
+    # PostgreSQL never stores NUL, and the cleaners take it out before anything is saved.)
     stored = make_design(
-        title="<script>alert(1)</script>Fox\x00\u202e Tee",
-        description="A fox\x00.\u200b\nSecond line",
+        title="<script>alert(1)</script>Fox\x07\u202e Tee",
+        description="A fox\x07.\u200b\nSecond line",
         tags=["<b>fox</b>", "owl\u200d"],
     )
     template = make_template()  # its title template prints the prompt
