@@ -24,16 +24,16 @@ from django.db.models import Count, DecimalField, Exists, IntegerField, Min, Out
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from designs.models import Batch, Design, GenerationPreset, OrderLine, Product, ProductTemplate
+from designs.models import Batch, Design, OrderLine, Product
 from designs.products import ProductState
 
 SPEND_CURRENCY = "USD"  # RunPod and the LLM bill in dollars (designs/admin/display.py usd())
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-DIMENSIONS = {  # what a "top" list groups by: the line's own column, or its design's
-    "design": "design_id",
-    "template": "template_id",
-    "batch": "design__batch_id",
-    "preset": "design__preset_id",
+DIMENSIONS = {  # what a "top" list groups by (the line's own column, or its design's) and the names it shows
+    "design": ("design_id", ("design__title", "design__prompt")),
+    "template": ("template_id", ("template__name",)),
+    "batch": ("design__batch_id", ("design__batch__name",)),
+    "preset": ("design__preset_id", ("design__preset__name",)),
 }
 SELL_THROUGH_DAYS = (7, 30, 90)
 # Words of prompts that say nothing about what sold.
@@ -60,7 +60,8 @@ def sales_lines(since: datetime | None = None, until: datetime | None = None) ->
     return lines
 
 
-def _sums(**extra):
+def line_sums(**extra):
+    """The aggregates behind a Figures row (group the lines by CURRENCY first)."""
     return {
         "sum_units": Sum("quantity"),  # named apart from the line's own columns (an alias may not shadow one)
         "sum_revenue": Sum("revenue"),
@@ -99,7 +100,7 @@ def _currency_first(currency: str) -> tuple[bool, str]:
 
 def totals(since: datetime | None = None) -> list[Figures]:
     """Everything sold since `since`, one Figures per currency (the shop's first)."""
-    rows = sales_lines(since).values(CURRENCY).annotate(**_sums(orders=Count("order_id", distinct=True)))
+    rows = sales_lines(since).values(CURRENCY).annotate(**line_sums(orders=Count("order_id", distinct=True)))
     return sorted((Figures.of(row) for row in rows.order_by()), key=lambda f: _currency_first(f.currency))
 
 
@@ -139,7 +140,7 @@ def over_time(period: str, since: datetime, until: datetime | None = None) -> li
         sales_lines(since, until)
         .annotate(start=trunc("sold_at", tzinfo=tz))
         .values(CURRENCY, "start")
-        .annotate(**_sums(orders=Count("order_id", distinct=True)))
+        .annotate(**line_sums(orders=Count("order_id", distinct=True)))
         .order_by()
     )
     found: dict[str, dict[date, Figures]] = defaultdict(dict)
@@ -172,29 +173,29 @@ class Ranked:
     figures: Figures
 
 
-_LABELS = {
-    "design": (Design, lambda d: f"#{d.pk} {d.title or d.prompt[:60]}", ("pk", "title", "prompt")),
-    "template": (ProductTemplate, str, ("pk", "name")),
-    "batch": (Batch, str, ("pk", "name")),
-    "preset": (GenerationPreset, str, ("pk", "name")),
-}
+def _label(dimension: str, key, names: tuple) -> str:
+    if dimension == "design":
+        title, prompt = names
+        return f"#{key} {title or (prompt or '')[:60]}"
+    return names[0] or f"#{key}"
 
 
 def top(dimension: str, *, since: datetime | None = None, n: int = 10, by: str = "profit") -> list[Ranked]:
-    """The n best designs / templates / batches / presets by profit (or revenue, units) since `since`. Lines not
-    linked to one (another shop's product, a design without a batch) are left out of that list."""
-    key = DIMENSIONS[dimension]
+    """The n best designs / templates / batches / presets by profit (or revenue, units) since `since`, named, in one
+    query. Lines not linked to one (another shop's product, a design without a batch) are left out of that list."""
+    key, label_fields = DIMENSIONS[dimension]
     rows = list(
         sales_lines(since)
         .exclude(**{f"{key}__isnull": True})
-        .values(key, CURRENCY)
-        .annotate(**_sums())
+        .values(key, *label_fields, CURRENCY)
+        .annotate(**line_sums())
         .order_by(f"-sum_{by}", key)[: n * 2]  # room for a second currency's rows
     )
     rows = sorted(rows, key=lambda row: _currency_first(row[CURRENCY]))[:n]
-    model, label, fields = _LABELS[dimension]
-    names = {obj.pk: label(obj) for obj in model.objects.filter(pk__in={row[key] for row in rows}).only(*fields)}
-    ranked = [Ranked(row[key], names.get(row[key], f"#{row[key]}"), Figures.of(row)) for row in rows]
+    ranked = [
+        Ranked(row[key], _label(dimension, row[key], tuple(row[f] for f in label_fields)), Figures.of(row))
+        for row in rows
+    ]
     return sorted(ranked, key=lambda r: (_currency_first(r.figures.currency), -getattr(r.figures, by)))
 
 
@@ -205,12 +206,16 @@ def prompt_words(text: str) -> set[str]:
 def top_prompt_words(*, since: datetime | None = None, n: int = 15) -> list[Ranked]:
     """The words of the prompts of what sold, each with the sales of the designs whose prompt holds it (a design
     counts once per word): which subjects and styles sell."""
-    per_design = sales_lines(since).exclude(design_id=None).values("design_id", CURRENCY).annotate(**_sums()).order_by()
-    per_design = list(per_design)
-    prompts = dict(Design.objects.filter(pk__in={row["design_id"] for row in per_design}).values_list("pk", "prompt"))
+    per_design = (
+        sales_lines(since)
+        .exclude(design_id=None)
+        .values("design_id", "design__prompt", CURRENCY)
+        .annotate(**line_sums())
+        .order_by()
+    )
     words: dict[tuple[str, str], Figures] = {}
     for row in per_design:
-        for word in prompt_words(prompts.get(row["design_id"], "")):
+        for word in prompt_words(row["design__prompt"]):
             figures = words.setdefault((word, row[CURRENCY]), Figures(row[CURRENCY]))
             figures.units += row["sum_units"] or 0
             figures.revenue += row["sum_revenue"] or 0
@@ -335,17 +340,15 @@ class Return:
 def return_on_spend(dimension: str = "preset") -> list[Return]:
     """Per preset (or batch): all its designs' generation, print and copy spend against its designs' profit, all
     time (a design that never sold still cost its generation)."""
-    key = {"preset": "preset_id", "batch": "batch_id"}[dimension]
-    spend_rows = Design.objects.exclude(**{key: None}).values(key).annotate(designs=Count("pk"), **_SPEND_SUMS)
-    spends = {row[key]: (row["designs"], _spend(row)) for row in spend_rows.order_by()}
+    key, name = {"preset": ("preset_id", "preset__name"), "batch": ("batch_id", "batch__name")}[dimension]
+    spend_rows = Design.objects.exclude(**{key: None}).values(key, name).annotate(designs=Count("pk"), **_SPEND_SUMS)
+    spends = {row[key]: (row[name], row["designs"], _spend(row)) for row in spend_rows.order_by()}
     sales: dict[object, list[Figures]] = defaultdict(list)
-    for row in sales_lines().values(f"design__{key}", CURRENCY).annotate(**_sums()).order_by():
+    for row in sales_lines().values(f"design__{key}", CURRENCY).annotate(**line_sums()).order_by():
         sales[row[f"design__{key}"]].append(Figures.of(row))
-    model, label, fields = _LABELS[dimension]
-    names = {obj.pk: label(obj) for obj in model.objects.filter(pk__in=spends).only(*fields)}
     returns = [
-        Return(pk, names.get(pk, f"#{pk}"), designs, spend, sorted(sales.get(pk, []), key=lambda f: f.currency))
-        for pk, (designs, spend) in spends.items()
+        Return(pk, label, designs, spend, sorted(sales.get(pk, []), key=lambda f: f.currency))
+        for pk, (label, designs, spend) in spends.items()
     ]
     return sorted(returns, key=lambda r: (r.ratio is None, -(r.ratio or 0), r.label))
 
@@ -353,7 +356,9 @@ def return_on_spend(dimension: str = "preset") -> list[Return]:
 def by_country(since: datetime | None = None) -> list[Ranked]:
     """Sales per customer country (an order without one is "not known")."""
     rows = (
-        sales_lines(since).values("order__country", CURRENCY).annotate(**_sums(orders=Count("order_id", distinct=True)))
+        sales_lines(since)
+        .values("order__country", CURRENCY)
+        .annotate(**line_sums(orders=Count("order_id", distinct=True)))
     )
     ranked = [
         Ranked(row["order__country"], row["order__country"] or "not known", Figures.of(row)) for row in rows.order_by()
@@ -379,7 +384,7 @@ class DesignNet:
 
 
 def design_net(design_id: int) -> DesignNet:
-    rows = sales_lines().filter(design_id=design_id).values(CURRENCY).annotate(**_sums()).order_by()
+    rows = sales_lines().filter(design_id=design_id).values(CURRENCY).annotate(**line_sums()).order_by()
     spend = Design.objects.filter(pk=design_id).values("pk").annotate(**_SPEND_SUMS).first() or {
         "generation": 0,
         "print_ms": 0,
@@ -402,3 +407,29 @@ def with_sales(designs: QuerySet[Design], currency: str | None = None) -> QueryS
         revenue=Coalesce(total(Sum("revenue")), 0),
         profit=Coalesce(total(PROFIT), 0),
     )
+
+
+@dataclass
+class FollowUpSales:
+    """A "make more like these" batch: how many designs it followed up, how many it made, and what they sold."""
+
+    batch_id: int
+    name: str
+    made_from: int
+    designs: int
+    sales: list[Figures]
+
+
+def follow_up_sales(n: int = 10) -> list[FollowUpSales]:
+    """The n newest follow-up batches (those that record the designs they came from) with their designs' sales."""
+    batches = list(
+        Batch.objects.filter(made_from__isnull=False)
+        .annotate(sources=Count("made_from", distinct=True), made=Count("designs", distinct=True))
+        .order_by("-created_at", "-pk")
+        .values("pk", "name", "sources", "made")[:n]
+    )
+    sales: dict[int, list[Figures]] = defaultdict(list)
+    rows = sales_lines().filter(design__batch_id__in=[b["pk"] for b in batches])
+    for row in rows.values("design__batch_id", CURRENCY).annotate(**line_sums()).order_by():
+        sales[row["design__batch_id"]].append(Figures.of(row))
+    return [FollowUpSales(b["pk"], b["name"], b["sources"], b["made"], sales.get(b["pk"], [])) for b in batches]

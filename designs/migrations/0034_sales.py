@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('designs', '0032_orders'),
+        ("designs", "0032_orders"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batch',
-            name='made_from',
-            field=models.ManyToManyField(blank=True, related_name='follow_up_batches', to='designs.design'),
+            model_name="batch",
+            name="made_from",
+            field=models.ManyToManyField(blank=True, related_name="follow_up_batches", to="designs.design"),
         ),
     ]

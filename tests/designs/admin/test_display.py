@@ -4,7 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from designs.admin.display import money, price_range, product_state_tag, shop_price, status_badge_tag, thumbnail_tag, usd
+from designs.admin.display import (
+    money,
+    price_range,
+    product_state_tag,
+    shop_price,
+    status_badge_tag,
+    thumbnail_tag,
+    usd,
+)
 from tests.designs.review_support import make_reviewable
 
 

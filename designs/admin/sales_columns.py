@@ -1,0 +1,173 @@
+"""What designs sold, on the Design admin: units, revenue and profit columns (sortable), the "Sales" filter, a
+design's order lines and net profit on its page, and a product's sales on its page.
+
+The columns are correlated sums on the line_design_sales index (designs.sales_figures.with_sales), annotated on the
+changelist's queryset, so sorting by profit is one query and no row costs one of its own. They are in the shop's
+currency; a design's page shows every currency.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+
+from designs import sales_figures
+from designs.admin.display import money, usd
+from designs.models import OrderLine
+from podsite.admin_guards import ReadOnlyAdminMixin
+
+IDLE_DAYS = 30  # "published 30+ days, never sold" and "sold in the last 30 days"
+SALES_COLUMNS = ("units_sold_column", "revenue_column", "profit_column")
+
+
+class SalesFilter(admin.SimpleListFilter):
+    title = "sales"
+    parameter_name = "sales"
+    SOLD, IDLE = "sold_30", "idle_30"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.SOLD, f"Sold in the last {IDLE_DAYS} days"),
+            (self.IDLE, f"Published {IDLE_DAYS}+ days, never sold"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.SOLD:
+            return sales_figures.sold_recently(queryset, days=IDLE_DAYS)
+        if self.value() == self.IDLE:
+            return sales_figures.never_sold(queryset, days=IDLE_DAYS)
+        return queryset
+
+
+def figures_text(figures: list[sales_figures.Figures]) -> str:
+    """ "3 sold · $75.00 revenue · $35.00 profit", one line per currency; "No sales yet." when none."""
+    if not figures:
+        return "No sales yet."
+    parts = []
+    for f in figures:
+        text = f"{f.units:,} sold · {money(f.revenue, f.currency)} revenue · {money(f.profit, f.currency)} profit"
+        if f.without_profit:
+            text += f" ({f.without_profit:,} line{'s' if f.without_profit != 1 else ''} without a known profit)"
+        parts.append(text)
+    return "\n".join(parts)
+
+
+class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The design's (or product's) order lines, newest first, read-only: a sale or why it is not counted."""
+
+    model = OrderLine
+    fk_name = "design"
+    fields = (
+        "sold_at",
+        "order_link",
+        "template",
+        "variant_label",
+        "quantity",
+        "revenue_money",
+        "profit_money",
+        "counted",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-sold_at", "-pk")
+    verbose_name = "order line"
+    verbose_name_plural = "Sales (order lines)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "template")
+
+    @admin.display(description="Order")
+    def order_link(self, line):
+        order = line.order
+        label = str(order).removeprefix("Order ")
+        url_name = f"admin:{order._meta.app_label}_{order._meta.model_name}_change"
+        try:
+            return format_html(
+                '<a href="{}">{}</a> ({})', reverse(url_name, args=[order.pk]), label, order.get_status_display()
+            )
+        except NoReverseMatch:  # the orders admin comes with the order sync; until then the label alone
+            return f"{label} ({order.get_status_display()})"
+
+    @admin.display(description="Revenue")
+    def revenue_money(self, line):
+        return money(line.revenue, line.order.currency)
+
+    @admin.display(description="Profit")
+    def profit_money(self, line):
+        return money(line.profit, line.order.currency) if line.profit is not None else "not known"
+
+
+class ProductOrderLineInline(OrderLineInline):
+    fk_name = "product"
+
+
+class SalesColumnsMixin:
+    """For DesignAdmin: the sales columns and filter on the changelist, the order lines and net profit on a design's
+    page."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if getattr(request.resolver_match, "url_name", "") == "designs_design_changelist":
+            return sales_figures.with_sales(queryset)
+        return queryset
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        at = columns.index("created") if "created" in columns else len(columns)
+        return [*columns[:at], *SALES_COLUMNS, *columns[at:]]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), SalesFilter]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return inlines
+        return [*inlines, OrderLineInline(self.model, self.admin_site)]
+
+    @admin.display(description="Sold", ordering="units_sold")
+    def units_sold_column(self, obj):
+        units = getattr(obj, "units_sold", None)
+        return "—" if not units else f"{units:,}"
+
+    @admin.display(description="Revenue", ordering="revenue")
+    def revenue_column(self, obj):
+        revenue = getattr(obj, "revenue", None)
+        return "—" if not getattr(obj, "units_sold", None) else money(revenue, settings.SHOP_CURRENCY)
+
+    @admin.display(description="Profit", ordering="profit")
+    def profit_column(self, obj):
+        profit = getattr(obj, "profit", None)
+        return "—" if not getattr(obj, "units_sold", None) else money(profit, settings.SHOP_CURRENCY)
+
+    @admin.display(description="Sales and net profit")
+    def sales_summary(self, obj):
+        """What it sold (per currency), what it cost to make, and what is left."""
+        net = sales_figures.design_net(obj.pk)
+        spend = net.spend
+        costs = (
+            f"Made for {usd(spend.total)} (generation {usd(spend.generation)}, print files {usd(spend.print_files)}, "
+            f"copy {usd(spend.copy)})."
+        )
+        if net.net is None:
+            left = "Net profit: not worked out — it sold in another currency than its costs (dollars)."
+        else:
+            left = f"Net profit: {usd(net.net)}."
+        return format_html_join(
+            "", "<div>{}</div>", ((line,) for line in [*figures_text(net.sales).split("\n"), costs, left])
+        )
+
+
+def product_sales(product) -> str:
+    """The product's sales per currency, for its page."""
+    rows = (
+        sales_figures.sales_lines()
+        .filter(product=product)
+        .values(sales_figures.CURRENCY)
+        .annotate(**sales_figures.line_sums())
+        .order_by()
+    )
+    return figures_text([sales_figures.Figures.of(row) for row in rows])
