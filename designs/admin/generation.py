@@ -17,10 +17,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from designs import audit, presets
+from designs.admin import sales_loop as sales_loop_admin
 from designs.admin.batch_progress import progress_context
 from designs.admin.confirm import confirmation_page, handed_to_worker, is_confirmed
 from designs.admin.display import usd
-from designs.admin import sales_loop as sales_loop_admin
 from designs.admin.review import id_or_none
 from designs.models import Batch, GenerationPreset, PresetKind
 from designs.services import batches, generation

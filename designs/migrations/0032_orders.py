@@ -7,278 +7,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("designs", "0031_action_job_history"),
+        ('designs', '0031_action_job_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Order",
+            name='Order',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("printify_id", models.CharField(max_length=64, unique=True)),
-                ("shop_id", models.CharField(blank=True, db_index=True, max_length=64)),
-                (
-                    "shop_order_id",
-                    models.CharField(blank=True, help_text="The sales channel's own order number.", max_length=100),
-                ),
-                ("shop_order_label", models.CharField(blank=True, max_length=100)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("on-hold", "On hold"),
-                            ("payment-not-received", "Payment not received"),
-                            ("cost-calculation", "Cost calculation"),
-                            ("sending-to-production", "Sending to production"),
-                            ("sending_to_production_delegate", "Sending to production (delegated)"),
-                            ("sending_to_production_delegate_sync", "Sending to production (delegated, sync)"),
-                            ("in-production", "In production"),
-                            ("has-issues", "Has issues"),
-                            ("partially-fulfilled", "Partially fulfilled"),
-                            ("fulfilled", "Fulfilled"),
-                            ("canceled", "Canceled"),
-                            ("unfulfillable", "Unfulfillable"),
-                            ("source-check-failed", "Source check failed"),
-                            ("other", "Another status (see Printify's word)"),
-                        ],
-                        db_index=True,
-                        default="pending",
-                        max_length=40,
-                    ),
-                ),
-                ("status_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("printify_status", models.CharField(blank=True, max_length=64)),
-                (
-                    "order_type",
-                    models.CharField(blank=True, help_text="'external' for real sales; samples differ.", max_length=32),
-                ),
-                ("is_reprint", models.BooleanField(default=False)),
-                (
-                    "reprint_of",
-                    models.JSONField(blank=True, default=list, help_text="Printify ids of the orders it reprints."),
-                ),
-                (
-                    "country",
-                    models.CharField(
-                        blank=True, help_text="The customer's country (nothing else of them).", max_length=2
-                    ),
-                ),
-                ("currency", models.CharField(help_text="Of prices: the sales channel's currency.", max_length=3)),
-                (
-                    "cost_currency",
-                    models.CharField(help_text="Of costs: the Printify account's billing currency.", max_length=3),
-                ),
-                ("total_price", models.IntegerField(default=0)),
-                ("total_shipping", models.IntegerField(default=0)),
-                ("total_tax", models.IntegerField(default=0)),
-                ("created_at", models.DateTimeField(db_index=True)),
-                ("sent_to_production_at", models.DateTimeField(blank=True, null=True)),
-                ("fulfilled_at", models.DateTimeField(blank=True, null=True)),
-                ("refunded_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "read_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, help_text="When Printify's answer was last read."
-                    ),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "refunded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('printify_id', models.CharField(max_length=64, unique=True)),
+                ('shop_id', models.CharField(blank=True, db_index=True, max_length=64)),
+                ('shop_order_id', models.CharField(blank=True, help_text="The sales channel's own order number.", max_length=100)),
+                ('shop_order_label', models.CharField(blank=True, max_length=100)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('on-hold', 'On hold'), ('payment-not-received', 'Payment not received'), ('cost-calculation', 'Cost calculation'), ('sending-to-production', 'Sending to production'), ('sending_to_production_delegate', 'Sending to production (delegated)'), ('sending_to_production_delegate_sync', 'Sending to production (delegated, sync)'), ('in-production', 'In production'), ('has-issues', 'Has issues'), ('partially-fulfilled', 'Partially fulfilled'), ('fulfilled', 'Fulfilled'), ('canceled', 'Canceled'), ('unfulfillable', 'Unfulfillable'), ('source-check-failed', 'Source check failed'), ('other', "Another status (see Printify's word)")], db_index=True, default='pending', max_length=40)),
+                ('status_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('printify_status', models.CharField(blank=True, max_length=64)),
+                ('order_type', models.CharField(blank=True, help_text="'external' for real sales; samples differ.", max_length=32)),
+                ('is_reprint', models.BooleanField(default=False)),
+                ('reprint_of', models.JSONField(blank=True, default=list, help_text='Printify ids of the orders it reprints.')),
+                ('country', models.CharField(blank=True, help_text="The customer's country (nothing else of them).", max_length=2)),
+                ('currency', models.CharField(help_text="Of prices: the sales channel's currency.", max_length=3)),
+                ('cost_currency', models.CharField(help_text="Of costs: the Printify account's billing currency.", max_length=3)),
+                ('total_price', models.IntegerField(default=0)),
+                ('total_shipping', models.IntegerField(default=0)),
+                ('total_tax', models.IntegerField(default=0)),
+                ('created_at', models.DateTimeField(db_index=True)),
+                ('sent_to_production_at', models.DateTimeField(blank=True, null=True)),
+                ('fulfilled_at', models.DateTimeField(blank=True, null=True)),
+                ('refunded_at', models.DateTimeField(blank=True, null=True)),
+                ('read_at', models.DateTimeField(default=django.utils.timezone.now, help_text="When Printify's answer was last read.")),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('refunded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at", "-pk"],
+                'ordering': ['-created_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="OrderEvent",
+            name='OrderEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("admin", "Admin"),
-                            ("review", "Review page"),
-                            ("command", "Management command"),
-                            ("worker", "Worker"),
-                            ("webhook", "Webhook"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("message", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                (
-                    "from_status",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("pending", "Pending"),
-                            ("on-hold", "On hold"),
-                            ("payment-not-received", "Payment not received"),
-                            ("cost-calculation", "Cost calculation"),
-                            ("sending-to-production", "Sending to production"),
-                            ("sending_to_production_delegate", "Sending to production (delegated)"),
-                            ("sending_to_production_delegate_sync", "Sending to production (delegated, sync)"),
-                            ("in-production", "In production"),
-                            ("has-issues", "Has issues"),
-                            ("partially-fulfilled", "Partially fulfilled"),
-                            ("fulfilled", "Fulfilled"),
-                            ("canceled", "Canceled"),
-                            ("unfulfillable", "Unfulfillable"),
-                            ("source-check-failed", "Source check failed"),
-                            ("other", "Another status (see Printify's word)"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                (
-                    "to_status",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("pending", "Pending"),
-                            ("on-hold", "On hold"),
-                            ("payment-not-received", "Payment not received"),
-                            ("cost-calculation", "Cost calculation"),
-                            ("sending-to-production", "Sending to production"),
-                            ("sending_to_production_delegate", "Sending to production (delegated)"),
-                            ("sending_to_production_delegate_sync", "Sending to production (delegated, sync)"),
-                            ("in-production", "In production"),
-                            ("has-issues", "Has issues"),
-                            ("partially-fulfilled", "Partially fulfilled"),
-                            ("fulfilled", "Fulfilled"),
-                            ("canceled", "Canceled"),
-                            ("unfulfillable", "Unfulfillable"),
-                            ("source-check-failed", "Source check failed"),
-                            ("other", "Another status (see Printify's word)"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "order",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="designs.order"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('source', models.CharField(choices=[('admin', 'Admin'), ('review', 'Review page'), ('command', 'Management command'), ('worker', 'Worker'), ('webhook', 'Webhook')], max_length=10)),
+                ('message', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('from_status', models.CharField(blank=True, choices=[('pending', 'Pending'), ('on-hold', 'On hold'), ('payment-not-received', 'Payment not received'), ('cost-calculation', 'Cost calculation'), ('sending-to-production', 'Sending to production'), ('sending_to_production_delegate', 'Sending to production (delegated)'), ('sending_to_production_delegate_sync', 'Sending to production (delegated, sync)'), ('in-production', 'In production'), ('has-issues', 'Has issues'), ('partially-fulfilled', 'Partially fulfilled'), ('fulfilled', 'Fulfilled'), ('canceled', 'Canceled'), ('unfulfillable', 'Unfulfillable'), ('source-check-failed', 'Source check failed'), ('other', "Another status (see Printify's word)")], max_length=40)),
+                ('to_status', models.CharField(blank=True, choices=[('pending', 'Pending'), ('on-hold', 'On hold'), ('payment-not-received', 'Payment not received'), ('cost-calculation', 'Cost calculation'), ('sending-to-production', 'Sending to production'), ('sending_to_production_delegate', 'Sending to production (delegated)'), ('sending_to_production_delegate_sync', 'Sending to production (delegated, sync)'), ('in-production', 'In production'), ('has-issues', 'Has issues'), ('partially-fulfilled', 'Partially fulfilled'), ('fulfilled', 'Fulfilled'), ('canceled', 'Canceled'), ('unfulfillable', 'Unfulfillable'), ('source-check-failed', 'Source check failed'), ('other', "Another status (see Printify's word)")], max_length=40)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='designs.order')),
             ],
             options={
-                "ordering": ["-created_at", "-pk"],
-                "abstract": False,
+                'ordering': ['-created_at', '-pk'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="OrderLine",
+            name='OrderLine',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("printify_product_id", models.CharField(blank=True, db_index=True, max_length=64)),
-                ("variant_id", models.BigIntegerField(blank=True, null=True)),
-                ("variant_label", models.CharField(blank=True, max_length=200)),
-                ("sku", models.CharField(blank=True, max_length=200)),
-                ("title", models.CharField(blank=True, max_length=300)),
-                (
-                    "printify_status",
-                    models.CharField(blank=True, help_text="The line's status, as Printify says it.", max_length=64),
-                ),
-                ("quantity", models.PositiveIntegerField(default=1)),
-                (
-                    "unit_price",
-                    models.IntegerField(default=0, help_text="Retail price per unit, in the order's currency."),
-                ),
-                (
-                    "unit_cost",
-                    models.IntegerField(default=0, help_text="Production cost per unit, in the billing currency."),
-                ),
-                (
-                    "shipping_cost",
-                    models.IntegerField(default=0, help_text="Shipping of the line, in the billing currency."),
-                ),
-                (
-                    "counted",
-                    models.BooleanField(db_index=True, default=False, help_text="A sale: counted in the figures."),
-                ),
-                ("revenue", models.IntegerField(default=0)),
-                ("tax", models.IntegerField(default=0, help_text="The line's share of the order's tax.")),
-                ("fees", models.IntegerField(default=0, help_text="The sales channel's fees on the line.")),
-                (
-                    "profit",
-                    models.IntegerField(
-                        blank=True, help_text="None when prices and costs are in other currencies.", null=True
-                    ),
-                ),
-                (
-                    "sold_at",
-                    models.DateTimeField(db_index=True, help_text="The order's creation time, for sums over time."),
-                ),
-                (
-                    "design",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="lines",
-                        to="designs.design",
-                    ),
-                ),
-                (
-                    "order",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="designs.order"
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="lines",
-                        to="designs.product",
-                    ),
-                ),
-                (
-                    "template",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="lines",
-                        to="designs.producttemplate",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('printify_product_id', models.CharField(blank=True, db_index=True, max_length=64)),
+                ('variant_id', models.BigIntegerField(blank=True, null=True)),
+                ('variant_label', models.CharField(blank=True, max_length=200)),
+                ('sku', models.CharField(blank=True, max_length=200)),
+                ('title', models.CharField(blank=True, max_length=300)),
+                ('printify_status', models.CharField(blank=True, help_text="The line's status, as Printify says it.", max_length=64)),
+                ('quantity', models.PositiveIntegerField(default=1)),
+                ('unit_price', models.IntegerField(default=0, help_text="Retail price per unit, in the order's currency.")),
+                ('unit_cost', models.IntegerField(default=0, help_text='Production cost per unit, in the billing currency.')),
+                ('shipping_cost', models.IntegerField(default=0, help_text='Shipping of the line, in the billing currency.')),
+                ('counted', models.BooleanField(db_index=True, default=False, help_text='A sale: counted in the figures.')),
+                ('revenue', models.IntegerField(default=0)),
+                ('tax', models.IntegerField(default=0, help_text="The line's share of the order's tax.")),
+                ('fees', models.IntegerField(default=0, help_text="The sales channel's fees on the line.")),
+                ('profit', models.IntegerField(blank=True, help_text='None when prices and costs are in other currencies.', null=True)),
+                ('sold_at', models.DateTimeField(db_index=True, help_text="The order's creation time, for sums over time.")),
+                ('design', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lines', to='designs.design')),
+                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='designs.order')),
+                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lines', to='designs.product')),
+                ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lines', to='designs.producttemplate')),
             ],
             options={
-                "ordering": ["order_id", "pk"],
+                'ordering': ['order_id', 'pk'],
             },
         ),
         migrations.AddIndex(
-            model_name="order",
-            index=models.Index(fields=["status", "created_at"], name="order_status_age"),
+            model_name='order',
+            index=models.Index(fields=['status', 'created_at'], name='order_status_age'),
         ),
         migrations.AddIndex(
-            model_name="orderline",
-            index=models.Index(fields=["design", "counted", "sold_at"], name="line_design_sales"),
+            model_name='orderline',
+            index=models.Index(fields=['design', 'counted', 'sold_at'], name='line_design_sales'),
         ),
         migrations.AddIndex(
-            model_name="orderline",
-            index=models.Index(fields=["counted", "sold_at"], name="line_sales_time"),
+            model_name='orderline',
+            index=models.Index(fields=['counted', 'sold_at'], name='line_sales_time'),
         ),
     ]
