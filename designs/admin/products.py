@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from designs.admin.display import product_state_tag
 from designs.admin.listing_sync import sync_text
-from designs.admin.sales_columns import ProductOrderLineInline, product_sales
+from designs.admin.sales_columns import product_sales
 from designs.models import Product, ProductEvent
 from designs.products import ProductState
 from designs.services.listing_sync import sync_status
@@ -144,7 +144,7 @@ class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "sales",
     )
     readonly_fields = fields
-    inlines = [ProductEventInline, ProductOrderLineInline]
+    inlines = [ProductEventInline]
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("designs.view_product") or request.user.has_perm("designs.view_design")

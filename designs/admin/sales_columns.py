@@ -11,12 +11,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from designs import sales_figures
 from designs.admin.display import money, usd
 from designs.models import OrderLine
-from podsite.admin_guards import ReadOnlyAdminMixin
 
 IDLE_DAYS = 30  # "published 30+ days, never sold" and "sold in the last 30 days"
 SALES_COLUMNS = ("units_sold_column", "revenue_column", "profit_column")
@@ -54,59 +55,55 @@ def figures_text(figures: list[sales_figures.Figures]) -> str:
     return "\n".join(parts)
 
 
-class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """The design's (or product's) order lines, newest first, read-only: a sale or why it is not counted."""
+LINES_SHOWN = 50  # newest order lines on a design's or product's page (its figures count them all)
 
-    model = OrderLine
-    fk_name = "design"
-    fields = (
-        "sold_at",
-        "order_link",
-        "template",
-        "variant_label",
-        "quantity",
-        "revenue_money",
-        "profit_money",
-        "counted",
-    )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("-sold_at", "-pk")
-    verbose_name = "order line"
-    verbose_name_plural = "Sales (order lines)"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("order", "template")
-
-    @admin.display(description="Order")
-    def order_link(self, line):
-        order = line.order
-        label = str(order).removeprefix("Order ")
-        url_name = f"admin:{order._meta.app_label}_{order._meta.model_name}_change"
-        try:
-            return format_html(
-                '<a href="{}">{}</a> ({})', reverse(url_name, args=[order.pk]), label, order.get_status_display()
+def order_lines_table(lines) -> str:
+    """The newest LINES_SHOWN of these order lines as a read-only table: when, which order (and its status), which
+    product, how many, revenue and profit in the order's currency, and whether it counts as a sale. A table in the
+    page rather than an inline formset: nothing to post back, and a best seller's thousands of lines stay one page."""
+    lines = lines.select_related("order", "template").order_by("-sold_at", "-pk")
+    shown = list(lines[: LINES_SHOWN + 1])
+    if not shown:
+        return "No orders yet."
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                date_format(localtime(line.sold_at), "j M Y H:i"),
+                _order_link(line.order),
+                line.template or line.title or "—",
+                line.variant_label or "—",
+                line.quantity,
+                money(line.revenue, line.order.currency),
+                money(line.profit, line.order.currency) if line.profit is not None else "not known",
+                "yes" if line.counted else "no (cancelled, refunded, sample or reprint)",
             )
-        except NoReverseMatch:  # the orders admin comes with the order sync; until then the label alone
-            return f"{label} ({order.get_status_display()})"
+            for line in shown[:LINES_SHOWN]
+        ),
+    )
+    more = format_html("<p>Only the newest {} lines are shown.</p>", LINES_SHOWN) if len(shown) > LINES_SHOWN else ""
+    return format_html(
+        '<table class="pod-order-lines"><thead><tr><th>Sold</th><th>Order</th><th>Product</th><th>Variant</th>'
+        "<th>Qty</th><th>Revenue</th><th>Profit</th><th>A sale</th></tr></thead><tbody>{}</tbody></table>{}",
+        rows,
+        more,
+    )
 
-    @admin.display(description="Revenue")
-    def revenue_money(self, line):
-        return money(line.revenue, line.order.currency)
 
-    @admin.display(description="Profit")
-    def profit_money(self, line):
-        return money(line.profit, line.order.currency) if line.profit is not None else "not known"
-
-
-class ProductOrderLineInline(OrderLineInline):
-    fk_name = "product"
+def _order_link(order):
+    label = f"{str(order).removeprefix('Order ')} ({order.get_status_display()})"
+    try:
+        url = reverse(f"admin:{order._meta.app_label}_{order._meta.model_name}_change", args=[order.pk])
+    except NoReverseMatch:  # the orders admin comes with the order sync; until then the label alone
+        return label
+    return format_html('<a href="{}">{}</a>', url, label)
 
 
 class SalesColumnsMixin:
-    """For DesignAdmin: the sales columns and filter on the changelist, the order lines and net profit on a design's
-    page."""
+    """For DesignAdmin: the sales columns and filter on the changelist, the net profit and order lines on a design's
+    page (its "Sales" fieldset)."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -121,12 +118,6 @@ class SalesColumnsMixin:
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), SalesFilter]
-
-    def get_inline_instances(self, request, obj=None):
-        inlines = super().get_inline_instances(request, obj)
-        if obj is None:
-            return inlines
-        return [*inlines, OrderLineInline(self.model, self.admin_site)]
 
     @admin.display(description="Sold", ordering="units_sold")
     def units_sold_column(self, obj):
@@ -160,9 +151,13 @@ class SalesColumnsMixin:
             "", "<div>{}</div>", ((line,) for line in [*figures_text(net.sales).split("\n"), costs, left])
         )
 
+    @admin.display(description="Order lines")
+    def order_lines(self, obj):
+        return order_lines_table(OrderLine.objects.filter(design=obj))
+
 
 def product_sales(product) -> str:
-    """The product's sales per currency, for its page."""
+    """The product's sales per currency and its newest order lines, for its page."""
     rows = (
         sales_figures.sales_lines()
         .filter(product=product)
@@ -170,4 +165,5 @@ def product_sales(product) -> str:
         .annotate(**sales_figures.line_sums())
         .order_by()
     )
-    return figures_text([sales_figures.Figures.of(row) for row in rows])
+    summary = figures_text([sales_figures.Figures.of(row) for row in rows])
+    return format_html("<p>{}</p>{}", summary, order_lines_table(OrderLine.objects.filter(product=product)))
