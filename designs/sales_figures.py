@@ -24,7 +24,7 @@ from django.db.models import Count, DecimalField, Exists, IntegerField, Min, Out
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from designs.models import Batch, Design, OrderLine, Product
+from designs.models import Batch, Design, Order, OrderLine, Product
 from designs.products import ProductState
 
 SPEND_CURRENCY = "USD"  # RunPod and the LLM bill in dollars (designs/admin/display.py usd())
@@ -394,10 +394,13 @@ def design_net(design_id: int) -> DesignNet:
 
 
 def with_sales(designs: QuerySet[Design], currency: str | None = None) -> QuerySet[Design]:
-    """The designs annotated with units_sold, revenue and profit of their counted lines in `currency` (the shop's),
-    each one correlated sum on the line_design_sales index: sortable, and never a query per row."""
+    """The designs annotated with units_sold, revenue and profit of their counted lines in `currency` (the shop's):
+    correlated sums that read only the line_design_figures index (no line row, no join), so sorting 20,000 designs
+    by profit stays a fraction of the page. The currency is checked as "not one of the orders in another currency"
+    (a small set SQLite builds once) rather than by joining each line's order."""
     currency = currency or settings.SHOP_CURRENCY
-    lines = sales_lines().filter(design_id=OuterRef("pk"), order__currency=currency).values("design_id")
+    foreign = Order.objects.exclude(currency=currency).values("pk")
+    lines = sales_lines().filter(design_id=OuterRef("pk")).exclude(order_id__in=foreign).values("design_id")
 
     def total(expression):
         return Subquery(lines.annotate(total=expression).values("total")[:1], output_field=IntegerField())

@@ -46,6 +46,7 @@ class SalesTable:
     explain: str
     columns: list[Column]
     rows: list[dict] = field(default_factory=list)
+    empty: str = "Nothing sold in this period yet."
     chart: dict = field(default_factory=dict)  # {"type": bar|line, "x": column, "values": [columns], "horizontal"}
 
     def cells(self, row: dict) -> list[str]:
@@ -213,8 +214,10 @@ def _sell_through() -> SalesTable:
             Column("rate", "Sell-through", "percent"),
         ],
         chart={"type": "bar", "x": "published_ago", "values": ["rate"]},
+        empty="No design has been on the store for 7 days yet.",
     )
-    for row in sales_figures.sell_through():
+    cohorts = sales_figures.sell_through()
+    for row in cohorts if any(row.published for row in cohorts) else []:
         table.rows.append(
             {"published_ago": f"{row.days} days ago", "published": row.published, "sold": row.sold, "rate": row.rate}
         )
@@ -270,6 +273,7 @@ def _follow_ups() -> SalesTable:
         "follow-ups",
         "Do the follow-ups sell too?",
         "Batches made with “Make more like these”, newest first, with all their designs' sales so far.",
+        empty="No follow-up batches yet: choose designs that sell and run “Make more like these”.",
         [
             Column("batch", "Batch"),
             Column("made_from", "Followed up", "count"),

@@ -38,7 +38,9 @@
         beginAtZero: true,
         grid: { drawOnChartArea: !ownAxis },
         title: { display: true, text: ownAxis ? set.label : (set.kind === "money" ? spec.currency : set.label) },
-        ticks: { callback: (value) => format(value) },
+        // Counts are whole (no "0.5 orders"); a share is out of 100.
+        ticks: { callback: (value) => format(value), precision: set.kind === "money" ? undefined : 0 },
+        max: set.kind === "percent" ? 100 : undefined,
       };
       return {
         type: ownAxis ? "bar" : spec.type,
