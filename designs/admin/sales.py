@@ -273,13 +273,13 @@ def _follow_ups() -> SalesTable:
         "follow-ups",
         "Do the follow-ups sell too?",
         "Batches made with “Make more like these”, newest first, with all their designs' sales so far.",
-        empty="No follow-up batches yet: choose designs that sell and run “Make more like these”.",
         [
             Column("batch", "Batch"),
             Column("made_from", "Followed up", "count"),
             Column("designs", "New designs", "count"),
             *SALES_COLUMNS,
         ],
+        empty="No follow-up batches yet: choose designs that sell and run “Make more like these”.",
     )
     for item in sales_figures.follow_up_sales():
         for figures in item.sales or [sales_figures.Figures("")]:
