@@ -10,6 +10,7 @@ static/podsite/sales.js draws with the vendored Chart.js (CSP stays 'self': no i
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -173,7 +174,7 @@ def _over_time(period: str, since) -> SalesTable:
     return table
 
 
-def _top(dimension: str, title: str, since, link: str = "") -> SalesTable:
+def _top(window: sales_figures.Window, dimension: str, title: str, link: str = "") -> SalesTable:
     table = SalesTable(
         {"batch": "top-batches"}.get(dimension, f"top-{dimension}s"),
         title,
@@ -181,7 +182,7 @@ def _top(dimension: str, title: str, since, link: str = "") -> SalesTable:
         [Column(dimension, dimension.capitalize()), *SALES_COLUMNS],
         chart={"type": "bar", "x": dimension, "values": ["profit"], "horizontal": True},
     )
-    for ranked in sales_figures.top(dimension, since=since, n=TOP_N):
+    for ranked in window.top(dimension, n=TOP_N):
         row = _figures_row(ranked.figures, key=ranked.key, **{dimension: ranked.label})
         if link:
             row["link"] = reverse(link, args=[ranked.key])
@@ -189,7 +190,7 @@ def _top(dimension: str, title: str, since, link: str = "") -> SalesTable:
     return table
 
 
-def _prompt_words(since) -> SalesTable:
+def _prompt_words(window: sales_figures.Window) -> SalesTable:
     table = SalesTable(
         "top-words",
         "Words of the prompts that sell",
@@ -197,7 +198,7 @@ def _prompt_words(since) -> SalesTable:
         [Column("word", "Word"), *SALES_COLUMNS],
         chart={"type": "bar", "x": "word", "values": ["profit"], "horizontal": True},
     )
-    for ranked in sales_figures.top_prompt_words(since=since, n=TOP_N):
+    for ranked in window.top("word", n=TOP_N):
         table.rows.append(_figures_row(ranked.figures, word=ranked.label))
     return table
 
@@ -292,13 +293,14 @@ def _follow_ups() -> SalesTable:
 def dashboard_tables(*, period: str, days: int, only: str = "") -> list[SalesTable]:
     """The dashboard's tables, in page order (`only`: the one with that slug, for its CSV)."""
     since = timezone.now() - timedelta(days=days)
+    window = functools.cache(lambda: sales_figures.Window(since))  # read once, for the five top lists
     builders = {
         "over-time": lambda: _over_time(period, since),
-        "top-designs": lambda: _top("design", "Top designs", since, link="admin:designs_design_change"),
-        "top-templates": lambda: _top("template", "Top templates", since),
-        "top-batches": lambda: _top("batch", "Top batches", since, link="admin:designs_batch_change"),
-        "top-presets": lambda: _top("preset", "Top presets", since),
-        "top-words": lambda: _prompt_words(since),
+        "top-designs": lambda: _top(window(), "design", "Top designs", link="admin:designs_design_change"),
+        "top-templates": lambda: _top(window(), "template", "Top templates"),
+        "top-batches": lambda: _top(window(), "batch", "Top batches", link="admin:designs_batch_change"),
+        "top-presets": lambda: _top(window(), "preset", "Top presets"),
+        "top-words": lambda: _prompt_words(window()),
         "sell-through": _sell_through,
         "return-per-preset": _return_on_spend,
         "by-country": lambda: _by_country(since),

@@ -189,3 +189,22 @@ def test_with_sales_annotates_and_sorts_in_the_shops_currency(make_design, setti
         (fox.pk, 2, 5000, 2400),
         (idle.pk, 0, 0, 0),
     ]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])  # Kolkata: 5 h 30 from UTC
+def test_days_are_the_sites_local_days(make_design, settings, zone):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = zone
+    local = ZoneInfo(zone)
+    today = timezone.localdate()
+    midnight = datetime.combine(today, datetime.min.time(), tzinfo=local)
+    fox = make_design()
+    late = make_order(sold_at=midnight - timedelta(minutes=10))  # yesterday, local time
+    early = make_order(sold_at=midnight + timedelta(minutes=10))  # today
+    sell(fox, order=late, quantity=2)
+    sell(fox, order=early, quantity=3)
+    [series] = sales_figures.over_time("day", since=midnight - timedelta(days=2))
+    units = dict(zip(series.starts, [point.units for point in series.points], strict=True))
+    assert units[today] == 3 and units[today - timedelta(days=1)] == 2
