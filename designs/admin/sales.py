@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from designs import sales_figures
 from designs.admin.display import money, usd
-from designs.admin.sales_columns import IDLE_DAYS, SalesFilter
+from designs.admin.sales_columns import IDLE_DAYS, SalesFilter, sales_view_url
 from designs.admin.sales_loop import follow_up_url
 from designs.models import Design
 
@@ -384,14 +384,10 @@ class SalesDashboardMixin:
             "idle_days": IDLE_DAYS,
             "idle_count": sales_figures.never_sold(Design.objects.all(), days=IDLE_DAYS).count(),
             "idle_url": f"{changelist}?{SalesFilter.parameter_name}={SalesFilter.IDLE}",
-            "by_profit_url": f"{changelist}?o=-{self._profit_column_index(request)}",
+            "by_profit_url": sales_view_url(self.list_display),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/designs/design/sales.html", context)
-
-    def _profit_column_index(self, request) -> int:
-        """The changelist's ?o= number of the profit column (1-based, as the admin counts list_display)."""
-        return list(self.get_list_display(request)).index("profit_column") + 1
 
     def sales_csv_view(self, request, slug: str):
         period, days = self._sales_choices(request)

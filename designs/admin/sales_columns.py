@@ -1,5 +1,6 @@
-"""What designs sold, on the Design admin: units, revenue and profit columns (sortable), the "Sales" filter, a
-design's order lines and net profit on its page, and a product's sales on its page.
+"""What designs sold, on the Design admin: the changelist's sales view (the "sales" filter: units, revenue and
+profit columns, sortable; "sold in the last 30 days", "published 30+ days, never sold"), a design's order lines and
+net profit on its page, and a product's sales on its page.
 
 The columns are correlated sums on the line_design_sales index (designs.sales_figures.with_sales), annotated on the
 changelist's queryset, so sorting by profit is one query and no row costs one of its own. They are in the shop's
@@ -21,15 +22,19 @@ from designs.models import OrderLine
 
 IDLE_DAYS = 30  # "published 30+ days, never sold" and "sold in the last 30 days"
 SALES_COLUMNS = ("units_sold_column", "revenue_column", "profit_column")
+GIVE_WAY = ("near_duplicate", "print_ready", "cost_money")  # the review-time columns the sales view replaces
 
 
 class SalesFilter(admin.SimpleListFilter):
+    """Chooses the sales view of the changelist (its columns and sorting) and, in it, which designs."""
+
     title = "sales"
     parameter_name = "sales"
-    SOLD, IDLE = "sold_30", "idle_30"
+    ALL, SOLD, IDLE = "all", "sold_30", "idle_30"
 
     def lookups(self, request, model_admin):
         return [
+            (self.ALL, "Show sales figures"),
             (self.SOLD, f"Sold in the last {IDLE_DAYS} days"),
             (self.IDLE, f"Published {IDLE_DAYS}+ days, never sold"),
         ]
@@ -40,6 +45,29 @@ class SalesFilter(admin.SimpleListFilter):
         if self.value() == self.IDLE:
             return sales_figures.never_sold(queryset, days=IDLE_DAYS)
         return queryset
+
+
+def in_sales_view(request) -> bool:
+    """The changelist shows sales figures when the sales filter is chosen (any of its choices)."""
+    return request is not None and request.GET.get(SalesFilter.parameter_name) in (
+        SalesFilter.ALL,
+        SalesFilter.SOLD,
+        SalesFilter.IDLE,
+    )
+
+
+def with_sales_columns(columns) -> list[str]:
+    """The changelist's columns in the sales view: the review-time columns (near-duplicate, print DPI, generation
+    cost) give way to Sold, Revenue and Profit, so the list still fits a 1280 px screen with the filters open."""
+    columns = [name for name in columns if name not in GIVE_WAY]
+    at = columns.index("created") if "created" in columns else len(columns)
+    return [*columns[:at], *SALES_COLUMNS, *columns[at:]]
+
+
+def sales_view_url(list_display, *, by: str = "profit_column", designs: str = SalesFilter.ALL) -> str:
+    """The changelist in the sales view, most first by `by` (a sales column)."""
+    order = with_sales_columns(list_display).index(by) + 1  # the admin counts list_display from 1
+    return f"{reverse('admin:designs_design_changelist')}?{SalesFilter.parameter_name}={designs}&o=-{order}"
 
 
 def figures_text(figures: list[sales_figures.Figures]) -> str:
@@ -107,14 +135,12 @@ class SalesColumnsMixin:
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if getattr(request.resolver_match, "url_name", "") == "designs_design_changelist":
-            return sales_figures.with_sales(queryset)
-        return queryset
+        changelist = getattr(request.resolver_match, "url_name", "") == "designs_design_changelist"
+        return sales_figures.with_sales(queryset) if changelist and in_sales_view(request) else queryset
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        at = columns.index("created") if "created" in columns else len(columns)
-        return [*columns[:at], *SALES_COLUMNS, *columns[at:]]
+        return with_sales_columns(columns) if in_sales_view(request) else columns
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), SalesFilter]

@@ -87,6 +87,10 @@ def test_dashboard_sort_by_profit_and_make_more_to_a_new_batch(chromium, server,
     assert ids == [fox.pk, owl.pk, lighthouse.pk], ids
     expect(rows.first.locator("td.field-profit_column")).to_contain_text("$")
     page.screenshot(path=str(artifacts / "sales-changelist-by-profit-1280.png"))
+    fits = page.evaluate(
+        "() => { const r = document.querySelector('#changelist .results'); return [r.scrollWidth, r.clientWidth]; }"
+    )
+    assert fits[0] <= fits[1], f"the sales view's columns do not fit at 1280 px: {fits}"
 
     page.check(f"input[name=_selected_action][value='{fox.pk}']")
     page.check(f"input[name=_selected_action][value='{owl.pk}']")
