@@ -30,6 +30,7 @@ from designs.models import Design
 WINDOWS = {7: "7 days", 30: "30 days", 90: "90 days", 365: "12 months"}
 DEFAULT_DAYS, DEFAULT_PERIOD = 30, "day"
 TOP_N = 10
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
 
 
 @dataclass
@@ -136,6 +137,8 @@ def _plain(column: Column, row: dict):
         return f"{value / 100:.2f}"
     if column.kind == "dollars":
         return f"{Decimal(value).quantize(Decimal('0.0001'))}"
+    if column.kind == "text" and str(value).startswith(FORMULA_STARTS):
+        return "'" + str(value)  # a title or prompt is text, never a spreadsheet formula
     return value
 
 

@@ -115,3 +115,12 @@ def test_the_loop_entries_make_more_of_the_top_and_retire_the_idle(client, super
     assert f"made_from={fox.pk}%2C{owl.pk}" in page  # top designs of the period, best first
     assert "1 design was published 30+ days ago and never sold" in page
     assert "?sales=idle_30" in page
+
+
+def test_a_name_is_never_a_formula_in_the_csv(client, superuser, make_design):
+    batch = Batch.objects.create(name='=HYPERLINK("http://evil.example","click")')
+    sell(make_design(prompt="x", batch=batch))
+    client.force_login(superuser)
+    response = client.get(reverse("admin:designs_design_sales_csv", args=["top-batches"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][0] == "'" + batch.name and rows[1][1:] == ["1", "25.00", "USD", "11.00"]
