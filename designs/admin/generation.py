@@ -175,11 +175,12 @@ class BatchForm(forms.Form):
             raise ValidationError(error.errors) from None
 
     def clean_made_from(self):
-        text = self.cleaned_data.get("made_from") or ""
-        ids = [int(part) for part in text.split(",") if part.strip().isdigit()]
-        if len(ids) != len([part for part in text.split(",") if part.strip()]):
-            raise ValidationError("The designs this batch follows up are not a list of design numbers.")
-        return ids
+        parts = [part.strip() for part in (self.cleaned_data.get("made_from") or "").split(",") if part.strip()]
+        if not all(part.isdigit() and len(part) < 19 for part in parts):
+            # A hidden field: its error is shown above the form, where the page shows errors that belong to none.
+            self.add_error(None, "The designs this batch follows up are not a list of design numbers; open it again.")
+            return []
+        return [int(part) for part in parts]
 
     def clean_variations(self):
         problem = generation.variations_problem(self.cleaned_data["variations"])

@@ -82,6 +82,15 @@ def test_with_an_llm_new_prompts_are_added_for_review_and_blocked_ones_left_out(
     assert batch.designs.filter(prompt="a grey wolf, woodcut").count() == 4
 
 
+def test_a_tampered_follow_up_list_is_refused_in_words(client, superuser, sellers):
+    fox, owl = sellers
+    client.force_login(superuser)
+    form = form_with(client.get(f"{BATCH_ADD}?made_from={fox.pk}").content.decode(), "prompts")
+    page = client.post(BATCH_ADD, as_dict(form.data({"made_from": f"{fox.pk},DROP"}))).content.decode()
+    assert "not a list of design numbers" in page
+    assert not Batch.objects.exists()
+
+
 def test_make_more_needs_the_add_permission(client, reviewer, sellers):
     client.force_login(reviewer)
     page = client.get(CHANGELIST).content.decode()
