@@ -275,12 +275,6 @@ def top_prompt_words(*, since: datetime | None = None, n: int = 15) -> list[Rank
     return Window(since).top("word", n=n)
 
 
-def top_design_ids(*, days: int = 30, n: int = 10) -> list[int]:
-    """The n designs with the most profit in the last `days` days, best first ("make more like these")."""
-    since = timezone.now() - timedelta(days=days)
-    return [ranked.key for ranked in top("design", since=since, n=n)]
-
-
 # --- sell-through, spend, countries ---------------------------------------------------------------------------
 
 
