@@ -98,6 +98,8 @@ class Batch(models.Model):
     preset = models.ForeignKey(GenerationPreset, null=True, blank=True, on_delete=models.SET_NULL)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # "Make more like these": the sellers it followed up, so the sales dashboard shows whether follow-ups sell too.
+    made_from = models.ManyToManyField("Design", blank=True, related_name="follow_up_batches")
 
     class Meta:
         ordering = ["-created_at"]

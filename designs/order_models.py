@@ -134,6 +134,10 @@ class OrderLine(models.Model):
         indexes = [
             models.Index(fields=["design", "counted", "sold_at"], name="line_design_sales"),
             models.Index(fields=["counted", "sold_at"], name="line_sales_time"),
+            # Covers a design's sums (designs/sales_figures.py with_sales): the changelist sorts by profit from it.
+            models.Index(
+                fields=["design", "counted", "order", "profit", "revenue", "quantity"], name="line_design_figures"
+            ),
         ]
 
     def __str__(self):

@@ -256,6 +256,9 @@ def cases(world) -> list[Case]:
         ),
         # --- the review page and its endpoints
         Case("admin:designs_design_review", "/admin/designs/design/review/", page(*design_viewers)),
+        # --- the sales dashboard and its CSV downloads: read-only, for whoever may view designs
+        Case("admin:designs_design_sales", "/admin/designs/design/sales/", page(*design_viewers)),
+        Case("admin:designs_design_sales_csv", "/admin/designs/design/sales/by-country.csv", page(*design_viewers)),
         Case(
             "admin:designs_design_review_decide",
             "/admin/designs/design/review/decide/",

@@ -35,6 +35,9 @@ from designs.admin.duplicate_filter import NearDuplicateFilter
 from designs.admin.print_files import PrintFilesAdminMixin, PrintReadyFilter, prepare_print_files
 from designs.admin.products import ProductInline
 from designs.admin.review import ReviewPageMixin, id_or_none
+from designs.admin.sales import SalesDashboardMixin
+from designs.admin.sales_columns import SalesColumnsMixin
+from designs.admin.sales_loop import DESIGN_ACTIONS as SALES_LOOP_ACTIONS
 from designs.admin.status_filter import StatusFilter
 from designs.models import Design, DesignEvent
 from designs.services import deletion, generation
@@ -167,6 +170,8 @@ REVIEW_ACTIONS = [approve_designs, reject_designs, reopen_designs]
 @admin.register(Design)
 class DesignAdmin(
     AdminGuardsMixin,
+    SalesDashboardMixin,
+    SalesColumnsMixin,
     DesignColumnsMixin,
     PrintFilesAdminMixin,
     ReviewPageMixin,
@@ -184,6 +189,7 @@ class DesignAdmin(
         *publishing_admin.DESIGN_ACTIONS,
         listing_sync_admin.update_on_printify,
         *review_mockups.DESIGN_ACTIONS,
+        *SALES_LOOP_ACTIONS,
         delete_designs,
     ]
 
@@ -254,6 +260,7 @@ class DesignAdmin(
         ("Image file", {"fields": ("original_file", "image_size", "image_sha256")}),
         ("Print file", {"fields": ("print_quality_summary", "print_file_summary")}),
         ("Same job", {"fields": ("sibling_gallery",)}),
+        ("Sales", {"fields": ("sales_summary", "order_lines")}),  # designs/admin/sales_columns.py
     )
     inlines = [ProductInline, DesignEventInline]  # its Printify products (one per template), then its history
 

@@ -140,12 +140,17 @@ def estimate(amount) -> str:
 
 def shop_price(minor_units) -> str:
     """A Printify price (integer minor units, e.g. 2499) in the shop's currency: "$24.99"."""
+    return money(minor_units, settings.SHOP_CURRENCY)
+
+
+def money(minor_units, currency: str) -> str:
+    """Integer minor units in their currency: "$24.99", "−€3.10", "12.00 CHF"; "—" when not a number."""
     if not isinstance(minor_units, int) or isinstance(minor_units, bool):
         return "—"
-    currency = settings.SHOP_CURRENCY
     symbol = CURRENCY_SYMBOLS.get(currency)
-    text = f"{minor_units / 100:,.2f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+    text = f"{abs(minor_units) / 100:,.2f}"
+    sign = "−" if minor_units < 0 else ""
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
 def price_range(variants) -> str:

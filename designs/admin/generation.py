@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from designs import audit, presets
+from designs.admin import sales_loop as sales_loop_admin
 from designs.admin.batch_progress import progress_context
 from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import usd
@@ -146,6 +147,8 @@ class BatchForm(forms.Form):
     height = forms.IntegerField(required=False, help_text="Empty: the preset's height.")
     # Set by the page after it showed the count and cost of a large batch; a changed batch asks again.
     confirmed_total = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # "Make more like these": the designs this batch follows up, as "12,40,7".
+    made_from = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,6 +159,14 @@ class BatchForm(forms.Form):
             return batches.parse_prompts(self.cleaned_data["prompts"], csv_format=False)
         except batches.PromptFileError as error:
             raise ValidationError(error.errors) from None
+
+    def clean_made_from(self):
+        parts = [part.strip() for part in (self.cleaned_data.get("made_from") or "").split(",") if part.strip()]
+        if not all(part.isdigit() and len(part) < 19 for part in parts):
+            # A hidden field: its error is shown above the form, where the page shows errors that belong to none.
+            self.add_error(None, "The designs this batch follows up are not a list of design numbers; open it again.")
+            return []
+        return [int(part) for part in parts]
 
     def clean_variations(self):
         problem = generation.variations_problem(self.cleaned_data["variations"])
@@ -210,7 +221,8 @@ class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
         """Paste prompts, pick a preset: the batch's designs are created and queued in one go."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = BatchForm(request.POST or None)
+        follow = sales_loop_admin.follow_up_context(self, request) if request.method == "GET" else None
+        form = BatchForm(request.POST or None, initial=follow["initial"] if follow else None)
         confirm = None
         if request.method == "POST" and form.is_valid():
             if not form.needs_confirmation():
@@ -224,6 +236,7 @@ class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
             "opts": self.opts,
             "form": form,
             "confirm": confirm,
+            "follow": follow,
             "media": self.media + form.media,
             **(extra_context or {}),
         }
@@ -241,6 +254,7 @@ class BatchAdmin(AdminGuardsMixin, admin.ModelAdmin):
             height=data["height"],
             actor=request.user,
             source=Source.ADMIN,
+            made_from=data["made_from"],
         )
         self.log_addition(request, batch, "Created from the batch form.")
         self.message_user(request, f"Batch “{batch}”: {result.summary('designs queued')}.", messages.SUCCESS)

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from designs.admin.display import product_state_tag
 from designs.admin.listing_sync import sync_text
+from designs.admin.sales_columns import product_sales
 from designs.models import Product, ProductEvent
 from designs.products import ProductState
 from designs.services.listing_sync import sync_status
@@ -140,6 +141,7 @@ class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "deleted_at",
         "created_at",
         "updated_at",
+        "sales",
     )
     readonly_fields = fields
     inlines = [ProductEventInline]
@@ -165,3 +167,7 @@ class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Mockups")
     def gallery(self, obj):
         return mockup_gallery(obj)
+
+    @admin.display(description="Sales")
+    def sales(self, obj):
+        return product_sales(obj)

@@ -170,10 +170,12 @@ def create_batch(
     height: int | None = None,
     actor=None,
     source: str,
+    made_from=(),
 ) -> tuple[Batch, MoveResult]:
     """One Batch with `variations` designs per row (each its own seed unless the row fixes one), queued.
 
-    Created in chunks of CREATE_CHUNK designs, each chunk committed (and queued) on its own.
+    Created in chunks of CREATE_CHUNK designs, each chunk committed (and queued) on its own. `made_from`: the designs
+    a "make more like these" batch follows up (kept on the batch, so its sales can be compared with theirs).
     """
     problem = variations_problem(variations) or size_problem("width", width) or size_problem("height", height)
     if problem:
@@ -184,6 +186,8 @@ def create_batch(
     batch = Batch.objects.create(
         name=name, origin=origin, source_name=source_name[:255], preset=preset, created_by=user
     )
+    if made_from:
+        batch.made_from.set(Design.objects.filter(pk__in=list(made_from)))
     unsaved = (
         Design(
             prompt=row.prompt,

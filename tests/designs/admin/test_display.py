@@ -12,6 +12,7 @@ from designs.admin.design import DesignAdmin
 from designs.admin.display import (
     ErrorListOrNothing,
     StringRenderedHiddenInput,
+    money,
     price_range,
     product_state_tag,
     shop_price,
@@ -60,6 +61,14 @@ def test_runpod_costs_are_dollars(amount, shown):
 def test_shop_prices_are_in_the_shops_currency(settings, currency, cents, shown):
     settings.SHOP_CURRENCY = currency
     assert shop_price(cents) == shown
+
+
+@pytest.mark.parametrize(
+    ("cents", "currency", "shown"),
+    [(-310, "EUR", "−€3.10"), (1200, "CHF", "12.00 CHF"), (0, "USD", "$0.00"), (None, "USD", "—")],
+)
+def test_money_keeps_its_own_currency_and_sign(cents, currency, shown):
+    assert money(cents, currency) == shown
 
 
 def test_a_price_range_names_each_end_once(settings):

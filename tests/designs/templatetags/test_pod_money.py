@@ -22,3 +22,8 @@ def test_cents_are_shown_as_money_in_the_shops_currency(settings, currency, cent
 def test_a_margin_is_a_percentage_or_a_dash_when_unknown():
     assert render("{{ value|percent }}", value=Decimal("47.6")) == "47.6 %"
     assert render("{{ value|percent }}", value=None) == "—"
+
+
+def test_a_figure_is_shown_in_its_own_currency_whatever_the_shops(settings):
+    settings.SHOP_CURRENCY = "USD"
+    assert render("{{ cents|money_of:currency }}", cents=-1999, currency="EUR") == "−€19.99"
