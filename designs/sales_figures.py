@@ -57,13 +57,19 @@ _WORD = re.compile(r"[a-z][a-z'-]{2,}")
 
 # --- the one definition of a sale and its profit ---------------------------------------------------------------
 
-PROFIT = Sum("profit")  # the profit of counted lines; None lines (currencies differ) are left out and counted apart
+# Sales are the counted lines; a reprint's cost (designs/sales.py: a reprint_cost line, negative profit, no units or
+# revenue) is read with them so it reaches its original design's profit, and only UNITS and ORDERS leave it out.
+SALE = Q(counted=True)
+PROFIT = Sum("profit")  # None lines (currencies differ) are left out and counted apart
+UNITS = Sum("quantity", filter=SALE)
+ORDERS = Count("order_id", distinct=True, filter=SALE)
 CURRENCY = "order__currency"  # a line's money is in its order's (the sales channel's) currency
 
 
 def sales_lines(since: datetime | None = None, until: datetime | None = None) -> QuerySet[OrderLine]:
-    """The lines that are sales (not cancelled, refunded, samples or reprints: designs/sales.py decides `counted`)."""
-    lines = OrderLine.objects.filter(counted=True)
+    """The lines that are sales (not cancelled, refunded, samples or reprints: designs/sales.py decides `counted`),
+    with the reprint costs charged to their designs."""
+    lines = OrderLine.objects.filter(SALE | Q(reprint_cost=True))
     if since is not None:
         lines = lines.filter(sold_at__gte=since)
     if until is not None:
@@ -74,7 +80,7 @@ def sales_lines(since: datetime | None = None, until: datetime | None = None) ->
 def line_sums(**extra):
     """The aggregates behind a Figures row (group the lines by CURRENCY first)."""
     return {
-        "sum_units": Sum("quantity"),  # named apart from the line's own columns (an alias may not shadow one)
+        "sum_units": UNITS,  # named apart from the line's own columns (an alias may not shadow one)
         "sum_revenue": Sum("revenue"),
         "sum_profit": PROFIT,
         "without_profit": Count("pk", filter=Q(profit__isnull=True)),
@@ -118,7 +124,7 @@ def _currency_first(currency: str) -> tuple[bool, str]:
 
 def totals(since: datetime | None = None) -> list[Figures]:
     """Everything sold since `since`, one Figures per currency (the shop's first)."""
-    rows = sales_lines(since).values(CURRENCY).annotate(**line_sums(orders=Count("order_id", distinct=True)))
+    rows = sales_lines(since).values(CURRENCY).annotate(**line_sums(orders=ORDERS))
     return sorted((Figures.of(row) for row in rows.order_by()), key=lambda f: _currency_first(f.currency))
 
 
@@ -177,7 +183,7 @@ def _sales_by_time(since, until, tz, period):
     number of hours from UTC (SQLite truncates dates with a Python function per line, which costs a second over
     100,000 lines; an hour is a prefix of the stored text), else per day/week/month in the database."""
     lines = sales_lines(since, until)
-    sums = line_sums(orders=Count("order_id", distinct=True))  # an order's lines share its time: never split
+    sums = line_sums(orders=ORDERS)  # an order's lines share its time: never split
     offsets = {tz.utcoffset(moment.replace(tzinfo=None)) for moment in (since, until or timezone.now())}
     if connection.vendor == "sqlite" and all(offset.total_seconds() % 3600 == 0 for offset in offsets):
         hour = Func(F("sold_at"), Value(1), Value(13), function="substr", output_field=CharField())
@@ -416,11 +422,7 @@ def return_on_spend(dimension: str = "preset") -> list[Return]:
 
 def by_country(since: datetime | None = None) -> list[Ranked]:
     """Sales per customer country (an order without one is "not known")."""
-    rows = (
-        sales_lines(since)
-        .values("order__country", CURRENCY)
-        .annotate(**line_sums(orders=Count("order_id", distinct=True)))
-    )
+    rows = sales_lines(since).values("order__country", CURRENCY).annotate(**line_sums(orders=ORDERS))
     ranked = [
         Ranked(row["order__country"], row["order__country"] or "not known", Figures.of(row)) for row in rows.order_by()
     ]
@@ -468,7 +470,7 @@ def with_sales(designs: QuerySet[Design], currency: str | None = None) -> QueryS
     each a design_total: sorting 20,000 designs by profit stays a fraction of the page, never a query per row."""
     currency = currency or settings.SHOP_CURRENCY
     return designs.annotate(
-        units_sold=Coalesce(design_total(Sum("quantity"), currency), 0),
+        units_sold=Coalesce(design_total(UNITS, currency), 0),
         revenue=Coalesce(design_total(Sum("revenue"), currency), 0),
         profit=Coalesce(design_total(PROFIT, currency), 0),
     )

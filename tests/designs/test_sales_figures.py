@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from designs import sales_figures
-from designs.models import Batch, Design, GenerationPreset
+from designs.models import Batch, Design, GenerationPreset, OrderLine
 from tests.designs.publishing_support import make_product, make_template
 from tests.designs.sales_support import make_order, sell
 
@@ -210,3 +210,17 @@ def test_days_are_the_sites_local_days(make_design, settings, zone):
     [series] = sales_figures.over_time("day", since=midnight - timedelta(days=2))
     units = dict(zip(series.starts, [point.units for point in series.points], strict=True))
     assert units[today] == 3 and units[today - timedelta(days=1)] == 2
+
+
+def test_a_reprint_is_a_cost_on_its_design_not_a_sale(make_design, settings):
+    # Issue 20: a reprint (metadata.is_reprint) costs its original design money and sells nothing.
+    settings.SHOP_CURRENCY = "USD"
+    fox = make_design(title="Fox")
+    sell(fox, quantity=2, price=2500, cost=1200, fees=200)  # profit 5000 − 2400 − 200 = 2400
+    reprint = sell(fox, quantity=1, price=0, cost=1200, fees=0, counted=False)
+    OrderLine.objects.filter(pk=reprint.pk).update(reprint_cost=True, revenue=0, profit=-1500)  # cost + shipping
+
+    [row] = sales_figures.with_sales(Design.objects.filter(pk=fox.pk))
+    assert (row.units_sold, row.revenue, row.profit) == (2, 5000, 900)
+    [usd] = sales_figures.design_net(fox.pk).sales
+    assert (usd.units, usd.revenue, usd.profit) == (2, 5000, 900)
