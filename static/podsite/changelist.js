@@ -3,7 +3,7 @@
 // away, as if « had been pressed (Django remembers that choice; pressing » brings the menu back for good).
 {
   const toggle = document.getElementById("toggle-nav-sidebar");
-  const narrow = window.matchMedia("(max-width: 1439px)").matches;
+  const narrow = window.matchMedia("(max-width: 1440px)").matches;
   if (toggle && narrow && localStorage.getItem("django.admin.navSidebarIsOpen") === null) {
     toggle.click();
   }
