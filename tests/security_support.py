@@ -87,7 +87,11 @@ def fingerprint() -> str:
         Batch,
         Design,
         DesignEvent,
+        FeeSchedule,
         GenerationPreset,
+        Order,
+        OrderEvent,
+        OrderLine,
         Product,
         ProductEvent,
         ProductTemplate,
@@ -96,7 +100,7 @@ def fingerprint() -> str:
 
     digest = hashlib.sha256()
     models = [Design, DesignEvent, Product, ProductEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt]
-    models += [ActionJob]
+    models += [ActionJob, Order, OrderLine, OrderEvent, FeeSchedule]
     models += [LogEntry]
     models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
     models += [Schedule, Task, OrmQ, AccessAttempt, AccessLog, AccessFailureLog]
@@ -130,6 +134,8 @@ class World:
     access_failure: object
     mockup_product: object = None  # a product waiting for its mockup review (its design in "mockups")
     action_job: object = None  # a large action carried out on a worker, started by the superuser
+    order: object = None  # an order of the published design's product, as Printify reported it
+    fee_schedule: object = None  # the sales channel's fees in use (a data migration makes Etsy's)
 
     def design_ids(self) -> list[int]:
         designs = [self.review, self.approved, self.draft, self.queued, self.publish_failed, self.published]
@@ -144,7 +150,8 @@ def make_world(make_user) -> World:
     from django_q.models import OrmQ, Schedule, Task
     from django_q.tasks import async_task
 
-    from designs.models import ActionJob, Batch, Design, GenerationPreset
+    from designs.models import ActionJob, Batch, Design, FeeSchedule, GenerationPreset
+    from designs.orders import ORDER, OrderStatus
     from tests.designs.publishing_support import attach_image, make_product, make_template
     from tests.designs.review_support import make_reviewable
 
@@ -202,4 +209,14 @@ def make_world(make_user) -> World:
     world.action_job = ActionJob.objects.create(
         action="approve_designs", label="Approve 3 designs", total=3, created_by=world.users[SUPERUSER]
     )
+    world.order = ORDER.create(
+        state=OrderStatus.FULFILLED,
+        source="webhook",
+        printify_id="5a96f649b2439217d070f507",
+        order_type="external",
+        currency="USD",
+        cost_currency="USD",
+        created_at=now,
+    )
+    world.fee_schedule = FeeSchedule.objects.get(in_use=True)
     return world

@@ -561,6 +561,36 @@ def cases(world) -> list[Case]:
         delete=(),
         actions=[("delete_selected", [world.product.pk], {"post": "yes"}, (), False)],
     )
+    # Orders are Printify's: read-only, seen by superusers; marking a refund needs its own permission.
+    rows += model_cases(
+        "designs",
+        "order",
+        world.order.pk,
+        view=su,
+        add=(),
+        change=(),
+        delete=(),
+        actions=[("mark_refunded", [world.order.pk], {"post": "yes"}, su, True)],
+    )
+    rows.append(
+        Case(
+            "admin:designs_order_sandbox_orders",
+            "/admin/designs/order/sandbox-orders/",
+            page(*STAFF_USERS, opened="redirect"),
+            # Sandbox mode only (off here): the POST says so and places nothing.
+            [Post("place sandbox orders", {}, page(*STAFF_USERS, opened="redirect"))],
+        )
+    )
+    rows += model_cases(
+        "designs",
+        "feeschedule",
+        world.fee_schedule.pk,
+        view=su,
+        add=su,
+        change=su,
+        delete=su,
+        actions=delete_only(world.fee_schedule),
+    )
     rows += model_cases(
         "auth",
         "user",
