@@ -11,7 +11,7 @@ MAX_SEARCH_TERMS words or MAX_SEARCH_CHARACTERS characters finds nothing and say
 import re
 from datetime import MAXYEAR, MINYEAR
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.text import smart_split
 
@@ -58,3 +58,15 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Related records shown on their parent's page as a table: every field in `fields` read-only, no blank rows to
+    add, no delete boxes. A subclass names `fields`; `readonly_fields` follows them."""
+
+    extra = 0
+    can_delete = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.readonly_fields = cls.fields

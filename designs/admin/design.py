@@ -42,7 +42,7 @@ from designs.admin.status_filter import StatusFilter
 from designs.models import Design, DesignEvent
 from designs.services import deletion, generation
 from designs.workflow import Source, Status
-from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
+from podsite.admin_guards import AdminGuardsMixin, ReadOnlyInline
 
 SIBLINGS_SHOWN = 24
 # Django's own words for the selection box, so its translations apply.
@@ -86,14 +86,11 @@ class DeleteForm(forms.Form):
     )
 
 
-class DesignEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DesignEventInline(ReadOnlyInline):
     """The history of a design, newest first, read-only: status changes and notes told apart."""
 
     model = DesignEvent
     fields = ("created_at", "kind", "from_status", "to_status", "actor", "source", "message")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ("-created_at", "-pk")
     verbose_name_plural = "History"
 

@@ -35,54 +35,59 @@ def _cost_basis() -> str:
     return f"average RunPod run time so far × ${settings.RUNPOD_COST_PER_SECOND}/s"
 
 
-@admin.action(permissions=["add"], description="Generate / Retry generation…")
-def generate_designs(modeladmin, request, queryset):
-    """Asks first (count and estimated GPU cost), then queues drafts and failed designs."""
+def _move_after_confirmation(modeladmin, request, queryset, action_name: str, *, sources, page):
+    """The generation actions' shared step: once confirmed, carry the action out; before, show how many of the chosen
+    designs it would move (those in `sources`) and why the rest are skipped. `page(count)` adds the action's words."""
     if is_confirmed(request):
-        carry_out(modeladmin, request, queryset, "generate_designs")
+        carry_out(modeladmin, request, queryset, action_name)
         return None
-    count = queryset.filter(status__in=GENERATABLE).count()
-    too_many = generation.design_count_problem(count)
+    count = queryset.filter(status__in=sources).count()
     return confirmation_page(
         modeladmin,
         request,
         queryset,
-        action_name="generate_designs",
-        title="Generate designs",
-        confirm_label=f"Queue {count} for generation",
+        action_name=action_name,
         template="admin/designs/design/generation_confirmation.html",
-        can_confirm=bool(count) and not too_many,
         count=count,
-        what="queued for generation on RunPod",
         skip_count=queryset.count() - count,
-        skip_reason="only drafts and failed generations can be generated",
-        estimate=usd(generation.estimated_cost(count)),
-        cost_basis=_cost_basis(),
-        warning=too_many,
+        **page(count),
     )
+
+
+@admin.action(permissions=["add"], description="Generate / Retry generation…")
+def generate_designs(modeladmin, request, queryset):
+    """Asks first (count and estimated GPU cost), then queues drafts and failed designs."""
+
+    def page(count: int) -> dict:
+        too_many = generation.design_count_problem(count)
+        return {
+            "title": "Generate designs",
+            "confirm_label": f"Queue {count} for generation",
+            "can_confirm": bool(count) and not too_many,
+            "what": "queued for generation on RunPod",
+            "skip_reason": "only drafts and failed generations can be generated",
+            "estimate": usd(generation.estimated_cost(count)),
+            "cost_basis": _cost_basis(),
+            "warning": too_many,
+        }
+
+    return _move_after_confirmation(modeladmin, request, queryset, "generate_designs", sources=GENERATABLE, page=page)
 
 
 @admin.action(permissions=["add"], description="Cancel generation…")
 def cancel_generation(modeladmin, request, queryset):
     """Asks first: cancelled jobs are stopped on RunPod and their designs go back to draft."""
-    if is_confirmed(request):
-        carry_out(modeladmin, request, queryset, "cancel_generation")
-        return None
-    count = queryset.filter(status__in=CANCELLABLE).count()
-    return confirmation_page(
-        modeladmin,
-        request,
-        queryset,
-        action_name="cancel_generation",
-        title="Cancel generation",
-        confirm_label=f"Cancel {count} generation{'s' if count != 1 else ''}",
-        template="admin/designs/design/generation_confirmation.html",
-        can_confirm=bool(count),
-        count=count,
-        what="taken back to draft (running RunPod jobs are cancelled; time already used is still billed)",
-        skip_count=queryset.count() - count,
-        skip_reason="not queued or generating",
-    )
+
+    def page(count: int) -> dict:
+        return {
+            "title": "Cancel generation",
+            "confirm_label": f"Cancel {count} generation{'s' if count != 1 else ''}",
+            "can_confirm": bool(count),
+            "what": "taken back to draft (running RunPod jobs are cancelled; time already used is still billed)",
+            "skip_reason": "not queued or generating",
+        }
+
+    return _move_after_confirmation(modeladmin, request, queryset, "cancel_generation", sources=CANCELLABLE, page=page)
 
 
 class VariationsForm(forms.Form):

@@ -16,7 +16,7 @@ from designs.admin.sales_columns import product_sales
 from designs.models import Product, ProductEvent
 from designs.products import ProductState
 from designs.services.listing_sync import sync_status
-from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin
+from podsite.admin_guards import AdminGuardsMixin, ReadOnlyAdminMixin, ReadOnlyInline
 
 # Printify's dashboard page for a product. Not part of the API reference (unsure): if Printify moves it,
 # only this line changes. Covered by test_change_page_links_printify_product_and_store.
@@ -64,14 +64,11 @@ def state_with_review_link(product: Product):
     return format_html('{} <a href="{}">Review its mockups</a>', product_state_tag(product.state), url)
 
 
-class ProductInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ProductInline(ReadOnlyInline):
     """The design's products, one row each: which template, where it is, its links and mockups, what went wrong."""
 
     model = Product
     fields = ("template_link", "state_badge", "listing_status", "links", "mockup_strip", "published_at", "last_error")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name = "Printify product"
     verbose_name_plural = "Printify products"
@@ -106,12 +103,9 @@ class ProductInline(ReadOnlyAdminMixin, admin.TabularInline):
         return mockup_gallery(obj, limit=4, width=80)
 
 
-class ProductEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ProductEventInline(ReadOnlyInline):
     model = ProductEvent
     fields = ("created_at", "from_state", "to_state", "actor", "source", "message")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ("-created_at", "-pk")
     verbose_name_plural = "History"
 

@@ -100,3 +100,18 @@ def test_a_search_within_the_limits_still_finds(boss):
 
     assert response.context["cl"].result_count == 1
     assert "Search is limited" not in response.content.decode()
+
+
+def test_a_read_only_inline_makes_every_field_it_shows_read_only():
+    from designs.models import Design, DesignEvent
+    from podsite.admin_guards import ReadOnlyInline
+
+    class History(ReadOnlyInline):
+        model = DesignEvent
+        fields = ("created_at", "message")
+
+    inline = History(Design, admin.site)
+    assert inline.get_readonly_fields(None) == ("created_at", "message")
+    assert (inline.extra, inline.can_delete) == (0, False)
+    assert not inline.has_add_permission(None) and not inline.has_delete_permission(None)
+    assert not inline.check()
