@@ -26,6 +26,7 @@ def make_designs() -> list[Design]:
     for index in range(8):
         original = artwork(index)
         design = Design(
+            pk=120_001 + index,  # a shop's ids run to six digits (and PostgreSQL's never go back between tests)
             prompt=PROMPTS[index % len(PROMPTS)],
             title=f"Snowy Fox Woodcut Art Print Number {index}",
             tags=["fox", "woodcut", "winter forest", "cream paper"],
