@@ -12,6 +12,7 @@ from designs.machine import Source
 from designs.order_models import Order
 from designs.orders import ORDER
 from designs.sales import refigure
+from designs.workers import enqueue
 
 
 def mark_refunded(orders, *, actor, source: str = Source.ADMIN) -> int:
@@ -35,7 +36,9 @@ class SandboxOff(RuntimeError):
 
 
 def place_sandbox_orders(count: int, days: float, *, seed: int | None = None) -> dict:
-    """Ask the local sandbox's Printify to place `count` orders over the last `days` (it sends their webhooks)."""
+    """Ask the local sandbox's Printify to place `count` orders over the last `days`. It sends their webhooks to the
+    hooks registered with it; an order sync is asked for too, so the orders arrive within seconds even where no
+    webhook is registered (a fresh `make run`)."""
     if not settings.POD_SANDBOX:
         raise SandboxOff("Sandbox orders exist only in sandbox mode (POD_SANDBOX=1): nothing was placed.")
     answer = requests.post(
@@ -44,4 +47,5 @@ def place_sandbox_orders(count: int, days: float, *, seed: int | None = None) ->
     body = answer.json()
     if answer.status_code != 200:
         raise ValueError(f"The sandbox placed no orders: {body.get('error')}")
+    enqueue("sync_orders")
     return body

@@ -145,3 +145,29 @@ def test_the_sandbox_orders_of_a_busy_month_are_read_once(shop, published, sandb
         samples = sum(placed["metadata"]["order_type"] != "external" for placed in shop.orders.values())
     assert Order.objects.filter(status=OrderStatus.CANCELED).count() == canceled
     assert Order.objects.exclude(order_type="external").count() == samples
+
+
+def test_the_sandbox_button_asks_for_a_sync_that_reads_its_orders_without_any_webhook(
+    shop, published, sandbox, settings
+):
+    # Issue 20: after `make run` no webhook is registered, yet placed orders must reach the figures.
+    from django_q.brokers import get_broker
+
+    from designs.services.orders import place_sandbox_orders
+
+    settings.POD_SANDBOX, settings.SANDBOX_URL = True, sandbox.url
+    with shop._lock:
+        shop.products["5d39b411749d0a000f30e0f4"] = {
+            "id": "5d39b411749d0a000f30e0f4",
+            "title": "Fox tee",
+            "print_provider_id": 99,
+            "is_locked": False,
+            "external": {"id": "1", "handle": "https://shop/1"},
+            "variants": [{"id": 1, "cost": 900, "price": 2400, "title": "M", "sku": "S-1", "is_enabled": True}],
+        }
+    broker = get_broker()
+    before = broker.queue_size()
+    assert place_sandbox_orders(12, 30, seed=3)["placed"] == 12
+    assert broker.queue_size() == before + 1  # the order sync, by task name
+    assert sync_orders().new == 12  # what that task does on a worker
+    assert Order.objects.count() == 12
