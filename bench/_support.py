@@ -55,6 +55,7 @@ def create_tee_template(name: str, price: int = 2500):
         placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0},
         is_default=True,
         review_mockups=False,  # the benches measure publishing itself, not a person looking at mockups
+        prompt_is_title=True,  # bench designs have prompts, not titles of their own: publish them under those
     )
 
 
