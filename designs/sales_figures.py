@@ -3,12 +3,16 @@
 Every sum is over the order lines' stored figures (designs/sales.py works them out when a line is read), so a figure
 over 100,000 lines is one grouped query. Two rules hold everywhere:
 
-- What counts: `sales_lines()` (counted lines) and `PROFIT` (their profit) are the one definition of a sale and of
-  its profit; every figure below is built from them. (A reprint's cost reaching its original design will be added
-  to PROFIT, the one expression to extend.)
+- What counts: `sales_lines()` (counted lines, plus reprint-cost lines so a reprint's cost reaches its original
+  design) with `PROFIT`, `UNITS` and `ORDERS` (units and orders count sales only) are the one definition of a sale
+  and its profit; every figure below is built from them.
 - Money keeps its currency: lines are grouped by their order's currency, never added across currencies. What a
   design cost (RunPod generation and print preparation, LLM copy) is in SPEND_CURRENCY; a return on that spend is
   worked out only where the profit is in the same currency.
+
+One job, one file (just past 500 lines on purpose): every read behind the dashboard, the changelist's sales columns
+and the design page's figures shares those two rules and the Figures type; split by screen, each part would have to
+import them back and the rules would no longer sit beside every sum that uses them.
 """
 
 from __future__ import annotations
