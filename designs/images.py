@@ -11,7 +11,7 @@ import hashlib
 import re
 import uuid
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 
 from django.conf import settings
@@ -90,11 +90,13 @@ def validate_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int
 @dataclass(frozen=True)
 class Renditions:
     """What one decode of an image gives: its thumbnail, a preview (None when the image is no larger than
-    PREVIEW_SIZE, so the original itself is small enough to show) and whether it has transparent pixels."""
+    PREVIEW_SIZE, so the original itself is small enough to show), whether it has transparent pixels, and how
+    light its ink is (designs/contrast.py: the contrast check against garment colours)."""
 
     thumbnail: bytes
     preview: bytes | None
     has_alpha: bool
+    ink: dict = field(default_factory=dict)
 
     @property
     def preview_extension(self) -> str:
@@ -162,7 +164,11 @@ def _renditions(image: ValidatedImage) -> Renditions:
                 small.convert("RGB").save(buffer, "JPEG", quality=85)
                 preview = buffer.getvalue()
         small.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
-        return Renditions(thumbnail=_webp(small, method=2), preview=preview, has_alpha=has_alpha)
+        from designs.contrast import ink_profile
+
+        return Renditions(
+            thumbnail=_webp(small, method=2), preview=preview, has_alpha=has_alpha, ink=ink_profile(small)
+        )
 
 
 def _webp(picture: Image.Image, *, method: int) -> bytes:
@@ -181,6 +187,7 @@ class StoredImage:
     sha256: str
     has_alpha: bool
     created: tuple[str, ...]  # names this call wrote (a re-used identical file is not listed)
+    ink: dict = field(default_factory=dict)
 
     def field_values(self) -> dict:
         return {
@@ -191,6 +198,7 @@ class StoredImage:
             "image_height": self.height,
             "image_sha256": self.sha256,
             "image_has_alpha": self.has_alpha,
+            "image_ink": {**self.ink, "of": self.image_name} if self.ink else {},
         }
 
 
@@ -232,6 +240,7 @@ def store(image: ValidatedImage, renditions: Renditions, *, names: tuple[str, ..
         sha256=image.sha256,
         has_alpha=renditions.has_alpha,
         created=created,
+        ink=renditions.ink,
     )
 
 

@@ -47,6 +47,11 @@ def print_file_path(instance, filename: str) -> str:
     return _dated_name("designs/print", "png")
 
 
+def fixed_image_path(instance, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return _dated_name("templates/fixed", extension if extension in {"png", "jpg", "webp"} else "png")
+
+
 class PresetKind(models.TextChoices):
     GENERATION = "generation", "Generation (prompt in, image out)"
     PRINT = "print", "Print preparation (image in, print file out)"
@@ -164,6 +169,20 @@ class ProductTemplate(models.Model):
     needs_transparency = models.BooleanField(
         default=False, help_text="Apparel: art must have a transparent background so the garment colour shows."
     )
+    # The catalog blueprint's pictures (https URLs on Printify's image host), shown behind the placement preview by
+    # the browser; the server never fetches them.
+    blueprint_images = models.JSONField(default=list, blank=True)
+    # --- a fixed image (a shop logo on the back neck or a sleeve) printed on every product of the template, beside
+    # the design (designs/fixed_images.py). Files are never deleted when replaced: products snapshot the name.
+    fixed_image = models.ImageField(upload_to=fixed_image_path, blank=True, max_length=255)
+    fixed_image_width = models.PositiveIntegerField(null=True, blank=True)
+    fixed_image_height = models.PositiveIntegerField(null=True, blank=True)
+    fixed_position = models.CharField(max_length=50, blank=True)
+    # {"x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}, as Printify places an image (printify-api.md §4)
+    fixed_placement = models.JSONField(default=dict, blank=True)
+    # Printify's upload id of the fixed image and the stored file it belongs to: uploaded once per file.
+    fixed_upload_id = models.CharField(max_length=64, blank=True)
+    fixed_upload_of = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,6 +202,28 @@ class ProductTemplate(models.Model):
     @property
     def provider_label(self) -> str:
         return self.provider_title or f"print provider {self.print_provider_id}"
+
+
+class GarmentColour(models.Model):
+    """A colour of a provider's blueprint with its hex codes, as a created product's options[].values[].colors
+    give them (the catalog names colours only: printify-api.md, "Colours"). Heathers carry two codes."""
+
+    blueprint_id = models.PositiveIntegerField()
+    print_provider_id = models.PositiveIntegerField()
+    name = models.CharField(max_length=100)
+    hexes = models.JSONField(default=list)
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blueprint_id", "print_provider_id", "name"], name="one_colour_per_blueprint_provider"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.blueprint_id}/{self.print_provider_id} {self.name}: {', '.join(self.hexes)}"
 
 
 class VariantCost(models.Model):
@@ -261,6 +302,8 @@ class Design(models.Model):
     # At most 1600 px, for the review page's large view (never the original in the browser); None: unknown.
     preview_file = models.ImageField(upload_to=design_preview_path, blank=True, max_length=255)
     image_has_alpha = models.BooleanField(null=True, blank=True)
+    # How light the design's ink is (designs/contrast.py): measured once per file, {} until then.
+    image_ink = models.JSONField(default=dict, blank=True)
 
     # --- the print file (designs/print_status.py moves print_status; the original above never changes)
     print_status = models.CharField(max_length=10, choices=PrintStatus.choices, default=PrintStatus.NONE, db_index=True)
@@ -281,6 +324,7 @@ class Design(models.Model):
     print_height = models.PositiveIntegerField(null=True, blank=True)
     print_sha256 = models.CharField(max_length=64, blank=True)
     print_has_alpha = models.BooleanField(null=True, blank=True)
+    print_ink = models.JSONField(default=dict, blank=True)
 
     # --- generation
     preset = models.ForeignKey(GenerationPreset, null=True, blank=True, on_delete=models.SET_NULL)

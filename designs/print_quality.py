@@ -105,6 +105,24 @@ def effective_dpi(image_size: tuple[int, int] | None, template) -> DpiReport:
     return DpiReport(tuple(image_size), tuple(sorted(areas, key=lambda area: area.dpi)))
 
 
+def fixed_image_dpi(template) -> DpiReport:
+    """How the template's fixed image (a logo at its own position, placed at its own scale) prints, worst over the
+    enabled variants; no areas when it has none or its size is unknown."""
+    from types import SimpleNamespace
+
+    from designs.product_templates import fixed_placement
+
+    if not template.fixed_image or not template.fixed_image_width or not template.fixed_image_height:
+        return DpiReport(None, ())
+    spot = SimpleNamespace(
+        variants=template.variants,
+        placeholders=template.placeholders,
+        print_position=template.fixed_position,
+        placement={"mode": "fixed", **fixed_placement(template)},
+    )
+    return effective_dpi((template.fixed_image_width, template.fixed_image_height), spot)
+
+
 # --- a design on a template ----------------------------------------------------------------------------------
 
 

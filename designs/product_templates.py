@@ -31,6 +31,7 @@ from designs.text_templates import (
     template_context,
     text_template_problems,
 )
+from designs.variant_grid import options_of
 
 # The parts POST …/publish.json accepts (printify-api.md §4 "Publishing").
 PUBLISH_PARTS = ("title", "description", "images", "variants", "tags", "keyFeatures", "shipping_template")
@@ -71,11 +72,29 @@ SNAPSHOT_FIELDS = (
     "needs_transparency",
     "review_mockups",
     "prompt_is_title",
+    # the fixed image (a logo at another position); the file by its stored name
+    "fixed_image",
+    "fixed_image_width",
+    "fixed_image_height",
+    "fixed_position",
+    "fixed_placement",
 )
+FIXED_FIELDS = tuple(name for name in SNAPSHOT_FIELDS if name.startswith("fixed_"))
 
 
-def template_snapshot(template) -> dict:
-    return {"id": template.pk, **{name: getattr(template, name) for name in SNAPSHOT_FIELDS}}
+def template_snapshot(template, *, excluded_colours=()) -> dict:
+    """The template's fields as a product keeps them. `excluded_colours`: colours this product leaves out (its
+    design nearly vanishes on them: designs/contrast.py), disabled in the snapshot's variants and named."""
+    snapshot = {"id": template.pk, **{name: getattr(template, name) for name in SNAPSHOT_FIELDS}}
+    snapshot["fixed_image"] = template.fixed_image.name if template.fixed_image else ""
+    if excluded_colours:
+        dropped = set(excluded_colours)
+        snapshot["variants"] = [
+            {**variant, "is_enabled": False} if options_of(variant).get("color") in dropped else variant
+            for variant in template.variants or []
+        ]
+        snapshot["excluded_colours"] = list(excluded_colours)
+    return snapshot
 
 
 def template_from_snapshot(snapshot: dict):
@@ -94,6 +113,20 @@ def template_from_snapshot(snapshot: dict):
 
 def enabled_variants(template) -> list[dict]:
     return [v for v in template.variants or [] if v.get("is_enabled", True)]
+
+
+PICTURES_KEPT = 6
+
+
+def pictures_of(blueprint: dict) -> list[str]:
+    """A catalog blueprint's picture URLs (its `images[]`), at most PICTURES_KEPT, web addresses only: kept on the
+    template for the placement preview, which the browser loads (the server never fetches them)."""
+    found = [
+        url
+        for url in blueprint.get("images") or []
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 1000
+    ]
+    return found[:PICTURES_KEPT]
 
 
 def publish_parts(template) -> dict:
@@ -158,6 +191,7 @@ def template_problems(template) -> list[str]:
             "shop's minor units (2499 means 24.99)."
         )
     problems += _placement_problems(template, enabled)
+    problems += fixed_image_problems(template, enabled)
     problems += text_template_problems(template)
     unknown_parts = sorted(set(template.publish_parts or {}) - set(PUBLISH_PARTS))
     if unknown_parts:
@@ -200,6 +234,45 @@ def _placement_problems(template, enabled: list[dict]) -> list[str]:
     elif placement["mode"] in ("fit", "fill"):
         label = placement["mode"].capitalize()
         problems.append(f"“{label}” placement needs the placeholder sizes from the catalog: fill the template from it.")
+    return problems
+
+
+DEFAULT_FIXED_PLACEMENT = {"x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
+
+
+def fixed_placement(template) -> dict:
+    return {**DEFAULT_FIXED_PLACEMENT, **(template.fixed_placement or {})}
+
+
+def fixed_image_problems(template, enabled: list[dict] | None = None) -> list[str]:
+    """Why the template's fixed image (designs/fixed_images.py) cannot be placed; [] without one."""
+    if not template.fixed_image:
+        return []
+    enabled = enabled_variants(template) if enabled is None else enabled
+    position = template.fixed_position
+    if not position:
+        return ["The fixed image needs a print position (e.g. the back neck or a sleeve)."]
+    if position == template.print_position:
+        return [
+            f"The fixed image is on the “{position}” print area, where the design goes: choose another position "
+            "for it (Printify places one image set per print area)."
+        ]
+    problems = []
+    placement = fixed_placement(template)
+    for key in ("x", "y", "scale"):
+        if not isinstance(placement[key], (int, float)) or isinstance(placement[key], bool):
+            problems.append(f"The fixed image's {key} must be a number.")
+    if isinstance(placement["scale"], (int, float)) and placement["scale"] <= 0:
+        problems.append("The fixed image's scale must be above 0.")
+    if not isinstance(placement["angle"], int) or isinstance(placement["angle"], bool):
+        problems.append("The fixed image's angle must be whole degrees.")
+    uncovered = [
+        _variant_label(v) for v in enabled if position not in (template.placeholders or {}).get(str(v["id"]), {})
+    ]
+    if template.placeholders and uncovered:
+        problems.append(
+            f"These enabled variants have no “{position}” print area for the fixed image: {', '.join(uncovered)}."
+        )
     return problems
 
 
@@ -362,9 +435,20 @@ def placement_scale(image_size: tuple[int, int], placeholder: tuple[int, int], p
     return round(min(1.0, relative_width) if mode == "fit" else max(1.0, relative_width), 4)
 
 
-def print_areas(template, upload_id: str, image_size: tuple[int, int] | None) -> list[dict]:
-    """One print area per placeholder size (sizes differ by garment size), together covering every enabled variant."""
+def print_areas(
+    template, upload_id: str, image_size: tuple[int, int] | None, fixed_upload_id: str | None = None
+) -> list[dict]:
+    """One print area per placeholder size (sizes differ by garment size), together covering every enabled variant;
+    each also carries the template's fixed image at its own position (`fixed_upload_id`: its Printify upload)."""
     placement = {**DEFAULT_PLACEMENT, **(template.placement or {})}
+    fixed = []
+    if template.fixed_image:
+        if not fixed_upload_id:
+            raise ValueError("The template's fixed image has no Printify upload id yet.")
+        spot = fixed_placement(template)
+        image = {"id": fixed_upload_id, "x": float(spot["x"]), "y": float(spot["y"])}
+        image |= {"scale": float(spot["scale"]), "angle": int(spot["angle"])}
+        fixed = [{"position": template.fixed_position, "images": [image]}]
     variant_ids = [v["id"] for v in enabled_variants(template)]
     if placement["mode"] in ("fit", "fill"):
         if not image_size:
@@ -390,7 +474,8 @@ def print_areas(template, upload_id: str, image_size: tuple[int, int] | None) ->
                             "angle": int(placement["angle"]),
                         }
                     ],
-                }
+                },
+                *fixed,
             ],
         }
         for ids, scale in scaled
@@ -398,10 +483,17 @@ def print_areas(template, upload_id: str, image_size: tuple[int, int] | None) ->
 
 
 def build_product_payload(
-    template, design, upload_id: str, image_size: tuple[int, int] | None = None, *, sku: str | None = None
+    template,
+    design,
+    upload_id: str,
+    image_size: tuple[int, int] | None = None,
+    *,
+    sku: str | None = None,
+    fixed_upload_id: str | None = None,
 ) -> dict:
     """The body of POST /shops/{shop}/products.json for this design (call check_template first); TextsInvalid
-    when a required text is empty. `sku` is the product's SKU prefix (default: the design and template's)."""
+    when a required text is empty. `sku` is the product's SKU prefix (default: the design and template's);
+    `fixed_upload_id` the Printify upload of the template's fixed image, when it has one."""
     sku = sku or sku_prefix(design.pk, template.pk)
     return {
         **listing_fields(template, design),
@@ -412,7 +504,7 @@ def build_product_payload(
             {"id": v["id"], "price": v["price"], "is_enabled": True, "sku": variant_sku(sku, v["id"])}
             for v in enabled_variants(template)
         ],
-        "print_areas": print_areas(template, upload_id, image_size),
+        "print_areas": print_areas(template, upload_id, image_size, fixed_upload_id),
         # GPSR safety information (optional on create, printify-api.md §4): only sent when the template has it.
         **({"safety_information": template.safety_information} if template.safety_information else {}),
     }

@@ -425,6 +425,23 @@ def design_template(design: Design):
     return ProductTemplate.objects.filter(is_default=True).first()
 
 
+PREVIEW_STATUSES = (*PUBLISHABLE, Status.PUBLISHING, Status.MOCKUPS)  # approved, and every state after it
+
+
+def designs_to_place(limit: int = 24, *, include: int | None = None) -> list[Design]:
+    """Designs the template editor's placement preview can show: approved (or further) with an image, most recently
+    decided first; `include` (a design id) comes first when it qualifies."""
+    shown = Design.objects.filter(status__in=PREVIEW_STATUSES).exclude(image="").order_by("-status_changed_at", "-pk")
+    found = list(shown[:limit])
+    if include and all(design.pk != include for design in found):
+        chosen = shown.filter(pk=include).first()
+        if chosen is not None:
+            found = [chosen, *found[: limit - 1]]
+    elif include:
+        found.sort(key=lambda design: design.pk != include)
+    return found
+
+
 def unfinished_reprice_jobs():
     """Repricing jobs not done yet (the reconciler wakes those nobody works on)."""
     return RepriceJob.objects.exclude(state=RepriceState.DONE)

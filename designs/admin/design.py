@@ -255,7 +255,7 @@ class DesignAdmin(
             },
         ),
         ("Image file", {"fields": ("original_file", "image_size", "image_sha256")}),
-        ("Print file", {"fields": ("print_quality_summary", "print_file_summary")}),
+        ("Print file", {"fields": ("print_quality_summary", "contrast_summary", "print_file_summary")}),
         ("Same job", {"fields": ("sibling_gallery",)}),
         ("Sales", {"fields": ("sales_summary", "order_lines")}),  # designs/admin/sales_columns.py
     )

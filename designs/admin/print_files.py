@@ -11,15 +11,18 @@ from contextvars import ContextVar
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from designs import print_quality, selectors
+from designs import contrast, print_quality, selectors
 from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import thumbnail_tag, usd
 from designs.models import GenerationPreset, PresetKind, ProductTemplate
 from designs.print_status import PRINT_PENDING, PrintStatus
 from designs.services import print_files
 from designs.services.publishing import default_template
+
+CONTRAST_TEMPLATES_SHOWN = 10  # templates a design's page checks its contrast against
+
 
 # The default template, read once per changelist request (list columns get only the row).
 _shown_template: ContextVar = ContextVar("print_template", default=None)
@@ -188,6 +191,30 @@ class PrintFilesAdminMixin:
             return "No product template: the DPI is measured against a template's print areas."
         readiness = print_quality.print_readiness(obj, template)
         return format_html("{} {}<br>{}", dpi_badge(readiness), print_status_badge(obj), readiness.explanation())
+
+    @admin.display(description="Garment colours")
+    def contrast_summary(self, obj):
+        """Per template: the enabled colours a transparent design nearly vanishes on (designs/contrast.py)."""
+        templates = list(ProductTemplate.objects.order_by("-is_default", "name")[:CONTRAST_TEMPLATES_SHOWN])
+        if not templates:
+            return "No product template: its colours are what the design is checked against."
+        lines = []
+        for template in templates:
+            report = contrast.check(obj, template)
+            if not report.checked:
+                return f"Not checked: {report.reason}."
+            if report.vanishing:
+                lines.append(format_html("<strong>{}</strong>", report.text()))
+            else:
+                shown = ", ".join(colour.label for colour in report.colours) or "no colour with a known code"
+                lines.append(format_html("Shows on every colour of “{}” ({}).", template.name, shown))
+            if report.unknown:
+                lines.append(
+                    format_html(
+                        "“{}”: not checked (no colour code known): {}.", template.name, ", ".join(report.unknown)
+                    )
+                )
+        return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description="Print file")
     def print_file_summary(self, obj):

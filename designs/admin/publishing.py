@@ -16,10 +16,20 @@ from django.urls import reverse
 from designs.admin.confirm import carry_out, confirmation_page, is_confirmed
 from designs.admin.display import price_range, shop_price, thumbnail_tag
 from designs.clients import NotConfigured
+from designs.contrast import VANISH_RATIO
 from designs.models import ProductTemplate
 from designs.services import publish_confirmation, publishing
 from designs.services.generation import TooManyDesigns
 from designs.workflow import PUBLISHABLE, Source
+
+
+class KeyListField(forms.Field):
+    """The ticked "design:template" checkboxes of the contrast section (the page renders them itself)."""
+
+    widget = forms.CheckboxSelectMultiple  # reads every value of the name
+
+    def to_python(self, value):
+        return [str(key) for key in value or [] if isinstance(key, str) and len(key) <= 30]
 
 
 class PublishForm(forms.Form):
@@ -41,6 +51,7 @@ class PublishForm(forms.Form):
         label="Publish below the minimum DPI anyway",
         help_text="Designs listed above print blurry; this is recorded in each design's history with your name.",
     )
+    drop_colours = KeyListField(required=False, label="Leave out the colours it nearly vanishes on")
 
 
 @admin.action(permissions=["publish"], description="Publish to Printify…")
@@ -57,6 +68,7 @@ def publish_to_printify(modeladmin, request, queryset):
             "templates": [template.pk for template in answers["templates"]],
             "allow_duplicate_titles": answers["allow_duplicate_titles"],
             "override_low_dpi": answers["override_low_dpi"],
+            "drop_colours": answers["drop_colours"],
         }
         carry_out(modeladmin, request, queryset, "publish_to_printify", options)
         return None
@@ -65,6 +77,7 @@ def publish_to_printify(modeladmin, request, queryset):
         answers.get("templates", ()),
         allow_duplicate_titles=answers.get("allow_duplicate_titles", False),
         override_low_dpi=answers.get("override_low_dpi", False),
+        drop_colours=answers.get("drop_colours") if answers else None,  # first showing: left out by default
     )
     may_write_copy = modeladmin.has_write_copy_permission(request)
     if WRITE_COPY_BUTTON in request.POST:
@@ -94,6 +107,11 @@ def publish_to_printify(modeladmin, request, queryset):
             for card in question.cards
         ],
         rows=[(row, thumbnail_tag(row.design)) for row in question.rows],
+        contrast=[
+            (found, [(finding, thumbnail_tag(finding.design)) for finding in found.findings])
+            for found in question.contrast
+        ],
+        vanish_ratio=VANISH_RATIO,
         publishable_statuses=", ".join(sorted(str(s.label).lower() for s in PUBLISHABLE)),
         untitled_way_out=publish_confirmation.untitled_way_out(question, may_write_copy=may_write_copy),
         can_write_untitled_copy=publish_confirmation.can_write_untitled_copy(question, may_write_copy=may_write_copy),

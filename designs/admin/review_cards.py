@@ -4,7 +4,8 @@ The same dict fills the page's data attributes and the JSON the page's script re
 card built by the script looks exactly like one the server rendered. Constant queries for any number of cards.
 
 Print quality (designs/print_quality.py) is measured against the default product template, fetched once per call:
-the DPI badge and its explanation, the "no transparency" flag; the large view shows a preview (shown_image_url)
+the DPI badge and its explanation, the "no transparency" flag, the colours a transparent design nearly vanishes on
+(designs/contrast.py); the large view shows a preview (shown_image_url)
 and only the 100 % view loads the original (original_url).
 
 Mockup mode's cards are products (mockup_cards): one per product waiting for its mockup review.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from designs import print_quality, selectors
+from designs import contrast, print_quality, selectors
 from designs.admin.display import price_range
 from designs.admin.products import PRINTIFY_PRODUCT_URL, shown_mockups
 from designs.listing_changes import enabled_variants_of
@@ -52,22 +53,32 @@ def cards(ids: list[int], *, mine=()) -> list[dict]:
         return []
     duplicates = selectors.closest_duplicates([design.pk for design in designs])
     counts = selectors.variation_counts(design.prompt for design in designs)
-    template = default_template()  # DPI is measured against it
+    template = default_template()  # DPI and contrast are measured against it
+    contrasts = contrast.checks(designs, template) if template is not None else {}
     mine = set(mine)
     return [
         {
-            **card(design, duplicates.get(design.pk), counts.get(design.prompt, 0), template=template),
+            **card(
+                design,
+                duplicates.get(design.pk),
+                counts.get(design.prompt, 0),
+                template=template,
+                contrast_report=contrasts.get(design.pk),
+            ),
             "mine": design.pk in mine,
         }
         for design in designs
     ]
 
 
-def quality(design: Design, template) -> dict:
+def quality(design: Design, template, report=None) -> dict:
     """The print-quality part of a card: badge text ("" without a default template: no badge on the card), level,
-    explanation, and whether the template needs transparency the file lacks."""
+    explanation, whether the template needs transparency the file lacks, and the template's colours a transparent
+    design nearly vanishes on (`report`: designs/contrast.py's, asked for all the cards at once)."""
     readiness = print_quality.print_readiness(design, template)
     return {
+        "contrast": report.text() if report else "",
+        "contrast_colours": ", ".join(report.vanishing_names) if report else "",
         "dpi": readiness.badge_text() if template is not None else "",
         "dpi_level": readiness.level,
         "dpi_text": readiness.explanation() if template is not None else NO_TEMPLATE,
@@ -76,7 +87,7 @@ def quality(design: Design, template) -> dict:
     }
 
 
-def card(design: Design, duplicate=None, variations: int = 0, *, template=None) -> dict:
+def card(design: Design, duplicate=None, variations: int = 0, *, template=None, contrast_report=None) -> dict:
     image_url = design.image.url if design.image else ""
     thumbnail_url = design.thumbnail.url if design.thumbnail else ""
     data = {
@@ -98,7 +109,7 @@ def card(design: Design, duplicate=None, variations: int = 0, *, template=None) 
         if variations > 1
         else "",
         "duplicate": None,
-        **quality(design, template),
+        **quality(design, template, contrast_report),
     }
     if duplicate is not None:
         other, distance = duplicate

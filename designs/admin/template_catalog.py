@@ -22,7 +22,7 @@ from django.utils.timesince import timesince
 
 from designs import variant_costs
 from designs.admin.review import id_or_none
-from designs.admin.template_editor import TemplateEditorForm
+from designs.admin.template_editor import FixedImageForm, TemplateEditorForm, fixed_image_panel, placement_preview
 from designs.models import ProductTemplate
 from designs.pricing import PriceRule
 from designs.services import costs as cost_service
@@ -154,7 +154,8 @@ class CatalogEditorMixin:
             outdated=len(repricing.outdated_products(template)) if not new else 0,
             can_reprice=can_reprice(request.user),
             job=template.reprice_jobs.first() if not new else None,
-            preview_data=form.preview_data(),
+            preview_data=placement_preview(form, template, id_or_none(request.GET.get("design"))),
+            fixed=fixed_image_panel(template) if not new else None,
             currency=settings.SHOP_CURRENCY,
             shipping_country=settings.SHIPPING_COUNTRY,
         )
@@ -178,6 +179,31 @@ class CatalogEditorMixin:
                 advice = f"; {'they keep them' if outdated != 1 else 'it keeps them'} until a Publisher updates them."
             self.message_user(request, still + advice, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]))
+
+    # --- the fixed image (a logo at another position), a form of its own: a file upload on a saved template
+    def fixed_image_view(self, request, template_id: int):
+        template = get_object_or_404(ProductTemplate, pk=template_id)
+        if not self.has_change_permission(request, template):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        remove = "remove" in request.POST
+        form = FixedImageForm(request.POST, request.FILES, template=template)
+        if not remove and not form.is_valid():
+            errors = " ".join(
+                f"{form.fields[name].label}: {' '.join(problems)}" if name in form.fields else " ".join(problems)
+                for name, problems in form.errors.items()
+            )
+            self.message_user(request, f"The fixed image was not saved. {errors}", messages.ERROR)
+        else:
+            problems = templates.change_fixed_image(template, form.change(remove=remove))
+            if problems:
+                self.message_user(request, f"The fixed image was not saved: {' '.join(problems)}", messages.ERROR)
+            else:
+                what = "removed" if remove else "saved"
+                self.log_change(request, template, f"Fixed image {what}.")
+                self.message_user(request, f"Fixed image {what}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:designs_producttemplate_change", args=[template.pk]) + "#pod-fixed")
 
     # --- costs and repricing
     def lookup_costs_view(self, request, blueprint_id: int, provider_id: int):

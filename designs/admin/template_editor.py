@@ -9,8 +9,11 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from designs import fixed_images
+from designs.admin.review_cards import shown_image_url
 from designs.models import ProductTemplate
 from designs.pricing import (
     BASES,
@@ -22,10 +25,17 @@ from designs.pricing import (
     money_text,
     parse_money,
 )
-from designs.product_templates import PUBLISH_PARTS, placeholders_problems, publish_parts, template_problems
+from designs.print_quality import LEVEL_WORDS, PRINT_AREA_DPI, best_file, fixed_image_dpi
+from designs.product_templates import (
+    PUBLISH_PARTS,
+    fixed_placement,
+    placeholders_problems,
+    publish_parts,
+    template_problems,
+)
 from designs.services import templates
 from designs.text_templates import TEMPLATE_NAMES_HELP, TITLE_TEMPLATE_HELP
-from designs.variant_grid import build_grid, positions_of
+from designs.variant_grid import build_grid, positions_of, size_of
 
 PLACEMENTS = [
     ("fit", "Fit — the whole design, as large as the print area allows"),
@@ -53,6 +63,55 @@ class MoneyField(forms.CharField):
             return parse_money(super().to_python(value))
         except MoneyInvalid as error:
             raise ValidationError(str(error)) from error
+
+
+def print_area_groups(template) -> dict[str, list[dict]]:
+    """{position: [{"size": [w, h], "variants": [ids], "sizes": "XS, S"}]}: the variants sharing each print area
+    size, biggest first (the biggest area is the one a design prints at its lowest DPI on)."""
+    by_position: dict[str, dict[tuple[int, int], dict]] = {}
+    for variant in template.variants or []:
+        for position, spot in (template.placeholders or {}).get(str(variant["id"]), {}).items():
+            size = (int(spot["width"]), int(spot["height"]))
+            group = by_position.setdefault(position, {}).setdefault(
+                size, {"size": list(size), "variants": [], "sizes": []}
+            )
+            group["variants"].append(int(variant["id"]))
+            label = size_of(variant)
+            if label not in group["sizes"]:
+                group["sizes"].append(label)
+    return {
+        position: [
+            {**group, "sizes": ", ".join(group["sizes"])}
+            for group in sorted(groups.values(), key=lambda g: g["size"][0] * g["size"][1], reverse=True)
+        ]
+        for position, groups in by_position.items()
+    }
+
+
+def design_entry(design) -> dict:
+    """A design the preview can draw: its preview image (never a 40 MB print file) and the pixel size of the file
+    publishing uploads (print_quality.best_file), which the DPI is worked out from."""
+    file, size, _ = best_file(design)
+    title = design.title or design.prompt
+    return {
+        "id": design.pk,
+        "label": f"#{design.pk} {title[:48]}{'…' if len(title) > 48 else ''}",
+        "url": shown_image_url(design),
+        "width": size[0] if size else 0,
+        "height": size[1] if size else 0,
+        "file": file,
+    }
+
+
+def colour_entries(colours: list[str], swatches: dict) -> list[dict]:
+    """The grid's colours with a CSS colour each (a heather's codes mixed), marked when the code is approximate."""
+    entries = []
+    for name in colours:
+        swatch = swatches.get(name)
+        if swatch is None:
+            continue
+        entries.append({"name": name, "css": swatch.css, "approximate": swatch.approximate})
+    return entries
 
 
 # Fields the editor shows as they are on the model.
@@ -184,13 +243,19 @@ class TemplateEditorForm(forms.Form):
             for colour, cells in self.grid.rows()
         ]
 
-    def preview_data(self) -> dict:
-        """What placement.js draws: each position's print area sizes (pixels) and the sample's proportions."""
-        sizes: dict[str, list[int]] = {}
-        for spots in (self.template.placeholders or {}).values():
-            for position, spot in spots.items():
-                sizes.setdefault(position, [int(spot["width"]), int(spot["height"])])
-        return {"areas": sizes, "sample": [3, 4]}
+    def preview_data(self, *, designs=(), pictures=(), swatches=None) -> dict:
+        """What the placement preview (template_editor.js) draws: per position, the print area sizes with the
+        variants of each (sizes differ by garment size; the worst DPI counts), the designs it can show (approved
+        ones, shown through their own media URLs), the blueprint's pictures, the garment colours and the DPI
+        levels (designs/print_quality.py)."""
+        return {
+            "areas": print_area_groups(self.template),
+            "designs": [design_entry(design) for design in designs],
+            "pictures": list(pictures),
+            "colours": colour_entries(self.grid.colours, swatches or {}),
+            "dpi": {"print": PRINT_AREA_DPI, "min": settings.MIN_PRINT_DPI, "target": settings.TARGET_PRINT_DPI},
+            "sample": [3, 4],
+        }
 
     # --- checking and building
     def clean(self):
@@ -293,3 +358,88 @@ class TemplateEditorForm(forms.Form):
                 return problems
             template.placeholders = placeholders
         return template_problems(template) + templates.name_problems(template)
+
+
+# --- the placement preview's inputs and the fixed image ----------------------------------------------------------
+
+
+def shown_pictures(urls) -> list[str]:
+    """The blueprint pictures a page may show: https addresses (Printify's image host), plus the local sandbox's
+    own address in sandbox mode. The browser loads them; the server never does."""
+    allowed = ("https://", f"{settings.SANDBOX_URL}/") if settings.POD_SANDBOX else ("https://",)
+    return [url for url in urls or [] if isinstance(url, str) and url.startswith(allowed)]
+
+
+def placement_preview(form: TemplateEditorForm, template, design_id=None) -> dict:
+    """Everything the placement preview draws, for the editor page (design_id: a design to show first)."""
+    from designs import garment_colours, selectors
+
+    designs = selectors.designs_to_place(include=design_id)
+    swatches = garment_colours.swatches(template.blueprint_id, template.print_provider_id, form.grid.colours)
+    return form.preview_data(designs=designs, pictures=shown_pictures(template.blueprint_images), swatches=swatches)
+
+
+class FixedImageForm(forms.Form):
+    """The template's fixed image (a logo on the back neck or a sleeve): the file, where it goes and its size."""
+
+    image = forms.FileField(
+        required=False,
+        label="Image file",
+        help_text=f"PNG (transparent background), JPEG or WEBP, at most {fixed_images.MAX_BYTES // (1024 * 1024)} MB. "
+        "Leave empty to keep the current one.",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    position = forms.ChoiceField(label="Print on")
+    x = forms.FloatField(min_value=0, max_value=1, initial=0.5, help_text="0 = left edge, 1 = right edge")
+    y = forms.FloatField(min_value=0, max_value=1, initial=0.5, help_text="0 = top, 1 = bottom")
+    scale = forms.FloatField(
+        min_value=0.05, max_value=5, initial=1, help_text="Its width as a share of that print area's width."
+    )
+    angle = forms.IntegerField(min_value=-360, max_value=360, initial=0, help_text="Degrees.")
+    prefix = "fixed"  # the editor's own form has x, y, scale and angle too
+
+    def __init__(self, data=None, files=None, *, template):
+        placement = fixed_placement(template)
+        initial = {"position": template.fixed_position, **{key: placement[key] for key in ("x", "y", "scale", "angle")}}
+        super().__init__(data, files, initial=initial)
+        others = [p for p in positions_of(template.placeholders) if p != template.print_position]
+        self.fields["position"].choices = [(p, p.replace("_", " ")) for p in others]
+        self.no_positions = not others
+        for field in self.fields.values():  # shown inside the editor's form, submitted with the fixed image's own
+            field.widget.attrs["form"] = "pod-fixed-form"
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is None:
+            return None
+        if upload.size > fixed_images.MAX_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; at most {fixed_images.MAX_BYTES // (1024 * 1024)} MB."
+            )
+        return upload.read(fixed_images.MAX_BYTES + 1)
+
+    def change(self, *, remove: bool = False) -> templates.FixedImageChange:
+        data = self.cleaned_data if not remove else {"position": "", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
+        return templates.FixedImageChange(
+            data=data.get("image"),
+            position=data["position"],
+            x=data["x"],
+            y=data["y"],
+            scale=data["scale"],
+            angle=data["angle"],
+            remove=remove,
+        )
+
+
+def fixed_image_panel(template, form: FixedImageForm | None = None) -> dict:
+    """What the editor's fixed-image section shows: the form, the image (its own media URL) and how it prints."""
+    report = fixed_image_dpi(template)
+    return {
+        "form": form or FixedImageForm(template=template),
+        "url": template.fixed_image.url if template.fixed_image else "",
+        "size": (template.fixed_image_width, template.fixed_image_height) if template.fixed_image else None,
+        "dpi": report.dpi,
+        "level": LEVEL_WORDS[report.level] if report.areas else "",
+        "level_class": report.level,
+        "area": report.worst.placeholder if report.worst else None,
+    }

@@ -22,6 +22,7 @@ from designs.admin.template_catalog import CatalogEditorMixin
 from designs.models import Design, ProductTemplate
 from designs.pricing import PriceRule
 from designs.product_templates import (
+    FIXED_FIELDS,
     SNAPSHOT_FIELDS,
     build_product_payload,
     enabled_variants,
@@ -57,7 +58,9 @@ class BoundedJSONField(forms.JSONField):
 class ProductTemplateForm(forms.ModelForm):
     class Meta:
         model = ProductTemplate
-        fields = ("is_default", *SNAPSHOT_FIELDS)  # everything a product is made from, plus the default mark
+        # Everything a product is made from, plus the default mark; the fixed image has its own form (a file
+        # checked with Pillow and stored under our own name: designs/fixed_images.py).
+        fields = ("is_default", *(name for name in SNAPSHOT_FIELDS if name not in FIXED_FIELDS))
         field_classes = {name: BoundedJSONField for name in ("variants", "placement", "placeholders", "publish_parts")}
 
     def clean(self):
@@ -134,6 +137,11 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
                 name="designs_producttemplate_lookup_costs",
             ),
             path("<id:template_id>/reprice/", wrap(self.reprice_view), name="designs_producttemplate_reprice"),
+            path(
+                "<id:template_id>/fixed-image/",
+                wrap(self.fixed_image_view),
+                name="designs_producttemplate_fixed_image",
+            ),
             path("import/", wrap(self.import_view), name="designs_producttemplate_import"),
             path("preview/<id:design_id>/", wrap(self.preview_view), name="designs_producttemplate_preview"),
             *super().get_urls(),

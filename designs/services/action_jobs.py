@@ -59,6 +59,7 @@ def _publish(ids, actor, options):
         templates=list(ProductTemplate.objects.filter(pk__in=options.get("templates", []))),
         allow_duplicate_titles=options.get("allow_duplicate_titles", False),
         override_low_dpi=options.get("override_low_dpi", False),
+        drop_colours=options.get("drop_colours", ()),
     )
 
 

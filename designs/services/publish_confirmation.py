@@ -1,6 +1,7 @@
 """What the publish confirmation shows, worked out before anything changes: the templates (their variants, prices
 and problems), how many designs and products publishing would make, who is refused and why (blocked terms, titles
-already live, print quality), a sample of designs one by one, and whether confirming may go ahead.
+already live, print quality), the designs that would nearly vanish on some garment colours (with the choice to leave
+those colours out), a sample of designs one by one, and whether confirming may go ahead.
 
 The same rules as request_publish (designs/services/publishing.py), asked of the same functions, so a design the
 page lists as refused is refused when the answer comes; the admin action only presents this.
@@ -12,13 +13,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from designs import print_quality, selectors
+from designs import contrast, print_quality, selectors
 from designs.clients import llm_configured
 from designs.models import Design, ProductTemplate
 from designs.print_status import PRINT_PENDING
 from designs.product_templates import enabled_variants, publish_parts, template_problems
 from designs.services import listing_copy, publish_checks
-from designs.services.publishing import default_template, print_gate, publish_plan
+from designs.services.publishing import default_template, drop_key, print_gate, publish_plan
 from designs.workflow import PUBLISHABLE, design_ids
 
 PREVIEW_DESIGNS = 48  # designs shown one by one (the counts cover the whole selection)
@@ -48,6 +49,25 @@ class PrintQuality:
 
 
 @dataclass
+class ContrastFinding:
+    design: Design
+    report: contrast.ContrastReport
+    key: str  # publishing.drop_key(design, template): the checkbox that leaves the colours out
+    can_drop: bool  # False when the design vanishes on every enabled colour (nothing would be left to sell)
+
+
+@dataclass
+class ContrastFindings:
+    """One template's designs that nearly vanish on some of its enabled colours (transparent designs only)."""
+
+    template: ProductTemplate
+    findings: list[ContrastFinding]  # the first CONTRAST_SHOWN
+    count: int
+    checked: int  # designs checked (a large selection: the ones shown)
+    approximate: list[str]  # colour names whose codes are approximate
+
+
+@dataclass
 class PublishConfirmation:
     cards: list[TemplateCard]
     selected: int
@@ -64,6 +84,8 @@ class PublishConfirmation:
     min_dpi: int = field(default_factory=lambda: settings.MIN_PRINT_DPI)
     every_design_checked: bool = True  # False: a large selection, refusals known for the designs shown only
     untitled: list[int] = field(default_factory=list)  # refused on some template for having no title of their own
+    contrast: list[ContrastFindings] = field(default_factory=list)  # templates with designs that nearly vanish
+    drop_keys: set[str] = field(default_factory=set)  # "design:template": colours left out (ticked on the page)
 
     @property
     def low_dpi_refused(self) -> bool:
@@ -77,7 +99,12 @@ class PublishConfirmation:
 
 
 def confirmation(
-    designs, templates=(), *, allow_duplicate_titles: bool = False, override_low_dpi: bool = False
+    designs,
+    templates=(),
+    *,
+    allow_duplicate_titles: bool = False,
+    override_low_dpi: bool = False,
+    drop_colours=None,
 ) -> PublishConfirmation:
     """The whole question for `designs` (a queryset: the selection) and `templates` (none: the default one).
 
@@ -85,6 +112,9 @@ def confirmation(
     larger selection (carried out on a worker) is counted with aggregate queries (designs, products, skipped,
     below the minimum DPI) and only the designs shown are checked one by one; request_publish checks them all
     and reports the refused ones when it runs.
+
+    `drop_colours`: the "design:template" keys ticked to leave out the colours a design nearly vanishes on; None (the
+    page shown the first time): every such product leaves them out.
     """
     chosen = list({t.pk: t for t in templates}.values()) or [t for t in [default_template()] if t is not None]
     ids = design_ids(designs)
@@ -137,7 +167,50 @@ def confirmation(
         override_low_dpi=override_low_dpi,
         every_design_checked=every_design,
         untitled=publish_checks.untitled_ids(preview.product_refusals),
+        contrast=(found := _contrast(plan)),
+        drop_keys=_drop_keys(found, drop_colours),
     )
+
+
+CONTRAST_SHOWN = 200  # designs listed (each with its checkbox) per template that nearly vanish on some colours
+CONTRAST_CHECKED = 500  # designs checked per template (their ink is measured once, at ingest or here)
+
+
+def _contrast(plan: dict[int, list[ProductTemplate]]) -> list[ContrastFindings]:
+    """Per template with colours, the designs about to get a product that nearly vanish on some of them."""
+    by_template: dict[int, tuple[ProductTemplate, list[int]]] = {}
+    for design_id, wanted in plan.items():
+        for template in wanted:
+            by_template.setdefault(template.pk, (template, []))[1].append(design_id)
+    found = []
+    for template, ids in by_template.values():
+        colours = contrast.enabled_colours(template)
+        if not colours:
+            continue  # a mug or a poster: no garment colour to vanish into
+        checked = sorted(ids)[:CONTRAST_CHECKED]
+        designs = Design.objects.filter(pk__in=checked).only(*contrast.CONTRAST_FIELDS).order_by("pk")
+        designs = list(designs)
+        by_id = {design.pk: design for design in designs}
+        reports = [report for report in contrast.checks(designs, template).values() if report.vanishing]
+        if not reports:
+            continue
+        findings = [
+            ContrastFinding(
+                design=by_id[report.design_id],
+                report=report,
+                key=drop_key(report.design_id, template.pk),
+                can_drop=len(report.vanishing) < len(colours),
+            )
+            for report in reports
+        ]
+        approximate = sorted({c.swatch.name for r in reports for c in r.vanishing if c.swatch.approximate})
+        found.append(ContrastFindings(template, findings[:CONTRAST_SHOWN], len(findings), len(checked), approximate))
+    return found
+
+
+def _drop_keys(found: list[ContrastFindings], asked) -> set[str]:
+    droppable = {finding.key for findings in found for finding in findings.findings if finding.can_drop}
+    return droppable if asked is None else droppable & {str(key) for key in asked}
 
 
 def untitled_way_out(question: PublishConfirmation, *, may_write_copy: bool) -> str:

@@ -14,11 +14,18 @@ from functools import partial
 
 from django.db import connection, transaction
 
-from designs import print_quality
+from designs import contrast, print_quality
 from designs.compliance import report_refused
 from designs.machine import MoveResult
 from designs.models import Design, Product, ProductTemplate
-from designs.product_templates import TemplateInvalid, check_template, sku_prefix, template_snapshot
+from designs.product_templates import (
+    TemplateInvalid,
+    check_template,
+    enabled_variants,
+    sku_prefix,
+    template_from_snapshot,
+    template_snapshot,
+)
 from designs.products import (
     ON_SHOP,
     PRODUCT,
@@ -101,6 +108,7 @@ def request_publish(
     templates=None,
     allow_duplicate_titles: bool = False,
     override_low_dpi: bool = False,
+    drop_colours=(),
 ) -> PublishResult:
     """Make each design a product of each template (default: the default template), then a publishing run per
     product once the change is committed.
@@ -112,6 +120,8 @@ def request_publish(
     anything changes too: designs below MIN_PRINT_DPI refuse the request unless `override_low_dpi`. A product
     naming a blocked term, or whose title another live product of its template has (unless
     `allow_duplicate_titles`), is not made; a design none of whose products may be made is refused, with why.
+    `drop_colours`: "design:template" keys (drop_keys) whose product leaves out the colours the design nearly
+    vanishes on (designs/contrast.py, checked again here), recorded in the product's snapshot and history.
     """
     chosen = chosen_templates(templates)
     for template in chosen:
@@ -122,13 +132,21 @@ def request_publish(
     if gate.refused:  # print quality, before anything changes (so before any Printify request)
         raise PublishRefused(gate.refusal())
     refused_pairs = publish_checks.product_refusals(plan, allow_duplicate_titles=allow_duplicate_titles)
+    exclusions = colour_exclusions(parse_drop_keys(drop_colours), plan)
+    for pair, colours in list(exclusions.items()):
+        template = next(t for t in chosen if t.pk == pair[1])
+        if not enabled_variants(template_from_snapshot(template_snapshot(template, excluded_colours=colours))):
+            refused_pairs.setdefault(pair, every_colour_vanishes(template, colours))
+            del exclusions[pair]
     names = ", ".join(t.name for t in chosen)
     message = f"Publishing to Printify requested ({names})."
     result = PublishResult(target=Status.PUBLISHING)
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             before = len(result.moved)
-            _publish_chunk(ids[start : start + CHUNK], chosen, actor, source, message, result, refused_pairs)
+            _publish_chunk(
+                ids[start : start + CHUNK], chosen, actor, source, message, result, refused_pairs, exclusions
+            )
             # A new request decides afresh about publishing below the minimum (a retry keeps the decision made),
             # in the chunk's own transaction: its runs are woken only when it commits, so none runs without it.
             Design.objects.filter(pk__in=result.moved[before:]).update(print_gate_overridden=override_low_dpi)
@@ -157,7 +175,67 @@ def _design_refusals(refused_pairs: dict[tuple[int, int], str], result: PublishR
     return {design_id: "; ".join(dict.fromkeys(each)) for design_id, each in reasons.items()}
 
 
-def _publish_chunk(ids, chosen, actor, source, message, result: PublishResult, refused_pairs) -> None:
+# --- leaving out the colours a design nearly vanishes on --------------------------------------------------------
+
+MAX_DROP_KEYS = 20_000  # as many as one request's designs × a few templates
+
+
+def drop_key(design_id: int, template_id: int) -> str:
+    """How the publish confirmation names one product whose vanishing colours are left out."""
+    return f"{design_id}:{template_id}"
+
+
+def parse_drop_keys(keys) -> set[tuple[int, int]]:
+    """{(design id, template id)} from "design:template" keys; anything else is ignored."""
+    found = set()
+    for key in list(keys or [])[:MAX_DROP_KEYS]:
+        design, _, template = str(key).partition(":")
+        if design.isdigit() and template.isdigit() and len(design) <= 12 and len(template) <= 12:
+            found.add((int(design), int(template)))
+    return found
+
+
+def colour_exclusions(pairs: set[tuple[int, int]], plan: dict[int, list[ProductTemplate]]) -> dict:
+    """{(design id, template id): the colours to leave out} for the asked pairs that publishing would make,
+    checked now by the same rule the confirmation showed."""
+    by_template: dict[int, tuple[ProductTemplate, list[int]]] = {}
+    for design_id, template_id in pairs:
+        template = next((t for t in plan.get(design_id, []) if t.pk == template_id), None)
+        if template is not None:
+            by_template.setdefault(template.pk, (template, []))[1].append(design_id)
+    found = {}
+    for template, asked in by_template.values():
+        designs = Design.objects.filter(pk__in=asked).only(*contrast.CONTRAST_FIELDS)
+        for design_id, report in contrast.checks(designs, template, measure_limit=len(asked)).items():
+            if report.vanishing_names:
+                found[(design_id, template.pk)] = report.vanishing_names
+    return found
+
+
+def every_colour_vanishes(template, colours) -> str:
+    return (
+        f"it nearly vanishes on every colour of “{template.name}” ({', '.join(colours)}): leaving them out leaves "
+        "nothing to sell; publish it in those colours anyway, or choose another template"
+    )
+
+
+def _note_exclusions(product_pairs, exclusions, *, actor_id, source: str) -> None:
+    """One history note per product that leaves colours out, naming them."""
+    by_colours: dict[tuple[str, ...], list[int]] = {}
+    for product_id, pair in product_pairs:
+        if pair in exclusions:
+            by_colours.setdefault(tuple(exclusions[pair]), []).append(product_id)
+    for colours, product_ids in by_colours.items():
+        PRODUCT.note(
+            product_ids,
+            f"Left out {', '.join(colours)}: the design nearly vanishes on {'it' if len(colours) == 1 else 'them'}.",
+            source=source,
+            actor=actor_id,
+        )
+
+
+def _publish_chunk(ids, chosen, actor, source, message, result: PublishResult, refused_pairs, exclusions=None) -> None:
+    exclusions = exclusions or {}
     current = _locked_statuses(ids)
     candidates = [design_id for design_id in ids if current.get(design_id) in PUBLISHABLE]
     existing = {
@@ -172,16 +250,20 @@ def _publish_chunk(ids, chosen, actor, source, message, result: PublishResult, r
             if (design_id, template.pk) in refused_pairs:
                 continue
             product = existing.get((design_id, template.pk))
+            excluded = exclusions.get((design_id, template.pk), ())
             if product is None:
-                new.append(_new_product(design_id, template))
+                new.append(_new_product(design_id, template, excluded))
             elif product.state in restartable(template):
-                restart.append((product, template))
+                restart.append((product, template, excluded))
             else:
                 continue
             with_work.add(design_id)
     actor_id = getattr(actor, "pk", actor)
     created = PRODUCT.create_many(new, state=ProductState.CREATING, source=source, actor=actor_id, message=message)
     started = [p.pk for p in created] + _restart(restart, actor_id, source, message)
+    touched = [(p.pk, (p.design_id, p.template_id)) for p in created]
+    touched += [(p.pk, (p.design_id, t.pk)) for p, t, _ in restart if p.pk in started]
+    _note_exclusions(touched, exclusions, actor_id=actor_id, source=source)
     summarise_designs(with_work, actor=actor_id, source=source, message=message)
     result.moved += [design_id for design_id in ids if design_id in with_work]
     result.skipped.update({design_id: current.get(design_id) for design_id in ids if design_id not in with_work})
@@ -190,31 +272,35 @@ def _publish_chunk(ids, chosen, actor, source, message, result: PublishResult, r
         enqueue_publish(product_id)
 
 
-def _new_product(design_id: int, template: ProductTemplate) -> Product:
+def _new_product(design_id: int, template: ProductTemplate, excluded=()) -> Product:
     return Product(
         design_id=design_id,
         template=template,
         template_name=template.name,
-        template_snapshot=template_snapshot(template),
+        template_snapshot=template_snapshot(template, excluded_colours=excluded),
         sku_prefix=sku_prefix(design_id, template.pk),
     )
 
 
 def _restart(pairs, actor_id, source: str, message: str) -> list[int]:
-    """Failed, deleted or unpublished products → being created / going live, each with a fresh snapshot."""
+    """Failed, deleted or unpublished products → being created / going live, each with a fresh snapshot.
+    `pairs`: (product, template, colours it leaves out)."""
     started = []
     for target in (ProductState.CREATING, ProductState.PUBLISHING):
-        group = [(p, t) for p, t in pairs if in_flight_state(p.printify_id) == target]
+        group = [(p, t, e) for p, t, e in pairs if in_flight_state(p.printify_id) == target]
         if not group:
             continue
         moves = move_products(
-            [p.pk for p, _ in group],
+            [p.pk for p, _, _ in group],
             to=target,
             actor=actor_id,
             source=source,
             message=message,
             updates={"last_error": "", "attempts": 0},
-            per_row={p.pk: {"template_snapshot": template_snapshot(t), "template_name": t.name} for p, t in group},
+            per_row={
+                p.pk: {"template_snapshot": template_snapshot(t, excluded_colours=e), "template_name": t.name}
+                for p, t, e in group
+            },
         )
         started += moves.moved
     return started
@@ -253,7 +339,10 @@ def _retry_products(ids, failed, *, actor, source: str, waiting_in: frozenset[st
     result = PublishResult(target=Status.PUBLISHING)
     with transaction.atomic():
         current = _locked_statuses(ids)
-        pairs = [(p, p.template) for p in failed if p.template]
+        # A retry keeps the colours the product left out when it was asked for.
+        pairs = [
+            (p, p.template, (p.template_snapshot or {}).get("excluded_colours") or ()) for p in failed if p.template
+        ]
         started = _restart(pairs, getattr(actor, "pk", actor), source, "Publishing retried.")
         # A product whose template was deleted keeps the snapshot it had.
         orphans = [p for p in failed if not p.template]

@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from designs import garment_colours
 from designs.models import ProductTemplate
-from designs.product_templates import DEFAULT_PLACEMENT, enabled_variants, template_problems
+from designs.product_templates import (
+    DEFAULT_PLACEMENT,
+    enabled_variants,
+    fixed_image_problems,
+    pictures_of,
+    template_problems,
+)
 from designs.variant_grid import positions_of
 
 
@@ -93,6 +100,7 @@ def from_catalog(blueprint_id: int, provider_id: int) -> ProductTemplate:
         name=str(blueprint.get("title") or "")[:100],
         blueprint_id=blueprint_id,
         blueprint_title=str(blueprint.get("title") or "")[:200],
+        blueprint_images=pictures_of(blueprint),
         print_provider_id=provider_id,
         provider_title=str(everything.get("title") or "")[:200],
         variants=[
@@ -167,9 +175,11 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
         for v in everything
         if v["id"] not in taken
     ]
+    blueprint = client.blueprint(fields["blueprint_id"])
     template = ProductTemplate(
         name=name,
-        blueprint_title=str(client.blueprint(fields["blueprint_id"]).get("title") or "")[:200],
+        blueprint_title=str(blueprint.get("title") or "")[:200],
+        blueprint_images=pictures_of(blueprint),
         provider_title=str(catalog.get("title") or "")[:200],
         placeholders=placeholders_from_catalog(catalog.get("variants") or []),
         **fields,
@@ -183,6 +193,10 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
         costs_from_product(product),
         {},
         f"Printify product {product_id}",
+    )
+    # …and its colours' hex codes, which the catalog does not give (the contrast check reads them).
+    garment_colours.learn(
+        fields["blueprint_id"], fields["print_provider_id"], product, f"Printify product {product_id}"
     )
     return _save_new(template)
 
@@ -199,3 +213,56 @@ def _save_new(template: ProductTemplate) -> TemplateOutcome:
     if problems:
         return TemplateOutcome(problems=problems)
     return TemplateOutcome(template=save_template(template))
+
+
+# --- the fixed image ------------------------------------------------------------
+
+
+@dataclass
+class FixedImageChange:
+    data: bytes | None  # a new file's bytes, or None to keep the one the template has
+    position: str
+    x: float
+    y: float
+    scale: float
+    angle: int
+    remove: bool = False
+
+
+def change_fixed_image(template: ProductTemplate, change: FixedImageChange) -> list[str]:
+    """Add, replace, move or remove the template's fixed image (designs/fixed_images.py); [] when saved, else the
+    problems in words (nothing is saved then, and a new file is not kept)."""
+    from designs import fixed_images
+
+    if change.remove:
+        template.fixed_image = ""
+        template.fixed_position = ""
+        template.fixed_placement = {}
+        template.fixed_image_width = template.fixed_image_height = None
+        template.save(update_fields=[*FIXED_COLUMNS, "updated_at"])
+        return []
+    if change.data is None and not template.fixed_image:
+        return ["Choose an image file for the fixed image."]
+    stored = None
+    if change.data is not None:
+        try:
+            stored = fixed_images.store(change.data)
+        except fixed_images.FixedImageRejected as error:
+            return [str(error)]
+    before = {name: getattr(template, name) for name in FIXED_COLUMNS}
+    if stored:
+        template.fixed_image, template.fixed_image_width, template.fixed_image_height = stored
+    template.fixed_position = change.position
+    template.fixed_placement = {"x": change.x, "y": change.y, "scale": change.scale, "angle": change.angle}
+    problems = fixed_image_problems(template)
+    if problems:
+        for name, value in before.items():
+            setattr(template, name, value)
+        if stored:
+            ProductTemplate._meta.get_field("fixed_image").storage.delete(stored[0])  # no template refers to it
+        return problems
+    template.save(update_fields=[*FIXED_COLUMNS, "updated_at"])
+    return []
+
+
+FIXED_COLUMNS = ("fixed_image", "fixed_image_width", "fixed_image_height", "fixed_position", "fixed_placement")

@@ -4,7 +4,8 @@ carry `cost` (printify-api.md §4), the catalog's do not (§2).
 In order: costs the catalog answer happens to carry (some integrators report them; used when present); one of our
 own products of the same blueprint and provider; else a draft product made for the purpose and deleted at once
 (Printify accepts any price on create, §7, and answers with the whole variant matrix, each with its cost, §4).
-Shipping comes from shipping.json. One lookup per blueprint and provider at a time (a lease).
+Shipping comes from shipping.json. One lookup per blueprint and provider at a time (a lease). A product read or
+made here also tells the colours' hex codes (designs/garment_colours.py), which the catalog does not.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import logging
 
 from django.conf import settings
 
-from designs import leases, template_prices
+from designs import garment_colours, leases, template_prices
 from designs import variant_costs as cost_service
-from designs.models import Product
+from designs.models import Product, ProductTemplate
+from designs.product_templates import pictures_of
 from integrations.http import IntegrationError
 
 logger = logging.getLogger(__name__)
@@ -52,9 +54,24 @@ def learn_costs(blueprint_id: int, provider_id: int, *, force: bool = False) -> 
             return "failed"
         cost_service.save_costs(blueprint_id, provider_id, costs, shipping, source)
         cost_service.save_stock(blueprint_id, provider_id, in_stock)
+        _keep_pictures(client, blueprint_id)
         # Templates saved while these costs were being looked up now carry the prices their page shows.
         template_prices.settle_prices_of(blueprint_id, provider_id)
         return f"{len(costs)} costs from {source}"
+
+
+def _keep_pictures(client, blueprint_id: int) -> None:
+    """Templates made before their blueprint's pictures were kept get them now (the placement preview's backdrop;
+    the catalog answer is cached, and read only while such a template exists)."""
+    without = ProductTemplate.objects.filter(blueprint_id=blueprint_id, blueprint_images=[])
+    if not without.exists():
+        return
+    try:
+        pictures = pictures_of(client.blueprint(blueprint_id))
+    except IntegrationError as error:
+        logger.warning("Pictures of blueprint %s: %s", blueprint_id, error)
+        return
+    without.update(blueprint_images=pictures)
 
 
 def _from_our_products(client, blueprint_id: int, provider_id: int) -> tuple[dict[int, int], str]:
@@ -68,9 +85,11 @@ def _from_our_products(client, blueprint_id: int, provider_id: int) -> tuple[dic
     if not ours:
         return {}, ""
     try:
-        return cost_service.costs_from_product(client.get_product(ours)), f"Printify product {ours}"
+        product = client.get_product(ours)
     except IntegrationError:
         return {}, ""  # gone or unreadable: a draft will do
+    garment_colours.learn(blueprint_id, provider_id, product, f"Printify product {ours}")
+    return cost_service.costs_from_product(product), f"Printify product {ours}"
 
 
 def _from_a_draft(client, blueprint_id: int, provider_id: int, catalog: list[dict]) -> tuple[dict[int, int], str]:
@@ -102,6 +121,7 @@ def _from_a_draft(client, blueprint_id: int, provider_id: int, catalog: list[dic
         }
     )
     try:
+        garment_colours.learn(blueprint_id, provider_id, product, "a draft product (made and deleted)")
         return cost_service.costs_from_product(product), "a draft product (made and deleted to read the costs)"
     finally:
         try:

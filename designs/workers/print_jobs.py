@@ -224,6 +224,7 @@ def store_print_file(design: Design, checked: Checked) -> bool:
                     "print_height": image.height,
                     "print_sha256": image.sha256,
                     "print_has_alpha": renditions.has_alpha,
+                    "print_ink": {**renditions.ink, "of": saved[0]} if renditions.ink else {},
                     "print_execution_ms": job.execution_ms,
                     "print_error": "",
                 },

@@ -32,7 +32,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from designs import compliance, leases, listing_changes
+from designs import compliance, fixed_images, garment_colours, leases, listing_changes
 from designs.machine import MoveConflict
 from designs.models import Design, Product
 from designs.print_gate import publishing_run_gate
@@ -242,13 +242,32 @@ def _steps(run: _Run) -> str:
             run.may_have_published = True  # the run that made it may have got as far as publishing
             run.note(f"Found Printify product {adopted} from an earlier attempt and kept it (no second product).")
         else:
+            try:
+                fixed_upload_id = _fixed_upload(run) if template.fixed_image else None
+            except OSError:
+                logger.exception("Product %s: could not read the template's fixed image", product.pk)
+                return _fail(
+                    run,
+                    f"The fixed image of template “{template.name}” could not be read from storage: add it to the "
+                    "template again, then retry publishing.",
+                )
+            run.step = "the product"
             payload = build_product_payload(
-                template, design, product.printify_upload_id, image_size(design), sku=product.sku_prefix
+                template,
+                design,
+                product.printify_upload_id,
+                image_size(design),
+                sku=product.sku_prefix,
+                fixed_upload_id=fixed_upload_id,
             )
             run.renew()  # creating is the one call that must not happen twice: be sure we still own the product
             created = client.create_product(payload)
             run.save(printify_id=str(created["id"]))
             listing_changes.record_sent(product, payload)  # what the store listing says, until its next update
+            # The answer names each colour's hex codes (the catalog does not): kept for the contrast check.
+            garment_colours.learn(
+                template.blueprint_id, template.print_provider_id, created, f"Printify product {created['id']}"
+            )
 
     if template.publish_after_create and template.review_mockups and product.mockups_approved_at is None:
         return _stop_for_mockup_review(run)
@@ -370,6 +389,22 @@ def _upload(run: _Run) -> dict:
         return client.upload_image(file_name, url=fetch_url(file))
     with file.open("rb") as image:
         return client.upload_image(file_name, contents=image.read())
+
+
+def _fixed_upload(run: _Run) -> str:
+    """Printify's upload id of the template's fixed image: the one cached on the template for this file, else
+    uploaded now (inline: it is at most fixed_images.MAX_BYTES) and cached for the template's next products."""
+    template = run.template
+    name = template.fixed_image.name
+    cached = fixed_images.cached_upload(template.pk, name)
+    if cached:
+        return cached
+    run.renew()
+    run.step = "the fixed image upload"
+    with template.fixed_image.open("rb") as handle:
+        upload = run.client.upload_image(fixed_images.upload_name(template), contents=handle.read())
+    fixed_images.remember_upload(template.pk, name, str(upload["id"]))
+    return str(upload["id"])
 
 
 def image_size(design: Design) -> tuple[int, int] | None:

@@ -130,16 +130,18 @@ PROVIDERS = {
 # values by id. The sticker example names its size option "Size"; the mug example "Sizes".
 OPTION_NAMES = {"color": "Colors", "size": "Sizes", "surface": "Type"}
 
-# Option value ids (invented unless noted). Colour values also carry "colors": [hex], as recalled from Printify's
-# product answers (the reference does not show it, so podsite must not depend on it); mockups are painted in it.
+# Option value ids (invented unless noted). Colour values also carry "colors": a list of hex codes, as a created
+# product's options[].values[].colors does (printify-api.md, "Colours": heathers have two). The codes are invented;
+# podsite reads them for its contrast check and falls back to its own approximate table. Mockups are painted in the
+# first code.
 OPTION_VALUES = {
     "color": {
         "White": {"id": 521, "colors": ["#FFFFFF"]},
         "Black": {"id": 418, "colors": ["#000000"]},
         "Navy": {"id": 511, "colors": ["#1F2A44"]},
-        "Sport Grey": {"id": 423, "colors": ["#B4B6B8"]},
-        "Dark Heather": {"id": 362, "colors": ["#454545"]},
-        "Heather Grey": {"id": 1147, "colors": ["#C9C9C9"]},
+        "Sport Grey": {"id": 423, "colors": ["#B4B6B8", "#9C9EA0"]},
+        "Dark Heather": {"id": 362, "colors": ["#454545", "#5A5A5C"]},
+        "Heather Grey": {"id": 1147, "colors": ["#C9C9C9", "#B0B0B2"]},
         "Solid Black": {"id": 1148, "colors": ["#111111"]},
         "Natural": {"id": 1061, "colors": ["#EDE6D6"]},
     },

@@ -1,7 +1,8 @@
 /* The review page's design mode: review_grid.js (which see) configured for designs; A approves, R rejects (with
  * the reason typed), U undoes (zoom.js first; compare.js: compare mode).
  *
- * The stage shows a preview with the design's print quality (DPI badge, explanation, "no transparency" flag; the
+ * The stage shows a preview with the design's print quality (DPI badge, explanation, "no transparency" flag, the
+ * garment colours a transparent design nearly vanishes on; the
  * backdrops are print.js's); the 100 % view (Z, a click, the "100 %" button) loads the original only then.
  */
 (function () {
@@ -56,6 +57,10 @@
       $("pod-stage-dpi-text").textContent = data.dpi_text || "";
       $("pod-stage-flag").hidden = !data.no_alpha;
       $("pod-stage-flag-template").textContent = data.print_template || "";
+      const contrast = $("pod-stage-contrast");
+      contrast.hidden = !data.contrast;
+      contrast.title = data.contrast || "";
+      $("pod-stage-contrast-colours").textContent = data.contrast_colours || "";
     }
 
     function fillCard(data, link, card) {
@@ -83,6 +88,13 @@
         flag.className = "pod-card-flag";
         flag.title = data.duplicate.text;
         flag.textContent = "≈";
+        link.append(flag);
+      }
+      if (data.contrast) {
+        const flag = document.createElement("span");
+        flag.className = "pod-card-flag pod-card-contrast";
+        flag.title = data.contrast;
+        flag.textContent = "◐";
         link.append(flag);
       }
     }

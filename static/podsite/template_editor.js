@@ -2,8 +2,10 @@
  *
  * The page works without this script (every checkbox and field is a plain form field). With it: the row, column
  * and "All" buttons tick or clear every variant in stock of that row, column or grid; the price table dims the
- * variants that are not ticked; the rule's fields and the custom placement fields show when they apply; and a
- * canvas draws where a sample design lands on the chosen print area for fit, fill or custom placement.
+ * variants that are not ticked; the rule's fields and the custom placement fields show when they apply; and the
+ * placement preview draws a chosen approved design (its own preview image, through our media URLs) on the print
+ * area, over the catalog's picture of the blank, for fit, fill or custom placement, with the DPI it prints at on
+ * the largest print area of the ticked variants (the same formula as designs/print_quality.py).
  */
 (function () {
   "use strict";
@@ -74,12 +76,38 @@
     if (["x", "y", "scale", "angle"].indexOf(event.target.name) >= 0) draw();
   });
 
-  // --- the placement preview
-  const canvas = document.getElementById("pod-placement");
+  // --- the placement preview: the chosen design on the print area, over the blueprint's picture
+  const stage = document.getElementById("pod-stage");
+  const picture = document.getElementById("pod-stage-picture");
+  const areaBox = document.getElementById("pod-area");
+  const art = document.getElementById("pod-art");
+  const ghost = document.getElementById("pod-art-ghost");
   const caption = document.getElementById("pod-placement-caption");
+  const dpiLine = document.getElementById("pod-placement-dpi");
+  const designPicker = document.getElementById("pod-preview-design");
   const dataNode = document.getElementById("pod-placement-data");
-  const data = dataNode ? JSON.parse(dataNode.textContent) : { areas: {}, sample: [3, 4] };
+  const data = dataNode ? JSON.parse(dataNode.textContent) : { areas: {}, designs: [], sample: [3, 4], dpi: {} };
   const custom = document.getElementById("pod-custom");
+  let garment = ""; // the colour chosen behind the print area ("" = the picture shows through)
+
+  // A sample shape (3:4) when no design is approved yet: an SVG of our own, never a remote file.
+  const SAMPLE = "data:image/svg+xml," + encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="400" viewBox="0 0 300 400">' +
+    '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#2a9d8f"/>' +
+    '<stop offset="1" stop-color="#e76f51"/></linearGradient></defs><rect width="300" height="400" fill="url(#g)"/>' +
+    '<circle cx="150" cy="200" r="75" fill="#fff" fill-opacity="0.85"/></svg>');
+
+  // Where a print area sits on a catalog picture of the blank, as a share of the picture: centre x, centre y, the
+  // largest width and height it may take. The catalog does not say, so these are rough guesses per kind of
+  // position (the page says so); the print area's proportions and the design on it are exact.
+  function spotOnPicture(position) {
+    const name = (position || "").toLowerCase();
+    if (name.indexOf("sleeve") >= 0) return [name.indexOf("right") >= 0 ? 0.2 : 0.8, 0.33, 0.14, 0.16];
+    if (name.indexOf("neck") >= 0) return [0.5, 0.2, 0.16, 0.12];
+    if (name.indexOf("chest") >= 0 || name.indexOf("pocket") >= 0) return [0.62, 0.36, 0.16, 0.16];
+    if (name === "front" || name === "back") return [0.5, 0.5, 0.4, 0.5];
+    return [0.5, 0.5, 0.72, 0.76];
+  }
 
   function number(name, fallback) {
     const field = form.querySelector('[name="' + name + '"]');
@@ -87,65 +115,159 @@
     return isNaN(value) ? fallback : value;
   }
 
+  function chosenDesign() {
+    const index = designPicker ? parseInt(designPicker.value, 10) : NaN;
+    const design = isNaN(index) ? null : data.designs[index];
+    if (design && design.width && design.height) return design;
+    return { id: null, label: "A sample shape (3:4)", url: SAMPLE, width: data.sample[0], height: data.sample[1] };
+  }
+
+  /** Printify's scale (the image's width as a share of the print area's width) for each placement mode, as
+   *  designs/product_templates.placement_scale works it out. */
+  function scaleFor(mode, image, area) {
+    const relativeWidth = (image[0] / image[1]) / (area[0] / area[1]);
+    if (mode === "fit") return Math.round(Math.min(1, relativeWidth) * 10000) / 10000;
+    if (mode === "fill") return Math.round(Math.max(1, relativeWidth) * 10000) / 10000;
+    return number("scale", 1);
+  }
+
+  /** The print-area sizes of the ticked variants (all of them while none is ticked), biggest first. */
+  function groupsFor(position) {
+    const groups = data.areas[position] || [];
+    const ticked = new Set(boxes.filter(function (box) { return box.checked; }).map(function (box) {
+      return parseInt(box.dataset.variant, 10);
+    }));
+    const used = groups.filter(function (group) {
+      return group.variants.some(function (id) { return ticked.has(id); });
+    });
+    return used.length ? used : groups;
+  }
+
+  function level(dpi) {
+    if (dpi >= data.dpi.target) return ["good", "print-ready"];
+    if (dpi >= data.dpi.min) return ["low", "acceptable"];
+    return ["bad", "too low: it would print blurry"];
+  }
+
+  function pictureRect() {
+    // The picture is shown whole (object-fit: contain): the box it really takes inside the stage.
+    const width = stage.clientWidth, height = stage.clientHeight;
+    if (!picture || !picture.naturalWidth || picture.hidden) return null;
+    const fit = Math.min(width / picture.naturalWidth, height / picture.naturalHeight);
+    const w = picture.naturalWidth * fit, h = picture.naturalHeight * fit;
+    return { left: (width - w) / 2, top: (height - h) / 2, width: w, height: h };
+  }
+
   function draw() {
     const modeField = form.querySelector('input[name="placement_mode"]:checked');
     const mode = modeField ? modeField.value : "fit";
     if (custom) custom.hidden = mode !== "fixed";
-    if (!canvas || !canvas.getContext) return;
+    if (!stage || !areaBox) return;
     const position = (form.querySelector('[name="print_position"]') || {}).value;
-    const area = data.areas[position];
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (!area) {
+    const groups = groupsFor(position);
+    if (!groups.length) {
+      areaBox.hidden = true;
       if (caption) caption.textContent = "No print area to show: the catalog lists none for this position.";
+      if (dpiLine) dpiLine.textContent = "";
       return;
     }
-    // The print area, as large as the canvas allows, keeping its proportions.
-    const pad = 20;
-    const fit = Math.min((canvas.width - 2 * pad) / area[0], (canvas.height - 2 * pad) / area[1]);
-    const w = area[0] * fit, h = area[1] * fit;
-    const left = (canvas.width - w) / 2, top = (canvas.height - h) / 2;
-    // The sample design's size in print-area pixels (Printify's scale = image width ÷ area width).
-    const aspect = data.sample[1] / data.sample[0];
-    let scale, x, y, angle = 0;
-    const relative = aspect / (area[1] / area[0]);
-    if (mode === "fit") {
-      scale = Math.min(1, 1 / relative); x = 0.5; y = 0.5;
-    } else if (mode === "fill") {
-      scale = Math.max(1, 1 / relative); x = 0.5; y = 0.5;
+    areaBox.hidden = false;
+    const design = chosenDesign();
+    const image = [design.width, design.height];
+    // The DPI on each print-area size (scale differs per size for fit and fill); the worst one is drawn.
+    const measured = groups.map(function (group) {
+      const scale = scaleFor(mode, image, group.size);
+      return { group: group, scale: scale, dpi: data.dpi.print * image[0] / (group.size[0] * scale) };
+    });
+    const worst = measured.reduce(function (a, b) { return b.dpi < a.dpi ? b : a; });
+    const area = worst.group.size;
+
+    // The print area's box: on the picture at its approximate place, or as large as the stage allows.
+    const rect = pictureRect();
+    let room;
+    if (rect) {
+      const spot = spotOnPicture(position);
+      room = { cx: rect.left + spot[0] * rect.width, cy: rect.top + spot[1] * rect.height,
+               w: spot[2] * rect.width, h: spot[3] * rect.height };
     } else {
-      scale = number("scale", 1); x = number("x", 0.5); y = number("y", 0.5); angle = number("angle", 0);
+      const pad = 28;
+      room = { cx: stage.clientWidth / 2, cy: stage.clientHeight / 2,
+               w: stage.clientWidth - 2 * pad, h: stage.clientHeight - 2 * pad };
     }
-    const sw = w * scale, sh = sw * aspect;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, w, h);
-    ctx.fillStyle = "#f4f4f4";
-    ctx.fill();
-    ctx.clip();
-    ctx.translate(left + x * w, top + y * h);
-    ctx.rotate(angle * Math.PI / 180);
-    const gradient = ctx.createLinearGradient(-sw / 2, -sh / 2, sw / 2, sh / 2);
-    gradient.addColorStop(0, "#2a9d8f");
-    gradient.addColorStop(1, "#e76f51");
-    ctx.fillStyle = gradient;
-    ctx.fillRect(-sw / 2, -sh / 2, sw, sh);
-    ctx.fillStyle = "rgba(255,255,255,0.85)";
-    ctx.beginPath();
-    ctx.arc(0, 0, Math.min(sw, sh) / 4, 0, 2 * Math.PI);
-    ctx.fill();
-    ctx.restore();
-    ctx.strokeStyle = "#264653";
-    ctx.setLineDash([6, 4]);
-    ctx.strokeRect(left, top, w, h);
-    ctx.setLineDash([]);
-    const inches = function (px) { return (px / 300).toFixed(1); };
+    const fit = Math.min(room.w / area[0], room.h / area[1]);
+    const w = area[0] * fit, h = area[1] * fit;
+    areaBox.style.left = (room.cx - w / 2) + "px";
+    areaBox.style.top = (room.cy - h / 2) + "px";
+    areaBox.style.width = w + "px";
+    areaBox.style.height = h + "px";
+    areaBox.style.background = garment || "";
+    areaBox.classList.toggle("pod-area-coloured", Boolean(garment));
+
+    // The design: its centre at (x, y) of the area, its width scale × the area's width, turned by the angle.
+    const x = mode === "fixed" ? number("x", 0.5) : 0.5;
+    const y = mode === "fixed" ? number("y", 0.5) : 0.5;
+    const angle = mode === "fixed" ? number("angle", 0) : 0;
+    const artWidth = w * worst.scale, artHeight = artWidth * image[1] / image[0];
+    [art, ghost].forEach(function (img) {
+      if (img.getAttribute("src") !== design.url) img.src = design.url;
+      img.style.width = artWidth + "px";
+      img.style.height = artHeight + "px";
+      img.style.left = (x * w - artWidth / 2) + "px";
+      img.style.top = (y * h - artHeight / 2) + "px";
+      img.style.transform = angle ? "rotate(" + angle + "deg)" : "";
+    });
+    art.alt = design.id ? "Design " + design.label + " on the print area" : "A sample shape on the print area";
+
+    const inches = function (px) { return (px / data.dpi.print).toFixed(1); };
+    const what = design.id ? "Design " + design.label.split(" ")[0] + " (" + design.width + " × " + design.height +
+      " px" + (design.file === "print file" ? ", its print file" : "") + ")" : "A sample shape (3:4)";
     if (caption) {
       caption.textContent = "Print area “" + position + "”: " + area[0] + " × " + area[1] + " px (" +
-        inches(area[0]) + " × " + inches(area[1]) + " in at 300 DPI). Sample design (3:4) at scale " +
-        scale.toFixed(2) + (mode === "fill" ? "; what falls outside the dashed line is not printed." : ".");
+        inches(area[0]) + " × " + inches(area[1]) + " in at " + data.dpi.print + " DPI)" +
+        (groups.length > 1 ? ", sizes " + worst.group.sizes : "") + ". " + what + " at scale " +
+        worst.scale.toFixed(2) + "." +
+        (mode === "fill" ? " What falls outside the dashed line is not printed (shown faded)." : "");
+    }
+    if (dpiLine) {
+      dpiLine.textContent = "";
+      if (!design.id) {
+        dpiLine.textContent = "DPI: choose an approved design to see how sharp it prints.";
+        return;
+      }
+      const dpi = Math.floor(worst.dpi);
+      const found = level(worst.dpi);
+      const badge = document.createElement("span");
+      badge.className = "pod-dpi pod-dpi-" + found[0];
+      badge.textContent = dpi + " DPI";
+      const where = groups.length > 1 ? " on sizes " + worst.group.sizes + ", the largest print area ticked" : "";
+      dpiLine.append("Prints at ", badge, ": " + found[1] + where + " (print-ready from " + data.dpi.target +
+        " DPI; below " + data.dpi.min + " publishing is refused).");
     }
   }
+
+  if (designPicker) designPicker.addEventListener("change", draw);
+  document.querySelectorAll(".pod-colour-choice").forEach(function (button) {
+    button.addEventListener("click", function () {
+      garment = button.dataset.colour;
+      document.querySelectorAll(".pod-colour-choice").forEach(function (other) {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
+      draw();
+    });
+  });
+  if (picture) {
+    picture.addEventListener("load", draw);
+    picture.addEventListener("error", function () {
+      // The picture could not be loaded (offline, or gone from the catalog): the print area alone.
+      picture.hidden = true;
+      stage.classList.add("pod-stage-plain");
+      const note = document.getElementById("pod-picture-note");
+      if (note) note.textContent = "The catalog's picture of this blueprint could not be loaded; the print area is shown alone.";
+      draw();
+    });
+  }
+  if (grid) grid.addEventListener("change", draw);
+  window.addEventListener("resize", draw);
 
   showRule();
   refresh();
