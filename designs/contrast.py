@@ -5,7 +5,7 @@ WCAG's: relative luminance L of sRGB, and the ratio (L_lighter + 0.05) / (L_dark
 to 21:1 (black on white). A design's ink is measured once per file (ink_profile, from its thumbnail or print
 preview: both keep the transparency) as an alpha-weighted histogram of its opaque pixels' luminance in BINS bins
 spaced evenly in log(L + 0.05), so that any garment's contrast with each bin is one division. A colour is flagged
-when most of the ink (VANISH_SHARE) is below VANISH_RATIO against it: the design's dominant luminance, not its
+when most of the ink (more than VANISH_SHARE) is below VANISH_RATIO against it: the design's dominant luminance, not its
 average (a half-black, half-white design averages grey, which vanishes on nothing).
 
 Colours' hex codes come from designs/garment_colours.py (learned from Printify products, else approximate).
@@ -32,7 +32,7 @@ MIN_INK = 0.05  # a share of the area below this is no ink to speak of (stray pi
 # the ink nearly disappears into the fabric: black ink on navy is 1.5:1, on black 1.0:1, white ink on heather
 # grey about 1.7:1. So a colour is flagged when the ink's dominant part is under 2:1 against it.
 VANISH_RATIO = 2.0
-VANISH_SHARE = 0.5  # "dominant": at least half of the ink (alpha-weighted) is below VANISH_RATIO
+VANISH_SHARE = 0.5  # "dominant": more than half of the ink (alpha-weighted) is below VANISH_RATIO
 
 
 def relative_luminance(hex_code: str) -> float:
@@ -62,7 +62,8 @@ def _bin_luminance(index: int) -> float:
 
 
 def ink_profile(picture) -> dict:
-    """{"bins": [share of the ink per luminance bin], "coverage": share of the area that is ink} of a Pillow image.
+    """{"bins": [share of the ink per luminance bin], "coverage": share of the area that is ink, "median": the
+    ink's weighted median luminance} of a Pillow image.
 
     Each pixel counts by its alpha (an anti-aliased edge counts half); a fully opaque image is all ink.
     """
@@ -79,7 +80,12 @@ def ink_profile(picture) -> dict:
     total = float(histogram.sum())
     coverage = total / alpha.size if alpha.size else 0.0
     bins = [round(float(value) / total, 4) for value in histogram] if total else [0.0] * BINS
-    return {"bins": bins, "coverage": round(coverage, 4)}
+    median = 0.0
+    if total:  # the luminance half of the ink (by alpha) is below: the figure a contrast ratio is quoted for
+        order = np.argsort(luminance.ravel(), kind="stable")
+        weights = np.cumsum(alpha.ravel()[order])
+        median = float(luminance.ravel()[order][np.searchsorted(weights, weights[-1] / 2)])
+    return {"bins": bins, "coverage": round(coverage, 4), "median": round(median, 5)}
 
 
 def measure_file(file) -> dict:
@@ -99,15 +105,19 @@ def _ink_source(design):
     return "image_ink", design.image_ink, design.image, design.thumbnail or design.image, design.image_has_alpha
 
 
-def ink_of(design, *, measure: bool = True, save: bool = True) -> tuple[dict | None, bool | None]:
+def ink_of(design, *, measure: bool = True, save: bool = False) -> tuple[dict | None, bool | None]:
     """(ink profile, has transparency) of the file publishing would upload: the print file when there is one,
-    else the original. A profile is valid for the file it names ("of"); one missing (or of another file) is
-    measured now from the file's small rendition, unless `measure` is False (then None), and kept on the design
-    (save=False: by save_measured() later, in one query for many)."""
+    else the original. A profile is valid for the file it names ("of"). Ingest and print jobs store it with the
+    file; one missing (a design stored before profiles existed) is measured now from the file's small rendition,
+    unless `measure` is False (then None). It is kept on the design only with `save` (pages that only show
+    something never write: a GET changes nothing), else save_measured() may keep it later in one query."""
     from designs.models import Design
 
     column, stored, file, small, alpha = _ink_source(design)
     if stored and stored.get("bins") and stored.get("of") == file.name:
+        if save and design.__dict__.get("_ink_unsaved") == column:  # measured by an earlier look, not kept yet
+            Design.objects.filter(pk=design.pk).update(**{column: stored})
+            del design.__dict__["_ink_unsaved"]
         return stored, alpha
     if not measure or not small:
         return None, alpha
@@ -148,7 +158,7 @@ class ColourContrast:
 
     @property
     def vanishes(self) -> bool:
-        return self.share >= VANISH_SHARE
+        return self.share > VANISH_SHARE
 
     @property
     def label(self) -> str:
@@ -216,7 +226,9 @@ def compare(profile: dict, swatch: Swatch) -> ColourContrast:
 
 
 def dominant_luminance(profile: dict) -> float:
-    """The ink's weighted median luminance (the bin where half of the ink is reached)."""
+    """The ink's weighted median luminance (measured; else the bin where half of the ink is reached)."""
+    if isinstance(profile.get("median"), (int, float)):
+        return float(profile["median"])
     reached = 0.0
     for index, share in enumerate(profile["bins"]):
         reached += share
@@ -225,7 +237,7 @@ def dominant_luminance(profile: dict) -> float:
     return _bin_luminance(BINS - 1)
 
 
-def check(design, template, *, measure: bool = True, swatches_of=None, save: bool = True) -> ContrastReport:
+def check(design, template, *, measure: bool = True, swatches_of=None, save: bool = False) -> ContrastReport:
     """How `design`'s ink shows on each enabled colour of `template` (checked only for transparent designs: an
     opaque one prints as a rectangle of its own colours). `swatches_of`: template_swatches(template), when asked
     for many designs."""
@@ -244,9 +256,9 @@ def check(design, template, *, measure: bool = True, swatches_of=None, save: boo
     )
 
 
-def checks(designs, template, *, measure_limit: int = 200) -> dict[int, ContrastReport]:
+def checks(designs, template, *, measure_limit: int = 200, save: bool = False) -> dict[int, ContrastReport]:
     """check() for many designs on one template (its colours read once); at most `measure_limit` designs without
-    a stored profile are measured now (the rest are reported unchecked, and measured on a later look)."""
+    a stored profile are measured now (the rest are reported unchecked), and kept with `save` (one query)."""
     colours = template_swatches(template)
     designs = list(designs)
     reports = {}
@@ -257,7 +269,8 @@ def checks(designs, template, *, measure_limit: int = 200) -> dict[int, Contrast
         if not (stored and stored.get("of") == file.name):
             budget -= 1
         reports[design.pk] = check(design, template, measure=measure, swatches_of=colours, save=False)
-    save_measured(designs)
+    if save:
+        save_measured(designs)
     return reports
 
 

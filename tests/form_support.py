@@ -83,9 +83,13 @@ class _FormParser(HTMLParser):
         self._option: list | None = None
         self._textarea: str | None = None
         self._button: dict | None = None
+        self.owned: list[tuple[Form, str, str, str]] = []  # (form parsed in, its form="…" id, kind, name)
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
+        if self.forms and attrs.get("form") and tag in ("input", "button", "select", "textarea"):
+            # form="id": the field belongs to that form wherever it stands (moved there once the page is read)
+            self.owned.append((self.forms[-1], attrs["form"], tag, attrs.get("name", "")))
         if tag == "form":
             self.forms.append(Form(attrs.get("action", ""), attrs.get("method", "get").lower(), attrs))
         elif not self.forms:
@@ -131,6 +135,19 @@ class _FormParser(HTMLParser):
 def forms_of(html: str) -> list[Form]:
     parser = _FormParser()
     parser.feed(html)
+    by_id = {form.attrs["id"]: form for form in parser.forms if form.attrs.get("id")}
+    for parsed_in, owner_id, tag, name in parser.owned:
+        owner = by_id.get(owner_id)
+        if owner is None or owner is parsed_in:
+            continue
+        if tag == "select":
+            owner.selects[name] = parsed_in.selects.pop(name)
+        elif tag == "textarea":
+            owner.textareas[name] = parsed_in.textareas.pop(name)
+        else:
+            moved = [i for i in parsed_in.inputs if i.get("form") == owner_id and i.get("name", "") == name]
+            parsed_in.inputs = [i for i in parsed_in.inputs if not any(i is m for m in moved)]
+            owner.inputs += moved
     return parser.forms
 
 

@@ -444,6 +444,14 @@ def cases(world) -> list[Case]:
             [Post("reprice", {}, page(*publishers, opened="redirect"), allowed=publishers, changes=publishers)],
         ),
         Case(
+            "admin:designs_producttemplate_fixed_image",
+            f"/admin/designs/producttemplate/{world.template.pk}/fixed-image/",
+            # A file upload on a template: those who may change templates (superusers here); without a file the
+            # page only says to choose one.
+            page(*su, opened="method"),
+            [Post("no file", {"fixed-position": "back"}, page(*su, opened="redirect"), allowed=su)],
+        ),
+        Case(
             "admin:designs_producttemplate_preview",
             f"/admin/designs/producttemplate/preview/{world.approved.pk}/",
             page(*publishers),

@@ -54,7 +54,8 @@ def cards(ids: list[int], *, mine=()) -> list[dict]:
     duplicates = selectors.closest_duplicates([design.pk for design in designs])
     counts = selectors.variation_counts(design.prompt for design in designs)
     template = default_template()  # DPI and contrast are measured against it
-    contrasts = contrast.checks(designs, template) if template is not None else {}
+    # Designs ingested before ink profiles existed are measured here without being written (a GET writes nothing).
+    contrasts = contrast.checks(designs, template, measure_limit=100) if template is not None else {}
     mine = set(mine)
     return [
         {

@@ -206,7 +206,7 @@ def colour_exclusions(pairs: set[tuple[int, int]], plan: dict[int, list[ProductT
     found = {}
     for template, asked in by_template.values():
         designs = Design.objects.filter(pk__in=asked).only(*contrast.CONTRAST_FIELDS)
-        for design_id, report in contrast.checks(designs, template, measure_limit=len(asked)).items():
+        for design_id, report in contrast.checks(designs, template, measure_limit=len(asked), save=True).items():
             if report.vanishing_names:
                 found[(design_id, template.pk)] = report.vanishing_names
     return found

@@ -165,6 +165,7 @@ class FakePrintify:
         self.ids = (f"{n:024x}" for n in itertools.count(0xA0000))
         # operation -> answers to give before the normal one: (status, body, headers) or an exception to raise
         self.failures: dict[str, list] = {}
+        self.options: list[dict] | None = None  # the options (with colour codes) a created product answers with
         shop = re.escape(f"{API}/shops/{SHOP}")
         rsps.add_callback(responses.POST, f"{API}/uploads/images.json", callback=self._upload)
         rsps.add_callback(responses.POST, f"{API}/shops/{SHOP}/products.json", callback=self._create)
@@ -203,6 +204,8 @@ class FakePrintify:
         body = json.loads(request.body)
         product_id = next(self.ids)
         product = {**body, "id": product_id, "is_locked": False, "images": [], "shop_id": int(SHOP)}
+        if self.options is not None:
+            product["options"] = self.options
         # Printify renders mockups on create; a GET returns them (the create answer's list is not relied on).
         variant_ids = [v["id"] for v in body.get("variants", []) if v.get("is_enabled", True)]
         self.products[product_id] = {**product, "images": mockup_images(product_id, variant_ids)}

@@ -193,6 +193,34 @@ def test_the_review_page_and_the_changelist_show_images_through_short_lived_sign
     assert s3_media.server.secret_key not in html + changelist
 
 
+@pytest.mark.usefixtures("admin_settings")
+def test_the_placement_preview_shows_the_design_and_the_fixed_image_through_signed_urls(
+    client, superuser, make_design, s3_media, settings, media_root
+):
+    """The template editor draws the design over the print area: its preview comes from the bucket by a signed
+    URL, like every other image; the fixed image too. The server never reads either to draw them."""
+    from designs import fixed_images
+    from tests.designs.contrast_support import ink_png
+
+    design = approved_design(make_design, (2000, 1600), title="Owl")
+    name, width, height = fixed_images.store(ink_png((30, 60, 200), (400, 200)))
+    template = make_template(
+        fixed_image=name, fixed_image_width=width, fixed_image_height=height, fixed_position="back"
+    )
+    client.force_login(superuser)
+    page = client.get(f"/admin/designs/producttemplate/{template.pk}/change/")
+    assert page.status_code == 200, page
+    html = page.content.decode()
+    data = json.loads(unescape(re.search(r'id="pod-placement-data" type="application/json">(.*?)</script>', html)[1]))
+    [shown] = data["designs"]
+    assert (shown["id"], shown["width"], shown["height"]) == (design.pk, 2000, 1600)
+    expires = settings.AWS_QUERYSTRING_EXPIRE
+    assert assert_signed_and_private(shown["url"], s3_media, expires=expires) == read(design.preview_file)
+    logo = unescape(re.search(r'<img src="([^"]+)" alt="The fixed image"', html)[1])
+    assert assert_signed_and_private(logo, s3_media, expires=expires) == read(template.fixed_image)
+    assert not any(media_root.iterdir())
+
+
 def test_deleting_a_design_deletes_its_objects(make_design, s3_media, django_capture_on_commit_callbacks):
     design = approved_design(make_design, (2000, 1600), status=Status.REJECTED)
     kept = approved_design(make_design, (300, 300), status=Status.REJECTED)

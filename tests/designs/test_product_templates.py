@@ -191,3 +191,65 @@ def test_the_title_template_dresses_every_design_title_with_its_product_words(ma
         "Red Fox Woodcut",
         "owl at night",
     )
+
+
+# --- the fixed image (a logo at another position) and colours left out ----------------------------------------------
+
+
+def logo_template(**fields):
+    values = {
+        "fixed_image": "templates/fixed/2026/12/logo.png",
+        "fixed_image_width": 600,
+        "fixed_image_height": 300,
+        "fixed_position": "back",
+        "fixed_placement": {"x": 0.5, "y": 0.12, "scale": 0.2, "angle": 0},
+    }
+    return tee_template(**{**values, **fields})
+
+
+def test_every_print_area_carries_the_fixed_image_at_its_own_position(make_design):
+    template = logo_template(placement={"mode": "fit", "x": 0.5, "y": 0.5, "scale": 1, "angle": 0})
+    payload = build_product_payload(
+        template, make_design(prompt="owl"), "upl-design", (3000, 3000), fixed_upload_id="upl-logo"
+    )
+    assert len(payload["print_areas"]) == 2  # XS 3153×3995 and L 4500×5700: one area per size
+    for area in payload["print_areas"]:
+        design, logo = area["placeholders"]
+        assert design["position"] == "front" and design["images"][0]["id"] == "upl-design"
+        assert logo == {
+            "position": "back",
+            "images": [{"id": "upl-logo", "x": 0.5, "y": 0.12, "scale": 0.2, "angle": 0}],
+        }
+    with pytest.raises(ValueError, match="no Printify upload id"):
+        build_product_payload(template, make_design(prompt="owl"), "upl-design", (3000, 3000))
+
+
+def test_a_fixed_image_needs_another_position_that_every_enabled_variant_has():
+    assert template_problems(logo_template()) == []
+    [same] = template_problems(logo_template(fixed_position="front"))
+    assert "where the design goes" in same
+    [none] = template_problems(logo_template(fixed_position=""))
+    assert "needs a print position" in none
+    variants = [dict(v, is_enabled=True) for v in TEE_VARIANTS]  # 17394 has no back print area
+    [uncovered] = template_problems(logo_template(variants=variants))
+    assert "no “back” print area for the fixed image" in uncovered and "17394" in uncovered
+    [scale] = template_problems(logo_template(fixed_placement={"scale": 0}))
+    assert "scale must be above 0" in scale
+
+
+def test_a_snapshot_keeps_the_fixed_image_by_name_and_the_colours_a_product_leaves_out():
+    from designs.product_templates import template_from_snapshot, template_snapshot
+
+    template = logo_template()
+    template.pk = 4
+    snapshot = template_snapshot(template, excluded_colours=["Solid Black"])
+    assert snapshot["fixed_image"] == "templates/fixed/2026/12/logo.png"
+    assert snapshot["excluded_colours"] == ["Solid Black"]
+    enabled = {v["id"] for v in snapshot["variants"] if v["is_enabled"]}
+    assert enabled == {17390, 17393}  # Solid Black / XS left out (its colour read from the title)
+    again = template_from_snapshot(snapshot)
+    assert again.fixed_image.name == "templates/fixed/2026/12/logo.png" and again.fixed_position == "back"
+    assert template_snapshot(tee_template())["fixed_image"] == ""
+    # Snapshots taken before fixed images existed have none.
+    older = {key: value for key, value in snapshot.items() if not key.startswith("fixed_")}
+    assert not template_from_snapshot(older).fixed_image

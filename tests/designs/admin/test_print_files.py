@@ -145,3 +145,17 @@ def test_a_design_already_at_the_target_dpi_is_skipped_unless_asked_again(as_pub
     assert again.status_code == 302
     sharp.refresh_from_db()
     assert sharp.print_status == PrintStatus.QUEUED
+
+
+def test_the_change_page_names_the_colours_a_transparent_design_nearly_vanishes_on(as_publisher, make_design, tee):
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    colour_tee(is_default=False, name="Colour tee")
+    black = transparent_design(make_design, title="Black wreath")
+    html = as_publisher.get(reverse("admin:designs_design_change", args=[black.pk]), secure=True).content.decode()
+    assert "Garment colours" in html
+    assert f"Design {black.pk} nearly vanishes on Black and Navy of “Colour tee”" in html
+    assert f"Design {black.pk} nearly vanishes on Solid Black of “Kids tee”" in html  # every template, a line each
+    opaque = approved_design(make_design, (600, 600))
+    html = as_publisher.get(reverse("admin:designs_design_change", args=[opaque.pk]), secure=True).content.decode()
+    assert "Not checked: its background is not transparent" in html

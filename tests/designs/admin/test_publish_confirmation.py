@@ -189,3 +189,30 @@ def test_the_copy_button_needs_the_write_listing_copy_permission(
 
     assert "Writing listing copy needs the “write listing copy” permission." in shown(refused)
     assert not Design.objects.filter(copy_status=CopyStatus.QUEUED).exists()
+
+
+def test_designs_that_nearly_vanish_on_some_colours_are_named_and_leave_them_out_unless_unticked(
+    client, publisher, make_design, django_capture_on_commit_callbacks
+):
+    from designs.models import Product
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    tee = colour_tee(is_default=True, name="Gildan tee")
+    black = transparent_design(make_design, title="Black wreath")
+    anyway = transparent_design(make_design, title="Black crest")
+    client.force_login(publisher)
+    question = ask(client, "publish_to_printify", ticked=[black.pk, anyway.pk])
+    page = question.content.decode()
+    assert "2 designs nearly vanish on some colours of “Gildan tee”" in page
+    assert "Black (approximate colour) (1.2:1)" in page and "Navy (approximate colour) (1.5:1)" in page
+    form = form_with(page, "drop_colours")
+    ticked = [i["value"] for i in form.inputs if i.get("name") == "drop_colours" and "checked" in i]
+    assert sorted(ticked) == sorted([f"{black.pk}:{tee.pk}", f"{anyway.pk}:{tee.pk}"])  # left out unless unticked
+
+    # The seller unticks one ("publish anyway") and confirms, sending what the page holds.
+    with django_capture_on_commit_callbacks():
+        answer(client, question, changes={"drop_colours": [f"{black.pk}:{tee.pk}"]})
+    left_out = Product.objects.get(design=black).template_snapshot
+    assert left_out["excluded_colours"] == ["Black", "Navy"]
+    assert {v["options"]["color"] for v in left_out["variants"] if v["is_enabled"]} == {"White", "Red", "Heather Grey"}
+    assert "excluded_colours" not in Product.objects.get(design=anyway).template_snapshot

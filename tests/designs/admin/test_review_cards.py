@@ -84,3 +84,15 @@ def test_a_mockup_card_per_product_waiting_with_its_prices_as_money(settings):
     assert card["price_range"] == "$24.99–$26.99" and card["variants"] == 3
     assert card["mockups"] == ["https://images.printify.com/1.jpg"]
     assert card["printify_url"].endswith("a" * 24)
+
+
+def test_a_transparent_design_is_flagged_with_the_default_templates_colours_it_nearly_vanishes_on(make_design):
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    colour_tee(is_default=True)
+    black = transparent_design(make_design, status=Status.REVIEW)
+    white = transparent_design(make_design, ink=(250, 250, 250), status=Status.REVIEW)
+    found = {card["id"]: card for card in cards([black.pk, white.pk])}
+    assert found[black.pk]["contrast_colours"] == "Black, Navy"
+    assert found[black.pk]["contrast"].startswith(f"Design {black.pk} nearly vanishes on Black and Navy")
+    assert found[white.pk]["contrast_colours"] == "White, Heather Grey"

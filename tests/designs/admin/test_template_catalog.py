@@ -215,3 +215,75 @@ def test_costs_arriving_after_the_save_price_the_page_and_the_products_alike(
     snapshot = Product.objects.get(design=design).template_snapshot
     sent = {v["id"]: v["price"] for v in snapshot["variants"] if v["is_enabled"]}
     assert sent == shown
+
+
+# --- the fixed image, a form of its own on the editor page -------------------------------------------------------
+
+
+def logo_file(name="logo.png", data=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.designs.contrast_support import ink_png
+
+    return SimpleUploadedFile(name, data if data is not None else ink_png((40, 80, 200), (600, 300)), "image/png")
+
+
+def fixed_form(client, url):
+    return form_with(page_of(client.get(url)), "fixed-position")
+
+
+def test_a_fixed_image_is_added_from_the_editor_page_moved_and_removed(as_superuser):
+    from designs.admin.template_editor import FixedImageForm  # noqa: F401  (the form the page renders)
+
+    template = make_template()
+    url = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    form = fixed_form(as_superuser, url)
+    assert form.attrs["enctype"] == "multipart/form-data" and form.action.endswith(f"/{template.pk}/fixed-image/")
+    assert form.options("fixed-position") == {"back": "back"}  # not the design's own print area
+    data = form.post_data({"fixed-y": "0.1", "fixed-scale": "0.2"})
+    response = as_superuser.post(form.action, {**data, "fixed-image": logo_file("../../etc/shop logo.png")})
+    assert response.status_code == 302 and response.url.endswith("#pod-fixed")
+    template.refresh_from_db()
+    assert template.fixed_image.name.startswith("templates/fixed/") and "logo" not in template.fixed_image.name
+    assert (template.fixed_image_width, template.fixed_image_height, template.fixed_position) == (600, 300, "back")
+    assert template.fixed_placement == {"x": 0.5, "y": 0.1, "scale": 0.2, "angle": 0}
+    page = page_of(as_superuser.get(url))
+    assert "600 × 300 px on the back print area (4500 × 5700 px): prints at" in page  # the worst: the largest area
+    assert ">200 DPI</span> (acceptable)" in page  # 600 px over 0.2 × 4500 px = 3 in
+
+    # Moved without a new file: the same file stays.
+    first = template.fixed_image.name
+    form = fixed_form(as_superuser, url)
+    as_superuser.post(form.action, form.post_data({"fixed-x": "0.8"}))
+    template.refresh_from_db()
+    assert template.fixed_image.name == first and template.fixed_placement["x"] == 0.8
+
+    form = fixed_form(as_superuser, url)
+    as_superuser.post(form.action, form.post_data(press="Remove it"))
+    template.refresh_from_db()
+    assert not template.fixed_image and template.fixed_position == ""
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_words_and_nothing_changes(as_superuser):
+    template = make_template()
+    url = reverse("admin:designs_producttemplate_change", args=[template.pk])
+    form = fixed_form(as_superuser, url)
+    response = as_superuser.post(
+        form.action, {**form.post_data(), "fixed-image": logo_file("logo.png", b"<svg onload=alert(1)>")}, follow=True
+    )
+    assert "The fixed image was not saved: The fixed image was refused: it is not a PNG, JPEG or WEBP image." in (
+        response.content.decode()
+    )
+    template.refresh_from_db()
+    assert not template.fixed_image
+    nothing = as_superuser.post(form.action, form.post_data(), follow=True)
+    assert "Choose an image file for the fixed image." in nothing.content.decode()
+
+
+def test_the_fixed_image_needs_a_post_and_the_right_to_change_the_template(client, publisher, superuser):
+    template = make_template()
+    url = reverse("admin:designs_producttemplate_fixed_image", args=[template.pk])
+    client.force_login(publisher)  # may look at templates, not change them
+    assert client.post(url, {"fixed-position": "back"}).status_code == 403
+    client.force_login(superuser)
+    assert client.get(url).status_code == 405

@@ -180,3 +180,71 @@ def test_the_editor_says_the_title_template_applies_to_every_design_title():
     help_text = str(TemplateEditorForm.base_fields["title_template"].help_text)
     assert "Applied to every design's title: {{ title }} is the design's own title" in help_text
     assert "“{{ title }} — Unisex Tee” adds the product words" in help_text
+
+
+# --- the placement preview's data --------------------------------------------------------------------------------
+
+
+def preview_of(page: str) -> dict:
+    import json
+    import re
+    from html import unescape
+
+    return json.loads(unescape(re.search(r'id="pod-placement-data" type="application/json">(.*?)</script>', page)[1]))
+
+
+def test_the_preview_offers_the_newest_approved_designs_the_print_area_sizes_and_the_colours(
+    as_superuser, make_design, settings
+):
+    from tests.designs.contrast_support import colour_tee, transparent_design
+    from tests.designs.print_support import approved_design
+
+    settings.POD_SANDBOX = False
+    tee = colour_tee(
+        blueprint_images=[
+            "https://images.printify.com/api/catalog/tee.jpg",
+            "javascript:alert(1)",
+            "http://plain.example/tee.jpg",
+        ]
+    )
+    older = approved_design(make_design, (4500, 5400), title="Older owl")
+    newer = transparent_design(make_design, title="Black wreath")
+    make_design(status="review", title="Not approved yet")
+    url = reverse("admin:designs_producttemplate_change", args=[tee.pk])
+    data = preview_of(page_of(as_superuser.get(url)))
+
+    assert [d["id"] for d in data["designs"]] == [newer.pk, older.pk]  # the newest decision first
+    owl = data["designs"][1]
+    assert owl == {
+        "id": older.pk,
+        "label": f"#{older.pk} Older owl",
+        "url": older.preview_file.url,  # its preview (at most 1600 px), through the media URL, never the original
+        "width": 4500,
+        "height": 5400,
+        "file": "original",
+    }
+    assert data["areas"]["front"] == [
+        {"size": [4800, 5700], "variants": [3, 6, 9, 12, 15], "sizes": "L"},  # the biggest area first
+        {"size": [4500, 5400], "variants": [1, 2, 4, 5, 7, 8, 10, 11, 13, 14], "sizes": "S, M"},
+    ]
+    assert data["pictures"] == ["https://images.printify.com/api/catalog/tee.jpg"]  # web addresses over https only
+    assert [(c["name"], c["approximate"]) for c in data["colours"]][:2] == [("White", True), ("Black", True)]
+    assert data["dpi"] == {"print": 300, "min": settings.MIN_PRINT_DPI, "target": settings.TARGET_PRINT_DPI}
+
+    # ?design= puts a chosen design first (from the design's page, say).
+    chosen = preview_of(page_of(as_superuser.get(f"{url}?design={older.pk}")))
+    assert [d["id"] for d in chosen["designs"]] == [older.pk, newer.pk]
+
+
+def test_the_js_dpi_formula_is_the_print_quality_one(make_design):
+    """The page works the DPI out in the browser with print_quality's formula: the figures it is given make the
+    same number (fit on the worst print area size)."""
+    from designs.print_quality import effective_dpi
+    from tests.designs.contrast_support import colour_tee
+
+    tee = colour_tee()
+    report = effective_dpi((4500, 5400), tee)
+    worst = report.worst
+    assert worst.placeholder == (4800, 5700)  # the L area, the biggest, which the page draws first
+    scale = min(1.0, (4500 / 5400) / (4800 / 5700))
+    assert report.dpi == int(300 * 4500 / (4800 * round(scale, 4)))

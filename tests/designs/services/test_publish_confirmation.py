@@ -63,3 +63,56 @@ def test_nothing_can_be_confirmed_without_a_usable_template(make_design):
     make_template(variants=[{"id": 17390, "title": "XS", "price": None, "is_enabled": True}])
     question = confirmation(Design.objects.all())
     assert question.cards[0].problems and not question.can_confirm
+
+
+# --- designs that nearly vanish on some garment colours ------------------------------------------------------------
+
+
+def test_black_art_is_flagged_on_black_and_navy_and_those_colours_are_left_out_by_default(make_design, settings):
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    settings.MIN_PRINT_DPI = 0  # small test images; print quality has its own tests
+
+    tee = colour_tee()
+    black = transparent_design(make_design, title="Black wreath")
+    white = transparent_design(make_design, ink=(255, 255, 255), title="White wreath")
+    opaque = approved_design(make_design, (600, 600), title="Square owl")
+
+    question = confirmation(Design.objects.all(), [tee])
+    [found] = question.contrast
+    assert found.template == tee and found.count == 2 and found.checked == 3
+    by_design = {finding.report.design_id: finding for finding in found.findings}
+    assert set(by_design) == {black.pk, white.pk}  # the opaque one prints as a rectangle: not checked
+    assert by_design[black.pk].report.vanishing_names == ["Black", "Navy"]
+    assert by_design[white.pk].report.vanishing_names == ["White", "Heather Grey"]
+    assert all(finding.can_drop for finding in found.findings)
+    assert found.approximate == ["Black", "Heather Grey", "Navy", "White"]  # no product told their codes yet
+    assert question.drop_keys == {f"{black.pk}:{tee.pk}", f"{white.pk}:{tee.pk}"}  # left out unless unticked
+    assert question.can_confirm and opaque.pk not in by_design
+
+    # The seller unticks the white design: only the black one's colours are left out.
+    asked_again = confirmation(Design.objects.all(), [tee], drop_colours=[f"{black.pk}:{tee.pk}", "junk"])
+    assert asked_again.drop_keys == {f"{black.pk}:{tee.pk}"}
+
+
+def test_a_design_that_vanishes_on_every_colour_cannot_leave_them_all_out(make_design):
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    tee = colour_tee(["Black", "Navy"], name="Dark tee")
+    black = transparent_design(make_design)
+    [found] = confirmation(Design.objects.filter(pk=black.pk), [tee]).contrast
+    [finding] = found.findings
+    assert finding.report.vanishing_names == ["Black", "Navy"] and not finding.can_drop
+    assert confirmation(Design.objects.filter(pk=black.pk), [tee]).drop_keys == set()
+
+
+def test_a_mug_has_no_garment_colour_to_check(make_design):
+    from tests.designs.contrast_support import transparent_design
+
+    mug = make_template(  # one variant, no colour option
+        name="Mug",
+        variants=[{"id": 33719, "title": "11oz", "options": {"size": "11oz"}, "price": 1299, "is_enabled": True}],
+        placeholders={"33719": {"front": {"width": 2700, "height": 1200}}},
+    )
+    transparent_design(make_design)
+    assert confirmation(Design.objects.all(), [mug]).contrast == []

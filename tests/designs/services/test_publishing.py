@@ -114,3 +114,50 @@ def test_retry_publish_only_takes_failed_products_with_the_template_as_it_is_now
     product.refresh_from_db()
     assert product.state == ProductState.CREATING and product.template_snapshot == template_snapshot(template)
     assert reload(failed).status == Status.PUBLISHING
+
+
+# --- leaving out the colours a design nearly vanishes on ---------------------------------------------------------
+
+
+def test_a_design_ticked_to_leave_out_its_vanishing_colours_gets_a_product_without_them(make_design):
+    from designs.models import ProductEvent
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    tee = colour_tee()
+    left_out = transparent_design(make_design, title="Black wreath")
+    anyway = transparent_design(make_design, title="Black crest")
+    result = publish_service.request_publish(
+        [left_out, anyway],
+        actor=None,
+        source=Source.ADMIN,
+        templates=[tee],
+        drop_colours=[f"{left_out.pk}:{tee.pk}", "nonsense", f"{anyway.pk + 1000}:{tee.pk}"],
+    )
+    assert sorted(result.moved) == sorted([left_out.pk, anyway.pk])
+
+    snapshot = product_of(left_out).template_snapshot
+    assert snapshot["excluded_colours"] == ["Black", "Navy"]
+    enabled = {v["options"]["color"] for v in snapshot["variants"] if v["is_enabled"]}
+    assert enabled == {"White", "Red", "Heather Grey"}
+    note = ProductEvent.objects.get(product=product_of(left_out), to_state="")
+    assert note.message == "Left out Black, Navy: the design nearly vanishes on them."
+    # Unticked: published anyway, in every colour, and nothing noted.
+    full = product_of(anyway).template_snapshot
+    assert "excluded_colours" not in full and all(v["is_enabled"] for v in full["variants"])
+
+    # A retry keeps what the product left out.
+    Product.objects.filter(pk=product_of(left_out).pk).update(state=ProductState.FAILED)
+    publish_service.retry_publish([left_out], actor=None, source=Source.ADMIN)
+    assert product_of(left_out).template_snapshot["excluded_colours"] == ["Black", "Navy"]
+
+
+def test_leaving_out_every_colour_of_a_template_is_refused_in_words(make_design):
+    from tests.designs.contrast_support import colour_tee, transparent_design
+
+    dark = colour_tee(["Black", "Navy"], name="Dark tee")
+    design = transparent_design(make_design)
+    result = publish_service.request_publish(
+        [design], actor=None, source=Source.ADMIN, templates=[dark], drop_colours=[f"{design.pk}:{dark.pk}"]
+    )
+    assert result.moved == [] and not Product.objects.filter(design=design).exists()
+    assert "nearly vanishes on every colour of “Dark tee” (Black, Navy)" in result.refused[design.pk]

@@ -94,3 +94,19 @@ def test_costs_come_from_a_draft_product_that_is_deleted_and_shipping_from_shipp
     assert {v["id"]: learned.cost(v["id"]) for v in matrix} == {v["id"]: v["cost"] for v in matrix}  # every variant
     state = printify.state()["printify"]
     assert state["products"] == [] and state["products_created"] == 1 and state["products_deleted"] == 1
+
+
+def test_the_draft_product_tells_the_colour_codes_and_templates_get_the_blueprints_pictures(printify):
+    """The catalog names colours only; the draft the costs come from carries their hex codes (heathers two), over
+    real sockets from the sandbox. A template made before pictures were kept gets its blueprint's now."""
+    from designs.models import GarmentColour
+
+    tee = make_template()
+    assert tee.blueprint_images == []
+    learn_costs(3, 3)
+    codes = dict(GarmentColour.objects.filter(blueprint_id=3, print_provider_id=3).values_list("name", "hexes"))
+    assert codes["Heather Grey"] == catalog.OPTION_VALUES["color"]["Heather Grey"]["colors"]
+    assert len(codes["Heather Grey"]) == 2
+    assert codes["Solid Black"] == ["#111111"]
+    tee.refresh_from_db()
+    assert tee.blueprint_images == catalog.BLUEPRINTS[3]["images"]

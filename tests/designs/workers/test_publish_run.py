@@ -579,3 +579,86 @@ def test_a_database_error_mid_run_leaves_the_design_to_the_reconciler_not_failed
     assert publish_run.run_publish(product.pk) == "published"
     assert len(printify.created) == 1  # adopted by its SKU marker, not created twice
     assert product_of(design).printify_id == next(iter(printify.products))
+
+
+# --- the template's fixed image and the colour codes a created product tells -------------------------------------
+
+
+def logo_bytes(colour=(30, 60, 200, 255)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGBA", (500, 250), (0, 0, 0, 0))
+    image.paste(colour, (50, 50, 450, 200))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_templates_fixed_image_is_uploaded_once_and_placed_beside_every_design(make_design, printify):
+    from designs import fixed_images
+    from designs.models import GarmentColour
+
+    name, width, height = fixed_images.store(logo_bytes())
+    template = make_template(
+        fixed_image=name,
+        fixed_image_width=width,
+        fixed_image_height=height,
+        fixed_position="back",
+        fixed_placement={"x": 0.5, "y": 0.1, "scale": 0.25, "angle": 0},
+    )
+    printify.options = [
+        {
+            "name": "Colors",
+            "type": "color",
+            "values": [{"id": 1147, "title": "Heather Grey", "colors": ["#C9C9C9", "#B0B0B2"]}],
+        }
+    ]
+    first, second = (attach_image(make_design(status=Status.APPROVED, prompt=p)) for p in ("owl", "fox"))
+    publish_service.request_publish([first, second], actor=None, source=Source.COMMAND)
+    for design in (first, second):
+        assert publish_run.run_publish(product_of(design).pk) == "published"
+
+    names = [upload["file_name"] for upload in printify.uploads]
+    assert names == [f"design-{first.pk}.png", f"template-{template.pk}-fixed.png", f"design-{second.pk}.png"]
+    with template.fixed_image.open("rb") as stored:
+        assert base64.b64decode(printify.uploads[1]["contents"]) == stored.read()
+    logo_id = "upload000000000000000002"
+    for created in printify.created:
+        for area in created["print_areas"]:
+            assert area["placeholders"][1] == {
+                "position": "back",
+                "images": [{"id": logo_id, "x": 0.5, "y": 0.1, "scale": 0.25, "angle": 0}],
+            }
+    template.refresh_from_db()
+    assert (template.fixed_upload_id, template.fixed_upload_of) == (logo_id, name)
+    # The created products told the colours' codes (the catalog does not): kept for the contrast check.
+    heather = GarmentColour.objects.get(blueprint_id=3, print_provider_id=3, name="Heather Grey")
+    assert heather.hexes == ["#C9C9C9", "#B0B0B2"]
+
+    # A new file on the template: the next product uploads it (once), the old id is not reused for it.
+    new_name, _, _ = fixed_images.store(logo_bytes((200, 30, 30, 255)))
+    ProductTemplate.objects.filter(pk=template.pk).update(fixed_image=new_name)
+    third = attach_image(make_design(status=Status.APPROVED, prompt="bear"))
+    publish_service.request_publish([third], actor=None, source=Source.COMMAND)
+    assert publish_run.run_publish(product_of(third).pk) == "published"
+    assert [upload["file_name"] for upload in printify.uploads[3:]] == [
+        f"design-{third.pk}.png",
+        f"template-{template.pk}-fixed.png",
+    ]
+    assert printify.created[-1]["print_areas"][0]["placeholders"][1]["images"][0]["id"] == "upload000000000000000005"
+
+
+def test_a_fixed_image_gone_from_storage_fails_the_product_in_words(make_design, printify):
+    template = make_template(
+        fixed_image="templates/fixed/2026/12/gone.png",
+        fixed_image_width=10,
+        fixed_image_height=10,
+        fixed_position="back",
+    )
+    design = attach_image(make_design(status=Status.APPROVED))
+    publish_service.request_publish([design], actor=None, source=Source.COMMAND)
+    assert publish_run.run_publish(product_of(design).pk) == "failed"
+    assert f"The fixed image of template “{template.name}” could not be read" in product_of(design).last_error
+    assert printify.created == []

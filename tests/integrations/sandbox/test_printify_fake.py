@@ -336,6 +336,39 @@ def test_mockups_are_pngs_of_the_design_on_each_colour(sandbox, printify):
     assert requests.get(mockups[0]["src"], timeout=5).status_code == 404
 
 
+def test_created_products_tell_each_colours_hex_codes_and_heathers_have_two(printify):
+    """As Printify does (printify-api.md, "Colours"): the catalog names colours, a created product's
+    options[].values[].colors carries their codes."""
+    image_id = printify.upload(png())["id"]
+    product = printify.create(tee_payload(image_id, (60101, 60111))).json()
+    [colours] = [option for option in product["options"] if option["type"] == "color"]
+    codes = {value["title"]: value["colors"] for value in colours["values"]}
+    assert codes["White"] == ["#FFFFFF"] and codes["Black"] == ["#000000"]
+    assert all(isinstance(hexes, list) and hexes for hexes in codes.values())
+    kids = printify.create(sticker_payload(image_id, (17390, 17426), blueprint_id=3, print_provider_id=3)).json()
+    heather = next(v for o in kids["options"] for v in o["values"] if v["title"] == "Heather Grey")
+    assert len(heather["colors"]) == 2
+
+
+def test_a_design_and_a_logo_at_two_positions_are_one_print_area_with_two_placeholders(sandbox, printify):
+    design_id = printify.upload(png("red", size=(400, 400)))["id"]
+    logo_id = printify.upload(png("blue", size=(200, 100)), name="logo.png")["id"]
+    placed = {"x": 0.5, "y": 0.5, "scale": 1, "angle": 0}
+    payload = tee_payload(design_id, (60101,))
+    payload["print_areas"][0]["placeholders"].append(
+        {"position": "back", "images": [{"id": logo_id, **placed, "y": 0.1, "scale": 0.2}]}
+    )
+    product = printify.create(payload).json()
+    [area] = product["print_areas"]
+    assert [(p["position"], [i["id"] for i in p["images"]]) for p in area["placeholders"]] == [
+        ("front", [design_id]),
+        ("back", [logo_id]),
+    ]
+    assert [m["position"] for m in product["images"]] == ["front", "back"]
+    back = Image.open(io.BytesIO(requests.get(product["images"][1]["src"], timeout=5).content)).convert("RGB")
+    assert (0, 0, 255) in {back.getpixel((x, y)) for x in range(back.width) for y in range(back.height // 4)}
+
+
 def test_create_validation_8150(printify):
     image_id = printify.upload(png())["id"]
     no_price = sticker_payload(image_id)
