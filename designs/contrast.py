@@ -256,6 +256,15 @@ def check(design, template, *, measure: bool = True, swatches_of=None, save: boo
     )
 
 
+def vanishing_among(design, found: list[Swatch], *, measure: bool = True) -> list[str]:
+    """The names of `found` colours the design nearly vanishes on (any colour the grid offers, enabled or not: the
+    placement preview shows them all); [] for an opaque design or one without ink."""
+    profile, has_alpha = ink_of(design, measure=measure)
+    if not has_alpha or not profile or profile.get("coverage", 0) < MIN_INK:
+        return []
+    return [swatch.name for swatch in found if compare(profile, swatch).vanishes]
+
+
 def checks(designs, template, *, measure_limit: int = 200, save: bool = False) -> dict[int, ContrastReport]:
     """check() for many designs on one template (its colours read once); at most `measure_limit` designs without
     a stored profile are measured now (the rest are reported unchecked), and kept with `save` (one query)."""

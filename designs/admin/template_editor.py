@@ -88,9 +88,10 @@ def print_area_groups(template) -> dict[str, list[dict]]:
     }
 
 
-def design_entry(design) -> dict:
-    """A design the preview can draw: its preview image (never a 40 MB print file) and the pixel size of the file
-    publishing uploads (print_quality.best_file), which the DPI is worked out from."""
+def design_entry(design, vanishes_on=()) -> dict:
+    """A design the preview can draw: its preview image (never a 40 MB print file), the pixel size of the file
+    publishing uploads (print_quality.best_file), which the DPI is worked out from, and the grid's colours it nearly
+    vanishes on (designs/contrast.py)."""
     file, size, _ = best_file(design)
     title = design.title or design.prompt
     return {
@@ -100,6 +101,7 @@ def design_entry(design) -> dict:
         "width": size[0] if size else 0,
         "height": size[1] if size else 0,
         "file": file,
+        "vanishes_on": list(vanishes_on),
     }
 
 
@@ -243,14 +245,14 @@ class TemplateEditorForm(forms.Form):
             for colour, cells in self.grid.rows()
         ]
 
-    def preview_data(self, *, designs=(), pictures=(), swatches=None) -> dict:
+    def preview_data(self, *, designs=(), pictures=(), swatches=None, vanishing=None) -> dict:
         """What the placement preview (template_editor.js) draws: per position, the print area sizes with the
         variants of each (sizes differ by garment size; the worst DPI counts), the designs it can show (approved
         ones, shown through their own media URLs), the blueprint's pictures, the garment colours and the DPI
         levels (designs/print_quality.py)."""
         return {
             "areas": print_area_groups(self.template),
-            "designs": [design_entry(design) for design in designs],
+            "designs": [design_entry(design, (vanishing or {}).get(design.pk, [])) for design in designs],
             "pictures": list(pictures),
             "colours": colour_entries(self.grid.colours, swatches or {}),
             "dpi": {"print": PRINT_AREA_DPI, "min": settings.MIN_PRINT_DPI, "target": settings.TARGET_PRINT_DPI},
@@ -372,11 +374,15 @@ def shown_pictures(urls) -> list[str]:
 
 def placement_preview(form: TemplateEditorForm, template, design_id=None) -> dict:
     """Everything the placement preview draws, for the editor page (design_id: a design to show first)."""
-    from designs import garment_colours, selectors
+    from designs import contrast, garment_colours, selectors
 
     designs = selectors.designs_to_place(include=design_id)
     swatches = garment_colours.swatches(template.blueprint_id, template.print_provider_id, form.grid.colours)
-    return form.preview_data(designs=designs, pictures=shown_pictures(template.blueprint_images), swatches=swatches)
+    known = [swatch for swatch in swatches.values() if swatch is not None]
+    vanishing = {design.pk: contrast.vanishing_among(design, known) for design in designs}  # measured, not written
+    return form.preview_data(
+        designs=designs, pictures=shown_pictures(template.blueprint_images), swatches=swatches, vanishing=vanishing
+    )
 
 
 class FixedImageForm(forms.Form):
@@ -434,12 +440,21 @@ class FixedImageForm(forms.Form):
 def fixed_image_panel(template, form: FixedImageForm | None = None) -> dict:
     """What the editor's fixed-image section shows: the form, the image (its own media URL) and how it prints."""
     report = fixed_image_dpi(template)
+    spot = fixed_placement(template)
+    area = report.worst.placeholder if report.worst else None
     return {
+        "area_ratio": f"{area[0]} / {area[1]}" if area else "1 / 1",
+        # Printify's placement as CSS over the area: the centre at (x, y), the width a share of the area's.
+        "style": (
+            f"left: {float(spot['x']) * 100:.2f}%; top: {float(spot['y']) * 100:.2f}%; "
+            f"width: {float(spot['scale']) * 100:.2f}%; "
+            f"transform: translate(-50%, -50%) rotate({int(spot['angle'])}deg)"
+        ),
         "form": form or FixedImageForm(template=template),
         "url": template.fixed_image.url if template.fixed_image else "",
         "size": (template.fixed_image_width, template.fixed_image_height) if template.fixed_image else None,
         "dpi": report.dpi,
         "level": LEVEL_WORDS[report.level] if report.areas else "",
         "level_class": report.level,
-        "area": report.worst.placeholder if report.worst else None,
+        "area": area,
     }

@@ -88,7 +88,10 @@
   const dataNode = document.getElementById("pod-placement-data");
   const data = dataNode ? JSON.parse(dataNode.textContent) : { areas: {}, designs: [], sample: [3, 4], dpi: {} };
   const custom = document.getElementById("pod-custom");
-  let garment = ""; // the colour chosen behind the print area ("" = the picture shows through)
+  let garment = ""; // the fabric colour chosen ("" = the catalog's picture as it is)
+  let garmentName = "";
+  const contrastNote = document.getElementById("pod-contrast-note");
+  const pictureNote = document.getElementById("pod-picture-note");
 
   // A sample shape (3:4) when no design is approved yet: an SVG of our own, never a remote file.
   const SAMPLE = "data:image/svg+xml," + encodeURIComponent(
@@ -149,10 +152,16 @@
     return ["bad", "too low: it would print blurry"];
   }
 
+  function isDark(css) {
+    const hex = css.replace("#", "");
+    const rgb = [0, 2, 4].map(function (i) { return parseInt(hex.substr(i, 2), 16) / 255; });
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 0.35;
+  }
+
   function pictureRect() {
     // The picture is shown whole (object-fit: contain): the box it really takes inside the stage.
     const width = stage.clientWidth, height = stage.clientHeight;
-    if (!picture || !picture.naturalWidth || picture.hidden) return null;
+    if (!picture || !picture.naturalWidth || picture.hidden || garment) return null;
     const fit = Math.min(width / picture.naturalWidth, height / picture.naturalHeight);
     const w = picture.naturalWidth * fit, h = picture.naturalHeight * fit;
     return { left: (width - w) / 2, top: (height - h) / 2, width: w, height: h };
@@ -200,8 +209,17 @@
     areaBox.style.top = (room.cy - h / 2) + "px";
     areaBox.style.width = w + "px";
     areaBox.style.height = h + "px";
-    areaBox.style.background = garment || "";
-    areaBox.classList.toggle("pod-area-coloured", Boolean(garment));
+    // A fabric colour fills the stage (the picture's own colour cannot be changed); the print area's outline stays
+    // visible on it.
+    stage.classList.toggle("pod-stage-fabric", Boolean(garment));
+    stage.style.background = garment || "";
+    if (pictureNote) {
+      if (!pictureNote.dataset.text) pictureNote.dataset.text = pictureNote.textContent;
+      pictureNote.textContent = garment
+        ? "The fabric in " + garmentName + " fills the picture's place: the print area is shown on it alone."
+        : pictureNote.dataset.text;
+    }
+    areaBox.classList.toggle("pod-area-on-dark", Boolean(garment) && isDark(garment));
 
     // The design: its centre at (x, y) of the area, its width scale × the area's width, turned by the angle.
     const x = mode === "fixed" ? number("x", 0.5) : 0.5;
@@ -217,6 +235,18 @@
       img.style.transform = angle ? "rotate(" + angle + "deg)" : "";
     });
     art.alt = design.id ? "Design " + design.label + " on the print area" : "A sample shape on the print area";
+    const vanishes = design.vanishes_on || [];
+    document.querySelectorAll(".pod-colour-choice").forEach(function (button) {
+      const mark = button.querySelector(".pod-vanish-mark");
+      if (mark) mark.hidden = vanishes.indexOf(button.dataset.name) < 0;
+    });
+    if (contrastNote) {
+      const lost = garmentName && vanishes.indexOf(garmentName) >= 0;
+      contrastNote.hidden = !lost;
+      contrastNote.textContent = lost ? "On " + garmentName + " this design nearly vanishes: most of its ink is " +
+        "below 2:1 contrast against the fabric. The publish confirmation offers to leave " + garmentName +
+        " out of its product." : "";
+    }
 
     const inches = function (px) { return (px / data.dpi.print).toFixed(1); };
     const what = design.id ? "Design " + design.label.split(" ")[0] + " (" + design.width + " × " + design.height +
@@ -249,25 +279,49 @@
   document.querySelectorAll(".pod-colour-choice").forEach(function (button) {
     button.addEventListener("click", function () {
       garment = button.dataset.colour;
+      garmentName = button.dataset.name || "";
       document.querySelectorAll(".pod-colour-choice").forEach(function (other) {
         other.setAttribute("aria-pressed", String(other === button));
       });
       draw();
     });
   });
+  function pictureFailed() {
+    // The picture could not be loaded (offline, or gone from the catalog): the print area alone.
+    picture.hidden = true;
+    stage.classList.add("pod-stage-plain");
+    if (pictureNote) {
+      pictureNote.textContent = "The catalog's picture of this blueprint could not be loaded; the print area is " +
+        "shown alone.";
+      pictureNote.dataset.text = pictureNote.textContent;
+    }
+    draw();
+  }
   if (picture) {
     picture.addEventListener("load", draw);
-    picture.addEventListener("error", function () {
-      // The picture could not be loaded (offline, or gone from the catalog): the print area alone.
-      picture.hidden = true;
-      stage.classList.add("pod-stage-plain");
-      const note = document.getElementById("pod-picture-note");
-      if (note) note.textContent = "The catalog's picture of this blueprint could not be loaded; the print area is shown alone.";
-      draw();
-    });
+    picture.addEventListener("error", pictureFailed);
+    if (picture.complete && !picture.naturalWidth) pictureFailed(); // it failed before this script ran
   }
   if (grid) grid.addEventListener("change", draw);
   window.addEventListener("resize", draw);
+
+  // --- the fixed image's small preview follows its fields (its own form's, shown inside this one)
+  const fixedImage = document.getElementById("pod-fixed-image");
+  function placeFixed() {
+    if (!fixedImage) return;
+    const value = function (name, fallback) {
+      const field = document.querySelector('[name="fixed-' + name + '"]');
+      const read = field ? parseFloat(field.value) : NaN;
+      return isNaN(read) ? fallback : read;
+    };
+    fixedImage.style.left = value("x", 0.5) * 100 + "%";
+    fixedImage.style.top = value("y", 0.5) * 100 + "%";
+    fixedImage.style.width = value("scale", 1) * 100 + "%";
+    fixedImage.style.transform = "translate(-50%, -50%) rotate(" + value("angle", 0) + "deg)";
+  }
+  form.addEventListener("input", function (event) {
+    if (/^fixed-(x|y|scale|angle)$/.test(event.target.name || "")) placeFixed();
+  });
 
   showRule();
   refresh();

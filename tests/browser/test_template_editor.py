@@ -117,11 +117,11 @@ def test_fill_from_catalog_to_a_tee_template_without_typing_json(page, printify,
     expect(caption).to_contain_text("at scale 0.50")
     page.check("input[name=placement_mode][value=fit]")
     expect(caption).to_contain_text("at scale 0.90")  # a 3:4 design on a 5:6 area: its height limits it
-    assert page.evaluate(
-        """() => { const c = document.getElementById('pod-placement');
-                   const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;
-                   return d[3] > 0; }"""
-    ), "the sample design is drawn in the middle of the print area"
+    # No design is approved yet: a sample shape stands in, drawn in the middle of the print area.
+    expect(page.locator("#pod-preview-design")).to_contain_text("A sample shape (3:4): no approved design yet")
+    art, area = page.locator("#pod-art").bounding_box(), page.locator("#pod-area").bounding_box()
+    assert abs((art["x"] + art["width"] / 2) - (area["x"] + area["width"] / 2)) < 1.5
+    assert abs(art["height"] - area["height"]) < 1.5  # fit: its height limits it
     page.screenshot(path=str(artifacts / "template-editor.png"), full_page=True)
 
     page.click("input[value='Save template']")

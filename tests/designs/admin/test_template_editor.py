@@ -222,7 +222,9 @@ def test_the_preview_offers_the_newest_approved_designs_the_print_area_sizes_and
         "width": 4500,
         "height": 5400,
         "file": "original",
+        "vanishes_on": [],  # opaque: prints as its own rectangle
     }
+    assert data["designs"][0]["vanishes_on"] == ["Black", "Navy"]  # black art on a transparent background
     assert data["areas"]["front"] == [
         {"size": [4800, 5700], "variants": [3, 6, 9, 12, 15], "sizes": "L"},  # the biggest area first
         {"size": [4500, 5400], "variants": [1, 2, 4, 5, 7, 8, 10, 11, 13, 14], "sizes": "S, M"},
