@@ -109,5 +109,5 @@ def read_order(order_id: str, shop_id: str | None = None):
 
 
 def sync_orders():
-    """Scheduled (migration 0034): catch the orders webhooks missed, re-read the unfinished ones."""
-    return order_sync.sync_orders().summary
+    """Scheduled (migration 0034): catch the orders webhooks missed, re-read the unfinished ones, in every shop."""
+    return order_sync.sync_every_shop()
