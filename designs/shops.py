@@ -150,6 +150,18 @@ def shop_of(template) -> Shop | None:
     return default_shop()
 
 
+def shop_currency(template) -> str:
+    """The currency a template's prices are in: its shop's (SHOP_CURRENCY when no shop is known)."""
+    shop = shop_of(template)
+    return shop.currency if shop else settings.SHOP_CURRENCY
+
+
+def shop_currency_of(printify_id) -> str:
+    """The currency an order of this Printify shop is in (SHOP_CURRENCY for a shop without a record)."""
+    currency = Shop.objects.filter(printify_id=str(printify_id)).values_list("currency", flat=True).first()
+    return currency or settings.SHOP_CURRENCY
+
+
 def printify_shop_id(product) -> str:
     """The Printify shop a product lives in (its own record; the default shop for rows from before shops)."""
     return product.shop.printify_id if product.shop_id else default_printify_id()

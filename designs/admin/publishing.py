@@ -19,6 +19,7 @@ from designs.clients import NotConfigured
 from designs.models import ProductTemplate
 from designs.services import publish_confirmation, publishing
 from designs.services.generation import TooManyDesigns
+from designs.shops import shop_currency
 from designs.workflow import PUBLISHABLE, Source
 
 
@@ -95,8 +96,10 @@ def publish_to_printify(modeladmin, request, queryset):
         cards=[
             {
                 "card": card,
-                "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in card.variants],
-                "price_range": price_range(card.variants),
+                "variants": [
+                    {**v, "price_text": shop_price(v.get("price"), shop_currency(card.template))} for v in card.variants
+                ],
+                "price_range": price_range(card.variants, shop_currency(card.template)),
             }
             for card in question.cards
         ],

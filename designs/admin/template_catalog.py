@@ -27,6 +27,7 @@ from designs.models import ProductTemplate
 from designs.pricing import PriceRule
 from designs.services import costs as cost_service
 from designs.services import repricing, templates
+from designs.shops import shop_currency, shop_of
 from integrations.http import IntegrationError, NotFound
 
 BLUEPRINTS_SHOWN = 300
@@ -155,8 +156,8 @@ class CatalogEditorMixin:
             can_reprice=can_reprice(request.user),
             job=template.reprice_jobs.first() if not new else None,
             preview_data=form.preview_data(),
-            currency=settings.SHOP_CURRENCY,
-            shipping_country=settings.SHIPPING_COUNTRY,
+            currency=shop_currency(template),
+            shipping_country=getattr(shop_of(template), "country", settings.SHIPPING_COUNTRY),
         )
         return TemplateResponse(request, "admin/designs/producttemplate/editor.html", context)
 

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from designs.admin.display import shop_price
+from designs.admin.display import price_range
 from designs.admin.review import id_or_none
 from designs.admin.template_catalog import CatalogEditorMixin
 from designs.models import Design, ProductTemplate
@@ -111,6 +111,7 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
         "updated_at",
     )
     list_filter = ("shop", "is_default")
+    list_select_related = ("shop",)
     search_fields = ("name", "blueprint_title", "provider_title")
     readonly_fields = ("source_product_id", "created_at", "updated_at")
     change_list_template = "admin/designs/producttemplate/change_list.html"
@@ -141,11 +142,7 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
 
     @admin.display(description="Prices")
     def prices(self, obj):
-        values = [v.get("price") for v in enabled_variants(obj) if isinstance(v.get("price"), int)]
-        if not values:
-            return "—"
-        low, high = shop_price(min(values)), shop_price(max(values))
-        return low if low == high else f"{low}–{high}"
+        return price_range(enabled_variants(obj), obj.shop.currency if obj.shop_id else None).replace("no prices", "—")
 
     def save_model(self, request, obj, form, change):
         templates.save_template(obj)
