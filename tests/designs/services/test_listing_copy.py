@@ -151,7 +151,15 @@ def test_review_state_flags_blocked_terms_and_titles_already_live(make_design):
         "Approval will be refused: it names the blocked term “Nike” (in the tags).",
         f"This title is already live: design {design.pk - 1}. Publishing it again needs a confirmation.",
     ]
-    assert state["limits"] == {"title": 140, "tags": 13, "tag": 20, "description": 50000}
+    assert state["limits"] == {
+        "title": 140,
+        "title_min": 0,
+        "once_each": "",
+        "tags": 13,
+        "tag": 20,
+        "description": 50000,
+        "name": "",
+    }
 
 
 def test_copy_after_ingest_only_when_asked_and_only_for_untitled_designs(make_design, llm_settings):  # noqa: F811
