@@ -20,6 +20,7 @@ from designs.workers import (
     publish_run,
     pump,
     repricing,
+    shops,
     unpublish,
 )
 from designs.workers import reconcile as reconciler
@@ -112,3 +113,8 @@ def read_order(order_id: str, shop_id: str | None = None):
 def sync_orders():
     """Scheduled (migration 0034): catch the orders webhooks missed, re-read the unfinished ones, in every shop."""
     return order_sync.sync_every_shop()
+
+
+def refresh_shops():
+    """Read the account's shops from Printify ("Refresh shops" on the Shops page)."""
+    return "\n".join(shops.refresh_shops())

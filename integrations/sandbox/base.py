@@ -143,6 +143,7 @@ class Request:
     query: dict
     headers: Message
     body: bytes
+    shop_id: int | None = None  # the shop of a /shops/{id}/… route (printify_fake sets it)
 
     def json(self):
         """The JSON body, or None when it is missing or not JSON (each fake answers that its own way)."""
