@@ -118,7 +118,7 @@ def test_copy_is_checked_against_the_connected_shops_that_have_templates_or_the_
     settings.PRINTIFY_SHOP_ID = ""
     assert selectors.selling_limits().name == ""  # no shop at all: the listing settings'
 
-    default = Shop.objects.create(printify_id="1", title="Main", channel=SalesChannel.EBAY, is_default=True)
+    Shop.objects.create(printify_id="1", title="Main", channel=SalesChannel.EBAY, is_default=True)
     Shop.objects.create(printify_id="2", title="Bare", channel=SalesChannel.TIKTOK)  # no templates: not counted
     assert selectors.selling_limits().name == "eBay (Main)"  # no templates anywhere: the default shop's
 
