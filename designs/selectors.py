@@ -31,12 +31,14 @@ def review_queue(*, batch_id: int | None = None, status: str = Status.REVIEW) ->
     return designs
 
 
-def mockups_waiting(designs: QuerySet[Design] | None = None) -> QuerySet[Product]:
+def mockups_waiting(designs: QuerySet[Design] | None = None, *, shop_id: int | None = None) -> QuerySet[Product]:
     """Products waiting on Printify for a person to look at their mockups (the review page's mockup mode); all,
-    or those of these designs."""
+    or those of these designs, or of one shop."""
     from designs.products import ProductState
 
     products = Product.objects.filter(state=ProductState.MOCKUP_REVIEW)
+    if shop_id is not None:
+        products = products.filter(shop_id=shop_id)
     return products if designs is None else products.filter(design__in=designs.values("pk"))
 
 
@@ -44,7 +46,7 @@ def mockups_to_review(product_ids) -> list[Product]:
     """These products, those still waiting for their mockup review, in the order given; with their designs, in one
     query."""
     order = {product_id: index for index, product_id in enumerate(product_ids)}
-    products = mockups_waiting().select_related("design").filter(pk__in=order)
+    products = mockups_waiting().select_related("design", "shop").filter(pk__in=order)
     return sorted(products, key=lambda product: order[product.pk])
 
 

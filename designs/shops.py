@@ -233,7 +233,8 @@ def apply_shop_list(listed: list) -> list[str]:
         if mark_disconnected(shop.printify_id, "Printify no longer lists this shop."):
             lines.append(f"{shop.title}: no longer listed by Printify; marked disconnected.")
     if not Shop.objects.filter(is_default=True).exists():
-        first = Shop.objects.filter(disconnected_at__isnull=True).exclude(channel=SalesChannel.DISCONNECTED).first()
+        connected = Shop.objects.filter(disconnected_at__isnull=True).exclude(channel=SalesChannel.DISCONNECTED)
+        first = connected.order_by("pk").first()  # the first Printify lists
         if first is not None:
             make_default(first)
             lines.append(f"{first.title} is now the default shop.")

@@ -56,6 +56,10 @@ class ShopAdmin(admin.ModelAdmin):
         shop_service.choose_default(shop, actor=request.user)
         self.message_user(request, f"{shop.title} is now the default shop.", messages.SUCCESS)
 
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_refresh": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
     def get_urls(self):
         refresh = self.admin_site.admin_view(self.refresh_view)
         return [path("refresh/", refresh, name="designs_shop_refresh"), *super().get_urls()]
