@@ -23,14 +23,14 @@ def test_a_first_refresh_makes_every_shop_and_the_first_connected_one_default(pr
 
     shops = {shop.printify_id: shop for shop in Shop.objects.all()}
     assert {pid: shops[pid].channel for pid in shops} == {
-        "1": SalesChannel.GENERIC,  # the sandbox's first shop says "sandbox": a word we do not know
+        "1": SalesChannel.ETSY,
         "2": SalesChannel.SHOPIFY,
         "3": SalesChannel.API,
         "4": SalesChannel.DISCONNECTED,
     }
     assert default_shop().printify_id == "1"
     assert not shops["4"].connected and "disconnected" in shops["4"].problem
-    assert lines[0] == "Sandbox Etsy shop: new (Other channel). Set its currency, time zone and country."
+    assert lines[0] == "Sandbox Etsy shop: new (Etsy). Set its currency, time zone and country."
     assert "Old eBay shop: disconnected in Printify." in lines
     assert lines[-1] == "Sandbox Etsy shop is now the default shop."
 

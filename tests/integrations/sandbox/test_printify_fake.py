@@ -111,7 +111,7 @@ def test_bearer_and_user_agent_are_required_and_every_answer_has_a_correlation_i
 
 def test_shop_and_catalog_hold_the_reference_ids_and_placeholder_sizes(sandbox, printify):
     assert printify.ok("GET", "shops.json") == [
-        {"id": 1, "title": "Sandbox Etsy shop", "sales_channel": "sandbox"},
+        {"id": 1, "title": "Sandbox Etsy shop", "sales_channel": "etsy"},
         {"id": 2, "title": "Sandbox Shopify shop", "sales_channel": "shopify"},
         {"id": 3, "title": "Sandbox API shop", "sales_channel": "custom_integration"},
         {"id": 4, "title": "Old eBay shop", "sales_channel": "disconnected"},
