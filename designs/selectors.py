@@ -430,3 +430,45 @@ def design_template(design: Design):
 def unfinished_reprice_jobs():
     """Repricing jobs not done yet (the reconciler wakes those nobody works on)."""
     return RepriceJob.objects.exclude(state=RepriceState.DONE)
+
+
+# --- listing limits: which shops' limits copy must fit (designs/channels.py combines them) ----------------------
+
+
+def selling_limits():
+    """The strictest listing limits across the connected shops that have templates (a template from before shops
+    counts as the default shop's); the default shop's when none has; the listing settings' when there is no shop.
+    What copy typed on the review page, the changelist or a prompt file is checked against."""
+    from designs import channels
+    from designs.models import ProductTemplate
+    from designs.shops import SalesChannel, Shop, default_shop
+
+    shops = list(
+        Shop.objects.filter(disconnected_at__isnull=True, templates__isnull=False)
+        .exclude(channel=SalesChannel.DISCONNECTED)
+        .distinct()
+    )
+    if not shops or ProductTemplate.objects.filter(shop__isnull=True).exists():
+        default = default_shop()
+        if default is not None and default.connected and default.pk not in {shop.pk for shop in shops}:
+            shops.append(default)
+    return channels.strictest([channels.shop_limits(shop) for shop in shops])
+
+
+def copy_limits(design: Design, template_ids=None):
+    """The listing limits the LLM's copy for `design` must fit: the strictest of the shops of the templates it is
+    about to be published to (`template_ids`) and of the shops its products are in already (they get the copy
+    too when their listings are updated); without templates, selling_limits()."""
+    from designs import channels
+    from designs.models import ProductTemplate
+    from designs.product_templates import template_limits
+    from designs.products import ProductState
+    from designs.shops import Shop
+
+    if not template_ids:
+        return selling_limits()
+    templates = list(ProductTemplate.objects.filter(pk__in=template_ids).select_related("shop").order_by("pk"))
+    limits = [template_limits(template) for template in templates]
+    made_in = design.products.exclude(state=ProductState.DELETED).exclude(shop=None).values("shop_id")
+    limits += [channels.shop_limits(shop) for shop in Shop.objects.filter(pk__in=made_in)]
+    return channels.strictest(limits) if limits else selling_limits()
