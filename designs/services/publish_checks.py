@@ -91,11 +91,7 @@ def _over_limits(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     """Designs whose copy its template's shop does not accept (designs/channels.py: the channel's limits, the shop's
     own settings), said with the shop: "eBay (My eBay): the title is 95 characters; eBay allows 80"."""
     refused: dict[int, str] = {}
-    by_template: dict[int, list[int]] = {}
-    for design_id, template in plan.items():
-        by_template.setdefault(template.pk, []).append(design_id)
-    for ids in by_template.values():
-        template = plan[ids[0]]
+    for template, ids in _by_template(plan):
         shop = template_limits(template)
         for start in range(0, len(ids), CHUNK):
             chunk = Design.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("batch")
@@ -115,6 +111,14 @@ def _over_limits(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     return refused
 
 
+def _by_template(plan: dict[int, ProductTemplate]) -> list[tuple[ProductTemplate, list[int]]]:
+    """The plan (design id -> template) as (template, its design ids), in the plan's order."""
+    grouped: dict[int, list[int]] = {}
+    for design_id, template in plan.items():
+        grouped.setdefault(template.pk, []).append(design_id)
+    return [(plan[ids[0]], ids) for ids in grouped.values()]
+
+
 def untitled_ids(refusals) -> list[int]:
     """The designs among {design id or (design id, template id): reason} refused for having no title of their own
     (the way out: write their listing copy, or type titles)."""
@@ -129,11 +133,7 @@ def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     """Designs whose product title another live product of the same template has, or an earlier design of the
     same selection would get."""
     refused: dict[int, str] = {}
-    by_template: dict[int, list[int]] = {}
-    for design_id, template in plan.items():
-        by_template.setdefault(template.pk, []).append(design_id)
-    for ids in by_template.values():
-        template = plan[ids[0]]
+    for template, ids in _by_template(plan):
         live = Product.objects.filter(template=template, state__in=LIVE).values("design_id")
         taken = {
             key: f"already live as design {other}"
