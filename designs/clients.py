@@ -13,6 +13,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from designs.shops import default_shop, printify_shop_id
 from integrations.http import IntegrationError, build_session
 from integrations.llm import ChatClient
 from integrations.printify import PrintifyClient, PrintifyLimits
@@ -74,17 +75,42 @@ def shared_rate_limiter() -> SharedRateLimiter:
     return SharedRateLimiter(settings.REDIS_URL or None, service="Printify")
 
 
-def printify_client() -> PrintifyClient:
-    _require("Printify", "PRINTIFY_API_TOKEN", "PRINTIFY_SHOP_ID")
+def printify_client(shop_id: str | None = None) -> PrintifyClient:
+    """A client for one shop: the given Printify shop id, else the default shop's (designs/shops.py)."""
+    _require("Printify", "PRINTIFY_API_TOKEN")
+    if not shop_id:
+        shop = default_shop()
+        if shop is None:
+            raise NotConfigured(
+                "Printify is not set up: no shop is known. Press “Refresh shops” on the Shops page "
+                "(or run `manage.py refresh_shops`), or set PRINTIFY_SHOP_ID.",
+                service="Printify",
+            )
+        shop_id = shop.printify_id
+    return _printify(shop_id)
+
+
+def account_client() -> PrintifyClient:
+    """A client for the account's calls (its shop list, the catalog, uploads): no shop needed."""
+    _require("Printify", "PRINTIFY_API_TOKEN")
+    return _printify("")
+
+
+def _printify(shop_id: str) -> PrintifyClient:
     return PrintifyClient(
         settings.PRINTIFY_API_TOKEN,
-        settings.PRINTIFY_SHOP_ID,
+        shop_id,
         settings.PRINTIFY_API_BASE,
         limiter=shared_rate_limiter(),
         session=http_session(),
         limits=printify_limits(),
         cache=cache,
     )
+
+
+def product_client(product) -> PrintifyClient:
+    """A client for the shop the product lives in."""
+    return printify_client(printify_shop_id(product))
 
 
 def llm_configured() -> bool:

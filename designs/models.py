@@ -161,6 +161,9 @@ class ProductTemplate(models.Model):
         max_length=64, blank=True, help_text="Printify product this was imported from."
     )
     is_default = models.BooleanField(default=False)
+    # The shop its products are made in (designs/shops.py); empty only on rows from before shops were records,
+    # which migration 0037 moved onto the default shop.
+    shop = models.ForeignKey("designs.Shop", null=True, blank=False, on_delete=models.PROTECT, related_name="templates")
     # --- print quality (designs/print_quality.py)
     prepare_print_files = models.BooleanField(
         default=False,
@@ -417,6 +420,9 @@ class Product(models.Model):
         ProductTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
     )
     template_name = models.CharField(max_length=100, blank=True, help_text="Kept when the template is deleted.")
+    # The shop it is made in: its template's when publishing was asked for (a template moved to another shop later
+    # does not move the products it made).
+    shop = models.ForeignKey("designs.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="products")
     # The template as it was when publishing was asked for: a run in progress keeps this version while the template
     # is edited; afterwards it is what the Printify product was made with (its prices follow repricing).
     template_snapshot = models.JSONField(default=dict, blank=True)
@@ -535,8 +541,9 @@ class Lease(models.Model):
         return self.key
 
 
-# Review claims, near-duplicate fingerprints, admin action jobs and orders (with their history) live in their own
+# Shops, review claims, near-duplicate fingerprints, admin action jobs and orders (with their history) live in their own
 # modules (imported here so Django finds them).
 from designs.job_models import ActionJob, ActionJobEvent  # noqa: E402, F401
 from designs.order_models import FeeSchedule, Order, OrderEvent, OrderLine, OrderSync  # noqa: E402, F401
 from designs.review_models import ImageFingerprint, NearDuplicate, ProductClaim, ReviewClaim  # noqa: E402, F401
+from designs.shops import Shop  # noqa: E402, F401

@@ -19,7 +19,8 @@ from django.template import defaultfilters
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from designs import listing
+from designs import channels, listing
+from designs.shops import shop_of
 from designs.text_templates import (
     DESCRIPTION,
     TAGS,
@@ -83,9 +84,14 @@ FIXED_FIELDS = tuple(name for name in SNAPSHOT_FIELDS if name.startswith("fixed_
 
 
 def template_snapshot(template, *, excluded_colours=()) -> dict:
-    """The template's fields as a product keeps them. `excluded_colours`: colours this product leaves out (its
-    design nearly vanishes on them: designs/contrast.py), disabled in the snapshot's variants and named."""
-    snapshot = {"id": template.pk, **{name: getattr(template, name) for name in SNAPSHOT_FIELDS}}
+    """The template's fields as a product keeps them. The shop goes with it: a product's texts are cut to its
+    shop's listing limits (template_limits). `excluded_colours`: colours this product leaves out (its design nearly
+    vanishes on them: designs/contrast.py), disabled in the snapshot's variants and named."""
+    snapshot = {
+        "id": template.pk,
+        "shop_id": getattr(template, "shop_id", None),
+        **{name: getattr(template, name) for name in SNAPSHOT_FIELDS},
+    }
     snapshot["fixed_image"] = template.fixed_image.name if template.fixed_image else ""
     if excluded_colours:
         dropped = set(excluded_colours)
@@ -108,7 +114,8 @@ def template_from_snapshot(snapshot: dict):
         "prompt_is_title": True,
         **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot},
     }
-    return ProductTemplate(pk=snapshot.get("id"), **values)
+    # A snapshot from before shops says none: the default shop's limits (shop_of).
+    return ProductTemplate(pk=snapshot.get("id"), shop_id=snapshot.get("shop_id"), **values)
 
 
 def enabled_variants(template) -> list[dict]:
@@ -292,8 +299,20 @@ class ProductTexts:
     title: str
     description: str  # HTML
     tags: list[str]
-    # Tags left out for Etsy's limits (too long, or past the 13th), for the preview to show.
+    # Tags left out for the shop's limits (too long, past the most it takes, or a channel without tags such as
+    # eBay), for the preview to show.
     dropped_tags: list[str] = field(default_factory=list)
+
+
+def template_limits(template) -> listing.Limits:
+    """The listing limits of the shop a template publishes to (designs/channels.py: its channel's, overridden by
+    the shop's own settings); the listing settings' when there is no shop at all. Read once per template object."""
+    cached = getattr(template, "_listing_limits", None)
+    if cached is None:
+        shop = shop_of(template)
+        cached = channels.shop_limits(shop) if shop is not None else listing.limits()
+        template._listing_limits = cached
+    return cached
 
 
 def render_texts(template, design) -> ProductTexts:
@@ -301,7 +320,7 @@ def render_texts(template, design) -> ProductTexts:
     own description and tags win over the templates', and fallbacks give a design without prompt or description (an
     imported one) both required texts."""
     context = template_context(template, design_values(design))
-    shop = listing.limits()
+    shop = template_limits(template)
     title = render_title(template, design, context)
     # One rule for the HTML description: the design's plain-text values are escaped, whether they come through
     # the template (autoescape) or directly (here); only HTML written into the template itself stays HTML.
@@ -329,13 +348,13 @@ def render_texts(template, design) -> ProductTexts:
 
 
 def render_title(template, design, context: dict | None = None) -> str:
-    """The product title alone (what render_texts gives), cut to the shop's title limit: the title template applied
+    """The product title alone (what render_texts gives), cut to its shop's title limit: the title template applied
     to every design, {{ title }} being the design's own title (title_value), so "{{ title }} — Unisex Tee" adds the
     product words to each; a template that prints nothing leaves the title value, else the prompt."""
     title = title_value(template, design)
     context = {**(context or template_context(template, design_values(design))), "title": title}
     rendered = listing.clean_title(render(TITLE, template, context)) or title or listing.clean_title(design.prompt)
-    return Truncator(rendered).chars(listing.limits().title_max_chars)
+    return Truncator(rendered).chars(template_limits(template).title_max_chars)
 
 
 def title_value(template, design) -> str:
@@ -367,10 +386,10 @@ def untitled_problem(template) -> str:
     )
 
 
-def text_problems(texts: ProductTexts) -> list[str]:
+def text_problems(texts: ProductTexts, shop: listing.Limits | None = None) -> list[str]:
     """Why Printify would refuse these texts (8150 for an empty one); [] when they can be sent."""
     problems = []
-    max_chars = listing.limits().description_max_chars
+    max_chars = (shop or listing.limits()).description_max_chars
     if not texts.title:
         problems.append("The product has no title: give the design a title or a prompt.")
     if len(texts.description) > max_chars:
@@ -388,7 +407,18 @@ def check_texts(template, design) -> ProductTexts:
     if lacks_own_title(template, design):
         raise TextsInvalid([untitled_problem(template)])
     texts = render_texts(template, design)
-    problems = text_problems(texts)
+    shop = template_limits(template)
+    problems = text_problems(texts, shop)
+    # The shop's sales channel refuses copy beyond its limits (the publish confirmation said so; the copy may have
+    # changed since): said before any request, as the confirmation says it.
+    refused = listing.publish_refusal(
+        own_title=listing.clean_title(design.title),
+        product_title=texts.title,
+        tags=[str(tag) for tag in design.tags or []],
+        shop=shop,
+    )
+    if refused:
+        problems.append(refused[:1].upper() + refused[1:] + ".")
     if problems:
         raise TextsInvalid(problems)
     return texts

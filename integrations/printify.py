@@ -59,6 +59,9 @@ ORDER_TOPICS = (
     "order:shipment:created",
     "order:shipment:delivered",
 )
+# The shop topic: Printify's docs name it without an example body; we read the shop id from `resource.id` (type
+# "shop") or from `resource.data.shop_id` (unsure which it sends; both are accepted).
+SHOP_TOPICS = ("shop:disconnected",)
 # Sources disagree on the largest page of orders (10 or 50): 10 works with either.
 ORDERS_PER_PAGE = 10
 

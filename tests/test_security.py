@@ -589,6 +589,25 @@ def cases(world) -> list[Case]:
             [Post("place sandbox orders", {}, page(*STAFF_USERS, opened="redirect"))],
         )
     )
+    # Shops come from Printify (no add, no delete); publishers see them, the superuser sets what Printify lacks.
+    rows += model_cases(
+        "designs",
+        "shop",
+        world.shop.pk,
+        view=(PUBLISHER, SUPERUSER),
+        add=(),
+        change=su,
+        delete=(),
+        actions=[("make_default", [world.shop.pk], {}, su, True)],
+    )
+    rows.append(
+        Case(
+            "admin:designs_shop_refresh",
+            "/admin/designs/shop/refresh/",
+            page(*STAFF_USERS, opened="redirect"),
+            [Post("refresh shops", {}, page(*STAFF_USERS, opened="redirect"), allowed=su, changes=su)],
+        )
+    )
     rows += model_cases(
         "designs",
         "feeschedule",

@@ -27,6 +27,7 @@ from designs.models import ProductTemplate
 from designs.pricing import PriceRule
 from designs.services import costs as cost_service
 from designs.services import repricing, templates
+from designs.shops import shop_currency, shop_of
 from integrations.http import IntegrationError, NotFound
 
 BLUEPRINTS_SHOWN = 300
@@ -156,8 +157,8 @@ class CatalogEditorMixin:
             job=template.reprice_jobs.first() if not new else None,
             preview_data=placement_preview(form, template, id_or_none(request.GET.get("design"))),
             fixed=fixed_image_panel(template) if not new else None,
-            currency=settings.SHOP_CURRENCY,
-            shipping_country=settings.SHIPPING_COUNTRY,
+            currency=shop_currency(template),
+            shipping_country=getattr(shop_of(template), "country", settings.SHIPPING_COUNTRY),
         )
         return TemplateResponse(request, "admin/designs/producttemplate/editor.html", context)
 

@@ -7,7 +7,7 @@ import designs.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("designs", "0036_sales"),
+        ("designs", "0037_shops"),
     ]
 
     operations = [

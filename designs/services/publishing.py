@@ -36,6 +36,7 @@ from designs.products import (
     summarise_designs,
 )
 from designs.services import print_files, publish_checks
+from designs.shops import shop_of
 from designs.template_prices import settle_prices
 from designs.workers import enqueue, enqueue_publish
 from designs.workflow import PUBLISHABLE, Status, design_ids
@@ -276,6 +277,7 @@ def _new_product(design_id: int, template: ProductTemplate, excluded=()) -> Prod
     return Product(
         design_id=design_id,
         template=template,
+        shop=shop_of(template),
         template_name=template.name,
         template_snapshot=template_snapshot(template, excluded_colours=excluded),
         sku_prefix=sku_prefix(design_id, template.pk),

@@ -1,4 +1,5 @@
-"""This site's Printify webhooks: list, register (idempotent) and delete the product and order topics we handle."""
+"""This site's Printify webhooks, in every connected shop: list, register (idempotent) and delete the shop, product
+and order topics we handle."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS
+from designs.shops import selling_shops
+from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS, SHOP_TOPICS
 
 
 class WebhookSetupError(ValueError):
@@ -21,13 +23,17 @@ def our_url() -> str:
 
 
 def list_webhooks() -> list[dict]:
+    """Every shop's webhooks, each with the title of its shop."""
     from designs.clients import printify_client
 
-    return printify_client().webhooks()
+    hooks = []
+    for shop in selling_shops():
+        hooks += [{**hook, "shop": shop.title} for hook in printify_client(shop.printify_id).webhooks()]
+    return hooks
 
 
 def register_webhooks() -> list[str]:
-    """Register every product and order topic not yet pointing at our URL; one line per topic saying what happened."""
+    """Register, in every connected shop, each topic not yet pointing at our URL; one line per shop and topic."""
     from designs.clients import printify_client
 
     if not settings.PRINTIFY_WEBHOOK_SECRET:
@@ -36,27 +42,29 @@ def register_webhooks() -> list[str]:
             "Generate one with `openssl rand -hex 20`."
         )
     url = our_url()
-    client = printify_client()
-    registered = {hook.get("topic") for hook in client.webhooks() if hook.get("url") == url}
     lines = []
-    for topic in (*PRODUCT_TOPICS, *ORDER_TOPICS):
-        if topic in registered:
-            lines.append(f"{topic}: already registered.")
-            continue
-        hook = client.create_webhook(topic, url, secret=settings.PRINTIFY_WEBHOOK_SECRET)
-        lines.append(f"{topic}: registered ({hook.get('id')}).")
+    for shop in selling_shops():
+        client = printify_client(shop.printify_id)
+        registered = {hook.get("topic") for hook in client.webhooks() if hook.get("url") == url}
+        for topic in (*SHOP_TOPICS, *PRODUCT_TOPICS, *ORDER_TOPICS):
+            if topic in registered:
+                lines.append(f"{shop.title}: {topic}: already registered.")
+                continue
+            hook = client.create_webhook(topic, url, secret=settings.PRINTIFY_WEBHOOK_SECRET)
+            lines.append(f"{shop.title}: {topic}: registered ({hook.get('id')}).")
     return lines
 
 
 def delete_webhooks() -> list[str]:
-    """Delete the webhooks pointing at our URL; one line per webhook deleted."""
+    """Delete, in every connected shop, the webhooks pointing at our URL; one line per webhook deleted."""
     from designs.clients import printify_client
 
     url = our_url()
-    client = printify_client()
     lines = []
-    for hook in client.webhooks():
-        if hook.get("url") == url:
-            client.delete_webhook(hook["id"], urlsplit(url).hostname)
-            lines.append(f"Deleted {hook.get('topic')} ({hook['id']}).")
+    for shop in selling_shops():
+        client = printify_client(shop.printify_id)
+        for hook in client.webhooks():
+            if hook.get("url") == url:
+                client.delete_webhook(hook["id"], urlsplit(url).hostname)
+                lines.append(f"{shop.title}: deleted {hook.get('topic')} ({hook['id']}).")
     return lines

@@ -100,10 +100,10 @@ def _update(product: Product) -> str:
     if not change.changed:
         _finish(product)
         return "in sync"
-    from designs.clients import printify_client
+    from designs.clients import product_client
 
     try:
-        edit_product(printify_client(), product, change.body(product), change.parts)
+        edit_product(product_client(product), product, change.body(product), change.parts)
     except RateLimited as error:
         wait = error.retry_after if error.retry_after is not None else RATE_LIMIT_DEFAULT_WAIT
         _again(product, wait, "")

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
 from designs import leases
@@ -29,6 +28,8 @@ from designs.machine import Source
 from designs.order_models import Order, OrderSync
 from designs.orders import FINISHED
 from designs.sales import OrderPayloadInvalid, Recorded, record_order
+from designs.shops import default_printify_id, selling_shops
+from integrations.http import IntegrationError
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def sync_orders(
     """Read the shop's new and changed orders (see the module docstring); returns what it did."""
     from designs.clients import printify_client
 
-    shop_id = str(shop_id or settings.PRINTIFY_SHOP_ID)
+    shop_id = str(shop_id or default_printify_id())
     report = progress or (lambda text: None)
     with leases.kept(lease_key(shop_id), seconds=LEASE_SECONDS, every=HEARTBEAT_SECONDS) as heartbeat:
         if heartbeat is None:
@@ -102,6 +103,18 @@ def sync_orders(
         place.finished_at, place.summary = timezone.now(), summary.summary
         place.save()
         return summary
+
+
+def sync_every_shop(progress: Callable[[str], None] | None = None) -> str:
+    """Sync each connected shop in turn (the schedule's job); one line per shop."""
+    lines = []
+    for shop in selling_shops():
+        try:
+            summary = sync_orders(shop_id=shop.printify_id, progress=progress).summary
+        except IntegrationError as error:
+            summary = f"Stopped: {error} It resumes where it stopped next time."
+        lines.append(f"{shop.title}: {summary}")
+    return "\n".join(lines) or "No connected shop: nothing to sync."
 
 
 def _read_pages(client, shop_id, place: OrderSync, summary: SyncSummary, seen: set, heartbeat, report) -> bool:

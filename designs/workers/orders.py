@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-
 from designs.machine import Source
 from designs.sales import OrderPayloadInvalid, Recorded, record_order
+from designs.shops import default_printify_id
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ def read_order(printify_order_id: str, shop_id: str | None = None) -> Recorded |
     from designs.clients import printify_client
     from integrations.http import IntegrationError
 
-    shop_id = str(shop_id or settings.PRINTIFY_SHOP_ID)
+    shop_id = str(shop_id or default_printify_id())
     try:
         payload = printify_client().get_order(shop_id, printify_order_id)
         return record_order(payload, shop_id=shop_id, source=Source.WORKER)

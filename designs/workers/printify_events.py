@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from designs import leases
 from designs.models import Product, WebhookReceipt
 from designs.products import IN_FLIGHT, ON_SHOP, ProductState, move_products, product_note
+from designs.shops import is_our_shop, mark_disconnected
 from designs.workers import enqueue
 from designs.workflow import Source, note
-from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS, mockup_urls
+from integrations.printify import ORDER_TOPICS, PRODUCT_TOPICS, SHOP_TOPICS, mockup_urls
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,10 @@ def refresh_product(product_id: int) -> bool:
     product = Product.objects.filter(pk=product_id).exclude(printify_id="").first()
     if product is None:
         return False
-    from designs.clients import printify_client
+    from designs.clients import product_client
 
     try:
-        found = printify_client().get_product(product.printify_id)
+        found = product_client(product).get_product(product.printify_id)
     except NotFound:
         return False  # the product:deleted webhook (or staff) deals with deletions
     except IntegrationError as error:
@@ -93,19 +93,30 @@ def handle_webhook_event(event: dict) -> WebhookOutcome:
     if not event_id or not topic:
         return WebhookOutcome(400, "The event has no id or type.")
     shop_id = (resource.get("data") or {}).get("shop_id") if isinstance(resource.get("data"), dict) else None
-    if shop_id is not None and str(shop_id) != str(settings.PRINTIFY_SHOP_ID):
-        return WebhookOutcome(200, "Event for another shop; ignored.")
+    if topic in SHOP_TOPICS and shop_id is None and resource.get("type") == "shop":
+        shop_id = resource.get("id")
+    if shop_id is not None and not is_our_shop(shop_id):
+        return WebhookOutcome(200, "Event for a shop podsite does not know; ignored.")
     resource_id = str(resource.get("id") or "")
     try:
         with transaction.atomic():
             WebhookReceipt.objects.create(provider="printify", event_id=event_id[:100], topic=topic[:100])
-            if topic in ORDER_TOPICS:
+            if topic in SHOP_TOPICS:
+                detail = _shop_event(topic, shop_id)
+            elif topic in ORDER_TOPICS:
                 detail = _order_event(topic, resource_id, shop_id)
             else:
                 detail = _apply_product_event(topic, resource_id, resource)
     except IntegrityError:
         return WebhookOutcome(200, "Already handled.")
     return WebhookOutcome(200, detail)
+
+
+def _shop_event(topic: str, shop_id) -> str:
+    if shop_id is None:
+        return f"{topic} names no shop; ignored."
+    marked = mark_disconnected(str(shop_id), "Printify said the shop was disconnected from its sales channel.")
+    return f"{topic}: shop {shop_id} marked disconnected." if marked else f"{topic}: shop {shop_id} already marked."
 
 
 def _order_event(topic: str, order_id: str, shop_id) -> str:

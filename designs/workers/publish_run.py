@@ -48,6 +48,7 @@ from designs.product_templates import (
     template_snapshot,
 )
 from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note, undo_grace
+from designs.shops import RECONNECT_ADVICE, record_problem
 from designs.workers import enqueue, enqueue_publish
 from designs.workflow import Source
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected, int_or_none
@@ -72,15 +73,18 @@ ADOPT_PAGE_SIZE = 50
 PRINTIFY_FETCH_SECONDS = 3600
 
 PRINTIFY_CODES = {
-    8104: "the product belongs to another shop",
+    8104: f"the product belongs to another shop. {RECONNECT_ADVICE}",
     8150: "a field is missing or invalid",
     8201: "the image file was refused (too large or not a supported format)",
     8203: "the image quality is too low",
     8251: "print areas do not cover all variants",
-    8254: "the shop is not connected to a sales channel",
+    8254: "the shop is not connected to a sales channel: connect it in Printify (Manage stores), then publish again",
     10300: "Printify could not complete the operation (an image URL must be reachable from the internet)",
     61003: "the title contains excessive capital letters",
 }
+
+
+SHOP_CODES = frozenset({8104, 8254})  # refusals that speak of the shop, not the product: shown on the shop too
 
 
 class _LeaseLost(Exception):
@@ -148,10 +152,12 @@ def _wait_for_undo(product_id: int) -> None:
 
 
 def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> str:
-    product = Product.objects.select_related("design", "design__batch", "template").filter(pk=product_id).first()
+    product = (
+        Product.objects.select_related("design", "design__batch", "template", "shop").filter(pk=product_id).first()
+    )
     if product is None or product.state not in IN_FLIGHT:
         return "not publishing"
-    from designs.clients import printify_client
+    from designs.clients import product_client
 
     if not product.template_snapshot and product.template is not None:
         # Rows recorded before snapshots existed: this run's version is the template as it is now.
@@ -168,7 +174,7 @@ def _run(product_id: int, heartbeat: leases.Heartbeat, resume: dict | None) -> s
             "may_have_published": bool(product.printify_id),
         }
     template = template_from_snapshot(product.template_snapshot) if product.template_snapshot else None
-    run = _Run(product=product, template=template, heartbeat=heartbeat, client=printify_client(), **resume)
+    run = _Run(product=product, template=template, heartbeat=heartbeat, client=product_client(product), **resume)
     try:
         return _steps(run)
     except _LeaseLost:
@@ -447,16 +453,16 @@ def _handle_failure(run: _Run, error: IntegrationError) -> str:
         run.save(last_error=f"{error} (attempt {product.attempts} of {MAX_ATTEMPTS}; trying again in {wait} s)")
         enqueue_publish(product.pk, delay=wait)
         return "retrying"
-    return _fail(run, describe_error(error, what=run.step, attempts=product.attempts))
+    message = describe_error(error, what=run.step, attempts=product.attempts)
+    if isinstance(error, Rejected) and int_or_none(error.code) in SHOP_CODES:
+        record_problem(product.shop_id, message)
+    return _fail(run, message)
 
 
 def describe_error(error: IntegrationError, *, what: str = "the request", attempts: int = 0) -> str:
     """A Printify failure in words a person can act on (never a secret: the client's messages hold none)."""
     if isinstance(error, AuthError):
-        return (
-            f"Printify refused our credentials (HTTP {error.status}): check PRINTIFY_API_TOKEN and "
-            "PRINTIFY_SHOP_ID (a reconnected store gets a new shop id)."
-        )
+        return f"Printify refused our credentials (HTTP {error.status}): check PRINTIFY_API_TOKEN; {RECONNECT_ADVICE}"
     if isinstance(error, Rejected):
         code = int_or_none(error.code)
         meaning = PRINTIFY_CODES.get(code)

@@ -42,9 +42,8 @@ def run_reprice(job_id: int) -> str:
         job = RepriceJob.objects.select_related("template").filter(pk=job_id).first()
         if job is None or job.state == RepriceState.DONE:
             return "done"
-        from designs.clients import printify_client
+        from designs.clients import product_client
 
-        client = printify_client()
         REPRICE.move(job_id, to=RepriceState.RUNNING, sources=[RepriceState.QUEUED], source=Source.WORKER)
         pending = [p for p in outdated_products(job.template) if str(p.pk) not in job.failed]
         locked = 0
@@ -52,7 +51,7 @@ def run_reprice(job_id: int) -> str:
             if heartbeat.lost.is_set():
                 return "lease lost"
             try:
-                outcome = _reprice(client, job, product)
+                outcome = _reprice(product_client(product), job, product)
             except RateLimited as error:
                 _again(job, error.retry_after or LOCKED_RETRY_SECONDS)
                 return "rate limited"

@@ -24,9 +24,9 @@ def run_unpublish(product_id: int, *, delete: bool, actor_id: int | None = None,
         wanted = ON_SHOP if delete else {ProductState.LIVE}
         if product is None or product.state not in wanted:
             return "not published"
-        from designs.clients import printify_client
+        from designs.clients import product_client
 
-        client = printify_client()
+        client = product_client(product)
         printify_id = product.printify_id
         try:
             try:
@@ -100,9 +100,9 @@ def _delete_one(product_id: int, actor_id: int | None) -> str:
         product = Product.objects.select_related("design").filter(pk=product_id).first()
         if product is None or not product.printify_id:
             return "deleted"
-        from designs.clients import printify_client
+        from designs.clients import product_client
 
-        client = printify_client()
+        client = product_client(product)
         try:
             try:
                 if product.state == ProductState.LIVE:  # off the store first, as the unpublish action does

@@ -155,6 +155,13 @@ class SandboxServer:
                 return json_response(200, {key: placed[key] for key in ("placed", "events")})
             except (TypeError, ValueError) as exc:
                 return json_response(400, {"error": str(exc)})
+        if method == "POST" and path == "/_sandbox/disconnect":
+            try:
+                asked = json.loads(body or b"{}")
+                shop = int(asked.get("shop")) if isinstance(asked, dict) else None
+                return json_response(200, {"disconnected": self.printify.disconnect_shop(shop)})
+            except (TypeError, ValueError, KeyError) as exc:
+                return json_response(400, {"error": f"give {{shop: id}} of a sandbox shop ({exc})"})
         if method == "POST" and path == "/_sandbox/reset":
             self.reset()
             return json_response(200, {"reset": True})

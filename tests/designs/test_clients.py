@@ -63,7 +63,7 @@ def test_limiter_uses_redis_when_configured(configured):
             clients.runpod_client,
             "RunPod is not configured: set RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID",
         ),
-        (("PRINTIFY_SHOP_ID",), clients.printify_client, "Printify is not configured: set PRINTIFY_SHOP_ID"),
+        (("PRINTIFY_API_TOKEN",), clients.printify_client, "Printify is not configured: set PRINTIFY_API_TOKEN"),
     ],
 )
 def test_missing_settings_give_a_clear_error(configured, names, factory, message):
@@ -75,7 +75,26 @@ def test_missing_settings_give_a_clear_error(configured, names, factory, message
     assert not caught.value.retryable
 
 
-def test_one_session_per_process(configured):
+def test_with_no_shop_known_the_error_says_how_to_get_one(configured, db):
+    configured.PRINTIFY_SHOP_ID = ""
+    with pytest.raises(clients.NotConfigured, match="no shop is known. Press “Refresh shops”"):
+        clients.printify_client()
+
+
+def test_a_client_per_shop_and_one_for_the_products_shop(configured, db):
+    from designs.shops import Shop
+
+    etsy = Shop.objects.create(printify_id="501", title="Etsy", channel="etsy")
+    assert clients.printify_client("501").shop_id == "501"
+    assert clients.printify_client().shop_id == "77"  # the default shop, made from PRINTIFY_SHOP_ID
+
+    class Row:
+        shop_id, shop = etsy.pk, etsy
+
+    assert clients.product_client(Row()).shop_id == "501"
+
+
+def test_one_session_per_process(configured, db):
     assert clients.runpod_client().session is clients.printify_client().session
 
 

@@ -23,7 +23,7 @@ def test_register_list_and_delete_against_the_sandbox(settings, sandbox, db):
     assert "3 webhook(s)" not in webhooks_command("--list")
     webhooks_command("--register")
     again = webhooks_command("--register")  # idempotent
-    assert again.count("already registered") == 8
+    assert again.count("already registered") == 9
     hooks = sandbox.state()["printify"]["webhooks"]
     assert sorted(h["topic"] for h in hooks) == [
         "order:created",
@@ -34,10 +34,11 @@ def test_register_list_and_delete_against_the_sandbox(settings, sandbox, db):
         "product:deleted",
         "product:publish:started",
         "product:updated",
+        "shop:disconnected",
     ]
     assert {h["url"] for h in hooks} == {"https://pod.example.com/hooks/printify/"}
-    assert "8 webhook(s)." in webhooks_command("--list")
-    assert "8 webhook(s) deleted." in webhooks_command("--delete")
+    assert "9 webhook(s)." in webhooks_command("--list")
+    assert "9 webhook(s) deleted." in webhooks_command("--delete")
     assert sandbox.state()["printify"]["webhooks"] == []
 
 

@@ -12,9 +12,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group(required=True)
         action.add_argument(
-            "--register", action="store_true", help="Register the product and order topics (idempotent)."
+            "--register",
+            action="store_true",
+            help="Register the shop, product and order topics in every connected shop (idempotent).",
         )
-        action.add_argument("--list", action="store_true", help="List the shop's webhooks.")
+        action.add_argument("--list", action="store_true", help="List every connected shop's webhooks.")
         action.add_argument("--delete", action="store_true", help="Delete the webhooks pointing at this site.")
 
     def handle(self, *args, **options):
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             if options["list"]:
                 hooks = webhooks.list_webhooks()
                 for hook in hooks:
-                    self.stdout.write(f"{hook.get('id')}  {hook.get('topic')}  {hook.get('url')}")
+                    self.stdout.write(f"{hook['shop']}  {hook.get('id')}  {hook.get('topic')}  {hook.get('url')}")
                 self.stdout.write(f"{len(hooks)} webhook(s).")
             elif options["register"]:
                 url = webhooks.our_url()

@@ -29,20 +29,24 @@ def test_each_product_and_order_topic_is_registered_once_at_our_address(printify
     printify_client().create_webhook("product:deleted", "https://other.example.com/hook", secret="x")
 
     lines = register_webhooks()
-    assert [line.split(": ")[0] for line in lines] == [
-        "product:publish:started",
-        "product:updated",
-        "product:deleted",
-        "order:created",
-        "order:updated",
-        "order:sent-to-production",
-        "order:shipment:created",
-        "order:shipment:delivered",
+    assert [line.split(": ")[:2] for line in lines] == [
+        ["Shop 1", topic]
+        for topic in [
+            "shop:disconnected",
+            "product:publish:started",
+            "product:updated",
+            "product:deleted",
+            "order:created",
+            "order:updated",
+            "order:sent-to-production",
+            "order:shipment:created",
+            "order:shipment:delivered",
+        ]
     ]
     assert all("registered (" in line for line in lines)  # the other site's hook does not count as ours
     again = register_webhooks()
-    assert len(again) == 8 and all(line.endswith(": already registered.") for line in again)
-    assert len([hook for hook in list_webhooks() if hook["url"] == OURS]) == 8
+    assert len(again) == 9 and all(line.endswith(": already registered.") for line in again)
+    assert len([hook for hook in list_webhooks() if hook["url"] == OURS and hook["shop"] == "Shop 1"]) == 9
 
 
 def test_deleting_removes_only_ours(printify):
@@ -53,7 +57,7 @@ def test_deleting_removes_only_ours(printify):
 
     lines = delete_webhooks()
 
-    assert len(lines) == 8 and sum(line.startswith("Deleted order:") for line in lines) == 5
+    assert len(lines) == 9 and sum(line.startswith("Shop 1: deleted order:") for line in lines) == 5
     assert hooks(printify) == [("product:deleted", "https://other.example.com/hook")]
 
 

@@ -110,7 +110,12 @@ def test_bearer_and_user_agent_are_required_and_every_answer_has_a_correlation_i
 
 
 def test_shop_and_catalog_hold_the_reference_ids_and_placeholder_sizes(sandbox, printify):
-    assert printify.ok("GET", "shops.json") == [{"id": 1, "title": "Sandbox shop", "sales_channel": "sandbox"}]
+    assert printify.ok("GET", "shops.json") == [
+        {"id": 1, "title": "Sandbox Etsy shop", "sales_channel": "etsy"},
+        {"id": 2, "title": "Sandbox Shopify shop", "sales_channel": "shopify"},
+        {"id": 3, "title": "Sandbox API shop", "sales_channel": "custom_integration"},
+        {"id": 4, "title": "Old eBay shop", "sales_channel": "disconnected"},
+    ]
     assert {bp["id"] for bp in printify.ok("GET", "catalog/blueprints.json")} >= {3, 6, 68, 384}
     assert printify.ok("GET", "catalog/blueprints/384.json")["title"] == "Square Stickers"
     assert printify.ok("GET", "catalog/blueprints/6.json")["model"] == "5000"
@@ -417,7 +422,10 @@ def test_product_list_get_and_delete(printify):
     assert printify.call("GET", f"shops/1/products/{ids[0]}.json").status_code == 404
     malformed = printify.call("GET", "shops/1/products/not-an-id.json")
     assert malformed.status_code == 422 and malformed.json() == {"error": "Invalid product ID format."}
-    assert printify.call("GET", "shops/2/products.json").status_code == 403
+    assert printify.call("GET", "shops/99/products.json").status_code == 403  # not a shop of this account
+    assert printify.ok("GET", "shops/2/products.json")["data"] == []  # the account's other shop has its own
+    other_shop = printify.call("GET", f"shops/2/products/{ids[1]}.json")
+    assert other_shop.status_code == 400 and other_shop.json()["code"] == 8104  # as a reconnected store's old ids
 
 
 def test_update_merges_variants_and_ignores_blueprint_changes(printify):
