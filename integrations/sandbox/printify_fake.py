@@ -358,7 +358,7 @@ class PrintifyFake(FakeService):
     def _op_products(self, request):
         with self._lock:
             shop = request.shop_id
-            items = [self._settled(p) for p in reversed(self.products.values()) if p["shop_id"] == shop]
+            items = [self._settled(p) for p in reversed(self.products.values()) if p.get("shop_id", SHOP_ID) == shop]
         return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=50))
 
     def _op_create_product(self, request):
@@ -555,7 +555,7 @@ class PrintifyFake(FakeService):
             raise Answer(422, {"error": "Invalid product ID format."})  # as measured (M)
         if product_id not in self.products:
             raise NotFound
-        if self.products[product_id]["shop_id"] != request.shop_id:
+        if self.products[product_id].get("shop_id", SHOP_ID) != request.shop_id:
             # What a reconnected store's old ids get (printify-api.md §1 and "Shop id changes").
             raise Problem(8104, "Product belongs to another shop")
         return self.products[product_id]
@@ -650,15 +650,16 @@ class PrintifyFake(FakeService):
     # --- orders ------------------------------------------------------------------------------------
     def _op_orders(self, request):
         with self._lock:
-            items = sorted(self.orders.values(), key=lambda order: (order["created_at"], order["id"]), reverse=True)
-            items = copy.deepcopy(items)
+            mine = [order for order in self.orders.values() if order.get("_shop", SHOP_ID) == request.shop_id]
+            items = sorted(mine, key=lambda order: (order["created_at"], order["id"]), reverse=True)
+            items = [_public_order(order) for order in items]
         return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=10))
 
     def _op_get_order(self, request, order):
         with self._lock:
-            if order not in self.orders:
+            if order not in self.orders or self.orders[order].get("_shop", SHOP_ID) != request.shop_id:
                 raise NotFound
-            return json_response(200, copy.deepcopy(self.orders[order]))
+            return json_response(200, _public_order(self.orders[order]))
 
     def place_orders(self, count: int, days: float = 30, seed: int | None = None, send_webhooks: bool = True) -> dict:
         """Orders from customers against the published products, spread over the last `days`, as Printify keeps
@@ -815,7 +816,10 @@ _PATH = ("pending", "sending-to-production", "in-production", "fulfilled")
 
 
 def _new_order(rng: random.Random, published: list[dict], created: datetime) -> dict:
+    """An order in one shop (a customer buys in one store): of that shop's published products."""
     first, last, country, street, city = rng.choice(_CUSTOMERS)
+    shop = rng.choice(sorted({product.get("shop_id", SHOP_ID) for product in published}))
+    published = [product for product in published if product.get("shop_id", SHOP_ID) == shop]
     lines = []
     for product in rng.sample(published, k=min(len(published), 1 if rng.random() < 0.8 else 2)):
         variant = rng.choice([variant for variant in product["variants"] if variant["is_enabled"]])
@@ -878,10 +882,15 @@ def _new_order(rng: random.Random, published: list[dict], created: datetime) -> 
         "sent_to_production_at": None,
         "fulfilled_at": None,
         **({"reprinted_order_ids": [secrets.token_hex(12)]} if is_reprint else {}),
+        "_shop": shop,  # bookkeeping: the shop it was placed in (never answered)
     }
     for line in lines:
         line["status"] = status
     return order
+
+
+def _public_order(order: dict) -> dict:
+    return {key: copy.deepcopy(value) for key, value in order.items() if not key.startswith("_")}
 
 
 def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
@@ -896,7 +905,7 @@ def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
             "id": str(uuid.uuid4()),
             "type": topic,
             "created_at": _timestamp(),
-            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": SHOP_ID, **data}},
+            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": order["_shop"], **data}},
         }
         made.append((topic, event))
         if rng.random() < 0.1:
