@@ -81,8 +81,17 @@ COUNTRIES: dict[str, tuple[str, float, float]] = {
 }
 
 
+# Names read with "the" in a sentence ("ships to the United States").
+WITH_THE = {"US", "GB", "NL", "AE"}
+
+
 def country_name(code: str) -> str:
     return COUNTRIES[code][0] if code in COUNTRIES else code
+
+
+def country_phrase(code: str) -> str:
+    """The country as a sentence names it: "the United States", "Germany"."""
+    return f"the {country_name(code)}" if code in WITH_THE else country_name(code)
 
 
 def distance_km(one: str, other: str) -> float | None:
@@ -213,7 +222,7 @@ def shipping_to(method: str, rates: list[ShippingRate] | None, country: str, var
                 handling_days=best.handling_days,
             )
     # Rates for other countries only, and no catch-all: it does not ship there by this method.
-    return Shipping(method, offered=False, note=f"no rate to {country_name(country)}")
+    return Shipping(method, offered=False, note=f"no rate to {country_phrase(country)}")
 
 
 @dataclass(frozen=True)
@@ -259,6 +268,18 @@ class Provider:
     @property
     def sizes_text(self) -> str:
         return sizes_text(self.sizes)
+
+    @property
+    def delivered_missing(self) -> str:
+        """Why there is no delivered price (words), "" when there is one."""
+        standard = self.shipping.get("standard")
+        if self.delivered is not None:
+            return ""
+        if self.cost.cents is None:
+            return "cost not known"
+        if standard is None or not standard.known:
+            return "no standard shipping"
+        return f"shipping is in {standard.currency}, the cost in {self.cost.currency}"
 
     @property
     def shipping_columns(self) -> list[Shipping]:
@@ -336,6 +357,10 @@ class Comparison:
     @property
     def country_name(self) -> str:
         return country_name(self.country)
+
+    @property
+    def country_phrase(self) -> str:
+        return country_phrase(self.country)
 
     @property
     def fallback_used(self) -> bool:

@@ -90,6 +90,7 @@ class CatalogEditorMixin:
             country=country,
             countries=countries,
             cost_lookups_at_once=catalog_choice.COST_LOOKUPS_AT_ONCE,
+            is_nav_sidebar_enabled=False,  # nine columns side by side need the page's whole width
         )
         return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
 

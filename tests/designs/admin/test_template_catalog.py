@@ -46,7 +46,7 @@ def test_the_provider_step_compares_where_they_print_print_areas_colours_sizes_c
     assert "3,461 × 3,955" in page and "up to 4,200 × 4,800" in page  # Monster Digital's grow with the size
     assert "4,500 × 5,400" in page and "(15.0 × 18.0 in)" in page
     assert "S–3XL" in page and "Sport Grey" in page
-    assert "Standard shipping" in page and "to United States" in page
+    assert "Standard shipping" in page and "to the United States" in page
     assert "$11.49" in page and "rest-of-world rate" in page and 'id="pod-fallback-note"' in page
     assert "not offered" in page  # Toronto has no economy shipping
     assert page.count("pod-badge-nearest") >= 2 and "Cheapest</span>" not in page  # no costs known yet

@@ -174,7 +174,7 @@ def test_a_refusal_for_the_rate_stops_reading_and_says_so(settings, db):
     comparison = compare_providers(6, country="US")
     one, two, three = comparison.providers
     assert one.problem == "" and one.location == "location not read"
-    assert one.shipping["standard"].note == "no rate to United States"
+    assert one.shipping["standard"].note == "no rate to the United States"
     assert two.problem.startswith("Not read: Printify is rate limiting us") and three.problem == two.problem
     asked = [call.request.url for call in responses.calls]
     assert not any("print_providers/3/" in url for url in asked)  # nothing more was asked once refused
