@@ -353,6 +353,7 @@ class Comparison:
     providers: list[Provider]
     methods: tuple[str, ...] = SHIPPING_METHODS_COMPARED
     blueprint: object = None  # what the page heads the comparison with (services/catalog_choice.Blueprint)
+    shop: object = None  # the shop (designs/shops.Shop) the template is made for, whose country is the default
 
     @property
     def country_name(self) -> str:

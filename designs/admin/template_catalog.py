@@ -70,8 +70,10 @@ class CatalogEditorMixin:
         context.update(step="blueprint", search=search, query=search.query)
 
     def _provider_step(self, request, blueprint_id: int, context):
-        country = catalog_choice.country_or_default(request.GET.get("country"))
-        comparison = catalog_choice.compare_providers(blueprint_id, country=country)
+        comparison = catalog_choice.provider_step(
+            blueprint_id, shop_id=id_or_none(request.GET.get("shop")), country=request.GET.get("country")
+        )
+        country = comparison.country
         sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "printify"
         if "to_variants" in request.GET:  # the "Next" button, pressed with no provider chosen
             context["choice_error"] = "Choose a print provider first (the round button at the start of its row)."
@@ -84,6 +86,7 @@ class CatalogEditorMixin:
             step="provider",
             blueprint=comparison.blueprint,
             comparison=comparison,
+            shop=comparison.shop,
             providers=comparison.sorted_by(sort),
             sort=sort,
             sorts=SORTS,
@@ -188,9 +191,10 @@ class CatalogEditorMixin:
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        back = f"{reverse('admin:designs_producttemplate_catalog')}?blueprint={blueprint_id}"
         country = catalog_choice.country_or_default(request.POST.get("country"))
-        back += f"&country={country}"
+        back = f"{reverse('admin:designs_producttemplate_catalog')}?blueprint={blueprint_id}&country={country}"
+        shop_id = id_or_none(request.POST.get("shop"))
+        back += f"&shop={shop_id}" if shop_id else ""
         try:
             asked = catalog_choice.request_all_costs(blueprint_id)
         except IntegrationError as error:

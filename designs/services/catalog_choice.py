@@ -34,6 +34,7 @@ from designs.provider_choice import (
     shipping_to,
 )
 from designs.services import costs as cost_service
+from designs.shops import default_shop
 from integrations.http import IntegrationError, NotFound, RateLimited
 
 BLUEPRINTS_SHOWN = 300
@@ -96,19 +97,34 @@ def find_blueprints(query: str) -> BlueprintSearch:
     return BlueprintSearch(query, len(found), [blueprint_of(b) for b in found[:BLUEPRINTS_SHOWN]])
 
 
-def default_country() -> str:
-    """Where the shop's orders mostly go: SHIPPING_COUNTRY, else the US.
-
-    When shops are records (designs/shops.py, issue 21) this becomes the country of the shop the template is made
-    for (the default shop while creating one), falling back to the US."""
-    code = str(getattr(settings, "SHIPPING_COUNTRY", "") or "").upper()
+def shop_country(shop=None) -> str:
+    """Where the shop's orders mostly go: the country of the shop the template is made for (the default shop while
+    one is being created), else the US."""
+    shop = shop if shop is not None else default_shop()
+    code = str(getattr(shop, "country", "") or "").upper()
     return code if COUNTRY_CODE.fullmatch(code) else "US"
 
 
-def country_or_default(text) -> str:
-    """A two-letter country code as typed (any case), or the default country."""
+def country_or_default(text, shop=None) -> str:
+    """A two-letter country code as typed (any case), or the shop's country."""
     code = str(text or "").strip().upper()
-    return code if COUNTRY_CODE.fullmatch(code) else default_country()
+    return code if COUNTRY_CODE.fullmatch(code) else shop_country(shop)
+
+
+def chosen_shop(shop_id: int | None):
+    """The shop a template is being made for: the one named, else the default shop (None when none is known)."""
+    from designs.shops import Shop
+
+    found = Shop.objects.filter(pk=shop_id).first() if shop_id else None
+    return found or default_shop()
+
+
+def provider_step(blueprint_id: int, *, shop_id: int | None = None, country: str | None = None) -> Comparison:
+    """The provider step's page: the comparison to the country asked for, else to the shop's main country."""
+    shop = chosen_shop(shop_id)
+    comparison = compare_providers(blueprint_id, country=country_or_default(country, shop))
+    comparison.shop = shop
+    return comparison
 
 
 def compare_providers(blueprint_id: int, *, country: str) -> Comparison:

@@ -85,6 +85,7 @@ def test_blueprint_pictures_and_the_providers_compared_side_by_side(page, printi
     expect(row(page, 90012).locator(".pod-shipping-economy")).to_contain_text("not offered")
     expect(page.locator("#pod-costs-missing")).to_contain_text("Maple Leaf Prints")
     expect(page.locator("#pod-fallback-note")).to_be_visible()
+    expect(page.locator("#pod-shop-country")).to_have_text("the main country of your shop “Shop 1”")
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(artifacts / f"catalog-providers-{width}x{height}.png"))

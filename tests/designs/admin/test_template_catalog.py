@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from designs.models import ProductTemplate, RepriceJob
+from designs.shops import Shop
 from designs.workers.costs import learn_costs
 from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
@@ -56,7 +57,8 @@ def test_the_provider_step_compares_where_they_print_print_areas_colours_sizes_c
     ask = form_with(page, "country")
     with django_capture_on_commit_callbacks() as on_post:
         answered = as_superuser.post(ask.action, ask.post_data())
-    assert answered.status_code == 302 and answered.url == f"{CATALOG}?blueprint=6&country=US"
+    shop = Shop.objects.get(is_default=True)  # the install's PRINTIFY_SHOP_ID shop
+    assert answered.status_code == 302 and answered.url == f"{CATALOG}?blueprint=6&country=US&shop={shop.pk}"
     assert len(on_post) == 5
     assert as_superuser.get(ask.action).status_code == 405
     for provider in (99, 29, 90011, 90012, 90013):
@@ -68,11 +70,18 @@ def test_the_provider_step_compares_where_they_print_print_areas_colours_sizes_c
     assert cheapest[1] == "99" and "<strong>$15.04</strong>" in page  # 10.29 + 4.75 standard to the US
     assert "Costs not known yet" not in page
 
+    assert "the main country of your shop “Shop 1”" in page  # the install's PRINTIFY_SHOP_ID shop, in the US
+
     # To Germany: Cologne is nearest and cheapest; the order can follow either.
     germany = page_of(as_superuser.get(CATALOG, {"blueprint": 6, "country": "DE", "sort": "cheapest"}))
     rows = re.findall(r'<tr class="pod-provider-row([^"]*)" data-provider="(\d+)"', germany)
     assert rows[0] == (" pod-is-cheapest pod-is-nearest", "90011")
     assert "to Germany" in germany and "prints in Germany itself" in germany
+    assert "your shop “Shop 1” ships mainly to US" in germany
+
+    # A shop in Germany compares to Germany without being asked.
+    Shop.objects.filter(is_default=True).update(country="DE")
+    assert "prints in Germany itself" in page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
 
 
 def test_choosing_no_provider_is_explained_and_a_missing_blueprint_too(as_superuser, catalog):

@@ -6,7 +6,14 @@ import responses
 
 from designs.models import VariantCost
 from designs.services import catalog_choice
-from designs.services.catalog_choice import compare_providers, country_or_default, find_blueprints, request_all_costs
+from designs.services.catalog_choice import (
+    chosen_shop,
+    compare_providers,
+    country_or_default,
+    find_blueprints,
+    provider_step,
+    request_all_costs,
+)
 from designs.workers.costs import learn_costs
 from tests.designs.publishing_support import API, configure_printify
 
@@ -141,12 +148,30 @@ def test_the_costs_button_asks_only_for_missing_or_old_costs_a_few_at_a_time(
     assert queued == [] and nothing.summary() == "Every provider's costs are known and recent: nothing to look up."
 
 
-def test_the_country_is_a_two_letter_code_or_the_shops_default(settings):
-    settings.SHIPPING_COUNTRY = "GB"
-    assert country_or_default("de") == "DE"
-    assert country_or_default("Germany") == country_or_default("") == country_or_default(None) == "GB"
-    settings.SHIPPING_COUNTRY = ""
-    assert country_or_default("x1") == "US"
+def test_the_country_is_the_shops_unless_another_is_asked_for(settings):
+    from designs.shops import Shop
+
+    settings.PRINTIFY_SHOP_ID = ""
+    assert country_or_default("") == "US"  # no shop known yet
+    etsy = Shop.objects.create(printify_id="11", title="Etsy DE", country="DE", is_default=True)
+    shopify = Shop.objects.create(printify_id="12", title="Shopify UK", country="GB")
+    assert country_or_default("") == country_or_default("Germany") == country_or_default(None) == "DE"
+    assert country_or_default("fr") == "FR" and country_or_default("", shopify) == "GB"
+    assert chosen_shop(shopify.pk) == shopify and chosen_shop(None) == chosen_shop(987654) == etsy
+    Shop.objects.filter(pk=etsy.pk).update(country="")
+    assert country_or_default("") == "US"
+
+
+def test_the_provider_step_compares_to_the_country_of_the_shop_it_is_for(printify):
+    from designs.shops import Shop, default_shop
+
+    shop = default_shop()  # the install's PRINTIFY_SHOP_ID shop
+    Shop.objects.filter(pk=shop.pk).update(country="CA")
+    uk = Shop.objects.create(printify_id="77", title="Shopify UK", country="GB")
+    assert (provider_step(TEE).country, provider_step(TEE).shop.pk) == ("CA", shop.pk)
+    assert [p.title for p in provider_step(TEE).nearest] == ["Maple Leaf Prints"]
+    assert provider_step(TEE, shop_id=uk.pk).country == "GB"
+    assert provider_step(TEE, shop_id=uk.pk, country="de").country == "DE"
 
 
 @responses.activate
