@@ -173,13 +173,6 @@ class PrintifyClient:
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers.json"
         return self._catalog(path, what="the print providers", expect=list)
 
-    def print_provider(self, provider_id: int) -> dict:
-        """{id, title, location: {address1, city, region, country, zip, …}, blueprints?}: one provider. Documented by
-        Printify (GET /v1/catalog/print_providers/{id}.json) but not in our reference notes: only `title` and
-        `location` are relied on, and a missing location is shown as unknown."""
-        path = f"/catalog/print_providers/{_id(provider_id)}.json"
-        return self._catalog(path, what="the print provider", expect=dict)
-
     def variants(self, blueprint_id: int, provider_id: int, *, show_out_of_stock: bool = False) -> dict:
         """{id, title, variants: [{id, title, options: {"color": …, "size": …}, placeholders: [{position, width,
         height, …}]}]}: the provider's variants, only those in stock unless show_out_of_stock (nothing in the

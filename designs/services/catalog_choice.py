@@ -3,9 +3,10 @@ and Printify's providers of it side by side, read from the catalog (GETs only: b
 cached costs; the comparison's rules are designs/provider_choice.py's. And the one POST that asks for the costs of
 every provider at once.
 
-Catalog reads per comparison: the blueprint's providers, the list of every provider (their locations), and per
-provider its in-stock variants and the v2 standard and economy shipping: 2 + 3 × providers, each cached for the
-catalog's hour and each taking a slot of the catalog's 100 a minute. A refusal for the rate stops the reading: the
+Catalog reads per comparison: the blueprint, its providers, the list of every provider (their locations), and per
+provider its in-stock variants and the v2 standard and economy shipping: 3 + 3 × providers, each cached for the
+catalog's hour and each taking a slot of the catalog's 100 a minute. A refusal for the rate (Printify's 429, or no slot
+within the limiter's wait) stops the reading: the
 providers not read yet say so instead of each waiting for a slot.
 
 Costs are never read from Printify here: the catalog has none. They are learned on a worker from a product (ours,
