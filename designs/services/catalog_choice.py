@@ -5,9 +5,8 @@ every provider at once.
 
 Catalog reads per comparison: the blueprint, its providers, the list of every provider (their locations), and per
 provider its in-stock variants and the v2 standard and economy shipping: 3 + 3 × providers, each cached for the
-catalog's hour and each taking a slot of the catalog's 100 a minute. A refusal for the rate (Printify's 429, or no slot
-within the limiter's wait) stops the reading: the
-providers not read yet say so instead of each waiting for a slot.
+catalog's hour and each taking a slot of the catalog's 100 a minute. A refusal for the rate (Printify's 429, or no
+slot within the limiter's wait) stops the reading: the providers not read yet say so instead of each waiting.
 
 Costs are never read from Printify here: the catalog has none. They are learned on a worker from a product (ours,
 or a draft made and deleted at once: workers/costs.py) and cached with their age (variant_costs.py); the page's
