@@ -354,6 +354,7 @@ class Comparison:
     methods: tuple[str, ...] = SHIPPING_METHODS_COMPARED
     blueprint: object = None  # what the page heads the comparison with (services/catalog_choice.Blueprint)
     shop: object = None  # the shop (designs/shops.Shop) the template is made for, whose country is the default
+    shops: list = field(default_factory=list)  # the shops it could be made for instead
 
     @property
     def country_name(self) -> str:

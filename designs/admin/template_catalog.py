@@ -87,6 +87,7 @@ class CatalogEditorMixin:
             blueprint=comparison.blueprint,
             comparison=comparison,
             shop=comparison.shop,
+            shops=comparison.shops,
             providers=comparison.sorted_by(sort),
             sort=sort,
             sorts=SORTS,
@@ -99,6 +100,8 @@ class CatalogEditorMixin:
 
     def _catalog_editor(self, request, blueprint_id: int, provider_id: int, context):
         template = templates.from_catalog(blueprint_id, provider_id)
+        if shop_id := id_or_none(request.GET.get("shop")):  # the shop chosen at the provider step comes along
+            template.shop = catalog_choice.chosen_shop(shop_id)
         return self._editor(request, template, context)
 
     # --- the editor (new from the catalog, or an existing template)

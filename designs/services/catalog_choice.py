@@ -119,11 +119,19 @@ def chosen_shop(shop_id: int | None):
     return found or default_shop()
 
 
+def shops_to_choose() -> list:
+    """The shops a template can be made for (connected ones), default first."""
+    from designs.shops import SalesChannel, Shop
+
+    return list(Shop.objects.filter(disconnected_at__isnull=True).exclude(channel=SalesChannel.DISCONNECTED))
+
+
 def provider_step(blueprint_id: int, *, shop_id: int | None = None, country: str | None = None) -> Comparison:
     """The provider step's page: the comparison to the country asked for, else to the shop's main country."""
     shop = chosen_shop(shop_id)
     comparison = compare_providers(blueprint_id, country=country_or_default(country, shop))
     comparison.shop = shop
+    comparison.shops = shops_to_choose()
     return comparison
 
 

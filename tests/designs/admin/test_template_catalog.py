@@ -84,6 +84,22 @@ def test_the_provider_step_compares_where_they_print_print_areas_colours_sizes_c
     assert "prints in Germany itself" in page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
 
 
+def test_the_template_s_shop_is_chosen_at_the_provider_step_and_comes_along_to_the_editor(as_superuser, catalog):
+    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    assert 'id="pod-shop"' not in page  # one shop: nothing to choose
+    canada = Shop.objects.create(printify_id="2", title="Maple Etsy", channel="etsy", country="CA")
+    Shop.objects.create(printify_id="4", title="Gone", channel="disconnected", country="FR")
+    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    chooser = form_with(page, "shop", method="get")
+    assert list(chooser.options("shop")) == ["Shop 1 (Other channel, US)", "Maple Etsy (Etsy, CA)"]
+    for_canada = page_of(as_superuser.get(CATALOG, as_dict(chooser.data({"shop": str(canada.pk)}))))
+    assert "to Canada" in for_canada and "the main country of your shop “Maple Etsy”" in for_canada
+    chosen = form_with(for_canada, "to_variants", method="get")
+    editor = page_of(as_superuser.get(CATALOG, as_dict(chosen.data({"provider": "90012"}, press="to_variants"))))
+    assert "Maple Leaf Prints" in editor
+    assert re.search(rf'<option value="{canada.pk}" selected>', editor), "the editor has the shop chosen"
+
+
 def test_choosing_no_provider_is_explained_and_a_missing_blueprint_too(as_superuser, catalog):
     page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
     chosen = form_with(page, "to_variants", method="get")
