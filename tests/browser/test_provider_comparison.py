@@ -51,6 +51,10 @@ def row(page, provider_id: int):
 
 
 def test_blueprint_pictures_and_the_providers_compared_side_by_side(page, printify, superuser, artifacts):
+    from designs.shops import Shop, default_shop
+
+    default_shop()  # the install's PRINTIFY_SHOP_ID shop, in the US
+    Shop.objects.create(printify_id="2", title="Etsy Germany", channel="etsy", country="DE")
     for provider in (99, 29, 90011, 90013):  # Toronto's costs are left to the page's button
         learn_costs(6, provider)
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -100,9 +104,11 @@ def test_blueprint_pictures_and_the_providers_compared_side_by_side(page, printi
     expect(row(page, 90012).locator(".pod-cost")).to_contain_text("$10.90")
     expect(page.locator("#pod-costs-missing")).to_have_count(0)
 
-    # Another country: Cologne prints in Germany, cheapest and nearest; cheapest first on request.
-    page.select_option("#id_country", "DE")
-    page.click("#pod-country input[type=submit]")
+    # The template is for the German shop: Cologne prints in Germany, cheapest and nearest; cheapest first.
+    page.select_option("#id_shop", label="Etsy Germany (Etsy, DE)")
+    page.click("#pod-shop input[type=submit]")
+    expect(page.locator("#id_country")).to_have_value("DE")
+    expect(page.locator("#pod-shop-country")).to_have_text("the main country of your shop “Etsy Germany”")
     expect(row(page, 90011).locator(".pod-badge-cheapest")).to_be_visible()
     expect(row(page, 90011).locator(".pod-badge-nearest")).to_be_visible()
     page.click("#pod-sorts >> text=cheapest first")
@@ -113,3 +119,4 @@ def test_blueprint_pictures_and_the_providers_compared_side_by_side(page, printi
     row(page, 90011).locator("input[type=radio]").check()
     page.click("text=Next: variants and prices")
     expect(page.locator("#pod-product-line")).to_contain_text("Unisex Heavy Cotton Tee made by Rhine Textile Print")
+    expect(page.locator("#id_shop option:checked")).to_have_text("Etsy Germany (Etsy)")
