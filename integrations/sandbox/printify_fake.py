@@ -1,4 +1,5 @@
-"""Printify public API v1 (/v1/…) for one shop (id 1), on loopback — see printify-api.md §8.
+"""Printify public API v1 (/v1/…) for one shop (id 1), and v2's catalog shipping (/v2/…), on loopback — see
+printify-api.md §8.
 
 Where the reference is silent the sandbox has to pick a behaviour; each such place says "guess" in a comment
 (error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
@@ -14,6 +15,7 @@ import base64
 import binascii
 import collections
 import copy
+import functools
 import hashlib
 import hmac
 import io
@@ -93,7 +95,8 @@ class NotFound(Answer):
         super().__init__(404, {"error": "Not found", "request_id": _request_id()})
 
 
-# (method, path pattern, handler name, rate bucket beyond the global one)
+# (method, path pattern, handler name, rate bucket beyond the global one); v2 paths start with "v2/" (the server
+# hands /printify/v2/… over as such), the rest are v1's.
 ROUTES = [
     ("GET", r"shops\.json", "shops", None),
     ("GET", r"catalog/blueprints\.json", "blueprints", "catalog"),
@@ -109,6 +112,18 @@ ROUTES = [
         "GET",
         r"catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
         "shipping",
+        "catalog",
+    ),
+    (
+        "GET",
+        r"v2/catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
+        "shipping_methods",
+        "catalog",  # v2 catalog calls count against the catalog's limit (printify-api.md)
+    ),
+    (
+        "GET",
+        r"v2/catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping/(?P<method>\w+)\.json",
+        "shipping_method",
         "catalog",
     ),
     ("GET", r"catalog/print_providers\.json", "providers", "catalog"),
@@ -248,10 +263,23 @@ class PrintifyFake(FakeService):
 
     def _op_blueprints(self, request):
         fields = ("id", "title", "description", "brand", "model", "images")
-        return json_response(200, [{key: bp[key] for key in fields} for bp in catalog.BLUEPRINTS.values()])
+        return json_response(
+            200, [self._pictured({key: bp[key] for key in fields}) for bp in catalog.BLUEPRINTS.values()]
+        )
 
     def _op_blueprint(self, request, blueprint):
-        return json_response(200, _blueprint(int(blueprint)))
+        return json_response(200, self._pictured(_blueprint(int(blueprint))))
+
+    def _pictured(self, blueprint: dict) -> dict:
+        """A blueprint with its pictures as absolute URLs on the sandbox (real ones are CDN URLs)."""
+        return {**blueprint, "images": [f"{self.base_url}{path}" for path in blueprint["images"]]}
+
+    def blueprint_picture(self, blueprint_id: int, number: int) -> bytes | None:
+        """The PNG behind one of a blueprint's `images` (drawn, not fetched); None for an unknown one."""
+        kind, colours = catalog.PICTURES.get(blueprint_id, ("", []))
+        if not 0 <= number < len(colours):
+            return None
+        return _blueprint_picture(kind, colours[number], number)
 
     def _op_blueprint_providers(self, request, blueprint):
         _blueprint(int(blueprint))
@@ -277,15 +305,41 @@ class PrintifyFake(FakeService):
             raise NotFound
         return json_response(200, shipping)
 
+    def _op_shipping_methods(self, request, blueprint, provider):
+        methods = catalog.shipping_methods_of(int(blueprint), int(provider))
+        if methods is None:
+            raise NotFound
+        path = f"{self.base_url}/printify/v2/catalog/blueprints/{blueprint}/print_providers/{provider}/shipping"
+        return json_response(
+            200,
+            {
+                "data": [
+                    {
+                        "type": "shipping_method",
+                        "id": str(catalog.SHIPPING_METHOD_IDS[name]),
+                        "attributes": {"name": name},
+                    }
+                    for name in methods
+                ],
+                "links": {name: f"{path}/{name}.json" for name in methods},
+            },
+        )
+
+    def _op_shipping_method(self, request, blueprint, provider, method):
+        # guess: a method the provider does not offer (or an unknown one) answers 404; the reference does not say
+        rows = catalog.shipping_by_method(int(blueprint), int(provider), method)
+        if rows is None:
+            raise NotFound
+        return json_response(200, {"data": rows})
+
     def _op_providers(self, request):
         return json_response(200, list(catalog.PROVIDERS.values()))
 
     def _op_provider(self, request, provider):
         if int(provider) not in catalog.PROVIDERS:
             raise NotFound
-        return json_response(
-            200, {**catalog.PROVIDERS[int(provider)], "blueprints": catalog.blueprints_of(int(provider))}
-        )
+        blueprints = [self._pictured(blueprint) for blueprint in catalog.blueprints_of(int(provider))]
+        return json_response(200, {**catalog.PROVIDERS[int(provider)], "blueprints": blueprints})
 
     # --- uploads -----------------------------------------------------------------------------------
     def _op_upload(self, request):
@@ -915,6 +969,11 @@ def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
     if len(made) > 1 and rng.random() < 0.1:
         made.reverse()  # the update before the creation
     return made
+
+
+@functools.lru_cache(maxsize=32)
+def _blueprint_picture(kind: str, colour: str, view: int) -> bytes:
+    return images.render_blueprint_picture(kind, colour, view)
 
 
 def _route(method: str, path: str):
