@@ -79,6 +79,7 @@ def printify_catalog():
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints.json", json=[{"id": 3, "title": "Kids Regular Fit Tee"}])
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3/print_providers/3/variants.json", json=CATALOG_VARIANTS)
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3.json", json={"id": 3, "title": "Kids Regular Fit Tee"})
+        rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3/print_providers.json", json=[{"id": 3, "title": "Dream"}])
         rsps.get(re.compile(rf"{re.escape(PRINTIFY_API)}/shops/.*/products/.*"), status=404, json={"error": "nope"})
         yield rsps
 
@@ -429,6 +430,12 @@ def cases(world) -> list[Case]:
             f"/admin/designs/producttemplate/{world.template.pk}/costs/",
             page(*su, opened="method"),
             [Post("refresh", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
+        ),
+        Case(
+            "admin:designs_producttemplate_lookup_all_costs",
+            f"/admin/designs/producttemplate/catalog/{world.template.blueprint_id}/costs/",
+            page(*su, opened="method"),
+            [Post("look up all", {"country": "US"}, page(*su, opened="redirect"), allowed=su)],  # wake-ups only
         ),
         Case(
             "admin:designs_producttemplate_lookup_costs",

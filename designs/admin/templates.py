@@ -156,6 +156,11 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
             path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
             path("<id:template_id>/costs/", wrap(self.refresh_costs_view), name="designs_producttemplate_costs"),
             path(
+                "catalog/<id:blueprint_id>/costs/",
+                wrap(self.lookup_all_costs_view),
+                name="designs_producttemplate_lookup_all_costs",
+            ),
+            path(
                 "catalog/<id:blueprint_id>/<id:provider_id>/costs/",
                 wrap(self.lookup_costs_view),
                 name="designs_producttemplate_lookup_costs",

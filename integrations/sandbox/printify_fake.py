@@ -1,4 +1,5 @@
-"""Printify public API v1 (/v1/…) for one shop (id 1), on loopback — see printify-api.md §8.
+"""Printify public API v1 (/v1/…) for one shop (id 1), and v2's catalog shipping (/v2/…), on loopback — see
+printify-api.md §8.
 
 Where the reference is silent the sandbox has to pick a behaviour; each such place says "guess" in a comment
 (error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
@@ -14,6 +15,7 @@ import base64
 import binascii
 import collections
 import copy
+import functools
 import hashlib
 import hmac
 import io
@@ -93,7 +95,8 @@ class NotFound(Answer):
         super().__init__(404, {"error": "Not found", "request_id": _request_id()})
 
 
-# (method, path pattern, handler name, rate bucket beyond the global one)
+# (method, path pattern, handler name, rate bucket beyond the global one); v2 paths start with "v2/" (the server
+# hands /printify/v2/… over as such), the rest are v1's.
 ROUTES = [
     ("GET", r"shops\.json", "shops", None),
     ("GET", r"catalog/blueprints\.json", "blueprints", "catalog"),
@@ -109,6 +112,18 @@ ROUTES = [
         "GET",
         r"catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
         "shipping",
+        "catalog",
+    ),
+    (
+        "GET",
+        r"v2/catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
+        "shipping_methods",
+        "catalog",  # v2 catalog calls count against the catalog's limit (printify-api.md)
+    ),
+    (
+        "GET",
+        r"v2/catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping/(?P<method>\w+)\.json",
+        "shipping_method",
         "catalog",
     ),
     ("GET", r"catalog/print_providers\.json", "providers", "catalog"),
@@ -248,10 +263,23 @@ class PrintifyFake(FakeService):
 
     def _op_blueprints(self, request):
         fields = ("id", "title", "description", "brand", "model", "images")
-        return json_response(200, [{key: bp[key] for key in fields} for bp in catalog.BLUEPRINTS.values()])
+        return json_response(
+            200, [self._pictured({key: bp[key] for key in fields}) for bp in catalog.BLUEPRINTS.values()]
+        )
 
     def _op_blueprint(self, request, blueprint):
-        return json_response(200, _blueprint(int(blueprint)))
+        return json_response(200, self._pictured(_blueprint(int(blueprint))))
+
+    def _pictured(self, blueprint: dict) -> dict:
+        """A blueprint with its pictures as absolute URLs on the sandbox (real ones are CDN URLs)."""
+        return {**blueprint, "images": [f"{self.base_url}{path}" for path in blueprint["images"]]}
+
+    def blueprint_picture(self, blueprint_id: int, number: int) -> bytes | None:
+        """The PNG behind one of a blueprint's `images` (drawn, not fetched); None for an unknown one."""
+        kind, colours = catalog.PICTURES.get(blueprint_id, ("", []))
+        if not 0 <= number < len(colours):
+            return None
+        return _blueprint_picture(kind, colours[number], number)
 
     def _op_blueprint_providers(self, request, blueprint):
         _blueprint(int(blueprint))
@@ -277,15 +305,41 @@ class PrintifyFake(FakeService):
             raise NotFound
         return json_response(200, shipping)
 
+    def _op_shipping_methods(self, request, blueprint, provider):
+        methods = catalog.shipping_methods_of(int(blueprint), int(provider))
+        if methods is None:
+            raise NotFound
+        path = f"{self.base_url}/printify/v2/catalog/blueprints/{blueprint}/print_providers/{provider}/shipping"
+        return json_response(
+            200,
+            {
+                "data": [
+                    {
+                        "type": "shipping_method",
+                        "id": str(catalog.SHIPPING_METHOD_IDS[name]),
+                        "attributes": {"name": name},
+                    }
+                    for name in methods
+                ],
+                "links": {name: f"{path}/{name}.json" for name in methods},
+            },
+        )
+
+    def _op_shipping_method(self, request, blueprint, provider, method):
+        # guess: a method the provider does not offer (or an unknown one) answers 404; the reference does not say
+        rows = catalog.shipping_by_method(int(blueprint), int(provider), method)
+        if rows is None:
+            raise NotFound
+        return json_response(200, {"data": rows})
+
     def _op_providers(self, request):
         return json_response(200, list(catalog.PROVIDERS.values()))
 
     def _op_provider(self, request, provider):
         if int(provider) not in catalog.PROVIDERS:
             raise NotFound
-        return json_response(
-            200, {**catalog.PROVIDERS[int(provider)], "blueprints": catalog.blueprints_of(int(provider))}
-        )
+        blueprints = [self._pictured(blueprint) for blueprint in catalog.blueprints_of(int(provider))]
+        return json_response(200, {**catalog.PROVIDERS[int(provider)], "blueprints": blueprints})
 
     # --- uploads -----------------------------------------------------------------------------------
     def _op_upload(self, request):
@@ -358,7 +412,7 @@ class PrintifyFake(FakeService):
     def _op_products(self, request):
         with self._lock:
             shop = request.shop_id
-            items = [self._settled(p) for p in reversed(self.products.values()) if p["shop_id"] == shop]
+            items = [self._settled(p) for p in reversed(self.products.values()) if p.get("shop_id", SHOP_ID) == shop]
         return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=50))
 
     def _op_create_product(self, request):
@@ -555,7 +609,7 @@ class PrintifyFake(FakeService):
             raise Answer(422, {"error": "Invalid product ID format."})  # as measured (M)
         if product_id not in self.products:
             raise NotFound
-        if self.products[product_id]["shop_id"] != request.shop_id:
+        if self.products[product_id].get("shop_id", SHOP_ID) != request.shop_id:
             # What a reconnected store's old ids get (printify-api.md §1 and "Shop id changes").
             raise Problem(8104, "Product belongs to another shop")
         return self.products[product_id]
@@ -650,15 +704,16 @@ class PrintifyFake(FakeService):
     # --- orders ------------------------------------------------------------------------------------
     def _op_orders(self, request):
         with self._lock:
-            items = sorted(self.orders.values(), key=lambda order: (order["created_at"], order["id"]), reverse=True)
-            items = copy.deepcopy(items)
+            mine = [order for order in self.orders.values() if order.get("_shop", SHOP_ID) == request.shop_id]
+            items = sorted(mine, key=lambda order: (order["created_at"], order["id"]), reverse=True)
+            items = [_public_order(order) for order in items]
         return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=10))
 
     def _op_get_order(self, request, order):
         with self._lock:
-            if order not in self.orders:
+            if order not in self.orders or self.orders[order].get("_shop", SHOP_ID) != request.shop_id:
                 raise NotFound
-            return json_response(200, copy.deepcopy(self.orders[order]))
+            return json_response(200, _public_order(self.orders[order]))
 
     def place_orders(self, count: int, days: float = 30, seed: int | None = None, send_webhooks: bool = True) -> dict:
         """Orders from customers against the published products, spread over the last `days`, as Printify keeps
@@ -815,7 +870,10 @@ _PATH = ("pending", "sending-to-production", "in-production", "fulfilled")
 
 
 def _new_order(rng: random.Random, published: list[dict], created: datetime) -> dict:
+    """An order in one shop (a customer buys in one store): of that shop's published products."""
     first, last, country, street, city = rng.choice(_CUSTOMERS)
+    shop = rng.choice(sorted({product.get("shop_id", SHOP_ID) for product in published}))
+    published = [product for product in published if product.get("shop_id", SHOP_ID) == shop]
     lines = []
     for product in rng.sample(published, k=min(len(published), 1 if rng.random() < 0.8 else 2)):
         variant = rng.choice([variant for variant in product["variants"] if variant["is_enabled"]])
@@ -878,10 +936,15 @@ def _new_order(rng: random.Random, published: list[dict], created: datetime) -> 
         "sent_to_production_at": None,
         "fulfilled_at": None,
         **({"reprinted_order_ids": [secrets.token_hex(12)]} if is_reprint else {}),
+        "_shop": shop,  # bookkeeping: the shop it was placed in (never answered)
     }
     for line in lines:
         line["status"] = status
     return order
+
+
+def _public_order(order: dict) -> dict:
+    return {key: copy.deepcopy(value) for key, value in order.items() if not key.startswith("_")}
 
 
 def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
@@ -896,7 +959,7 @@ def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
             "id": str(uuid.uuid4()),
             "type": topic,
             "created_at": _timestamp(),
-            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": SHOP_ID, **data}},
+            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": order["_shop"], **data}},
         }
         made.append((topic, event))
         if rng.random() < 0.1:
@@ -906,6 +969,11 @@ def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
     if len(made) > 1 and rng.random() < 0.1:
         made.reverse()  # the update before the creation
     return made
+
+
+@functools.lru_cache(maxsize=32)
+def _blueprint_picture(kind: str, colour: str, view: int) -> bytes:
+    return images.render_blueprint_picture(kind, colour, view)
 
 
 def _route(method: str, path: str):

@@ -192,6 +192,78 @@ def test_shipping_profiles_cover_every_variant_in_cents(printify):
     assert printify.call("GET", "catalog/blueprints/384/print_providers/99/shipping.json").status_code == 404
 
 
+def test_blueprints_have_pictures_the_sandbox_draws_and_serves_itself(sandbox, printify):
+    for blueprint in printify.ok("GET", "catalog/blueprints.json"):
+        assert blueprint["images"] and blueprint["brand"] and blueprint["model"]
+        for url in blueprint["images"]:
+            assert url.startswith(f"{sandbox.url}/_sandbox/blueprints/{blueprint['id']}/")  # never Printify's CDN
+            picture = requests.get(url, timeout=5)
+            assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/png"
+            with Image.open(io.BytesIO(picture.content)) as image:
+                assert image.size == (400, 400)
+    assert printify.ok("GET", "catalog/blueprints/6.json")["images"] == [
+        f"{sandbox.url}/_sandbox/blueprints/6/0.png",
+        f"{sandbox.url}/_sandbox/blueprints/6/1.png",
+    ]
+    assert requests.get(f"{sandbox.url}/_sandbox/blueprints/6/7.png", timeout=5).status_code == 404
+    assert requests.get(f"{sandbox.url}/_sandbox/blueprints/4242/0.png", timeout=5).status_code == 404
+
+
+def test_the_tee_is_made_in_four_countries_at_different_costs(printify):
+    providers = {p["id"]: p for p in printify.ok("GET", "catalog/print_providers.json")}
+    offered = [p["id"] for p in printify.ok("GET", "catalog/blueprints/6/print_providers.json")]
+    assert {providers[p]["location"]["country"] for p in offered} == {"US", "DE", "CA", "LV"}
+
+
+def v2(printify, path) -> requests.Response:
+    return printify.session.get(f"{printify.base.removesuffix('/v1')}/v2/{path}", timeout=5)
+
+
+def test_v2_shipping_lists_methods_and_a_row_per_variant_and_country(sandbox, printify):
+    methods = v2(printify, "catalog/blueprints/6/print_providers/99/shipping.json").json()
+    assert [(m["id"], m["attributes"]["name"]) for m in methods["data"]] == [("1", "standard"), ("4", "economy")]
+    rows = v2(printify, "catalog/blueprints/6/print_providers/99/shipping/standard.json").json()["data"]
+    everything = {
+        v["id"]
+        for v in printify.ok("GET", "catalog/blueprints/6/print_providers/99/variants.json?show-out-of-stock=1")[
+            "variants"
+        ]
+    }
+    assert {(row["attributes"]["variantId"], row["attributes"]["country"]["code"]) for row in rows} == {
+        (variant, country) for variant in everything for country in ("US", "REST_OF_THE_WORLD")
+    }
+    row = rows[0]
+    assert row["type"] == "variant_shipping_standard_us" and row["id"] == str(row["attributes"]["variantId"])
+    assert set(row["attributes"]) == {
+        "shippingType",
+        "country",
+        "variantId",
+        "shippingPlanId",
+        "handlingTime",
+        "shippingCost",
+    }
+    assert row["attributes"]["shippingCost"] == {
+        "firstItem": {"amount": 475, "currency": "USD"},
+        "additionalItems": {"amount": 240, "currency": "USD"},
+    }
+    # Riga ships everywhere at one catch-all rate; Toronto offers no economy method (a 404: a guess).
+    riga = v2(printify, "catalog/blueprints/6/print_providers/90013/shipping/economy.json").json()["data"]
+    assert {row["attributes"]["country"]["code"] for row in riga} == {"REST_OF_THE_WORLD"}
+    assert v2(printify, "catalog/blueprints/6/print_providers/90012/shipping/economy.json").status_code == 404
+    assert v2(printify, "catalog/blueprints/6/print_providers/90012/shipping/teleport.json").status_code == 404
+    assert v2(printify, "catalog/blueprints/384/print_providers/99/shipping.json").status_code == 404
+    assert printify.call("GET", "v2/catalog/blueprints/6/print_providers/99/shipping.json").status_code == 404
+    routes = sandbox.state()["printify"]["requests_by_route"]
+    assert routes["GET /v2/catalog/blueprints/{blueprint}/print_providers/{provider}/shipping/{method}.json"] == 4
+
+
+def test_v2_calls_count_against_the_catalog_limit(sandbox, printify):
+    sandbox.configure(printify_catalog_limit=2)
+    assert printify.call("GET", "catalog/blueprints.json").status_code == 200
+    assert v2(printify, "catalog/blueprints/6/print_providers/99/shipping/standard.json").status_code == 200
+    assert v2(printify, "catalog/blueprints/6/print_providers/99/shipping/economy.json").status_code == 429
+
+
 # --- uploads ---------------------------------------------------------------------------------------------------
 
 
