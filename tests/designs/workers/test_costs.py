@@ -109,4 +109,4 @@ def test_the_draft_product_tells_the_colour_codes_and_templates_get_the_blueprin
     assert len(codes["Heather Grey"]) == 2
     assert codes["Solid Black"] == ["#111111"]
     tee.refresh_from_db()
-    assert tee.blueprint_images == catalog.BLUEPRINTS[3]["images"]
+    assert tee.blueprint_images == [f"{printify.url}{path}" for path in catalog.BLUEPRINTS[3]["images"]]
