@@ -375,10 +375,9 @@ class TemplateEditorForm(forms.Form):
 
 
 def shown_pictures(urls) -> list[str]:
-    """The blueprint pictures a page may show: https addresses (Printify's image host), plus the local sandbox's
-    own address in sandbox mode. The browser loads them; the server never does."""
-    allowed = ("https://", f"{settings.SANDBOX_URL}/") if settings.POD_SANDBOX else ("https://",)
-    return [url for url in urls or [] if isinstance(url, str) and url.startswith(allowed)]
+    """The blueprint pictures a page may show: web addresses only (as the blueprint step shows them:
+    services/catalog_choice.py); the browser loads them within the CSP's image hosts, the server never does."""
+    return [url for url in urls or [] if isinstance(url, str) and url.lower().startswith(("https://", "http://"))]
 
 
 def placement_preview(form: TemplateEditorForm, template, design_id=None) -> dict:

@@ -289,6 +289,8 @@
   function pictureFailed() {
     // The picture could not be loaded (offline, or gone from the catalog): the print area alone.
     picture.hidden = true;
+    const asPictured = document.querySelector('.pod-colour-choice[data-colour=""]');
+    if (asPictured) asPictured.textContent = "plain";
     stage.classList.add("pod-stage-plain");
     if (pictureNote) {
       pictureNote.textContent = "The catalog's picture of this blueprint could not be loaded; the print area is " +

