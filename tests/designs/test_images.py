@@ -152,3 +152,14 @@ def test_an_opaque_rgba_image_has_no_transparency():
     buffer = io.BytesIO()
     Image.new("RGBA", (300, 200), (1, 2, 3, 255)).save(buffer, "PNG")
     assert not images.prepare(buffer.getvalue())[1].has_alpha
+
+
+@pytest.mark.django_db
+def test_the_ink_of_a_transparent_image_is_measured_with_its_renditions_and_stored_naming_its_file(media_root):
+    """One decode gives the thumbnail, the preview and the ink profile the contrast check reads (contrast.py)."""
+    from tests.designs.contrast_support import ink_png
+
+    image, renditions = images.prepare(ink_png((0, 0, 0), (2000, 2200)))
+    assert renditions.has_alpha and renditions.ink["bins"][0] > 0.95 and 0 < renditions.ink["coverage"] < 0.6
+    values = images.store(image, renditions).field_values()
+    assert values["image_ink"]["of"] == values["image"] and values["image_ink"]["bins"] == renditions.ink["bins"]

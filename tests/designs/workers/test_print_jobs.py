@@ -84,6 +84,9 @@ def test_a_finished_job_stores_the_print_file_beside_the_untouched_original(queu
     assert (design.image.name, design.thumbnail.name, design.image_sha256) == original
     assert design.print_preview.name == ""  # 600 px: small enough to be its own preview
     assert design.print_has_alpha is False  # opaque RGBA
+    assert design.print_ink["of"] == design.print_file.name and sum(design.print_ink["bins"]) == pytest.approx(
+        1, abs=0.01
+    )
     assert design.status == Status.APPROVED
 
 
