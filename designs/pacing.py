@@ -135,8 +135,8 @@ def plan_times(
 
     `released` and `last_planned` describe the window `now` is in: how many it let go already and the latest of
     their planned times (ignored outside the listing hours). Window by window: the k-th listing's slot is
-    open + k × (window ÷ per_day), moved later to now and to one step after the slot before; a window takes at most
-    per_day and no slot at or past its close.
+    open + k × (window ÷ per_day), moved later to now and to one step after the slot before (also across windows);
+    a window takes at most per_day and no slot at or past its close.
     """
     times: list[datetime] = []
     found = windows(pace, now)
@@ -151,8 +151,10 @@ def plan_times(
             if last_planned is not None:
                 slot = max(slot, last_planned + step)
         if slot is None or slot >= closes:
+            # The next window starts its count again but keeps the spacing (a whole-day pace set late in the day
+            # does not list twice around midnight); shifted by less than a step, it still fits its N.
             opens, closes = next(found)
-            released, last_planned = 0, None
+            released = 0
             continue
         times.append(slot)
         released, last_planned = released + 1, slot
@@ -380,7 +382,7 @@ def local_text(when: datetime, zone: ZoneInfo) -> str:
 
 
 def relative_text(when: datetime, now: datetime) -> str:
-    """ "in 3 h", "in 12 min", "in 40 s", "due now", "overdue by 5 min"."""
+    """ "in 3 h", "in 1 h 20 min", "in 12 min", "in 40 s", "due now", "overdue by 5 min"."""
     seconds = (when - now).total_seconds()
     if -60 < seconds <= 0:
         return "due now"
@@ -389,10 +391,14 @@ def relative_text(when: datetime, now: datetime) -> str:
 
 
 def _span(seconds: float) -> str:
-    if seconds < 60:
+    if seconds < 59.5:
         return f"{round(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 10 and rest:
+        return f"{hours} h {rest} min"
+    if hours < 48:
+        return f"{round(minutes / 60)} h"
+    return f"{round(minutes / 1440)} days"

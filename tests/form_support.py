@@ -83,37 +83,54 @@ class _FormParser(HTMLParser):
         self._option: list | None = None
         self._textarea: str | None = None
         self._button: dict | None = None
+        self.pending: dict[str, list[dict]] = {}  # fields naming a form (form="id") not read yet
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
         if tag == "form":
             self.forms.append(Form(attrs.get("action", ""), attrs.get("method", "get").lower(), attrs))
-        elif not self.forms:
             return
-        elif tag == "input":
-            self.forms[-1].inputs.append(attrs)
+        owner = self._owner(attrs)
+        if owner is None:
+            if attrs.get("form") and tag in ("input", "button"):  # its form comes later in the page
+                field_ = {"type": "submit", **attrs, "text": ""} if tag == "button" else attrs
+                self._button = field_ if tag == "button" else None
+                if tag == "input" or field_["type"] == "submit":
+                    self.pending.setdefault(attrs["form"], []).append(field_)
+            return
+        if tag == "input":
+            owner.inputs.append(attrs)
         elif tag == "button":
             self._button = {"type": "submit", **attrs, "text": ""}
             if self._button["type"] == "submit":
-                self.forms[-1].inputs.append(self._button)
+                owner.inputs.append(self._button)
         elif tag == "select":
             self._select = attrs.get("name", "")
-            self.forms[-1].selects[self._select] = []
+            self._select_form = owner
+            owner.selects[self._select] = []
         elif tag == "option" and self._select is not None:
             self._option = [attrs.get("value", ""), "", "selected" in attrs]
-            self.forms[-1].selects[self._select].append(self._option)
+            self._select_form.selects[self._select].append(self._option)
         elif tag == "textarea":
             self._textarea = attrs.get("name", "")
-            self.forms[-1].textareas[self._textarea] = ""
+            self._textarea_form = owner
+            owner.textareas[self._textarea] = ""
+
+    def _owner(self, attrs) -> Form | None:
+        """The form a field belongs to: the one its form="id" attribute names (HTML5: a button outside its form, or
+        in another one), else the form it is written in."""
+        if attrs.get("form"):
+            return next((form for form in self.forms if form.attrs.get("id") == attrs["form"]), None)
+        return self.forms[-1] if self.forms else None
 
     def handle_data(self, data):
         if self._option is not None:
             self._option[1] += data
         elif self._textarea is not None:
-            text = self.forms[-1].textareas[self._textarea]
+            text = self._textarea_form.textareas[self._textarea]
             if not text:  # a browser drops the newline right after <textarea> (Django writes one there)
                 data = data.removeprefix("\n")
-            self.forms[-1].textareas[self._textarea] = text + data
+            self._textarea_form.textareas[self._textarea] = text + data
         elif self._button is not None:
             self._button["text"] += data
 
@@ -131,6 +148,8 @@ class _FormParser(HTMLParser):
 def forms_of(html: str) -> list[Form]:
     parser = _FormParser()
     parser.feed(html)
+    for form in parser.forms:
+        form.inputs += parser.pending.get(form.attrs.get("id", ""), [])
     return parser.forms
 
 

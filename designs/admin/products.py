@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from designs import pacing
 from designs.admin.display import product_state_tag
 from designs.admin.listing_sync import sync_text
 from designs.admin.release_queue import ReleaseQueueMixin
 from designs.admin.sales_columns import product_sales
-from designs import pacing
 from designs.models import Product, ProductEvent
 from designs.products import ProductState
 from designs.services.listing_sync import sync_status
@@ -77,7 +77,9 @@ def scheduled_state(product: Product):
         when = "at the next release pass"
     else:
         now = timezone.now()
-        when = f"{pacing.local_text(product.release_at, lane.pace.zone)} ({pacing.relative_text(product.release_at, now)})"
+        when = (
+            f"{pacing.local_text(product.release_at, lane.pace.zone)} ({pacing.relative_text(product.release_at, now)})"
+        )
     return format_html('{} {} <a href="{}">Queue</a>', product_state_tag(product.state), when, url)
 
 

@@ -91,7 +91,11 @@ def _back(request):
 
 
 def _shown_shop(shop_queue: release_queue.ShopQueue, now) -> dict:
-    return {"shop": shop_queue.shop, "total": shop_queue.total, "lanes": [_shown_lane(v, now) for v in shop_queue.lanes]}
+    return {
+        "shop": shop_queue.shop,
+        "total": shop_queue.total,
+        "lanes": [_shown_lane(v, now) for v in shop_queue.lanes],
+    }
 
 
 def _shown_lane(view: release_queue.LaneQueue, now) -> dict:

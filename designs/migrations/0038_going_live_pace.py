@@ -6,7 +6,6 @@ product's place and planned time in the going-live queue, and the release pass's
 import django.core.validators
 from django.db import migrations, models
 
-
 NAME = "designs.release_scheduled"
 
 
