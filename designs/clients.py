@@ -87,6 +87,16 @@ def printify_client(shop_id: str | None = None) -> PrintifyClient:
                 service="Printify",
             )
         shop_id = shop.printify_id
+    return _printify(shop_id)
+
+
+def account_client() -> PrintifyClient:
+    """A client for the account's calls (its shop list, the catalog, uploads): no shop needed."""
+    _require("Printify", "PRINTIFY_API_TOKEN")
+    return _printify("")
+
+
+def _printify(shop_id: str) -> PrintifyClient:
     return PrintifyClient(
         settings.PRINTIFY_API_TOKEN,
         shop_id,

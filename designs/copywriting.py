@@ -1,6 +1,7 @@
 """What we ask the LLM for a listing, and how its answer is checked: pure (no database, no HTTP).
 
-The answer must be one JSON object {"title", "description", "tags"} within the shop's limits and free of blocked
+The answer must be one JSON object {"title", "description", "tags"} within the shops' limits (the strictest of
+the shops the copy goes to: minimum and maximum title, tags, characters allowed once) and free of blocked
 terms; problems are listed in words, both for the one retry (sent back to the LLM) and for the design's
 "copy failed" note.
 """
@@ -31,17 +32,17 @@ class Copy:
 
 
 def build_messages(*, prompt: str, style: str, product_type: str, shop: listing.Limits) -> list[dict]:
-    """The system rules and the design, as chat messages (the word JSON is there: OpenAI's JSON mode needs it)."""
+    """The system rules and the design, as chat messages (the word JSON is there: OpenAI's JSON mode needs it).
+    The limits are the strictest of the shops the copy goes to (designs/channels.py), said as figures."""
     rules = (
         "You write product listings for a print-on-demand shop. Answer with one JSON object and nothing else: "
         '{"title": string, "description": string, "tags": [string, ...]}.\n'
-        f"- title: at most {shop.title_max_chars} characters; what a buyer would search for about the design; "
+        f"- title: {_title_rule(shop)}; what a buyer would search for about the design; "
         "never the product type, brand or model (no tee, mug, poster…): the same title goes on every product made "
         "of the design, and each product adds its own words. No quotes, no ALL CAPS, no emoji.\n"
         "- description: two to four short sentences of plain text (no HTML, no markdown) about the design and "
         "the product.\n"
-        f"- tags: at most {shop.max_tags} tags, each at most {shop.tag_max_chars} characters, lower case, no "
-        "duplicates, no '#'.\n"
+        f"- tags: {_tags_rule(shop)}\n"
         "- Never name brands, trademarked characters, celebrities or other artists. Do not mention AI or prompts."
     )
     design = (
@@ -50,6 +51,25 @@ def build_messages(*, prompt: str, style: str, product_type: str, shop: listing.
         f"Product: {listing.one_line(product_type) or 'print-on-demand product'}"
     )
     return [{"role": "system", "content": rules}, {"role": "user", "content": design}]
+
+
+def _title_rule(shop: listing.Limits) -> str:
+    if shop.title_min_chars:
+        rule = f"between {shop.title_min_chars} and {shop.title_max_chars} characters"
+    else:
+        rule = f"at most {shop.title_max_chars} characters"
+    if shop.once_each:
+        rule += f"; use each of the characters {' '.join(shop.once_each)} at most once"
+    return rule
+
+
+def _tags_rule(shop: listing.Limits) -> str:
+    if not shop.takes_tags:
+        return "an empty list: the shop's sales channel has no tags."
+    return (
+        f"at most {shop.max_tags} tags, each at most {shop.tag_max_chars} characters, lower case, no duplicates, "
+        "no '#'."
+    )
 
 
 def retry_messages(messages: list[dict], answer: str, problems: list[str]) -> list[dict]:

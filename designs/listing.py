@@ -23,25 +23,60 @@ QUOTE_PAIRS = {'"': '"', "'": "'", "`": "`", "“": "”", "„": "“", "‘": 
 
 @dataclass(frozen=True)
 class Limits:
-    """What the shop's marketplace accepts. Defaults are Etsy's (merchandising.md "Listing limits")."""
+    """What a shop's marketplace accepts. Defaults are Etsy's (merchandising.md "Listing limits"); a shop's come from
+    its sales channel (designs/channels.py) and the shop's own overrides, several shops' combine to the strictest.
+
+    `max_tags` 0 means the channel has no tags (eBay): none are sent, so none are refused. `name` says whose limits
+    these are ("Etsy (My Etsy shop)"; empty for the listing settings' and for several shops' combined) and
+    `sources` who sets each figure, as (field, who) pairs ("Etsy", "the shop's own setting"; none for the
+    settings'), so that a problem says who refuses what.
+    """
 
     title_max_chars: int = 140
     max_tags: int = 13
     tag_max_chars: int = 20
     # No marketplace limit documented: our own ceiling, far above a real description, far below a runaway one.
     description_max_chars: int = 50_000
+    title_min_chars: int = 0  # 0: no minimum
+    once_each: str = ""  # characters the title may hold at most once each (Etsy's % : &)
+    name: str = ""
+    sources: tuple[tuple[str, str], ...] = ()
+    shops: tuple[str, ...] = ()  # the shops whose limits these are (several: combined to the strictest)
+
+    @property
+    def takes_tags(self) -> bool:
+        return self.max_tags > 0
+
+    def who(self, bound: str) -> str:
+        """Who sets `bound` (a field name): "Etsy", "the shop's own setting", or "" (the listing settings)."""
+        return dict(self.sources).get(bound, "")
 
     def as_json(self) -> dict:
         return {
             "title": self.title_max_chars,
+            "title_min": self.title_min_chars,
+            "once_each": self.once_each,
             "tags": self.max_tags,
             "tag": self.tag_max_chars,
             "description": self.description_max_chars,
+            "name": self.name,
         }
+
+    def summary(self) -> str:
+        """'title 25–80 characters, 13 tags of at most 20 characters, each of % : & at most once in the title'."""
+        title = (
+            f"title {self.title_min_chars}–{self.title_max_chars} characters"
+            if self.title_min_chars
+            else f"title at most {self.title_max_chars} characters"
+        )
+        tags = f"{self.max_tags} tags of at most {self.tag_max_chars} characters" if self.takes_tags else "no tags"
+        once = f", each of {' '.join(self.once_each)} at most once in the title" if self.once_each else ""
+        return f"{title}, {tags}{once}"
 
 
 def limits() -> Limits:
-    """The shop's limits from settings (LISTING_TITLE_MAX_CHARS, LISTING_MAX_TAGS, LISTING_TAG_MAX_CHARS, …)."""
+    """The listing settings' limits (LISTING_TITLE_MAX_CHARS, LISTING_MAX_TAGS, LISTING_TAG_MAX_CHARS, …): what a
+    shop on a channel without figures of its own gets (designs/channels.py), and the checks' default."""
     return Limits(
         title_max_chars=min(settings.LISTING_TITLE_MAX_CHARS, TITLE_COLUMN_CHARS),
         max_tags=settings.LISTING_MAX_TAGS,
@@ -164,39 +199,117 @@ def parse_tags(value) -> list[str]:
 
 
 # --- checking ---------------------------------------------------------------------------------------------------
+# Each check gives findings: fragments in words, without the shop's name ("the title is 152 characters; Etsy allows
+# 140"); problems are findings as sentences with the name first ("Etsy (My Etsy shop): the title is 152 …").
 
 
-def title_problems(title: str, shop: Limits | None = None) -> list[str]:
-    shop = shop or limits()
-    if len(title) > shop.title_max_chars:
-        return [f"The title is {len(title)} characters long; at most {shop.title_max_chars} are allowed."]
-    return []
+def _allows(shop: Limits, bound: str, value: int, *, unit: str = "") -> str:
+    who = shop.who(bound)
+    return f"{who} allows {value}{unit}" if who else f"at most {value}{unit} are allowed"
 
 
-def tags_problems(tags: list[str], shop: Limits | None = None) -> list[str]:
-    shop = shop or limits()
-    problems = []
+def title_findings(title: str, shop: Limits) -> list[str]:
+    """Everything the limits say about a title: too long, too short, characters repeated that are allowed once."""
+    return _title_max(title, shop) + _title_min(title, shop) + _once_each(title, shop)
+
+
+def _title_max(title: str, shop: Limits) -> list[str]:
+    length = len(title)
+    if length <= shop.title_max_chars:
+        return []
+    if shop.who("title_max_chars"):
+        return [f"the title is {length} characters; {_allows(shop, 'title_max_chars', shop.title_max_chars)}"]
+    return [f"the title is {length} characters long; at most {shop.title_max_chars} are allowed"]
+
+
+def _title_min(title: str, shop: Limits) -> list[str]:
+    length = len(title)
+    if not title or length >= shop.title_min_chars:  # an empty title is refused elsewhere (no title of its own)
+        return []
+    who = shop.who("title_min_chars")
+    if who:
+        return [f"the title is {length} characters; {who} asks for at least {shop.title_min_chars}"]
+    return [f"the title is {length} characters long; at least {shop.title_min_chars} are needed"]
+
+
+def _once_each(title: str, shop: Limits) -> list[str]:
+    repeated = [(char, title.count(char)) for char in shop.once_each if title.count(char) > 1]
+    if not repeated:
+        return []
+    said = ", ".join(f"“{char}” {count} times" for char, count in repeated)
+    each = " ".join(shop.once_each)
+    who = shop.who("once_each")
+    if who:
+        return [f"the title has {said}; {who} allows each of {each} once"]
+    return [f"the title has {said}; each of {each} may appear once"]
+
+
+def tags_findings(tags: list[str], shop: Limits) -> list[str]:
+    if not shop.takes_tags:
+        return []  # the channel has no tags: none are sent, so none can be refused
+    findings = []
     if len(tags) > shop.max_tags:
-        problems.append(f"{len(tags)} tags; at most {shop.max_tags} are allowed.")
+        findings.append(f"{len(tags)} tags; {_allows(shop, 'max_tags', shop.max_tags)}")
     long = [tag for tag in tags if len(tag) > shop.tag_max_chars]
     if long:
         names = ", ".join(f"“{tag}” ({len(tag)})" for tag in long[:5])
-        problems.append(f"Tags may be at most {shop.tag_max_chars} characters long: {names}.")
-    return problems
+        who = shop.who("tag_max_chars")
+        findings.append(
+            f"tags too long: {names}; {who} allows {shop.tag_max_chars} characters per tag"
+            if who
+            else f"tags may be at most {shop.tag_max_chars} characters long: {names}"
+        )
+    return findings
 
 
-def description_problems(description: str, shop: Limits | None = None) -> list[str]:
-    shop = shop or limits()
+def description_findings(description: str, shop: Limits) -> list[str]:
     if len(description) > shop.description_max_chars:
         return [
-            f"The description is {len(description):,} characters long; at most {shop.description_max_chars:,} "
-            "are allowed."
+            f"the description is {len(description):,} characters long; at most {shop.description_max_chars:,} "
+            "are allowed"
         ]
     return []
 
 
+def _said(findings: list[str], shop: Limits) -> list[str]:
+    """Findings as sentences, each naming whose limits refuse it (when they are a shop's)."""
+    sentences = []
+    for finding in findings:
+        text = f"{shop.name}: {finding}" if shop.name else finding
+        sentences.append(text[:1].upper() + text[1:] + ".")
+    return sentences
+
+
+def title_problems(title: str, shop: Limits | None = None) -> list[str]:
+    shop = shop or limits()
+    return _said(title_findings(title, shop), shop)
+
+
+def tags_problems(tags: list[str], shop: Limits | None = None) -> list[str]:
+    shop = shop or limits()
+    return _said(tags_findings(tags, shop), shop)
+
+
+def description_problems(description: str, shop: Limits | None = None) -> list[str]:
+    shop = shop or limits()
+    return _said(description_findings(description, shop), shop)
+
+
+def copy_findings(*, title=None, description=None, tags=None, shop: Limits | None = None) -> dict[str, list[str]]:
+    """{field: [findings]} for the fields given (None: not checked), each prefixed with the shop's name when the
+    limits are a shop's; empty when everything fits."""
+    shop = shop or limits()
+    found = {
+        "title": title_findings(title, shop) if title is not None else [],
+        "description": description_findings(description, shop) if description is not None else [],
+        "tags": tags_findings(tags, shop) if tags is not None else [],
+    }
+    prefix = f"{shop.name}: " if shop.name else ""
+    return {name: [prefix + finding for finding in findings] for name, findings in found.items() if findings}
+
+
 def copy_problems(*, title=None, description=None, tags=None, shop: Limits | None = None) -> dict[str, list[str]]:
-    """{field: [problems]} for the fields given (None: not checked); empty when everything fits."""
+    """{field: [problems as sentences]} for the fields given (None: not checked); empty when everything fits."""
     shop = shop or limits()
     found = {
         "title": title_problems(title, shop) if title is not None else [],
@@ -204,6 +317,26 @@ def copy_problems(*, title=None, description=None, tags=None, shop: Limits | Non
         "tags": tags_problems(tags, shop) if tags is not None else [],
     }
     return {name: problems for name, problems in found.items() if problems}
+
+
+def publish_refusal(*, own_title: str, product_title: str, tags: list[str], shop: Limits) -> str:
+    """Why a shop's limits refuse a product, as one reason ("Etsy (My Etsy shop): the title is 152 characters; Etsy
+    allows 140; and 14 tags; Etsy allows 13"); "" when it fits.
+
+    The design's own title must fit the maximum (words a title template adds are cut to fit, as ever); the product
+    title, with the template's words, must reach the minimum and repeat no character allowed once; the design's
+    own tags must fit (a template's tags that do not are left out, as ever).
+    """
+    findings = (
+        _title_max(own_title, shop)
+        + _title_min(product_title, shop)
+        + _once_each(product_title, shop)
+        + tags_findings(tags, shop)
+    )
+    if not findings:
+        return ""
+    said = "; and ".join(findings)
+    return f"{shop.name}: {said}" if shop.name else said
 
 
 # --- the AI disclosure ------------------------------------------------------------------------------------------

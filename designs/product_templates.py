@@ -19,7 +19,8 @@ from django.template import defaultfilters
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from designs import listing
+from designs import channels, listing
+from designs.shops import shop_of
 from designs.text_templates import (
     DESCRIPTION,
     TAGS,
@@ -75,7 +76,12 @@ SNAPSHOT_FIELDS = (
 
 
 def template_snapshot(template) -> dict:
-    return {"id": template.pk, **{name: getattr(template, name) for name in SNAPSHOT_FIELDS}}
+    # The shop goes with it: a product's texts are cut to its shop's listing limits (template_limits).
+    return {
+        "id": template.pk,
+        "shop_id": getattr(template, "shop_id", None),
+        **{name: getattr(template, name) for name in SNAPSHOT_FIELDS},
+    }
 
 
 def template_from_snapshot(snapshot: dict):
@@ -89,7 +95,8 @@ def template_from_snapshot(snapshot: dict):
         "prompt_is_title": True,
         **{name: snapshot[name] for name in SNAPSHOT_FIELDS if name in snapshot},
     }
-    return ProductTemplate(pk=snapshot.get("id"), **values)
+    # A snapshot from before shops says none: the default shop's limits (shop_of).
+    return ProductTemplate(pk=snapshot.get("id"), shop_id=snapshot.get("shop_id"), **values)
 
 
 def enabled_variants(template) -> list[dict]:
@@ -219,8 +226,20 @@ class ProductTexts:
     title: str
     description: str  # HTML
     tags: list[str]
-    # Tags left out for Etsy's limits (too long, or past the 13th), for the preview to show.
+    # Tags left out for the shop's limits (too long, past the most it takes, or a channel without tags such as
+    # eBay), for the preview to show.
     dropped_tags: list[str] = field(default_factory=list)
+
+
+def template_limits(template) -> listing.Limits:
+    """The listing limits of the shop a template publishes to (designs/channels.py: its channel's, overridden by
+    the shop's own settings); the listing settings' when there is no shop at all. Read once per template object."""
+    cached = getattr(template, "_listing_limits", None)
+    if cached is None:
+        shop = shop_of(template)
+        cached = channels.shop_limits(shop) if shop is not None else listing.limits()
+        template._listing_limits = cached
+    return cached
 
 
 def render_texts(template, design) -> ProductTexts:
@@ -228,7 +247,7 @@ def render_texts(template, design) -> ProductTexts:
     own description and tags win over the templates', and fallbacks give a design without prompt or description (an
     imported one) both required texts."""
     context = template_context(template, design_values(design))
-    shop = listing.limits()
+    shop = template_limits(template)
     title = render_title(template, design, context)
     # One rule for the HTML description: the design's plain-text values are escaped, whether they come through
     # the template (autoescape) or directly (here); only HTML written into the template itself stays HTML.
@@ -256,13 +275,13 @@ def render_texts(template, design) -> ProductTexts:
 
 
 def render_title(template, design, context: dict | None = None) -> str:
-    """The product title alone (what render_texts gives), cut to the shop's title limit: the title template applied
+    """The product title alone (what render_texts gives), cut to its shop's title limit: the title template applied
     to every design, {{ title }} being the design's own title (title_value), so "{{ title }} — Unisex Tee" adds the
     product words to each; a template that prints nothing leaves the title value, else the prompt."""
     title = title_value(template, design)
     context = {**(context or template_context(template, design_values(design))), "title": title}
     rendered = listing.clean_title(render(TITLE, template, context)) or title or listing.clean_title(design.prompt)
-    return Truncator(rendered).chars(listing.limits().title_max_chars)
+    return Truncator(rendered).chars(template_limits(template).title_max_chars)
 
 
 def title_value(template, design) -> str:
@@ -294,10 +313,10 @@ def untitled_problem(template) -> str:
     )
 
 
-def text_problems(texts: ProductTexts) -> list[str]:
+def text_problems(texts: ProductTexts, shop: listing.Limits | None = None) -> list[str]:
     """Why Printify would refuse these texts (8150 for an empty one); [] when they can be sent."""
     problems = []
-    max_chars = listing.limits().description_max_chars
+    max_chars = (shop or listing.limits()).description_max_chars
     if not texts.title:
         problems.append("The product has no title: give the design a title or a prompt.")
     if len(texts.description) > max_chars:
@@ -315,7 +334,18 @@ def check_texts(template, design) -> ProductTexts:
     if lacks_own_title(template, design):
         raise TextsInvalid([untitled_problem(template)])
     texts = render_texts(template, design)
-    problems = text_problems(texts)
+    shop = template_limits(template)
+    problems = text_problems(texts, shop)
+    # The shop's sales channel refuses copy beyond its limits (the publish confirmation said so; the copy may have
+    # changed since): said before any request, as the confirmation says it.
+    refused = listing.publish_refusal(
+        own_title=listing.clean_title(design.title),
+        product_title=texts.title,
+        tags=[str(tag) for tag in design.tags or []],
+        shop=shop,
+    )
+    if refused:
+        problems.append(refused[:1].upper() + refused[1:] + ".")
     if problems:
         raise TextsInvalid(problems)
     return texts

@@ -13,7 +13,7 @@ logged (nothing here logs a payload).
 Money, per line, in integer cents (printify-api.md "Orders": `cost` and `metadata.price` are treated as per unit,
 the reference shows only quantity-1 lines):
 - `revenue` = unit price × quantity, and `fees` (the fee schedule in use): both in the line's `currency` (the shop
-  currency, SHOP_CURRENCY until shops are records);
+  currency: the currency entered on its Shop record, SHOP_CURRENCY for a shop podsite has no record of);
 - `production_cost` = unit cost × quantity, `shipping_cost`, and `tax` (the line's share of the order's `total_tax`,
   which Printify charges the seller): in the line's `cost_currency` (PRINTIFY_BILLING_CURRENCY);
 - `profit` = revenue − fees − production − shipping − tax, or None when the two currencies differ (amounts of
@@ -50,6 +50,7 @@ from django.utils.dateparse import parse_datetime
 from designs.machine import Source
 from designs.order_models import FeeSchedule, Order, OrderLine
 from designs.orders import NOT_SALES, ORDER, order_status
+from designs.shops import shop_currency_of
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Recorded:
 
 def record_order(payload: dict, *, shop_id: str, source: str = Source.WORKER) -> Recorded:
     """Record one order as Printify answered it (exactly once; see the module docstring)."""
-    fields, lines = _read(payload)
+    fields, lines = _read(payload, currency=shop_currency_of(shop_id))
     fields["shop_id"] = str(shop_id)
     printify_id = fields.pop("printify_id")
     status = order_status(fields["printify_status"])
@@ -133,7 +134,7 @@ def is_sale(order: Order, line_status: str = "") -> bool:
 # --- reading Printify's answer ---------------------------------------------------------------------------------
 
 
-def _read(payload: dict) -> tuple[dict, list[OrderLine]]:
+def _read(payload: dict, *, currency: str) -> tuple[dict, list[OrderLine]]:
     """The order's fields and its (not yet priced) lines; customer data is never looked at but the country."""
     if not isinstance(payload, dict) or not str(payload.get("id") or "").strip():
         raise OrderPayloadInvalid("Printify's answer is not an order (it has no id).")
@@ -158,7 +159,7 @@ def _read(payload: dict) -> tuple[dict, list[OrderLine]]:
         if metadata.get("is_reprint")
         else [],
         "country": country if COUNTRY.fullmatch(country) else "",
-        "currency": settings.SHOP_CURRENCY,
+        "currency": currency,
         "cost_currency": settings.PRINTIFY_BILLING_CURRENCY,
         "total_price": _cents(payload.get("total_price"), printify_id, "total_price"),
         "total_shipping": _cents(payload.get("total_shipping"), printify_id, "total_shipping"),

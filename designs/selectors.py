@@ -31,12 +31,14 @@ def review_queue(*, batch_id: int | None = None, status: str = Status.REVIEW) ->
     return designs
 
 
-def mockups_waiting(designs: QuerySet[Design] | None = None) -> QuerySet[Product]:
+def mockups_waiting(designs: QuerySet[Design] | None = None, *, shop_id: int | None = None) -> QuerySet[Product]:
     """Products waiting on Printify for a person to look at their mockups (the review page's mockup mode); all,
-    or those of these designs."""
+    or those of these designs, or of one shop."""
     from designs.products import ProductState
 
     products = Product.objects.filter(state=ProductState.MOCKUP_REVIEW)
+    if shop_id is not None:
+        products = products.filter(shop_id=shop_id)
     return products if designs is None else products.filter(design__in=designs.values("pk"))
 
 
@@ -44,7 +46,7 @@ def mockups_to_review(product_ids) -> list[Product]:
     """These products, those still waiting for their mockup review, in the order given; with their designs, in one
     query."""
     order = {product_id: index for index, product_id in enumerate(product_ids)}
-    products = mockups_waiting().select_related("design").filter(pk__in=order)
+    products = mockups_waiting().select_related("design", "shop").filter(pk__in=order)
     return sorted(products, key=lambda product: order[product.pk])
 
 
@@ -428,3 +430,45 @@ def design_template(design: Design):
 def unfinished_reprice_jobs():
     """Repricing jobs not done yet (the reconciler wakes those nobody works on)."""
     return RepriceJob.objects.exclude(state=RepriceState.DONE)
+
+
+# --- listing limits: which shops' limits copy must fit (designs/channels.py combines them) ----------------------
+
+
+def selling_limits():
+    """The strictest listing limits across the connected shops that have templates (a template from before shops
+    counts as the default shop's); the default shop's when none has; the listing settings' when there is no shop.
+    What copy typed on the review page, the changelist or a prompt file is checked against."""
+    from designs import channels
+    from designs.models import ProductTemplate
+    from designs.shops import SalesChannel, Shop, default_shop
+
+    shops = list(
+        Shop.objects.filter(disconnected_at__isnull=True, templates__isnull=False)
+        .exclude(channel=SalesChannel.DISCONNECTED)
+        .distinct()
+    )
+    if not shops or ProductTemplate.objects.filter(shop__isnull=True).exists():
+        default = default_shop()
+        if default is not None and default.connected and default.pk not in {shop.pk for shop in shops}:
+            shops.append(default)
+    return channels.strictest([channels.shop_limits(shop) for shop in shops])
+
+
+def copy_limits(design: Design, template_ids=None):
+    """The listing limits the LLM's copy for `design` must fit: the strictest of the shops of the templates it is
+    about to be published to (`template_ids`) and of the shops its products are in already (they get the copy
+    too when their listings are updated); without templates, selling_limits()."""
+    from designs import channels
+    from designs.models import ProductTemplate
+    from designs.product_templates import template_limits
+    from designs.products import ProductState
+    from designs.shops import Shop
+
+    if not template_ids:
+        return selling_limits()
+    templates = list(ProductTemplate.objects.filter(pk__in=template_ids).select_related("shop").order_by("pk"))
+    limits = [template_limits(template) for template in templates]
+    made_in = design.products.exclude(state=ProductState.DELETED).exclude(shop=None).values("shop_id")
+    limits += [channels.shop_limits(shop) for shop in Shop.objects.filter(pk__in=made_in)]
+    return channels.strictest(limits) if limits else selling_limits()

@@ -12,7 +12,11 @@ moved its templates and products onto it, and `default_shop()` still makes it on
 
 from __future__ import annotations
 
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -103,6 +107,27 @@ class Shop(models.Model):
     def __str__(self):
         return f"{self.title} ({self.get_channel_display()})"
 
+    def clean(self):
+        self.currency, self.country = self.currency.strip().upper(), self.country.strip().upper()
+        errors = {}
+        if not re.fullmatch(r"[A-Z]{3}", self.currency):
+            errors["currency"] = "Three letters, as on a price tag in the bank: USD, EUR, GBP."
+        if not re.fullmatch(r"[A-Z]{2}", self.country):
+            errors["country"] = "Two letters: US, GB, DE, …"
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = (
+                f"“{self.time_zone}” is not a time zone; write it like Europe/Berlin or America/Chicago."
+            )
+        for name in ("title_max_chars", "max_tags", "tag_max_chars"):
+            if getattr(self, name) == 0 and name != "max_tags":
+                errors[name] = "Leave it empty to use the channel's limit; 0 would refuse every listing."
+        if self.title_min_chars and self.title_max_chars and self.title_min_chars > self.title_max_chars:
+            errors["title_min_chars"] = "The shortest title is longer than the longest one."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def connected(self) -> bool:
         return self.disconnected_at is None and self.channel != SalesChannel.DISCONNECTED
@@ -142,6 +167,18 @@ def shop_of(template) -> Shop | None:
     if template is not None and getattr(template, "shop_id", None):
         return template.shop
     return default_shop()
+
+
+def shop_currency(template) -> str:
+    """The currency a template's prices are in: its shop's (SHOP_CURRENCY when no shop is known)."""
+    shop = shop_of(template)
+    return shop.currency if shop else settings.SHOP_CURRENCY
+
+
+def shop_currency_of(printify_id) -> str:
+    """The currency an order of this Printify shop is in (SHOP_CURRENCY for a shop without a record)."""
+    currency = Shop.objects.filter(printify_id=str(printify_id)).values_list("currency", flat=True).first()
+    return currency or settings.SHOP_CURRENCY
 
 
 def printify_shop_id(product) -> str:
@@ -184,3 +221,58 @@ def record_problem(shop_id: int | None, problem: str) -> None:
 
 def is_our_shop(printify_id) -> bool:
     return str(printify_id) == default_printify_id() or Shop.objects.filter(printify_id=str(printify_id)).exists()
+
+
+def apply_shop_list(listed: list) -> list[str]:
+    """Bring the records in line with Printify's shop list (GET /v1/shops.json); one line per shop saying what
+    changed. A shop no longer listed, or listed as disconnected, is marked so (never deleted: its products and
+    orders keep pointing at it); the first connected shop becomes the default when there is none."""
+    now = timezone.now()
+    lines, seen = [], set()
+    for row in listed:
+        if not isinstance(row, dict) or row.get("id") in (None, ""):
+            continue
+        printify_id, word = str(row["id"]), str(row.get("sales_channel") or "")
+        seen.add(printify_id)
+        title = str(row.get("title") or f"Shop {printify_id}")[:200]
+        shop = Shop.objects.filter(printify_id=printify_id).first()
+        if shop is None:
+            shop = Shop.objects.create(
+                printify_id=printify_id,
+                title=title,
+                sales_channel=word[:60],
+                channel=channel_of(word),
+                currency=settings.SHOP_CURRENCY,
+                country=settings.SHIPPING_COUNTRY[:2],
+                refreshed_at=now,
+            )
+            lines.append(f"{title}: new ({shop.get_channel_display()}). Set its currency, time zone and country.")
+        else:
+            changes = {"title": title, "refreshed_at": now}
+            if word != shop.sales_channel:  # a channel the seller set by hand stays until Printify's word changes
+                changes.update(sales_channel=word[:60], channel=channel_of(word))
+            Shop.objects.filter(pk=shop.pk).update(**changes, updated_at=now)
+            shop.refresh_from_db()
+            lines.append(f"{title}: up to date ({shop.get_channel_display()}).")
+        if shop.channel == SalesChannel.DISCONNECTED:
+            if mark_disconnected(printify_id, "Printify lists the shop as disconnected from its sales channel."):
+                lines[-1] = f"{title}: disconnected in Printify."
+        elif shop.disconnected_at is not None:
+            Shop.objects.filter(pk=shop.pk).update(disconnected_at=None, problem="", updated_at=now)
+            lines[-1] = f"{title}: connected again."
+    for shop in Shop.objects.exclude(printify_id__in=seen).filter(disconnected_at__isnull=True):
+        if mark_disconnected(shop.printify_id, "Printify no longer lists this shop."):
+            lines.append(f"{shop.title}: no longer listed by Printify; marked disconnected.")
+    if not Shop.objects.filter(is_default=True).exists():
+        connected = Shop.objects.filter(disconnected_at__isnull=True).exclude(channel=SalesChannel.DISCONNECTED)
+        first = connected.order_by("pk").first()  # the first Printify lists
+        if first is not None:
+            make_default(first)
+            lines.append(f"{first.title} is now the default shop.")
+    return lines
+
+
+def make_default(shop: Shop) -> None:
+    with transaction.atomic():
+        Shop.objects.filter(is_default=True).exclude(pk=shop.pk).update(is_default=False)
+        Shop.objects.filter(pk=shop.pk).update(is_default=True)

@@ -21,6 +21,7 @@ from designs.workers import (
     pump,
     release,
     repricing,
+    shops,
     unpublish,
 )
 from designs.workers import reconcile as reconciler
@@ -74,9 +75,10 @@ def delete_design_and_product(design_id: int, actor_id: int | None = None):
     return unpublish.run_delete_design_and_products(design_id, actor_id=actor_id)
 
 
-def write_listing_copy(design_id: int):
-    """Ask the LLM for one design's title, description and tags (designs/workers/copywriter.py)."""
-    return copywriter.run_write_copy(design_id)
+def write_listing_copy(design_id: int, template_ids: list[int] | None = None):
+    """Ask the LLM for one design's title, description and tags (designs/workers/copywriter.py), to fit the shops
+    of `template_ids` (those it is about to be published to) or, none given, every connected shop."""
+    return copywriter.run_write_copy(design_id, template_ids)
 
 
 def learn_costs(blueprint_id: int, provider_id: int, force: bool = False):
@@ -118,3 +120,8 @@ def read_order(order_id: str, shop_id: str | None = None):
 def sync_orders():
     """Scheduled (migration 0034): catch the orders webhooks missed, re-read the unfinished ones, in every shop."""
     return order_sync.sync_every_shop()
+
+
+def refresh_shops():
+    """Read the account's shops from Printify ("Refresh shops" on the Shops page)."""
+    return "\n".join(shops.refresh_shops())

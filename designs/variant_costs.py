@@ -43,6 +43,17 @@ class Costs:
         return self.learned_at is None or timezone.now() - self.learned_at > max_age()
 
 
+def age_text(moment: datetime | None) -> str:
+    """How old a learned figure is, in words: "just now", "3 hours ago"; "" when there is none."""
+    from django.utils.timesince import timesince
+
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, timezone.now())} ago"
+
+
 def max_age() -> timedelta:
     return timedelta(hours=settings.COST_MAX_AGE_HOURS)
 

@@ -42,6 +42,7 @@ from integrations.http import (
     build_session,
     dumps,
     error_body,
+    int_or_none,
     json_body,
     send,
 )
@@ -64,6 +65,23 @@ ORDER_TOPICS = (
 SHOP_TOPICS = ("shop:disconnected",)
 # Sources disagree on the largest page of orders (10 or 50): 10 works with either.
 ORDERS_PER_PAGE = 10
+# The v2 catalog's shipping methods (printify-api.md "Shops and catalog details"); economy is listed only in v2.
+SHIPPING_METHODS = ("standard", "priority", "express", "economy")
+# The v2 rows' catch-all destination: "all the countries that don't have the costs specified".
+REST_OF_THE_WORLD = "REST_OF_THE_WORLD"
+
+
+@dataclass(frozen=True)
+class ShippingRate:
+    """One row of a v2 per-method shipping answer: what one variant costs to ship to one country (or to
+    REST_OF_THE_WORLD), the first item and each additional one, in cents of `currency`."""
+
+    variant_id: int
+    country: str
+    first_item: int
+    additional_items: int
+    currency: str
+    handling_days: tuple[int, int] | None = None  # (from, to) when the answer says
 
 
 @dataclass(frozen=True)
@@ -119,12 +137,15 @@ class PrintifyClient:
         cache=None,
         catalog_ttl: float = 3600,
         limiter_prefix: str = "printify",
+        v2_base_url: str | None = None,
     ):
         if not token:
             raise ValueError("PrintifyClient needs an API token")
         self._token = token
         self.shop_id = str(shop_id)
         self.base_url = base_url.rstrip("/")
+        # v2 (JSON:API, catalog shipping only) lives beside v1: …/v1 → …/v2 unless told otherwise.
+        self.v2_base_url = (v2_base_url or re.sub(r"/v1$", "/v2", self.base_url)).rstrip("/")
         self.limiter = limiter
         self.session = session or build_session()
         self.timeout = timeout
@@ -152,13 +173,6 @@ class PrintifyClient:
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers.json"
         return self._catalog(path, what="the print providers", expect=list)
 
-    def print_provider(self, provider_id: int) -> dict:
-        """{id, title, location: {address1, city, region, country, zip, …}, blueprints?}: one provider. Documented by
-        Printify (GET /v1/catalog/print_providers/{id}.json) but not in our reference notes: only `title` and
-        `location` are relied on, and a missing location is shown as unknown."""
-        path = f"/catalog/print_providers/{_id(provider_id)}.json"
-        return self._catalog(path, what="the print provider", expect=dict)
-
     def variants(self, blueprint_id: int, provider_id: int, *, show_out_of_stock: bool = False) -> dict:
         """{id, title, variants: [{id, title, options: {"color": …, "size": …}, placeholders: [{position, width,
         height, …}]}]}: the provider's variants, only those in stock unless show_out_of_stock (nothing in the
@@ -174,12 +188,31 @@ class PrintifyClient:
         path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers/{_id(provider_id)}/shipping.json"
         return self._catalog(path, what="the shipping rates", expect=dict)
 
-    def _catalog(self, path: str, *, what: str, expect):
-        key = f"printify-catalog:{self.base_url}{path}"
+    def all_print_providers(self) -> list:
+        """GET /v1/catalog/print_providers.json: [{id, title, location: {address1, city, region, country, zip, …}}]
+        for every provider (the per-blueprint list has no location). `location` is a return address; only its
+        city, region and country are read, and a provider without one is shown as such."""
+        return self._catalog("/catalog/print_providers.json", what="the print provider list", expect=list)
+
+    def shipping_rates(self, blueprint_id: int, provider_id: int, method: str) -> list[ShippingRate]:
+        """GET /v2/catalog/blueprints/{b}/print_providers/{p}/shipping/{method}.json: one rate per variant and
+        country (REST_OF_THE_WORLD for every country not listed). Counts against the catalog's 100 a minute like
+        v1's catalog (printify-api.md). A provider that does not offer the method is expected to answer 404
+        (NotFound) or an empty list: the reference does not say which, so callers treat both as "not offered".
+        Rows whose numbers are missing are left out, never guessed (shipping_rates_from)."""
+        if method not in SHIPPING_METHODS:
+            raise ValueError(f"Unknown shipping method {method!r}: one of {', '.join(SHIPPING_METHODS)}")
+        path = f"/catalog/blueprints/{_id(blueprint_id)}/print_providers/{_id(provider_id)}/shipping/{method}.json"
+        answer = self._catalog(path, what=f"the {method} shipping rates", expect=dict, base=self.v2_base_url)
+        return shipping_rates_from(answer)
+
+    def _catalog(self, path: str, *, what: str, expect, base: str | None = None):
+        base = base or self.base_url
+        key = f"printify-catalog:{base}{path}"
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        value = self._call("GET", path, what=what, expect=expect, extra_bucket="catalog")
+        value = self._call("GET", path, what=what, expect=expect, extra_bucket="catalog", base=base)
         self.cache.set(key, value, self.catalog_ttl)
         return value
 
@@ -298,6 +331,7 @@ class PrintifyClient:
         safe: bool | None = None,
         expect=dict,
         extra_bucket: str | None = None,
+        base: str | None = None,
     ):
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         kwargs = {}
@@ -307,7 +341,7 @@ class PrintifyClient:
         response = send(
             self.session,
             method,
-            self.base_url + path,
+            (base or self.base_url) + path,
             service=SERVICE,
             what=what,
             safe_to_repeat=(method == "GET") if safe is None else safe,
@@ -371,6 +405,60 @@ def _id(value) -> str:
     if not text:
         raise ValueError("an id must not be empty")
     return quote(text, safe="")
+
+
+def shipping_rates_from(answer: dict) -> list[ShippingRate]:
+    """The rows of a v2 per-method shipping answer (JSON:API):
+
+        {"data": [{"type": "variant_shipping_standard_us", "id": "23494", "attributes": {"shippingType": "standard",
+          "country": {"code": "US"}, "variantId": 23494, "shippingPlanId": "…", "handlingTime": {"from": 4, "to": 8},
+          "shippingCost": {"firstItem": {"amount": 399, "currency": "USD"},
+                           "additionalItems": {"amount": 219, "currency": "USD"}}}}]}
+
+    Unsure: that shape is Printify's HTML reference (developers.printify.com, catalog v2) as quoted by third-party
+    clients (ARau87/printify-mcp's design notes; two TypeScript clients read the same attribute names); no live
+    answer was seen here. One Go client reads the same fields flat and in snake_case without "attributes", so a
+    row without "attributes" is read as the attributes themselves, and snake_case names are accepted too. A row
+    missing its variant, country or either amount is left out: a rate is never guessed."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, list):
+        raise BadResponse("Printify sent shipping rates without a data list", service=SERVICE)
+    rates = []
+    for row in data:
+        if not isinstance(row, dict):
+            continue
+        attributes = row.get("attributes") if isinstance(row.get("attributes"), dict) else row
+        country = _either(attributes, "country")
+        code = country.get("code") if isinstance(country, dict) else country
+        cost = _either(attributes, "shippingCost", "shipping_cost")
+        cost = cost if isinstance(cost, dict) else {}
+        first = _either(cost, "firstItem", "first_item")
+        additional = _either(cost, "additionalItems", "additional_items")
+        variant_id = int_or_none(_either(attributes, "variantId", "variant_id"))
+        first_amount = int_or_none(first.get("amount")) if isinstance(first, dict) else None
+        additional_amount = int_or_none(additional.get("amount")) if isinstance(additional, dict) else None
+        if variant_id is None or not isinstance(code, str) or not code or None in (first_amount, additional_amount):
+            continue
+        handling = _either(attributes, "handlingTime", "handling_time")
+        days = None
+        if isinstance(handling, dict):
+            low, high = int_or_none(handling.get("from")), int_or_none(handling.get("to"))
+            days = (low, high) if low is not None and high is not None else None
+        rates.append(
+            ShippingRate(
+                variant_id=variant_id,
+                country=code.upper() if code != REST_OF_THE_WORLD else code,
+                first_item=first_amount,
+                additional_items=additional_amount,
+                currency=str(first.get("currency") or ""),
+                handling_days=days,
+            )
+        )
+    return rates
+
+
+def _either(mapping: dict, *names: str):
+    return next((mapping[name] for name in names if name in mapping), None)
 
 
 def variant_options(product: dict) -> dict[int, dict[str, str]]:

@@ -105,6 +105,10 @@ def main() -> int:
                 f"  mode: {mode}\n  Ctrl-C stops everything.\n",
                 flush=True,
             )
+            if (
+                env.get("POD_SANDBOX") == "1"
+            ):  # the sandbox's shops (Etsy, Shopify, API, disconnected) on the Shops page
+                subprocess.run([sys.executable, "manage.py", "refresh_shops"], cwd=ROOT, env=env, check=False)
         while all(proc.poll() is None for proc in procs):
             time.sleep(0.5)
         print("A process stopped; shutting the rest down.", file=sys.stderr)

@@ -95,12 +95,13 @@ def fingerprint() -> str:
         Product,
         ProductEvent,
         ProductTemplate,
+        Shop,
         WebhookReceipt,
     )
 
     digest = hashlib.sha256()
     models = [Design, DesignEvent, Product, ProductEvent, Batch, GenerationPreset, ProductTemplate, WebhookReceipt]
-    models += [ActionJob, Order, OrderLine, OrderEvent, FeeSchedule]
+    models += [ActionJob, Order, OrderLine, OrderEvent, FeeSchedule, Shop]
     models += [LogEntry]
     models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
     models += [Schedule, Task, OrmQ, AccessAttempt, AccessLog, AccessFailureLog]
@@ -137,6 +138,7 @@ class World:
     order: object = None  # an order of the published design's product, as Printify reported it
     fee_schedule: object = None  # the sales channel's fees in use (a data migration makes Etsy's)
     scheduled_product: object = None  # a product waiting in the going-live queue of a paced template
+    shop: object = None  # the default shop
 
     def design_ids(self) -> list[int]:
         designs = [self.review, self.approved, self.draft, self.queued, self.publish_failed, self.published]
@@ -153,7 +155,7 @@ def make_world(make_user) -> World:
     from django_q.models import OrmQ, Schedule, Task
     from django_q.tasks import async_task
 
-    from designs.models import ActionJob, Batch, Design, FeeSchedule, GenerationPreset
+    from designs.models import ActionJob, Batch, Design, FeeSchedule, GenerationPreset, Shop
     from designs.orders import ORDER, OrderStatus
     from tests.designs.publishing_support import attach_image, make_product, make_template
     from tests.designs.review_support import make_reviewable
@@ -231,4 +233,5 @@ def make_world(make_user) -> World:
         created_at=now,
     )
     world.fee_schedule = FeeSchedule.objects.get(in_use=True)
+    world.shop = Shop.objects.create(printify_id="9001", title="Security shop", channel="etsy", is_default=True)
     return world

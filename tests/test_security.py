@@ -79,6 +79,7 @@ def printify_catalog():
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints.json", json=[{"id": 3, "title": "Kids Regular Fit Tee"}])
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3/print_providers/3/variants.json", json=CATALOG_VARIANTS)
         rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3.json", json={"id": 3, "title": "Kids Regular Fit Tee"})
+        rsps.get(f"{PRINTIFY_API}/catalog/blueprints/3/print_providers.json", json=[{"id": 3, "title": "Dream"}])
         rsps.get(re.compile(rf"{re.escape(PRINTIFY_API)}/shops/.*/products/.*"), status=404, json={"error": "nope"})
         yield rsps
 
@@ -431,6 +432,12 @@ def cases(world) -> list[Case]:
             [Post("refresh", {}, page(*su, opened="redirect"), allowed=su)],  # a wake-up after commit only
         ),
         Case(
+            "admin:designs_producttemplate_lookup_all_costs",
+            f"/admin/designs/producttemplate/catalog/{world.template.blueprint_id}/costs/",
+            page(*su, opened="method"),
+            [Post("look up all", {"country": "US"}, page(*su, opened="redirect"), allowed=su)],  # wake-ups only
+        ),
+        Case(
             "admin:designs_producttemplate_lookup_costs",
             f"/admin/designs/producttemplate/catalog/{world.template.blueprint_id}/{world.template.print_provider_id}/costs/",
             page(*su, opened="method"),
@@ -605,6 +612,25 @@ def cases(world) -> list[Case]:
             page(*STAFF_USERS, opened="redirect"),
             # Sandbox mode only (off here): the POST says so and places nothing.
             [Post("place sandbox orders", {}, page(*STAFF_USERS, opened="redirect"))],
+        )
+    )
+    # Shops come from Printify (no add, no delete); publishers see them, the superuser sets what Printify lacks.
+    rows += model_cases(
+        "designs",
+        "shop",
+        world.shop.pk,
+        view=(PUBLISHER, SUPERUSER),
+        add=(),
+        change=su,
+        delete=(),
+        actions=[("make_default", [world.shop.pk], {}, su, True)],
+    )
+    rows.append(
+        Case(
+            "admin:designs_shop_refresh",
+            "/admin/designs/shop/refresh/",
+            page(*STAFF_USERS, opened="redirect"),
+            [Post("refresh shops", {}, page(*STAFF_USERS, opened="redirect"), allowed=su, changes=su)],
         )
     )
     rows += model_cases(

@@ -9,5 +9,6 @@ from designs.admin import (  # noqa: F401 (registers the ModelAdmins)
     orders,
     products,
     publishing,
+    shops,
     templates,
 )

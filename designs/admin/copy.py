@@ -31,6 +31,7 @@ from designs.admin.display import (
 from designs.admin.review import id_or_none
 from designs.clients import NotConfigured, llm_configured
 from designs.models import Design
+from designs.selectors import selling_limits
 from designs.services import listing_copy, listing_sync
 from designs.workflow import Source
 
@@ -83,6 +84,7 @@ class CopyFormMixin:
 
     def clean(self):
         cleaned = super().clean()
+        shop = None  # the strictest limits of the shops sold in, read once a field is changed
         for name in listing_copy.COPY_FIELDS:
             if name not in self.fields or name not in cleaned:
                 continue
@@ -104,7 +106,8 @@ class CopyFormMixin:
             if name != "tags":
                 value = listing.clean_title(value) if name == "title" else listing.clean_description(value)
                 cleaned[name] = value
-            for problem in self.CHECKS[name](value):
+            shop = shop or selling_limits()
+            for problem in self.CHECKS[name](value, shop):
                 self.add_error(name, problem)
         return cleaned
 
@@ -199,10 +202,9 @@ class ReviewCopyMixin:
         if obj.copy_tokens:
             cost = f", {usd(obj.copy_cost)}" if obj.copy_cost else ""
             parts.append(f"LLM tokens so far: {obj.copy_tokens:,}{cost}")
-        shop = listing.limits()
-        parts.append(
-            f"Limits: title {shop.title_max_chars} characters, {shop.max_tags} tags of {shop.tag_max_chars} characters."
-        )
+        shop = selling_limits()
+        whose = f" ({', '.join(shop.shops)})" if shop.shops else ""
+        parts.append(f"Limits{whose}: {shop.summary()}.")
         return " · ".join(parts)
 
     def review_copy_view(self, request, design_id: int):

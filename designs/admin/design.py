@@ -38,6 +38,7 @@ from designs.admin.review import ReviewPageMixin, id_or_none
 from designs.admin.sales import SalesDashboardMixin
 from designs.admin.sales_columns import SalesColumnsMixin
 from designs.admin.sales_loop import DESIGN_ACTIONS as SALES_LOOP_ACTIONS
+from designs.admin.shop_filter import ShopFilter
 from designs.admin.status_filter import StatusFilter
 from designs.models import Design, DesignEvent
 from designs.services import deletion, generation
@@ -211,6 +212,7 @@ class DesignAdmin(
         PrintReadyFilter,
         "print_status",
         NearDuplicateFilter,
+        ShopFilter,
         "batch",
         "preset",
         "created_at",

@@ -139,9 +139,9 @@ def estimate(amount) -> str:
     return f"${amount.quantize(Decimal('0.01')):,}"
 
 
-def shop_price(minor_units) -> str:
-    """A Printify price (integer minor units, e.g. 2499) in the shop's currency: "$24.99"."""
-    return money(minor_units, settings.SHOP_CURRENCY)
+def shop_price(minor_units, currency: str | None = None) -> str:
+    """A Printify price (integer minor units, e.g. 2499) in its shop's currency (default SHOP_CURRENCY): "$24.99"."""
+    return money(minor_units, currency or settings.SHOP_CURRENCY)
 
 
 def money(minor_units, currency: str) -> str:
@@ -154,11 +154,10 @@ def money(minor_units, currency: str) -> str:
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
-def price_range(variants) -> str:
+def price_range(variants, currency: str | None = None) -> str:
     """The prices of these variants as "$24.99–$26.99" (one price once; "no prices" when none is set)."""
     prices = sorted(v["price"] for v in variants if isinstance(v.get("price"), int))
     if not prices:
         return "no prices"
-    if prices[0] == prices[-1]:
-        return shop_price(prices[0])
-    return f"{shop_price(prices[0])}–{shop_price(prices[-1])}"
+    low, high = shop_price(prices[0], currency), shop_price(prices[-1], currency)
+    return low if low == high else f"{low}–{high}"

@@ -84,10 +84,20 @@ def scheduled_state(product: Product):
 
 
 class ProductInline(ReadOnlyInline):
-    """The design's products, one row each: which template, where it is, its links and mockups, what went wrong."""
+    """The design's products, one row each, grouped by shop: which template, where it is, its links and mockups,
+    what went wrong."""
 
     model = Product
-    fields = ("template_link", "state_badge", "listing_status", "links", "mockup_strip", "published_at", "last_error")
+    fields = (
+        "shop_name",
+        "template_link",
+        "state_badge",
+        "listing_status",
+        "links",
+        "mockup_strip",
+        "published_at",
+        "last_error",
+    )
     show_change_link = True
     verbose_name = "Printify product"
     verbose_name_plural = "Printify products"
@@ -96,7 +106,14 @@ class ProductInline(ReadOnlyInline):
         return True  # shown on the design's page, which already needs the right to see the design
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("template", "design", "design__batch")
+        products = super().get_queryset(request).select_related("template", "design", "design__batch", "shop")
+        return products.order_by("shop__title", "shop_id", "pk")
+
+    @admin.display(description="Shop")
+    def shop_name(self, obj):
+        if obj.shop_id is None:
+            return "—"
+        return obj.shop.title if obj.shop.connected else f"{obj.shop.title} (disconnected)"
 
     @admin.display(description="Template")
     def template_link(self, obj):
@@ -134,12 +151,13 @@ class ProductEventInline(ReadOnlyInline):
 
 @admin.register(Product)
 class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, ReleaseQueueMixin, admin.ModelAdmin):
-    list_display = ("__str__", "design_link", "template_name", "state_badge", "printify_id", "published_at")
-    list_filter = ("state", "template")
+    list_display = ("__str__", "design_link", "shop", "template_name", "state_badge", "printify_id", "published_at")
+    list_filter = ("state", "shop", "template")
     search_fields = ("=printify_id", "=design__id", "template_name")
-    list_select_related = ("design",)
+    list_select_related = ("design", "shop")
     fields = (
         "design_link",
+        "shop",
         "template_name",
         "state_badge",
         "state_changed_at",

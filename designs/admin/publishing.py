@@ -19,17 +19,25 @@ from designs.clients import NotConfigured
 from designs.models import ProductTemplate
 from designs.services import publish_confirmation, publishing
 from designs.services.generation import TooManyDesigns
+from designs.shops import shop_currency
 from designs.workflow import PUBLISHABLE, Source
 
 
+class TemplateInShopField(forms.ModelMultipleChoiceField):
+    """Each template named with its shop ("Tee — My Etsy shop"): one confirmation may publish to several shops."""
+
+    def label_from_instance(self, template):
+        return f"{template.name} — {template.shop.title}" if template.shop_id else template.name
+
+
 class PublishForm(forms.Form):
-    templates = forms.ModelMultipleChoiceField(
-        queryset=ProductTemplate.objects.all(),
+    templates = TemplateInShopField(
+        queryset=ProductTemplate.objects.select_related("shop"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Product templates",
         help_text="Each design becomes one product per template ticked (a tee and a mug: two products). "
-        "Nothing ticked: the default template.",
+        "Templates of several shops may be ticked together. Nothing ticked: the default template.",
     )
     allow_duplicate_titles = forms.BooleanField(
         required=False,
@@ -88,8 +96,10 @@ def publish_to_printify(modeladmin, request, queryset):
         cards=[
             {
                 "card": card,
-                "variants": [{**v, "price_text": shop_price(v.get("price"))} for v in card.variants],
-                "price_range": price_range(card.variants),
+                "variants": [
+                    {**v, "price_text": shop_price(v.get("price"), shop_currency(card.template))} for v in card.variants
+                ],
+                "price_range": price_range(card.variants, shop_currency(card.template)),
             }
             for card in question.cards
         ],

@@ -132,7 +132,7 @@ def mockup_card(product: Product) -> dict:
         "id": product.pk,
         "design_id": design.pk,
         "status": product.state,
-        "template": product.template_name or "Product",
+        "template": " · ".join(filter(None, [product.template_name or "Product", getattr(product.shop, "title", "")])),
         "title": design.title or design.prompt,
         "prompt": design.prompt,
         "price_range": price_range(variants),

@@ -25,6 +25,7 @@ from designs.admin.review import ReviewMode, id_or_none
 from designs.models import Product
 from designs.products import ProductState, conflict
 from designs.services import claims, mockups
+from designs.shops import Shop
 from designs.workflow import Source
 
 MAY_NOT = "You may not send products live or discard them: that needs the “publish designs” permission."
@@ -40,12 +41,17 @@ MOCKUPS = ReviewMode(
     template="admin/designs/design/review_mockups.html",
     page="admin:designs_design_review_mockups",
     waiting=ProductState.MOCKUP_REVIEW,
-    queue=lambda request: claims.products(),
+    queue=lambda request: claims.products(shop_of(request)),
     cards=review_cards.mockup_cards,
-    counts=lambda request: {"left": selectors.mockups_waiting().count()},
+    counts=lambda request: {"left": selectors.mockups_waiting(shop_id=shop_of(request)).count()},
     with_others="Nothing more for you right now: the {n} waiting are with other reviewers.",
     nothing="No product is waiting for its mockups to be reviewed.",
 )
+
+
+def shop_of(request) -> int | None:
+    """The shop the mockup page is showing: the page's address says it, its forms send it back."""
+    return id_or_none((request.POST if request.method == "POST" else request.GET).get("shop"))
 
 
 def log_products(modeladmin, request, product_ids, message: str) -> None:
@@ -72,7 +78,9 @@ class MockupReviewMixin:
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         can_decide = self.has_publish_permission(request)
-        return self._review_page(request, MOCKUPS, can_decide, {"undo_seconds": settings.MOCKUP_UNDO_SECONDS})
+        shop_id = shop_of(request)
+        context = {"undo_seconds": settings.MOCKUP_UNDO_SECONDS, "shops": Shop.objects.all(), "shop_id": shop_id}
+        return self._review_page(request, MOCKUPS, can_decide, context, config={"shop": shop_id})
 
     # --- endpoints
     def review_mockups_decide_view(self, request):
@@ -105,7 +113,7 @@ class MockupReviewMixin:
         if not undone.ok:  # too late: the run has begun, or the product is live or deleted already
             return self._review_reply(request, MOCKUPS, status=409, message=undone.message)
         log_products(self, request, [undone.product_id], f"Undo of the {undone.decision} on the review page.")
-        claims.hold(request.user, [undone.product_id], claims.products())  # back with who undid it
+        claims.hold(request.user, [undone.product_id], claims.products(shop_of(request)))  # back with who undid it
         message = f"Product {undone.product_id}: {undone.message[0].lower()}{undone.message[1:]}"
         return self._review_reply(request, MOCKUPS, status=200, message=message, ids=[undone.product_id], refill=True)
 

@@ -1,13 +1,12 @@
 """The screens of "fill from catalog" and the template editor (a mixin of ProductTemplateAdmin).
 
-Blueprint (search by title, brand, model) → print provider (with its location) → the editor: a colours × sizes
-grid, prices from Printify's cost by a rule, print position and placement. Each step that is sent with nothing
-chosen says so on the same page instead of reloading, and an empty list says why it is empty.
+Blueprint (pictures, brand and model; search by words) → print provider (the providers compared side by side:
+location, print areas, colours, sizes, cost, shipping to the shop's country; services/catalog_choice.py) → the
+editor: a colours × sizes grid, prices from Printify's cost by a rule, print position and placement. Each step
+that is sent with nothing chosen says so on the same page instead of reloading, and an empty list says why.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,20 +15,20 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timesince
 
 from designs import variant_costs
 from designs.admin.review import id_or_none
 from designs.admin.template_editor import TemplateEditorForm
 from designs.models import ProductTemplate
 from designs.pricing import PriceRule
+from designs.provider_choice import COUNTRIES
+from designs.services import catalog_choice, repricing, templates
 from designs.services import costs as cost_service
-from designs.services import repricing, templates
+from designs.shops import shop_currency, shop_of
 from integrations.http import IntegrationError, NotFound
 
-BLUEPRINTS_SHOWN = 300
+SORTS = {"printify": "Printify's order", "cheapest": "cheapest first", "nearest": "nearest first"}
 
 
 def can_reprice(user) -> bool:
@@ -38,40 +37,18 @@ def can_reprice(user) -> bool:
     return user.has_perm("designs.publish_design")
 
 
-def location_text(provider: dict) -> str:
-    location = provider.get("location") if isinstance(provider.get("location"), dict) else {}
-    parts = [location.get(key) for key in ("city", "region", "country")]
-    return ", ".join(str(part) for part in parts if part) or "location not given"
-
-
-def matches(blueprint: dict, words: list[str]) -> bool:
-    text = " ".join(str(blueprint.get(key) or "") for key in ("title", "brand", "model")).lower()
-    return all(word in text for word in words)
-
-
-def _age(moment) -> str:
-    if moment is None:
-        return ""
-    if timezone.now() - moment < timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(moment, timezone.now())} ago"
-
-
 class CatalogEditorMixin:
     def catalog_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        from designs.clients import printify_client
-
         blueprint_id, provider_id = id_or_none(request.GET.get("blueprint")), id_or_none(request.GET.get("provider"))
         context = self._context(request, "Fill a product template from the Printify catalog")
         try:
-            client = printify_client()
             if blueprint_id and provider_id:
                 return self._catalog_editor(request, blueprint_id, provider_id, context)
             if blueprint_id:
-                return self._provider_step(request, client, blueprint_id, context)
-            self._blueprint_step(request, client, context)
+                return self._provider_step(request, blueprint_id, context)
+            self._blueprint_step(request, context)
         except NotFound:
             what = f"blueprint {blueprint_id}" + (f" made by print provider {provider_id}" if provider_id else "")
             self.message_user(request, f"Printify's catalog has no {what}. Choose again.", messages.ERROR)
@@ -81,35 +58,50 @@ class CatalogEditorMixin:
             context.update(step="error")
         return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
 
-    def _blueprint_step(self, request, client, context) -> None:
-        query = request.GET.get("q", "").strip()[:100]
-        words = query.lower().split()
-        found = [b for b in client.blueprints() if matches(b, words)]
-        if "to_provider" in request.GET:  # the "Next" button, pressed with no blueprint chosen
-            context["choice_error"] = "Choose a blueprint in the list first (click one, then “Next”)."
-        if not found:
+    def _blueprint_step(self, request, context) -> None:
+        search = catalog_choice.find_blueprints(request.GET.get("q", ""))
+        if not search.found:
             context["empty"] = (
-                f"No blueprint matches “{query}”. Try a brand (Gildan), a model number (5000) or a kind (tee, mug)."
-                if query
+                f"No blueprint matches “{search.query}”. Try a brand (Gildan), a model number (5000) or a kind "
+                "(tee, mug)."
+                if search.query
                 else "Printify's catalog lists no blueprints: check that the token has the catalog scope."
             )
-        context.update(step="blueprint", blueprints=found[:BLUEPRINTS_SHOWN], query=query, found_count=len(found))
+        context.update(step="blueprint", search=search, query=search.query)
 
-    def _provider_step(self, request, client, blueprint_id: int, context):
-        blueprint = client.blueprint(blueprint_id)
-        providers = [
-            {**provider, "location_text": location_text(client.print_provider(provider["id"]))}
-            for provider in client.print_providers(blueprint_id)
-        ]
+    def _provider_step(self, request, blueprint_id: int, context):
+        comparison = catalog_choice.provider_step(
+            blueprint_id, shop_id=id_or_none(request.GET.get("shop")), country=request.GET.get("country")
+        )
+        country = comparison.country
+        sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "printify"
         if "to_variants" in request.GET:  # the "Next" button, pressed with no provider chosen
-            context["choice_error"] = "Choose a print provider first."
-        if not providers:
+            context["choice_error"] = "Choose a print provider first (the round button at the start of its row)."
+        if not comparison.providers:
             context["empty"] = "Printify lists no print provider for this blueprint: choose another blueprint."
-        context.update(step="provider", blueprint=blueprint, providers=providers)
+        countries = sorted(((code, name) for code, (name, _lat, _lon) in COUNTRIES.items()), key=lambda c: c[1])
+        if country not in COUNTRIES:
+            countries.insert(0, (country, country))
+        context.update(
+            step="provider",
+            blueprint=comparison.blueprint,
+            comparison=comparison,
+            shop=comparison.shop,
+            shops=comparison.shops,
+            providers=comparison.sorted_by(sort),
+            sort=sort,
+            sorts=SORTS,
+            country=country,
+            countries=countries,
+            cost_lookups_at_once=catalog_choice.COST_LOOKUPS_AT_ONCE,
+            is_nav_sidebar_enabled=False,  # nine columns side by side need the page's whole width
+        )
         return TemplateResponse(request, "admin/designs/producttemplate/catalog.html", context)
 
     def _catalog_editor(self, request, blueprint_id: int, provider_id: int, context):
         template = templates.from_catalog(blueprint_id, provider_id)
+        if shop_id := id_or_none(request.GET.get("shop")):  # the shop chosen at the provider step comes along
+            template.shop = catalog_choice.chosen_shop(shop_id)
         return self._editor(request, template, context)
 
     # --- the editor (new from the catalog, or an existing template)
@@ -149,14 +141,14 @@ class CatalogEditorMixin:
             new=new,
             can_save=can_save,
             costs=costs,
-            costs_age=_age(costs.learned_at),
+            costs_age=variant_costs.age_text(costs.learned_at),
             rule_text=PriceRule.from_dict(template.price_rule).describe() if template.price_rule else "",
             outdated=len(repricing.outdated_products(template)) if not new else 0,
             can_reprice=can_reprice(request.user),
             job=template.reprice_jobs.first() if not new else None,
             preview_data=form.preview_data(),
-            currency=settings.SHOP_CURRENCY,
-            shipping_country=settings.SHIPPING_COUNTRY,
+            currency=shop_currency(template),
+            shipping_country=getattr(shop_of(template), "country", settings.SHIPPING_COUNTRY),
         )
         return TemplateResponse(request, "admin/designs/producttemplate/editor.html", context)
 
@@ -193,6 +185,25 @@ class CatalogEditorMixin:
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             back = f"{reverse('admin:designs_producttemplate_catalog')}?blueprint={blueprint_id}&provider={provider_id}"
+        return HttpResponseRedirect(back)
+
+    def lookup_all_costs_view(self, request, blueprint_id: int):
+        """The provider step's "Look up the costs of every provider" (a POST: opening a page never queues a worker
+        nor makes a draft product)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        country = catalog_choice.country_or_default(request.POST.get("country"))
+        back = f"{reverse('admin:designs_producttemplate_catalog')}?blueprint={blueprint_id}&country={country}"
+        shop_id = id_or_none(request.POST.get("shop"))
+        back += f"&shop={shop_id}" if shop_id else ""
+        try:
+            asked = catalog_choice.request_all_costs(blueprint_id)
+        except IntegrationError as error:
+            self.message_user(request, f"Could not read the Printify catalog: {error}", messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(request, asked.summary())
         return HttpResponseRedirect(back)
 
     def refresh_costs_view(self, request, template_id: int):

@@ -24,6 +24,7 @@ from designs.pricing import (
 )
 from designs.product_templates import PUBLISH_PARTS, placeholders_problems, publish_parts, template_problems
 from designs.services import templates
+from designs.shops import Shop, default_shop, shop_of
 from designs.text_templates import TEMPLATE_NAMES_HELP, TITLE_TEMPLATE_HELP
 from designs.variant_grid import build_grid, positions_of
 
@@ -64,6 +65,12 @@ PACE_FIELDS = ("listings_per_day", "listing_hours_start", "listing_hours_end")
 class TemplateEditorForm(forms.Form):
     name = forms.CharField(max_length=100)
     is_default = forms.BooleanField(required=False, label="Default template", help_text="Used when none is chosen.")
+    shop = forms.ModelChoiceField(
+        queryset=Shop.objects.all(),
+        empty_label=None,
+        required=False,  # not sent: the default shop
+        help_text="The shop its products are made in; its sales channel decides the listing limits.",
+    )
     print_position = forms.ChoiceField(label="Print on")
     placement_mode = forms.ChoiceField(choices=PLACEMENTS, widget=forms.RadioSelect, initial="fit", label="Placement")
     x = forms.FloatField(min_value=0, max_value=1, initial=0.5, help_text="0 = left edge, 0.5 = centre, 1 = right edge")
@@ -160,6 +167,7 @@ class TemplateEditorForm(forms.Form):
         initial = {
             "name": template.name,
             "is_default": template.is_default,
+            "shop": shop_of(template),
             "print_position": template.print_position,
             "placement_mode": placement["mode"],
             **{key: placement[key] for key in ("x", "y", "scale", "angle")},
@@ -276,6 +284,7 @@ class TemplateEditorForm(forms.Form):
         rule = self._rule(data)
         template.name = data["name"]
         template.is_default = data["is_default"]
+        template.shop = data["shop"] or default_shop()
         template.print_position = data["print_position"]
         template.placement = {
             "mode": data["placement_mode"],

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from designs.admin.display import shop_price
+from designs.admin.display import price_range
 from designs.admin.review import id_or_none
 from designs.admin.template_catalog import CatalogEditorMixin
 from designs.models import Design, ProductTemplate
@@ -31,6 +31,7 @@ from designs.product_templates import (
 )
 from designs.services import costs as cost_service
 from designs.services import publishing, templates
+from designs.shops import Shop, default_shop
 from designs.workers.publish_run import image_size
 from integrations.http import IntegrationError
 from podsite.admin_guards import AdminGuardsMixin
@@ -54,10 +55,23 @@ class BoundedJSONField(forms.JSONField):
             return InvalidJSONInput(data)  # shown again as typed, like any other invalid JSON
 
 
-class ProductTemplateForm(forms.ModelForm):
+class DefaultShopMixin:
+    """A form's shop choice: the default shop unless another is chosen (made from PRINTIFY_SHOP_ID on an install
+    from before shops)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].required = False
+        self.fields["shop"].initial = self.fields["shop"].initial or default_shop()
+
+    def clean_shop(self):
+        return self.cleaned_data.get("shop") or default_shop()
+
+
+class ProductTemplateForm(DefaultShopMixin, forms.ModelForm):
     class Meta:
         model = ProductTemplate
-        fields = ("is_default", *SNAPSHOT_FIELDS)  # everything a product is made from, plus the default mark
+        fields = ("shop", "is_default", *SNAPSHOT_FIELDS)  # everything a product is made from, plus the default mark
         field_classes = {name: BoundedJSONField for name in ("variants", "placement", "placeholders", "publish_parts")}
 
     def clean(self):
@@ -70,8 +84,11 @@ class ProductTemplateForm(forms.ModelForm):
         return cleaned
 
 
-class ImportForm(forms.Form):
+class ImportForm(DefaultShopMixin, forms.Form):
     name = forms.CharField(max_length=100)
+    shop = forms.ModelChoiceField(
+        queryset=Shop.objects.filter(disconnected_at__isnull=True), empty_label=None, help_text="The product's shop."
+    )
     product_id = forms.RegexField(
         regex=r"^[0-9a-fA-F]{24}$", label="Printify product id", help_text="The 24-character id in the product's URL."
     )
@@ -82,8 +99,19 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
     """The list, the editor (template_catalog.py) and, at ?advanced=1, the plain form with the JSON fields."""
 
     form = ProductTemplateForm
-    list_display = ("name", "is_default", "blueprint", "provider", "enabled_count", "prices", "rule", "updated_at")
-    list_filter = ("is_default",)
+    list_display = (
+        "name",
+        "shop",
+        "is_default",
+        "blueprint",
+        "provider",
+        "enabled_count",
+        "prices",
+        "rule",
+        "updated_at",
+    )
+    list_filter = ("shop", "is_default")
+    list_select_related = ("shop",)
     search_fields = ("name", "blueprint_title", "provider_title")
     readonly_fields = ("source_product_id", "created_at", "updated_at")
     change_list_template = "admin/designs/producttemplate/change_list.html"
@@ -114,11 +142,7 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
 
     @admin.display(description="Prices")
     def prices(self, obj):
-        values = [v.get("price") for v in enabled_variants(obj) if isinstance(v.get("price"), int)]
-        if not values:
-            return "—"
-        low, high = shop_price(min(values)), shop_price(max(values))
-        return low if low == high else f"{low}–{high}"
+        return price_range(enabled_variants(obj), obj.shop.currency if obj.shop_id else None).replace("no prices", "—")
 
     def save_model(self, request, obj, form, change):
         templates.save_template(obj)
@@ -128,6 +152,11 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
         return [
             path("catalog/", wrap(self.catalog_view), name="designs_producttemplate_catalog"),
             path("<id:template_id>/costs/", wrap(self.refresh_costs_view), name="designs_producttemplate_costs"),
+            path(
+                "catalog/<id:blueprint_id>/costs/",
+                wrap(self.lookup_all_costs_view),
+                name="designs_producttemplate_lookup_all_costs",
+            ),
             path(
                 "catalog/<id:blueprint_id>/<id:provider_id>/costs/",
                 wrap(self.lookup_costs_view),
@@ -160,7 +189,9 @@ class ProductTemplateAdmin(AdminGuardsMixin, CatalogEditorMixin, admin.ModelAdmi
         if request.method == "POST" and form.is_valid():
             product_id = form.cleaned_data["product_id"]
             try:
-                outcome = templates.import_from_product(name=form.cleaned_data["name"], product_id=product_id)
+                outcome = templates.import_from_product(
+                    name=form.cleaned_data["name"], product_id=product_id, shop=form.cleaned_data["shop"]
+                )
             except IntegrationError as error:
                 form.add_error(None, f"Could not read the product from Printify: {error}")
             else:

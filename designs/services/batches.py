@@ -46,15 +46,19 @@ class PromptRow:
     height: int | None = None
 
 
-def parse_prompts(text: str, *, csv_format: bool | None = None) -> list[PromptRow]:
+def parse_prompts(
+    text: str, *, csv_format: bool | None = None, limits: listing.Limits | None = None
+) -> list[PromptRow]:
     """Prompt lines (one per line, # comments and blank lines ignored) or CSV with a `prompt` column.
 
-    Every line is checked before anything is returned; PromptFileError lists every problem with its line.
+    Every line is checked before anything is returned; PromptFileError lists every problem with its line. A CSV's
+    titles and tags are checked against `limits` (generate_designs gives selectors.selling_limits(), the strictest
+    of the shops sold in; none: the listing settings').
     """
     if csv_format is None:
         first = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
         csv_format = "prompt" in [cell.strip().lower() for cell in next(csv.reader([first]), [])]
-    rows = _parse_csv(text) if csv_format else _parse_lines(text)
+    rows = _parse_csv(text, limits or listing.limits()) if csv_format else _parse_lines(text)
     if not rows:
         raise PromptFileError(["no prompts found"])
     if len(rows) > settings.MAX_PROMPTS_PER_BATCH:
@@ -78,7 +82,7 @@ def _parse_lines(text: str) -> list[PromptRow]:
     return rows
 
 
-def _parse_csv(text: str) -> list[PromptRow]:
+def _parse_csv(text: str, limits: listing.Limits) -> list[PromptRow]:
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
     fields = {name.strip().lower() for name in reader.fieldnames or []}
@@ -92,8 +96,8 @@ def _parse_csv(text: str) -> list[PromptRow]:
         row = PromptRow(line=number, prompt=prompt, title=listing.clean_title(record.get("title", "")))
         row.tags = listing.parse_tags(record.get("tags", ""))
         problems = [prompt_problem(prompt)]
-        for field_problems in listing.copy_problems(title=row.title, tags=row.tags).values():
-            problems += [_lower_first(problem) for problem in field_problems]
+        for findings in listing.copy_findings(title=row.title, tags=row.tags, shop=limits).values():
+            problems += findings
         for name in ("seed", "width", "height"):
             value, problem = _whole_number(name, record.get(name, ""))
             setattr(row, name, value)
@@ -105,10 +109,6 @@ def _parse_csv(text: str) -> list[PromptRow]:
     if errors:
         raise PromptFileError(errors)
     return rows
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:].rstrip(".")
 
 
 def blocked_term_warnings(rows: list[PromptRow]) -> list[str]:

@@ -71,9 +71,10 @@ def designs(batch_id: int | None = None) -> Queue:
     return Queue(review_queue(batch_id=batch_id), ReviewClaim, "design", order)
 
 
-def products() -> Queue:
-    """The products waiting for their mockup review, a design's products together: the page's mockup mode."""
-    waiting = mockups_waiting().order_by("design__created_at", "design_id", "pk")
+def products(shop_id: int | None = None) -> Queue:
+    """The products waiting for their mockup review (of one shop, if given), a design's products together: the
+    page's mockup mode."""
+    waiting = mockups_waiting(shop_id=shop_id).order_by("design__created_at", "design_id", "pk")
     order = ("product__design__created_at", "product__design_id", "product_id")
     return Queue(waiting, ProductClaim, "product", order)
 

@@ -20,6 +20,7 @@ from designs import compliance, copywriting, listing
 from designs.clients import NotConfigured, llm_configured
 from designs.machine import MoveResult
 from designs.models import CopyStatus, Design, DesignEvent
+from designs.selectors import selling_limits
 from designs.services.generation import check_design_count, design_count_problem
 from designs.task_states import COPY, COPY_STALE_AFTER
 from designs.workers import enqueue
@@ -57,7 +58,8 @@ def clean_values(*, title=None, description=None, tags=None) -> dict:
 def save_copy(design_id: int, *, revision: int, actor, source: str, **typed) -> CopyEdit:
     """Save the given fields (title, description, tags) if the copy is still at `revision`."""
     values = clean_values(**{name: typed[name] for name in COPY_FIELDS if typed.get(name) is not None})
-    problems = listing.copy_problems(**values)
+    # The strictest limits of the shops sold in: the copy goes to every one of them (designs/channels.py).
+    problems = listing.copy_problems(**values, shop=selling_limits())
     if problems:
         return CopyEdit(saved=False, problems=problems)
     design = Design.objects.filter(pk=design_id).first()
@@ -143,8 +145,12 @@ def estimated_cost(designs: int) -> Decimal | None:
     return per_design * designs
 
 
-def request_copy(designs, *, actor, source: str, rewrite_done: bool = False) -> MoveResult:
+def request_copy(designs, *, actor, source: str, rewrite_done: bool = False, templates=()) -> MoveResult:
     """Queue the LLM to write title, description and tags (on the workers); `moved` lists the designs queued.
+
+    `templates`: those the designs are about to be published to (the publish confirmation's): the copy is asked to
+    fit the strictest of their shops (and of the shops the designs have products in); none given, it must fit
+    every connected shop's (selectors.copy_limits).
 
     Skipped: designs already waiting for copy (unless their worker was lost), being published, or without a
     prompt to write from, and designs whose copy is done unless `rewrite_done`. Raises NotConfigured when no LLM
@@ -160,9 +166,13 @@ def request_copy(designs, *, actor, source: str, rewrite_done: bool = False) -> 
         chunk = Design.objects.filter(pk__in=ids[start : start + CHUNK])
         writable += _writable(chunk, timezone.now(), rewrite_done=rewrite_done).count()
     check_design_count(writable)
+    template_ids = sorted({getattr(template, "pk", template) for template in templates})
     result = MoveResult(CopyStatus.QUEUED, COPY)
     for start in range(0, len(ids), CHUNK):
-        result.merge(_queue_copy(ids[start : start + CHUNK], actor=actor, source=source, rewrite_done=rewrite_done))
+        chunk = ids[start : start + CHUNK]
+        result.merge(
+            _queue_copy(chunk, actor=actor, source=source, rewrite_done=rewrite_done, template_ids=template_ids)
+        )
     return result
 
 
@@ -178,7 +188,7 @@ def _writable(designs: QuerySet, now, *, rewrite_done: bool) -> QuerySet:
     return designs.exclude(prompt="").exclude(status=Status.PUBLISHING).filter(_askable(now, rewrite_done=rewrite_done))
 
 
-def _queue_copy(ids: list[int], *, actor, source: str, rewrite_done: bool) -> MoveResult:
+def _queue_copy(ids: list[int], *, actor, source: str, rewrite_done: bool, template_ids: list[int]) -> MoveResult:
     result = MoveResult(CopyStatus.QUEUED, COPY)
     now = timezone.now()
     askable = _askable(now, rewrite_done=rewrite_done)
@@ -198,7 +208,8 @@ def _queue_copy(ids: list[int], *, actor, source: str, rewrite_done: bool) -> Mo
         for design_id in ids:
             if design_id in chosen:
                 result.moved.append(design_id)
-                transaction.on_commit(partial(enqueue, "write_listing_copy", design_id))
+                task_args = (design_id, template_ids) if template_ids else (design_id,)
+                transaction.on_commit(partial(enqueue, "write_listing_copy", *task_args))
     if len(result.moved) < len(ids):
         rows = Design.objects.filter(pk__in=[i for i in ids if i not in chosen]).values_list(
             "pk", "status", "prompt", "copy_status"
@@ -285,5 +296,5 @@ def copy_state(design: Design) -> dict:
         "copy_note": design.copy_note,
         "writing": design.copy_status in (CopyStatus.QUEUED, CopyStatus.WRITING),
         "warnings": copy_warnings(design),
-        "limits": listing.limits().as_json(),
+        "limits": selling_limits().as_json(),
     }

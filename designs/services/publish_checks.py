@@ -1,14 +1,16 @@
 """What a listing must pass before it may go live: no blocked term, a title of its own (unless the template says
-the prompt is the title), and a title no other live product of the same template already has (unless the seller
-confirmed the twin). Used by request_publish (which refuses) and by the
-publish confirmation (which shows who will be refused and why, before anything happens).
+the prompt is the title), copy its shop's sales channel accepts (designs/channels.py: each template is checked
+against its own shop, so a design refused by an eBay shop still goes to the Etsy shop's templates), and a title no
+other live product of the same template already has (unless the seller confirmed the twin). Used by
+request_publish (which refuses) and by the publish confirmation (which shows who will be refused and why, before
+anything happens).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from designs import compliance
+from designs import compliance, listing
 from designs.clients import llm_configured
 from designs.models import Design, Product, ProductTemplate
 from designs.product_templates import (
@@ -16,6 +18,7 @@ from designs.product_templates import (
     TemplateInvalid,
     lacks_own_title,
     render_title,
+    template_limits,
     untitled_problem,
 )
 from designs.products import ProductState
@@ -50,6 +53,7 @@ def publish_refusals(plan: dict[int, ProductTemplate], *, allow_duplicate_titles
     ids = [design_id for design_id in plan if design_id not in refused]
     refused.update(compliance.blocked_designs(ids, screen))
     refused.update(_untitled({i: plan[i] for i in plan if i not in refused}))
+    refused.update(_over_limits({i: plan[i] for i in plan if i not in refused}))
     if not allow_duplicate_titles:
         refused.update(_title_twins({i: plan[i] for i in plan if i not in refused}))
     return refused
@@ -83,6 +87,38 @@ def _untitled(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     return refused
 
 
+def _over_limits(plan: dict[int, ProductTemplate]) -> dict[int, str]:
+    """Designs whose copy its template's shop does not accept (designs/channels.py: the channel's limits, the shop's
+    own settings), said with the shop: "eBay (My eBay): the title is 95 characters; eBay allows 80"."""
+    refused: dict[int, str] = {}
+    for template, ids in _by_template(plan):
+        shop = template_limits(template)
+        for start in range(0, len(ids), CHUNK):
+            chunk = Design.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("batch")
+            for design in chunk.only("pk", "title", "prompt", "style", "description", "tags", "batch__name"):
+                try:
+                    product_title = render_title(template, design)
+                except TemplateInvalid:
+                    continue  # refused elsewhere, with the template's own problems
+                reason = listing.publish_refusal(
+                    own_title=listing.clean_title(design.title),
+                    product_title=product_title,
+                    tags=[str(tag) for tag in design.tags or []],
+                    shop=shop,
+                )
+                if reason:
+                    refused[design.pk] = reason
+    return refused
+
+
+def _by_template(plan: dict[int, ProductTemplate]) -> list[tuple[ProductTemplate, list[int]]]:
+    """The plan (design id -> template) as (template, its design ids), in the plan's order."""
+    grouped: dict[int, list[int]] = {}
+    for design_id, template in plan.items():
+        grouped.setdefault(template.pk, []).append(design_id)
+    return [(plan[ids[0]], ids) for ids in grouped.values()]
+
+
 def untitled_ids(refusals) -> list[int]:
     """The designs among {design id or (design id, template id): reason} refused for having no title of their own
     (the way out: write their listing copy, or type titles)."""
@@ -97,11 +133,7 @@ def _title_twins(plan: dict[int, ProductTemplate]) -> dict[int, str]:
     """Designs whose product title another live product of the same template has, or an earlier design of the
     same selection would get."""
     refused: dict[int, str] = {}
-    by_template: dict[int, list[int]] = {}
-    for design_id, template in plan.items():
-        by_template.setdefault(template.pk, []).append(design_id)
-    for ids in by_template.values():
-        template = plan[ids[0]]
+    for template, ids in _by_template(plan):
         live = Product.objects.filter(template=template, state__in=LIVE).values("design_id")
         taken = {
             key: f"already live as design {other}"

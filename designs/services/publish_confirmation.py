@@ -1,6 +1,7 @@
 """What the publish confirmation shows, worked out before anything changes: the templates (their variants, prices
-and problems), how many designs and products publishing would make, who is refused and why (blocked terms, titles
-already live, print quality), a sample of designs one by one, and whether confirming may go ahead.
+and problems), the listing limits of their shops, how many designs and products publishing would make, who is
+refused and why (blocked terms, a shop's listing limits — naming the shop —, titles already live, print quality), a
+sample of designs one by one, and whether confirming may go ahead.
 
 The same rules as request_publish (designs/services/publishing.py), asked of the same functions, so a design the
 page lists as refused is refused when the answer comes; the admin action only presents this.
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from designs import print_quality, selectors
+from designs import channels, listing, print_quality, selectors
 from designs.clients import llm_configured
 from designs.models import Design, ProductTemplate
 from designs.print_status import PRINT_PENDING
-from designs.product_templates import enabled_variants, publish_parts, template_problems
+from designs.product_templates import enabled_variants, publish_parts, template_limits, template_problems
 from designs.services import listing_copy, publish_checks
 from designs.services.publishing import default_template, print_gate, publish_plan
 from designs.workflow import PUBLISHABLE, design_ids
@@ -64,6 +65,10 @@ class PublishConfirmation:
     min_dpi: int = field(default_factory=lambda: settings.MIN_PRINT_DPI)
     every_design_checked: bool = True  # False: a large selection, refusals known for the designs shown only
     untitled: list[int] = field(default_factory=list)  # refused on some template for having no title of their own
+    # The listing limits of each chosen template's shop (once per shop), and the strictest of them (what the LLM
+    # is asked to fit when it writes copy from this page); each template's designs are checked against its own shop.
+    shop_limits: list[listing.Limits] = field(default_factory=list)
+    strictest_limits: listing.Limits = field(default_factory=listing.Limits)
 
     @property
     def low_dpi_refused(self) -> bool:
@@ -101,6 +106,7 @@ def confirmation(
         for design_id, item in low.items():
             refused.setdefault(design_id, f"{LOW_DPI_REASON}: {item.explanation()}")
     rows = [_with_print_quality(row, low, override_low_dpi) for row in preview.rows]
+    shop_limits = list(dict.fromkeys(template_limits(template) for template in chosen))
     refused_products = set(preview.product_refusals) | {
         (design_id, template.pk) for design_id in refused for template in plan.get(design_id, [])
     }
@@ -137,6 +143,8 @@ def confirmation(
         override_low_dpi=override_low_dpi,
         every_design_checked=every_design,
         untitled=publish_checks.untitled_ids(preview.product_refusals),
+        shop_limits=shop_limits,
+        strictest_limits=channels.strictest(shop_limits),
     )
 
 
@@ -155,8 +163,10 @@ def can_write_untitled_copy(question: PublishConfirmation, *, may_write_copy: bo
 
 def write_untitled_copy(question: PublishConfirmation, *, actor, source: str):
     """Queue the LLM's listing copy for the designs the confirmation refused for having no title of their own
-    (listing_copy.request_copy: its cap, its skips; NotConfigured without an LLM)."""
-    return listing_copy.request_copy(question.untitled, actor=actor, source=source)
+    (listing_copy.request_copy: its cap, its skips; NotConfigured without an LLM), to fit the shops of the
+    templates chosen."""
+    templates = [card.template for card in question.cards]
+    return listing_copy.request_copy(question.untitled, actor=actor, source=source, templates=templates)
 
 
 def _low_dpi_count(designs, template: ProductTemplate) -> int:

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from designs.models import ProductTemplate
 from designs.product_templates import DEFAULT_PLACEMENT, enabled_variants, template_problems
+from designs.shops import Shop, default_shop
 from designs.variant_grid import positions_of
 
 
@@ -73,6 +74,8 @@ def save_template(template: ProductTemplate) -> ProductTemplate:
             template.is_default = True
         if template.is_default:
             ProductTemplate.objects.exclude(pk=template.pk).filter(is_default=True).update(is_default=False)
+        if template.shop_id is None:
+            template.shop = default_shop()
         template.save()
     return template
 
@@ -81,9 +84,9 @@ def from_catalog(blueprint_id: int, provider_id: int) -> ProductTemplate:
     """An unsaved template holding the provider's whole variant matrix (options, stock, print areas), nothing ticked
     yet: what the editor starts from. Raises integrations.http.IntegrationError (NotFound: no such blueprint or
     provider for it)."""
-    from designs.clients import printify_client
+    from designs.clients import account_client
 
-    client = printify_client()
+    client = account_client()
     blueprint = client.blueprint(blueprint_id)
     everything = client.variants(blueprint_id, provider_id, show_out_of_stock=True)
     # Nothing in the answer marks a variant out of stock; the default answer lists only those in stock (§2).
@@ -133,14 +136,16 @@ def enabled_prices(template) -> dict[int, int]:
 # --- the price a product is published at ---------------------------------------------------------------------
 
 
-def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
-    """A template copied from an existing Printify product (its variants, prices, placement and tags).
+def import_from_product(*, name: str, product_id: str, shop: Shop | None = None) -> TemplateOutcome:
+    """A template copied from an existing Printify product of a shop (the default one unless said) — its variants,
+    prices, placement and tags; the template sells in that shop.
 
     Raises integrations.http.IntegrationError when Printify cannot be read.
     """
     from designs.clients import printify_client
 
-    client = printify_client()
+    shop = shop or default_shop()
+    client = printify_client(shop.printify_id if shop else None)
     product = client.get_product(product_id)
     fields = template_fields_from_product(product)
     # Out-of-stock variants too: the product may enable one, and its print area must still be known.
@@ -172,6 +177,7 @@ def import_from_product(*, name: str, product_id: str) -> TemplateOutcome:
         blueprint_title=str(client.blueprint(fields["blueprint_id"]).get("title") or "")[:200],
         provider_title=str(catalog.get("title") or "")[:200],
         placeholders=placeholders_from_catalog(catalog.get("variants") or []),
+        shop=shop,
         **fields,
     )
     # The product's variants carry Printify's cost (§4): the documented source, kept for the editor.

@@ -1,7 +1,7 @@
 """The LLM copywriter on a worker: one design's title, description and tags from its prompt, style and product.
 
 A run claims the design (queued → writing, one conditional UPDATE; a claim older than the task timeout counts as
-lost and may be taken over), asks the LLM, checks the answer against the shop's limits and blocked terms, asks
+lost and may be taken over), asks the LLM, checks the answer against the shops' limits and blocked terms, asks
 once more with the problems when it does not fit, and saves the copy only if nobody edited it meanwhile
 (copy_revision unchanged). Every outcome ends in "done" or "failed" with a note a person can read; tokens are
 counted (and priced with LLM_COST_PER_MILLION_*_TOKENS) whenever the server reports them, failures included.
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from designs import compliance, copywriting, listing
 from designs.models import CopyStatus, Design, ProductTemplate
-from designs.selectors import design_template
+from designs.selectors import copy_limits, design_template
 from designs.task_states import COPY, COPY_STALE_AFTER
 from designs.workers import enqueue
 from designs.workflow import Source, note
@@ -31,8 +31,13 @@ from integrations.llm import Usage
 logger = logging.getLogger(__name__)
 
 
-def run_write_copy(design_id: int) -> str:
-    """One copywriting run (the designs.tasks.write_listing_copy task). Returns what happened."""
+def run_write_copy(design_id: int, template_ids: list[int] | None = None) -> str:
+    """One copywriting run (the designs.tasks.write_listing_copy task). Returns what happened.
+
+    The copy is asked for, and checked, within the strictest listing limits of the shops of `template_ids` (those
+    the design is about to be published to) and of its products; without them, of every connected shop
+    (selectors.copy_limits) — which is never looser, so a run woken again by the reconciler (no templates) is safe.
+    """
     now = timezone.now()
     # A run older than the task timeout was lost (a killed worker): back in the queue, then taken over.
     COPY.move(
@@ -56,7 +61,7 @@ def run_write_copy(design_id: int) -> str:
     from designs.clients import llm_client
 
     try:
-        copy, usage, model = _ask(llm_client(), design)
+        copy, usage, model = _ask(llm_client(), design, copy_limits(design, template_ids))
     except _CopyFailed as failure:
         return _finish_failed(design, str(failure), failure.usage)
     except IntegrationError as error:  # not configured
@@ -70,9 +75,9 @@ class _CopyFailed(Exception):
         self.usage = usage
 
 
-def _ask(client, design: Design) -> tuple[copywriting.Copy, Usage, str]:
-    """The checked copy, the tokens used and the model that wrote it; _CopyFailed when no usable answer came."""
-    shop = listing.limits()
+def _ask(client, design: Design, shop: listing.Limits) -> tuple[copywriting.Copy, Usage, str]:
+    """The checked copy (within `shop`'s limits), the tokens used and the model that wrote it; _CopyFailed when no
+    usable answer came."""
     screen = compliance.active_screen()
     template = design_template(design)
     # Every template's product words: the design's one title goes on each of its products (a tee and a mug).

@@ -65,7 +65,7 @@ class SandboxConfig:
     # Printify
     printify_token: str = ""  # empty: any non-empty Bearer token is accepted
     printify_unauthorized: bool = False  # every request gets 401
-    printify_sales_channel: str = "sandbox"  # "disconnected" makes publish fail with 8254
+    printify_sales_channel: str = "etsy"  # shop 1's channel; "disconnected" makes publish fail with 8254
     printify_publish_delay: float | None = 1.0  # then `external` is set and the product unlocks; None: stays
     # locked until publishing_succeeded/failed, like an API (custom) shop
     printify_rate_limit: int = 600
@@ -143,6 +143,7 @@ class Request:
     query: dict
     headers: Message
     body: bytes
+    shop_id: int | None = None  # the shop of a /shops/{id}/… route (printify_fake sets it)
 
     def json(self):
         """The JSON body, or None when it is missing or not JSON (each fake answers that its own way)."""

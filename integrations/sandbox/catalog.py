@@ -18,16 +18,30 @@ FROM PRINTIFY'S PRODUCT EXAMPLES (as quoted in PrintiPy's tests, not in the refe
 SEEN IN THIRD-PARTY CODE ONLY: blueprint 77 = Gildan 18500 hoodie; provider 99 = "Printify Choice" (the reference
 calls that unverified), offering blueprints 6 and 77.
 INVENTED (marked where they are defined): the poster and tote blueprints (ids from 90001, so that no real id is
-shadowed), every other variant id, cost, weight, stock gap, print-area size, option value id and colour code, the
-provider locations, descriptions, images and shipping rates. Real ids must be resolved at runtime against the real
-catalog; never copy these into production configuration.
+shadowed), the providers 90011–90013 (names and ids made up, for a comparison across countries), every other
+variant id, cost, weight, stock gap, print-area size, option value id and colour code, the provider locations,
+descriptions, pictures (drawn by the sandbox itself, images.render_blueprint_picture, and served at
+/_sandbox/blueprints/…; real ones are on Printify's CDN) and shipping rates, per method too. Real ids must be
+resolved at runtime against the real catalog; never copy these into production configuration.
 
 Past 400 lines on purpose: it is data (the catalog's rows), not logic; one table per kind, read by printify_fake.py.
 """
 
 from __future__ import annotations
 
-PLACEHOLDER_IMAGE = "https://images.printify.com/sandbox/blueprint-{}.png"  # invented: the CDN path is made up
+# Where the sandbox serves a blueprint's pictures, below its own URL (printify_fake.py makes them absolute): real
+# blueprints list CDN URLs (images.printify.com); these are small PNGs the sandbox draws.
+PICTURE_PATH = "/_sandbox/blueprints/{}/{}.png"
+# What each blueprint's pictures show: the kind of product and the colour of each picture (front, then back).
+PICTURES = {
+    3: ("tee", ["#C9C9C9", "#111111"]),
+    6: ("tee", ["#FFFFFF", "#1F2A44"]),
+    77: ("hoodie", ["#B4B6B8", "#000000"]),
+    68: ("mug", ["#FFFFFF", "#FFFFFF"]),
+    384: ("sticker", ["#FFFFFF"]),
+    90001: ("poster", ["#F4F1EA"]),
+    90002: ("tote", ["#EDE6D6", "#000000"]),
+}
 
 
 def _blueprint(blueprint_id: int, title: str, brand: str, model: str, *, description: str, tags: list) -> dict:
@@ -37,7 +51,7 @@ def _blueprint(blueprint_id: int, title: str, brand: str, model: str, *, descrip
         "description": description,
         "brand": brand,
         "model": model,
-        "images": [PLACEHOLDER_IMAGE.format(blueprint_id)],
+        "images": [PICTURE_PATH.format(blueprint_id, n) for n in range(len(PICTURES[blueprint_id][1]))],
         "tags": tags,
         "features": [],  # the reference names these lists but not the shape of their entries
         "care_instructions": [],
@@ -124,6 +138,23 @@ PROVIDERS = {
     9: {"id": 9, "title": "WPaPS", "location": _location("4 Sample Way", "Phoenix", "AZ", "85001", "US")},
     29: {"id": 29, "title": "Monster Digital", "location": _location("5 Sample Way", "Irvine", "CA", "92602", "US")},
     99: {"id": 99, "title": "Printify Choice", "location": _location("6 Sample Way", "Chicago", "IL", "60601", "US")},
+    # Invented providers (ids from 90011): one in Germany, one in Canada, one in Latvia, so that the comparison of
+    # providers has distances, currencies of shipping and a rest-of-the-world-only rate to show.
+    90011: {
+        "id": 90011,
+        "title": "Rhine Textile Print",
+        "location": _location("7 Beispielstraße", "Cologne", "North Rhine-Westphalia", "50667", "DE"),
+    },
+    90012: {
+        "id": 90012,
+        "title": "Maple Leaf Prints",
+        "location": _location("8 Sample Ave", "Toronto", "ON", "M5V 2T6", "CA"),
+    },
+    90013: {
+        "id": 90013,
+        "title": "Baltic Print House",
+        "location": _location("9 Parauga iela", "Riga", "", "LV-1050", "LV"),
+    },
 }
 
 # Product answers list each option as {"name", "type", "values": [{"id", "title"}]} and each variant refers to its
@@ -177,8 +208,10 @@ TOTE = {"front": (3600, 3600)}
 
 # What each print provider makes of a blueprint: variants as (id, option values in `options` order, cost in
 # cents), print areas by size, the variants out of stock (listed only with ?show-out-of-stock=1, and
-# is_available: false on products), weight, and shipping as (first item, each additional item) in cents.
-# Printify's variant ids belong to the blueprint, so two providers of one blueprint share them.
+# is_available: false on products), weight, and shipping as (first item, each additional item) in cents per
+# destination: "shipping" is the standard method (v1's shipping.json and v2's standard.json), "economy" the v2
+# economy method where the provider offers it. Printify's variant ids belong to the blueprint, so two providers
+# of one blueprint share them.
 OFFERS = {
     (3, 3): {
         "options": ("color", "size"),
@@ -232,6 +265,7 @@ OFFERS = {
         "out_of_stock": {60126, 60135},
         "handling_days": 2,
         "shipping": {"US": (475, 240), "REST_OF_THE_WORLD": (1000, 400)},
+        "economy": {"US": (399, 219), "REST_OF_THE_WORLD": (899, 349)},
     },
     (6, 29): {
         "options": ("color", "size"),
@@ -268,6 +302,55 @@ OFFERS = {
         "out_of_stock": {60141},
         "handling_days": 3,
         "shipping": {"US": (459, 230), "REST_OF_THE_WORLD": (1049, 429)},
+        "economy": {"US": (389, 199)},  # no rest-of-the-world economy rate: outside the US, standard only
+    },
+    (6, 90011): {  # invented: prints in Germany, every size on the largest print area, no 3XL
+        "options": ("color", "size"),
+        "decoration": "dtg",
+        "grams": 170,
+        "placeholders": dict.fromkeys(("S", "M", "L", "XL", "2XL"), TEE),
+        "variants": [
+            *[(60101 + n, ("White", size), 980) for n, size in enumerate(("S", "M", "L", "XL"))],
+            (60105, ("White", "2XL"), 1180),
+            *[(60111 + n, ("Black", size), 980) for n, size in enumerate(("S", "M", "L", "XL"))],
+            (60115, ("Black", "2XL"), 1180),
+            *[(60121 + n, ("Navy", size), 980) for n, size in enumerate(("S", "M", "L", "XL"))],
+            (60125, ("Navy", "2XL"), 1180),
+            *[(60141 + n, ("Dark Heather", size), 1010) for n, size in enumerate(("S", "M", "L", "XL"))],
+            (60145, ("Dark Heather", "2XL"), 1210),
+        ],
+        "out_of_stock": {60125},
+        "handling_days": 2,
+        "shipping": {"DE": (429, 159), "REST_OF_THE_WORLD": (1149, 389)},  # the US only at the catch-all rate
+        "economy": {"DE": (329, 119), "REST_OF_THE_WORLD": (899, 299)},
+    },
+    (6, 90012): {  # invented: prints in Canada, a smaller print area, three colours, S to XL
+        "options": ("color", "size"),
+        "decoration": "dtg",
+        "grams": 170,
+        "placeholders": dict.fromkeys(("S", "M", "L", "XL"), TEE_MEDIUM),
+        "variants": [
+            *[(60101 + n, ("White", size), 1090) for n, size in enumerate(("S", "M", "L", "XL"))],
+            *[(60111 + n, ("Black", size), 1090) for n, size in enumerate(("S", "M", "L", "XL"))],
+            *[(60131 + n, ("Sport Grey", size), 1090) for n, size in enumerate(("S", "M", "L", "XL"))],
+        ],
+        "out_of_stock": set(),
+        "handling_days": 3,
+        "shipping": {"CA": (599, 249), "US": (749, 289), "REST_OF_THE_WORLD": (1399, 499)},
+    },
+    (6, 90013): {  # invented: prints in Latvia, the cheapest tee, one rate for the whole world
+        "options": ("color", "size"),
+        "decoration": "dtg",
+        "grams": 170,
+        "placeholders": dict.fromkeys(("S", "M", "L", "XL", "2XL", "3XL"), TEE_SMALL),
+        "variants": [
+            *[(60101 + n, ("White", size), 899) for n, size in enumerate(("S", "M", "L", "XL", "2XL", "3XL"))],
+            *[(60111 + n, ("Black", size), 899) for n, size in enumerate(("S", "M", "L", "XL", "2XL", "3XL"))],
+        ],
+        "out_of_stock": {60116},
+        "handling_days": 4,
+        "shipping": {"REST_OF_THE_WORLD": (899, 349)},
+        "economy": {"REST_OF_THE_WORLD": (649, 249)},
     },
     (77, 99): {
         "options": ("color", "size"),
@@ -422,6 +505,53 @@ def colour_of(variant: dict) -> str:
     """The variant's colour as #RRGGBB; white for products without a colour option (stickers, mugs, posters)."""
     colour = variant["options"].get("color")
     return OPTION_VALUES["color"][colour]["colors"][0] if colour else "#FFFFFF"
+
+
+SHIPPING_METHOD_IDS = {"standard": 1, "priority": 2, "express": 3, "economy": 4}  # as orders number them
+# How much longer than standard each method takes to hand over (invented).
+EXTRA_HANDLING_DAYS = {"standard": 0, "economy": 3}
+
+
+def shipping_methods_of(blueprint_id: int, provider_id: int) -> list[str] | None:
+    """The methods a provider ships a blueprint by (v2 shipping.json), None when it does not make it."""
+    offer = OFFERS.get((blueprint_id, provider_id))
+    if offer is None:
+        return None
+    return [method for method in SHIPPING_METHOD_IDS if _rates_of(offer, method) is not None]
+
+
+def _rates_of(offer: dict, method: str) -> dict | None:
+    return offer["shipping"] if method == "standard" else offer.get(method)
+
+
+def shipping_by_method(blueprint_id: int, provider_id: int, method: str) -> list[dict] | None:
+    """GET /v2/…/shipping/{method}.json's data: one JSON:API row per variant and destination (the shape
+    integrations/printify.shipping_rates_from documents, with its own doubts); None when the provider does not make
+    the blueprint or does not ship by that method."""
+    offer = OFFERS.get((blueprint_id, provider_id))
+    rates = _rates_of(offer, method) if offer else None
+    if rates is None:
+        return None
+    handling = offer["handling_days"] + EXTRA_HANDLING_DAYS.get(method, 0)
+    return [
+        {
+            "type": f"variant_shipping_{method}_{country.lower()}",
+            "id": str(variant_id),
+            "attributes": {
+                "shippingType": method,
+                "country": {"code": country},
+                "variantId": variant_id,
+                "shippingPlanId": f"{provider_id:08x}{SHIPPING_METHOD_IDS[method]:04x}{blueprint_id:012x}",
+                "handlingTime": {"from": handling, "to": handling + 4},
+                "shippingCost": {
+                    "firstItem": {"amount": first, "currency": "USD"},
+                    "additionalItems": {"amount": additional, "currency": "USD"},
+                },
+            },
+        }
+        for variant_id, _values, _cost in offer["variants"]
+        for country, (first, additional) in rates.items()
+    ]
 
 
 def shipping_for(blueprint_id: int, provider_id: int) -> dict | None:

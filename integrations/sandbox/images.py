@@ -145,3 +145,80 @@ def oversized_png(side: int = 8200) -> bytes:
 
 
 NOT_AN_IMAGE = b"%PDF-1.4\n% the sandbox says: these bytes are not a picture\n" * 4
+
+
+PICTURE_SIDE = 400
+# Outlines on a 100 × 100 grid, scaled to the picture: enough to tell a tee from a mug at a glance.
+_OUTLINES = {
+    "tee": [
+        (30, 14),
+        (41, 10),
+        (59, 10),
+        (70, 14),
+        (88, 30),
+        (79, 40),
+        (72, 34),
+        (72, 90),
+        (28, 90),
+        (28, 34),
+        (21, 40),
+        (12, 30),
+    ],
+    "hoodie": [
+        (32, 16),
+        (42, 8),
+        (58, 8),
+        (68, 16),
+        (84, 34),
+        (86, 88),
+        (76, 88),
+        (72, 42),
+        (72, 92),
+        (28, 92),
+        (28, 42),
+        (24, 88),
+        (14, 88),
+        (16, 34),
+    ],
+    "tote": [(20, 36), (80, 36), (84, 92), (16, 92)],
+    "poster": [(24, 8), (76, 8), (76, 92), (24, 92)],
+    "sticker": [(22, 22), (78, 22), (78, 78), (22, 78)],
+}
+
+
+def render_blueprint_picture(kind: str, colour: str, view: int) -> bytes:
+    """A small product picture standing in for a blueprint's catalog photo (Printify's CDN is never called): the
+    product's outline in `colour` on a light backdrop, the back view (view 1) without the print area marked."""
+    side = PICTURE_SIDE
+    image = Image.new("RGB", (side, side), (238, 238, 236))
+    draw = ImageDraw.Draw(image)
+    edge = (90, 90, 90)
+    scale = side / 100
+
+    def at(points):
+        return [(x * scale, y * scale) for x, y in points]
+
+    if kind == "mug":
+        draw.ellipse(at([(66, 36), (90, 66)]), outline=edge, width=round(3 * scale))
+        draw.rectangle(at([(18, 24), (72, 82)]), fill=colour, outline=edge, width=2)
+        draw.ellipse(at([(18, 19), (72, 29)]), fill=colour, outline=edge, width=2)
+        area = [(28, 38), (62, 68)]
+    else:
+        draw.polygon(at(_OUTLINES[kind]), fill=colour, outline=edge, width=2)
+        if kind == "tote":
+            draw.arc(at([(34, 12), (66, 52)]), 180, 360, fill=edge, width=round(2 * scale))
+        areas = {"sticker": [(30, 30), (70, 70)], "poster": [(30, 14), (70, 86)], "tote": [(32, 48), (68, 84)]}
+        area = areas.get(kind, [(36, 30), (64, 66)])
+    if view == 0:
+        red, green, blue = image.getpixel((round(50 * scale), round(60 * scale)))
+        dashes = (60, 60, 60) if red * 0.3 + green * 0.59 + blue * 0.11 > 128 else (200, 200, 200)
+        (left, top), (right, bottom) = at(area)
+        for x in range(round(left), round(right), 12):
+            draw.line([(x, top), (min(x + 6, right), top)], fill=dashes, width=2)
+            draw.line([(x, bottom), (min(x + 6, right), bottom)], fill=dashes, width=2)
+        for y in range(round(top), round(bottom), 12):
+            draw.line([(left, y), (left, min(y + 6, bottom))], fill=dashes, width=2)
+            draw.line([(right, y), (right, min(y + 6, bottom))], fill=dashes, width=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

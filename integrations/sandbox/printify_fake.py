@@ -1,4 +1,5 @@
-"""Printify public API v1 (/v1/…) for one shop (id 1), on loopback — see printify-api.md §8.
+"""Printify public API v1 (/v1/…) for one shop (id 1), and v2's catalog shipping (/v2/…), on loopback — see
+printify-api.md §8.
 
 Where the reference is silent the sandbox has to pick a behaviour; each such place says "guess" in a comment
 (error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
@@ -14,6 +15,7 @@ import base64
 import binascii
 import collections
 import copy
+import functools
 import hashlib
 import hmac
 import io
@@ -42,7 +44,14 @@ from .base import (
     json_response,
 )
 
-SHOP_ID = 1
+SHOP_ID = 1  # the first shop: its channel is config.printify_sales_channel ("disconnected" makes publish fail)
+# Several shops of one account, as GET /v1/shops.json lists them (id, title, sales_channel only).
+SHOPS = {
+    SHOP_ID: "Sandbox Etsy shop",
+    2: ("Sandbox Shopify shop", "shopify"),
+    3: ("Sandbox API shop", "custom_integration"),
+    4: ("Old eBay shop", "disconnected"),
+}
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 PRODUCT_TOPICS = ("product:created", "product:updated", "product:deleted", "product:publish:started")
 TOPICS = (
@@ -86,7 +95,8 @@ class NotFound(Answer):
         super().__init__(404, {"error": "Not found", "request_id": _request_id()})
 
 
-# (method, path pattern, handler name, rate bucket beyond the global one)
+# (method, path pattern, handler name, rate bucket beyond the global one); v2 paths start with "v2/" (the server
+# hands /printify/v2/… over as such), the rest are v1's.
 ROUTES = [
     ("GET", r"shops\.json", "shops", None),
     ("GET", r"catalog/blueprints\.json", "blueprints", "catalog"),
@@ -102,6 +112,18 @@ ROUTES = [
         "GET",
         r"catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
         "shipping",
+        "catalog",
+    ),
+    (
+        "GET",
+        r"v2/catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping\.json",
+        "shipping_methods",
+        "catalog",  # v2 catalog calls count against the catalog's limit (printify-api.md)
+    ),
+    (
+        "GET",
+        r"v2/catalog/blueprints/(?P<blueprint>\d+)/print_providers/(?P<provider>\d+)/shipping/(?P<method>\w+)\.json",
+        "shipping_method",
         "catalog",
     ),
     ("GET", r"catalog/print_providers\.json", "providers", "catalog"),
@@ -146,6 +168,7 @@ class PrintifyFake(FakeService):
             self.products: dict[str, dict] = {}  # insertion order = creation order
             self.hooks: dict[str, dict] = {}
             self.orders: dict[str, dict] = {}
+            self.disconnected_shops: set[int] = set()  # shops disconnected while running (disconnect_shop)
             self.counts = collections.Counter()
             self.by_route = collections.Counter()
             self.limiter.clear()
@@ -191,8 +214,12 @@ class PrintifyFake(FakeService):
         }
         if bucket and self.limiter.acquire(bucket, *limits[bucket], now) is not None:
             return _too_many(limits[bucket][0])
-        if "shop" in params and int(params.pop("shop")) != SHOP_ID:
-            return json_response(403, {"error": "This action is unauthorized.", "request_id": _request_id()})  # guess
+        if "shop" in params:
+            request.shop_id = int(params.pop("shop"))
+            if request.shop_id not in SHOPS:  # another account's shop
+                return json_response(
+                    403, {"error": "This action is unauthorized.", "request_id": _request_id()}
+                )  # guess
         try:
             return getattr(self, f"_op_{name}")(request, **params)
         except Answer as answer:
@@ -209,17 +236,50 @@ class PrintifyFake(FakeService):
 
     # --- shops and catalog -------------------------------------------------------------------------
     def _op_shops(self, request):
-        return json_response(200, [{"id": SHOP_ID, "title": "Sandbox shop", "sales_channel": self._channel()}])
+        return json_response(
+            200, [{"id": shop, "title": self._shop(shop)[0], "sales_channel": self._shop(shop)[1]} for shop in SHOPS]
+        )
 
-    def _channel(self) -> str:
-        return self.config.printify_sales_channel
+    def _shop(self, shop_id: int) -> tuple[str, str]:
+        """(title, sales channel) of a shop."""
+        title, channel = (SHOPS[shop_id], self.config.printify_sales_channel) if shop_id == SHOP_ID else SHOPS[shop_id]
+        return title, "disconnected" if shop_id in self.disconnected_shops else channel
+
+    def disconnect_shop(self, shop_id: int) -> int:
+        """The seller disconnects a store in Printify: it is listed as disconnected and shop:disconnected is sent."""
+        if shop_id not in SHOPS:
+            raise KeyError(shop_id)
+        with self._lock:
+            self.disconnected_shops.add(shop_id)
+        # The body is undocumented (printify-api.md §5 names the topic only): a guess in the shape of the others.
+        event = {
+            "id": str(uuid.uuid4()),
+            "type": "shop:disconnected",
+            "created_at": _timestamp(),
+            "resource": {"id": shop_id, "type": "shop", "data": {"shop_id": shop_id}},
+        }
+        self._send_event("shop:disconnected", event)
+        return shop_id
 
     def _op_blueprints(self, request):
         fields = ("id", "title", "description", "brand", "model", "images")
-        return json_response(200, [{key: bp[key] for key in fields} for bp in catalog.BLUEPRINTS.values()])
+        return json_response(
+            200, [self._pictured({key: bp[key] for key in fields}) for bp in catalog.BLUEPRINTS.values()]
+        )
 
     def _op_blueprint(self, request, blueprint):
-        return json_response(200, _blueprint(int(blueprint)))
+        return json_response(200, self._pictured(_blueprint(int(blueprint))))
+
+    def _pictured(self, blueprint: dict) -> dict:
+        """A blueprint with its pictures as absolute URLs on the sandbox (real ones are CDN URLs)."""
+        return {**blueprint, "images": [f"{self.base_url}{path}" for path in blueprint["images"]]}
+
+    def blueprint_picture(self, blueprint_id: int, number: int) -> bytes | None:
+        """The PNG behind one of a blueprint's `images` (drawn, not fetched); None for an unknown one."""
+        kind, colours = catalog.PICTURES.get(blueprint_id, ("", []))
+        if not 0 <= number < len(colours):
+            return None
+        return _blueprint_picture(kind, colours[number], number)
 
     def _op_blueprint_providers(self, request, blueprint):
         _blueprint(int(blueprint))
@@ -245,15 +305,41 @@ class PrintifyFake(FakeService):
             raise NotFound
         return json_response(200, shipping)
 
+    def _op_shipping_methods(self, request, blueprint, provider):
+        methods = catalog.shipping_methods_of(int(blueprint), int(provider))
+        if methods is None:
+            raise NotFound
+        path = f"{self.base_url}/printify/v2/catalog/blueprints/{blueprint}/print_providers/{provider}/shipping"
+        return json_response(
+            200,
+            {
+                "data": [
+                    {
+                        "type": "shipping_method",
+                        "id": str(catalog.SHIPPING_METHOD_IDS[name]),
+                        "attributes": {"name": name},
+                    }
+                    for name in methods
+                ],
+                "links": {name: f"{path}/{name}.json" for name in methods},
+            },
+        )
+
+    def _op_shipping_method(self, request, blueprint, provider, method):
+        # guess: a method the provider does not offer (or an unknown one) answers 404; the reference does not say
+        rows = catalog.shipping_by_method(int(blueprint), int(provider), method)
+        if rows is None:
+            raise NotFound
+        return json_response(200, {"data": rows})
+
     def _op_providers(self, request):
         return json_response(200, list(catalog.PROVIDERS.values()))
 
     def _op_provider(self, request, provider):
         if int(provider) not in catalog.PROVIDERS:
             raise NotFound
-        return json_response(
-            200, {**catalog.PROVIDERS[int(provider)], "blueprints": catalog.blueprints_of(int(provider))}
-        )
+        blueprints = [self._pictured(blueprint) for blueprint in catalog.blueprints_of(int(provider))]
+        return json_response(200, {**catalog.PROVIDERS[int(provider)], "blueprints": blueprints})
 
     # --- uploads -----------------------------------------------------------------------------------
     def _op_upload(self, request):
@@ -325,7 +411,8 @@ class PrintifyFake(FakeService):
     # --- products ----------------------------------------------------------------------------------
     def _op_products(self, request):
         with self._lock:
-            items = [self._settled(product) for product in reversed(self.products.values())]
+            shop = request.shop_id
+            items = [self._settled(p) for p in reversed(self.products.values()) if p.get("shop_id", SHOP_ID) == shop]
         return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=50))
 
     def _op_create_product(self, request):
@@ -359,7 +446,7 @@ class PrintifyFake(FakeService):
             "is_locked": False,
             "blueprint_id": blueprint_id,
             "user_id": 1,
-            "shop_id": SHOP_ID,
+            "shop_id": request.shop_id,
             "print_provider_id": provider_id,
             "print_areas": print_areas,
             "print_details": body.get("print_details", {}),
@@ -375,7 +462,7 @@ class PrintifyFake(FakeService):
             self.products[product["id"]] = product
             self.counts["products_created"] += 1
             answer = copy.deepcopy(product)
-        self._notify("product:created", product["id"], {"shop_id": SHOP_ID})
+        self._notify("product:created", product["id"], {"shop_id": request.shop_id})
         return json_response(200, answer)
 
     def _check_print_areas(self, print_areas, known: dict) -> list[dict]:
@@ -475,12 +562,12 @@ class PrintifyFake(FakeService):
 
     def _op_get_product(self, request, product):
         with self._lock:
-            return json_response(200, self._settled(self._product(product)))
+            return json_response(200, self._settled(self._product(product, request)))
 
     def _op_update_product(self, request, product):
         body = _object(request)
         with self._lock:
-            current = self._product(product)
+            current = self._product(product, request)
             self._settle(current)
             if current["is_locked"]:
                 # guess: code and text are not in the reference; Printify refuses edits while publishing
@@ -506,22 +593,25 @@ class PrintifyFake(FakeService):
             updated["updated_at"] = _timestamp()
             self.products[product] = updated
             answer = copy.deepcopy(updated)
-        self._notify("product:updated", product, {"shop_id": SHOP_ID})
+        self._notify("product:updated", product, {"shop_id": request.shop_id})
         return json_response(200, answer)
 
     def _op_delete_product(self, request, product):
         with self._lock:
-            self._product(product)
+            self._product(product, request)
             del self.products[product]
             self.counts["products_deleted"] += 1
-        self._notify("product:deleted", product, {"shop_id": SHOP_ID})
+        self._notify("product:deleted", product, {"shop_id": request.shop_id})
         return json_response(200, {})
 
-    def _product(self, product_id: str) -> dict:
+    def _product(self, product_id: str, request: Request) -> dict:
         if not re.fullmatch(r"[0-9a-f]{24}", product_id):
             raise Answer(422, {"error": "Invalid product ID format."})  # as measured (M)
         if product_id not in self.products:
             raise NotFound
+        if self.products[product_id].get("shop_id", SHOP_ID) != request.shop_id:
+            # What a reconnected store's old ids get (printify-api.md §1 and "Shop id changes").
+            raise Problem(8104, "Product belongs to another shop")
         return self.products[product_id]
 
     # --- publishing --------------------------------------------------------------------------------
@@ -530,10 +620,10 @@ class PrintifyFake(FakeService):
         if not isinstance(parts, dict):
             raise Problem(8150, "The publish body must be an object of part: true/false.")
         with self._lock:
-            current = self._product(product)
+            current = self._product(product, request)
             self._settle(current)
             self.counts["publish_requests"] += 1
-            if self._channel() == "disconnected":
+            if self._shop(request.shop_id)[1] == "disconnected":
                 raise Problem(8254, "Shop is not connected to a sales channel", message="Operation failed.")
             # Printify accepts a price below cost on create but refuses to publish it (reference §7, M citing
             # Printify's help). The code and words of that refusal are not documented: a guess.
@@ -551,7 +641,9 @@ class PrintifyFake(FakeService):
             ("key_features" if part == "keyFeatures" else part): bool(parts.get(part, True)) for part in PUBLISH_PARTS
         }
         self._notify(
-            "product:publish:started", product, {"shop_id": SHOP_ID, "publish_details": details, "action": action}
+            "product:publish:started",
+            product,
+            {"shop_id": request.shop_id, "publish_details": details, "action": action},
         )
         return json_response(200, {})
 
@@ -584,7 +676,7 @@ class PrintifyFake(FakeService):
         if not isinstance(external, dict) or not external.get("id") or not external.get("handle"):
             raise Problem(8150, "external: The external field must have an id and a handle.")
         with self._lock:
-            current = self._product(product)
+            current = self._product(product, request)
             current.update(
                 is_locked=False,
                 external={"id": str(external["id"]), "handle": external["handle"]},
@@ -597,13 +689,13 @@ class PrintifyFake(FakeService):
         if not isinstance(body.get("reason"), str) or not body["reason"]:
             raise Problem(8150, "reason: The reason field is required.")
         with self._lock:
-            self._product(product).update(is_locked=False, _publish_done_at=None)
+            self._product(product, request).update(is_locked=False, _publish_done_at=None)
             self.counts["publishes_failed"] += 1
         return json_response(200, {})
 
     def _op_unpublish(self, request, product):
         with self._lock:
-            current = self._product(product)
+            current = self._product(product, request)
             self._settle(current)
             current.pop("external", None)
             self.counts["unpublishes"] += 1
@@ -612,15 +704,16 @@ class PrintifyFake(FakeService):
     # --- orders ------------------------------------------------------------------------------------
     def _op_orders(self, request):
         with self._lock:
-            items = sorted(self.orders.values(), key=lambda order: (order["created_at"], order["id"]), reverse=True)
-            items = copy.deepcopy(items)
+            mine = [order for order in self.orders.values() if order.get("_shop", SHOP_ID) == request.shop_id]
+            items = sorted(mine, key=lambda order: (order["created_at"], order["id"]), reverse=True)
+            items = [_public_order(order) for order in items]
         return json_response(200, _paginate(items, request.query, default_limit=10, max_limit=10))
 
     def _op_get_order(self, request, order):
         with self._lock:
-            if order not in self.orders:
+            if order not in self.orders or self.orders[order].get("_shop", SHOP_ID) != request.shop_id:
                 raise NotFound
-            return json_response(200, copy.deepcopy(self.orders[order]))
+            return json_response(200, _public_order(self.orders[order]))
 
     def place_orders(self, count: int, days: float = 30, seed: int | None = None, send_webhooks: bool = True) -> dict:
         """Orders from customers against the published products, spread over the last `days`, as Printify keeps
@@ -650,7 +743,8 @@ class PrintifyFake(FakeService):
     def _send_event(self, topic: str, event: dict) -> None:
         body = json.dumps(event).encode()
         with self._lock:
-            hooks = [hook for hook in self.hooks.values() if hook["topic"] == topic]
+            shop = str((event["resource"].get("data") or {}).get("shop_id", SHOP_ID))
+            hooks = [hook for hook in self.hooks.values() if hook["topic"] == topic and hook["shop_id"] == shop]
         for hook in hooks:
             headers = {}
             if hook["secret"]:
@@ -661,7 +755,8 @@ class PrintifyFake(FakeService):
     # --- webhooks ----------------------------------------------------------------------------------
     def _op_webhooks(self, request):
         with self._lock:
-            return json_response(200, [_public_hook(hook) for hook in self.hooks.values()])
+            shop = str(request.shop_id)
+            return json_response(200, [_public_hook(hook) for hook in self.hooks.values() if hook["shop_id"] == shop])
 
     def _op_create_webhook(self, request):
         body = _object(request)
@@ -673,7 +768,7 @@ class PrintifyFake(FakeService):
             "id": secrets.token_hex(12),
             "topic": body["topic"],
             "url": body["url"],
-            "shop_id": str(SHOP_ID),
+            "shop_id": str(request.shop_id),
             "secret": str(body.get("secret") or ""),
         }
         with self._lock:
@@ -710,16 +805,7 @@ class PrintifyFake(FakeService):
             "created_at": _timestamp(),
             "resource": {"id": product_id, "type": "product", "data": data},
         }
-        body = json.dumps(event).encode()
-        with self._lock:
-            hooks = [hook for hook in self.hooks.values() if hook["topic"] == topic]
-        for hook in hooks:
-            headers = {}
-            if hook["secret"]:  # guess: without a secret no signature is sent
-                digest = hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
-                headers["X-Pfy-Signature"] = f"sha256={digest}"
-            # 1 attempt + "up to 3" retries (D); the 1 h block that follows is not modelled.
-            self.webhooks.send(hook["url"], body, headers, attempts=4, label=f"{topic} {product_id}")
+        self._send_event(topic, event)
 
     # --- state -------------------------------------------------------------------------------------
     def state(self) -> dict:
@@ -784,7 +870,10 @@ _PATH = ("pending", "sending-to-production", "in-production", "fulfilled")
 
 
 def _new_order(rng: random.Random, published: list[dict], created: datetime) -> dict:
+    """An order in one shop (a customer buys in one store): of that shop's published products."""
     first, last, country, street, city = rng.choice(_CUSTOMERS)
+    shop = rng.choice(sorted({product.get("shop_id", SHOP_ID) for product in published}))
+    published = [product for product in published if product.get("shop_id", SHOP_ID) == shop]
     lines = []
     for product in rng.sample(published, k=min(len(published), 1 if rng.random() < 0.8 else 2)):
         variant = rng.choice([variant for variant in product["variants"] if variant["is_enabled"]])
@@ -847,10 +936,15 @@ def _new_order(rng: random.Random, published: list[dict], created: datetime) -> 
         "sent_to_production_at": None,
         "fulfilled_at": None,
         **({"reprinted_order_ids": [secrets.token_hex(12)]} if is_reprint else {}),
+        "_shop": shop,  # bookkeeping: the shop it was placed in (never answered)
     }
     for line in lines:
         line["status"] = status
     return order
+
+
+def _public_order(order: dict) -> dict:
+    return {key: copy.deepcopy(value) for key, value in order.items() if not key.startswith("_")}
 
 
 def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
@@ -865,7 +959,7 @@ def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
             "id": str(uuid.uuid4()),
             "type": topic,
             "created_at": _timestamp(),
-            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": SHOP_ID, **data}},
+            "resource": {"id": order["id"], "type": "order", "data": {"shop_id": order["_shop"], **data}},
         }
         made.append((topic, event))
         if rng.random() < 0.1:
@@ -875,6 +969,11 @@ def _order_events(rng: random.Random, order: dict) -> list[tuple[str, dict]]:
     if len(made) > 1 and rng.random() < 0.1:
         made.reverse()  # the update before the creation
     return made
+
+
+@functools.lru_cache(maxsize=32)
+def _blueprint_picture(kind: str, colour: str, view: int) -> bytes:
+    return images.render_blueprint_picture(kind, colour, view)
 
 
 def _route(method: str, path: str):

@@ -1,6 +1,6 @@
-"""The sandbox HTTP server: RunPod at /runpod/v2/<endpoint_id>/…, Printify at /printify/v1/…, an OpenAI-compatible
-LLM at /openai/v1/…, and its own
-control routes under /_sandbox/ (state, config, reset, served files and mockups). Standard library only.
+"""The sandbox HTTP server: RunPod at /runpod/v2/<endpoint_id>/…, Printify at /printify/v1/… (and its v2 catalog
+shipping at /printify/v2/…), an OpenAI-compatible LLM at /openai/v1/…, and its own control routes under /_sandbox/
+(state, config, reset, served files, mockups and blueprint pictures). Standard library only.
 
 In tests:
 
@@ -31,9 +31,12 @@ log = logging.getLogger("integrations.sandbox")
 MAX_BODY_BYTES = 64 * 1024 * 1024
 RUNPOD_PREFIX = "/runpod/v2/"
 PRINTIFY_PREFIX = "/printify/v1/"
+PRINTIFY_V2_PREFIX = "/printify/v2/"  # handed to the Printify fake as "v2/…" (its v2 routes say so)
 LLM_PREFIX = "/openai/v1/"
 # Where product mockups (a product's `images[].src`) are served, as Printify serves them from its image host.
 MOCKUP_PATH = re.compile(r"/_sandbox/mockups/(?P<product>[0-9a-f]{24})/(?P<variant>\d{1,9})/(?P<position>\w+)\.png")
+# Where blueprints' pictures are served (catalog.PICTURE_PATH), as Printify serves them from its CDN.
+PICTURE_PATH = re.compile(r"/_sandbox/blueprints/(?P<blueprint>\d{1,9})/(?P<number>\d{1,2})\.png")
 
 
 class SandboxServer:
@@ -118,6 +121,12 @@ class SandboxServer:
         path = parts.path
         if path.startswith("/_sandbox/") or path == "/":
             return self._control(method, path, body)
+        if path.startswith(PRINTIFY_V2_PREFIX) or path.startswith(PRINTIFY_PREFIX + "v2/"):
+            if path.startswith(PRINTIFY_PREFIX):  # /printify/v1/v2/… is no route of either version
+                return json_response(404, {"error": "Not found"})
+            if self.config.http_delay:
+                time.sleep(self.config.http_delay)
+            return self.printify.handle(Request(method, "v2/" + path[len(PRINTIFY_V2_PREFIX) :], query, headers, body))
         for prefix, fake in ((RUNPOD_PREFIX, self.runpod), (PRINTIFY_PREFIX, self.printify), (LLM_PREFIX, self.llm)):
             if path.startswith(prefix):
                 if self.config.http_delay:
@@ -155,6 +164,13 @@ class SandboxServer:
                 return json_response(200, {key: placed[key] for key in ("placed", "events")})
             except (TypeError, ValueError) as exc:
                 return json_response(400, {"error": str(exc)})
+        if method == "POST" and path == "/_sandbox/disconnect":
+            try:
+                asked = json.loads(body or b"{}")
+                shop = int(asked.get("shop")) if isinstance(asked, dict) else None
+                return json_response(200, {"disconnected": self.printify.disconnect_shop(shop)})
+            except (TypeError, ValueError, KeyError) as exc:
+                return json_response(400, {"error": f"give {{shop: id}} of a sandbox shop ({exc})"})
         if method == "POST" and path == "/_sandbox/reset":
             self.reset()
             return json_response(200, {"reset": True})
@@ -164,6 +180,8 @@ class SandboxServer:
             return _png(self.printify.upload_bytes(path.removeprefix("/_sandbox/uploads/")))
         if method == "GET" and (mockup := MOCKUP_PATH.fullmatch(path)):
             return _png(self.printify.mockup(mockup["product"], int(mockup["variant"]), mockup["position"]))
+        if method == "GET" and (picture := PICTURE_PATH.fullmatch(path)):
+            return _png(self.printify.blueprint_picture(int(picture["blueprint"]), int(picture["number"])))
         return json_response(404, {"error": "Not found"})
 
     def describe(self) -> dict:
@@ -171,6 +189,7 @@ class SandboxServer:
             "sandbox": "podsite local emulator of RunPod serverless and Printify; nothing leaves this machine",
             "runpod_base": f"{self.url}/runpod/v2",
             "printify_base": f"{self.url}/printify/v1",
+            "printify_v2_base": f"{self.url}/printify/v2",
             "llm_base": f"{self.url}/openai/v1",
             "state": f"{self.url}/_sandbox/state",
             "config": f"{self.url}/_sandbox/config (POST a JSON object to change settings)",

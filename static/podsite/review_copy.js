@@ -52,10 +52,18 @@
     if (!current) return;
     const limits = current.limits;
     const title = box.querySelector('[data-count-for="title"]');
-    title.textContent = fields.title.value.trim().length + " / " + limits.title;
-    title.classList.toggle("is-over", fields.title.value.trim().length > limits.title);
+    const length = fields.title.value.trim().length;
+    const short = length > 0 && length < (limits.title_min || 0);
+    title.textContent = length + " / " + limits.title + (short ? " · at least " + limits.title_min : "");
+    title.classList.toggle("is-over", length > limits.title || short);
     const tags = tagsOf(fields.tags.value);
     const counter = box.querySelector('[data-count-for="tags"]');
+    if (!limits.tags) {
+      // No shop sold in shows tags (eBay): they are kept, never sent.
+      counter.textContent = tags.length + " (not sent: no tags on this channel)";
+      counter.classList.remove("is-over");
+      return;
+    }
     const long = tags.filter((tag) => tag.length > limits.tag).length;
     counter.textContent =
       tags.length + " / " + limits.tags + (long ? " · " + long + " longer than " + limits.tag + " characters" : "");

@@ -95,7 +95,8 @@
       card.className = "pod-card";
       card.dataset.id = String(data.id);
       const link = document.createElement("a");
-      link.href = "?" + (config.batch ? "batch=" + config.batch + "&" : "") + "focus=" + data.id;
+      const scope = ["batch", "shop"].filter((name) => config[name]).map((name) => name + "=" + config[name] + "&");
+      link.href = "?" + scope.join("") + "focus=" + data.id;
       mode.fillCard(data, link, card);
       card.append(link);
       return card;

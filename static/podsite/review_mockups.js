@@ -89,6 +89,8 @@
       event.preventDefault();
       showMockup(Number(link.dataset.index));
     });
+    const shopSelect = $("pod-shop");
+    if (shopSelect) shopSelect.addEventListener("change", () => shopSelect.form.submit());
     $("pod-mockup-prev").addEventListener("click", () => showMockup(shown - 1));
     $("pod-mockup-next").addEventListener("click", () => showMockup(shown + 1));
   }

@@ -49,21 +49,18 @@ def ticked(page) -> list[int]:
 def test_fill_from_catalog_to_a_tee_template_without_typing_json(page, printify, superuser, artifacts):
     log_in(page, superuser.username, "/admin/designs/producttemplate/catalog/")
 
-    # 1. Blueprint: "Next" with nothing chosen explains instead of reloading silently; search by brand and model.
-    page.click("text=Next: print provider")
-    expect(page.locator("#pod-choice-error")).to_contain_text("Choose a blueprint in the list first")
+    # 1. Blueprint: search by brand and model; an empty search explains itself; a card is a click.
     page.fill("#id_q", "zeppelin")
     page.click("input[value=Search]")
     expect(page.locator("#pod-empty")).to_contain_text("No blueprint matches “zeppelin”")
     page.fill("#id_q", "gildan 5000")
     page.click("input[value=Search]")
-    listed = page.locator("#id_blueprint")
-    assert listed.bounding_box()["height"] > 200  # tall enough to read, not 1.5 rows
-    listed.select_option(label="Unisex Heavy Cotton Tee — Gildan 5000")
-    page.click("text=Next: print provider")
+    card = page.locator(".pod-bp-card", has_text="Unisex Heavy Cotton Tee")
+    expect(card).to_contain_text("Gildan 5000")
+    card.click()
 
     # 2. Provider, with where it prints.
-    expect(page.locator(".pod-providers")).to_contain_text("Chicago, IL, US")
+    expect(page.locator("#pod-compare")).to_contain_text("Chicago, IL, United States")
     expect(page.locator("#pod-choice-error")).to_have_count(0)
     page.click("text=Next: variants and prices")
     expect(page.locator("#pod-choice-error")).to_contain_text("Choose a print provider first")

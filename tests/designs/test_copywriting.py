@@ -83,3 +83,14 @@ def test_a_title_naming_a_product_of_any_template_is_refused():
     assert neutral is not None and problems == []
     teeth = json.dumps({**GOOD, "title": "Shark Teeth Woodcut"})  # whole words only
     assert read_answer(teeth, shop=SHOP, screen=Screen([]), product_words=words)[0] is not None
+
+
+def test_the_prompt_says_the_minimum_the_characters_allowed_once_and_a_channel_without_tags():
+    strict = Limits(title_min_chars=25, title_max_chars=80, once_each="%:&", max_tags=0)
+    rules = build_messages(prompt="fox", style="", product_type="", shop=strict)[0]["content"]
+    assert "- title: between 25 and 80 characters; use each of the characters % : & at most once;" in rules
+    assert "- tags: an empty list: the shop's sales channel has no tags." in rules
+    # Its answer is checked the same way: too short a title is refused, tags are not (none are sent).
+    answer = json.dumps({"title": "Red fox", "description": "A fox.", "tags": ["x" * 40] * 2})
+    copy, problems = read_answer(answer, shop=strict, screen=Screen([]))
+    assert copy is None and problems == ["The title is 7 characters long; at least 25 are needed."]

@@ -86,6 +86,47 @@ def test_limits_come_from_settings_and_problems_are_in_words(settings):
     assert listing.copy_problems(title="x" * 10, tags=["a", "b"]) == {}
 
 
+def test_a_minimum_and_characters_allowed_once_are_checked_in_words():
+    shop = listing.Limits(title_min_chars=10, once_each="%:&")
+    assert listing.title_problems("Red fox", shop) == ["The title is 7 characters long; at least 10 are needed."]
+    assert listing.title_problems("", shop) == []  # no title at all is refused elsewhere (no title of its own)
+    assert listing.title_problems("Fox & Hen: 100% cotton & wool: soft", shop) == [
+        "The title has “:” 2 times, “&” 2 times; each of % : & may appear once."
+    ]
+    assert listing.title_problems("Fox & Hen: 100% cotton", shop) == []
+    named = listing.Limits(
+        title_min_chars=25, once_each="&", name="TikTok Shop (Tok)", sources=(("title_min_chars", "TikTok Shop"),)
+    )
+    assert listing.copy_findings(title="Red fox", shop=named) == {
+        "title": [
+            "TikTok Shop (Tok): the title is 7 characters; TikTok Shop asks for at least 25",
+        ]
+    }
+
+
+def test_a_publish_refusal_checks_the_own_title_and_tags_and_the_product_title():
+    etsy = listing.Limits(
+        title_max_chars=20,
+        title_min_chars=12,
+        once_each="&",
+        max_tags=1,
+        name="Etsy (Mine)",
+        sources=(("title_max_chars", "Etsy"), ("max_tags", "Etsy"), ("once_each", "Etsy"), ("title_min_chars", "Etsy")),
+    )
+    # The design's own title fits; the template's words are cut to fit (never refused for them), and they count
+    # towards the minimum.
+    assert listing.publish_refusal(own_title="Fox", product_title="Fox — Unisex Tee", tags=["fox"], shop=etsy) == ""
+    assert listing.publish_refusal(own_title="Fox", product_title="Fox", tags=[], shop=etsy) == (
+        "Etsy (Mine): the title is 3 characters; Etsy asks for at least 12"
+    )
+    assert listing.publish_refusal(
+        own_title="Fox & Hen & Owl forever", product_title="Fox & Hen & Owl fore…", tags=["a", "b"], shop=etsy
+    ) == (
+        "Etsy (Mine): the title is 23 characters; Etsy allows 20; and the title has “&” 2 times; Etsy allows each "
+        "of & once; and 2 tags; Etsy allows 1"
+    )
+
+
 def test_default_limits_are_etsys():
     shop = listing.limits()
     assert (shop.title_max_chars, shop.max_tags, shop.tag_max_chars) == (140, 13, 20)

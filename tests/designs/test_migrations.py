@@ -119,3 +119,37 @@ def test_title_templates_keep_their_titles_once_they_apply_to_every_design():
     assert render_title(plain, titled) == "Night Owl" and render_title(plain, untitled) == untitled.prompt
     snapshot = product.__class__.objects.get(pk=product.pk).template_snapshot
     assert render_title(template_from_snapshot(snapshot), titled) == "Night Owl"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_install_with_one_shop_keeps_working_its_templates_and_products_move_onto_it(settings):
+    """Migration 0037: an install that set PRINTIFY_SHOP_ID (and had templates and products) gets that shop as the
+    default record, every template and product on it; publishing, webhooks and orders then find it there."""
+    from designs.clients import product_client
+    from designs.models import Product, ProductTemplate
+    from designs.shops import default_shop, shop_of
+
+    settings.PRINTIFY_SHOP_ID, settings.SHOP_CURRENCY, settings.SHIPPING_COUNTRY = "4242", "GBP", "GB"
+    settings.PRINTIFY_API_TOKEN = "token-for-tests"
+    old = migrate([("designs", "0036_sales")])
+    Template = old.get_model("designs", "ProductTemplate")
+    tee = Template.objects.create(name="Tee", blueprint_id=6, print_provider_id=9)
+    mug = Template.objects.create(name="Mug", blueprint_id=68, print_provider_id=1)
+    design = old.get_model("designs", "Design").objects.create(prompt="an owl at night")
+    products = [
+        old.get_model("designs", "Product").objects.create(
+            design_id=design.pk, template_id=template.pk, state="live", printify_id=f"{n:024x}"
+        )
+        for n, template in enumerate((tee, mug), start=1)
+    ]
+
+    migrate([("designs", "0037_shops")])
+    migrate(executor_leaf())
+
+    shop = default_shop()
+    assert (shop.printify_id, shop.title, shop.currency, shop.country) == ("4242", "Shop 4242", "GBP", "GB")
+    assert set(ProductTemplate.objects.values_list("shop_id", flat=True)) == {shop.pk}
+    moved = Product.objects.filter(pk__in=[p.pk for p in products])
+    assert set(moved.values_list("shop_id", flat=True)) == {shop.pk}
+    assert shop_of(ProductTemplate.objects.get(pk=tee.pk)) == shop
+    assert product_client(moved.first()).shop_id == "4242"

@@ -15,9 +15,12 @@ from designs.product_templates import (
     product_matches,
     render_texts,
     sku_prefix,
+    template_from_snapshot,
     template_problems,
+    template_snapshot,
     text_problems,
 )
+from designs.shops import SalesChannel, Shop
 from tests.designs.publishing_support import TEE_VARIANTS, tee_template
 
 
@@ -155,6 +158,29 @@ def test_title_and_tags_keep_to_etsy_listing_limits(make_design):
     assert len(texts.title) == 140 and texts.title.startswith("word word") and texts.title.endswith("…")
     assert texts.tags == ["fox", *[f"tag {n}" for n in range(12)]]
     assert texts.dropped_tags == ["tag 12", "tag 13", long_tag]
+
+
+def test_texts_keep_to_the_limits_of_the_templates_shop_and_its_snapshot_remembers_the_shop(make_design):
+    ebay = Shop.objects.create(printify_id="ebay-1", title="My eBay", channel=SalesChannel.EBAY)
+    template = tee_template(title_template="{{ title }} — Unisex Heavy Cotton Tee", shop=ebay)
+    design = make_design(title="Winter fox " * 7, tags=["fox", "winter"])  # 77 characters of its own
+
+    texts = render_texts(template, design)
+
+    # eBay takes 80 characters and no tags: the template's words are cut, the tags stay home.
+    assert len(texts.title) == 80 and texts.title.endswith("…")
+    assert texts.tags == [] and texts.dropped_tags == ["fox", "winter"]
+    assert check_texts(template, design).title == texts.title
+    again = template_from_snapshot(template_snapshot(template))
+    assert again.shop_id == ebay.pk and render_texts(again, design).title == texts.title
+
+
+def test_copy_the_templates_shop_refuses_is_refused_before_any_request(make_design):
+    etsy = Shop.objects.create(printify_id="etsy-1", title="My Etsy shop", channel=SalesChannel.ETSY)
+    design = make_design(title="Fish & Chips & Peas")
+    with pytest.raises(TextsInvalid) as refused:
+        check_texts(tee_template(shop=etsy), design)
+    assert refused.value.problems == ["Etsy (My Etsy shop): the title has “&” 2 times; Etsy allows each of % : & once."]
 
 
 def test_payload_marks_each_variant_with_the_design_and_template_and_matches_it_back(make_design):

@@ -110,3 +110,39 @@ def test_mockups_waiting_lists_only_the_products_waiting_for_their_review(make_d
     assert list(selectors.mockups_waiting(Design.objects.filter(pk=design.pk))) == [waiting]
     assert set(selectors.mockups_waiting()) == {waiting, elsewhere}
     assert selectors.mockups_to_review([elsewhere.pk, waiting.pk]) == [elsewhere, waiting]  # in the order asked
+
+
+def test_copy_is_checked_against_the_connected_shops_that_have_templates_or_the_default_shop(db, settings):
+    from designs.shops import SalesChannel, Shop
+
+    settings.PRINTIFY_SHOP_ID = ""
+    assert selectors.selling_limits().name == ""  # no shop at all: the listing settings'
+
+    Shop.objects.create(printify_id="1", title="Main", channel=SalesChannel.EBAY, is_default=True)
+    Shop.objects.create(printify_id="2", title="Bare", channel=SalesChannel.TIKTOK)  # no templates: not counted
+    assert selectors.selling_limits().name == "eBay (Main)"  # no templates anywhere: the default shop's
+
+    etsy = Shop.objects.create(printify_id="3", title="Crafts", channel=SalesChannel.ETSY)
+    make_template(shop=etsy)
+    assert selectors.selling_limits().name == "Etsy (Crafts)"  # the default shop has no templates
+    make_template(name="Old", is_default=False)  # from before shops: the default shop's
+    limits = selectors.selling_limits()
+    assert limits.shops == ("Etsy (Crafts)", "eBay (Main)") and limits.title_max_chars == 80
+
+    Shop.objects.filter(pk=etsy.pk).update(disconnected_at=timezone.now())
+    assert selectors.selling_limits().shops == ("eBay (Main)",)
+
+
+def test_the_llm_copy_for_a_design_fits_its_chosen_templates_and_the_shops_it_is_in(make_design):
+    from designs.shops import SalesChannel, Shop
+
+    etsy = Shop.objects.create(printify_id="3", title="Crafts", channel=SalesChannel.ETSY, is_default=True)
+    ebay = Shop.objects.create(printify_id="4", title="Bay", channel=SalesChannel.EBAY)
+    etsy_tee = make_template(shop=etsy)
+    ebay_tee = make_template(name="Bay tee", shop=ebay, is_default=False)
+    design = make_design(status=Status.PUBLISHED)
+
+    assert selectors.copy_limits(design, [etsy_tee.pk]).name == "Etsy (Crafts)"
+    assert selectors.copy_limits(design).shops == ("Etsy (Crafts)", "eBay (Bay)")  # none chosen: every shop
+    make_product(design, ebay_tee, shop=ebay, state=ProductState.LIVE)
+    assert selectors.copy_limits(design, [etsy_tee.pk]).shops == ("Etsy (Crafts)", "eBay (Bay)")

@@ -8,7 +8,7 @@ import pytest
 import requests
 from PIL import Image
 
-from integrations.http import AuthError, RateLimited, Rejected, RetryPolicy
+from integrations.http import AuthError, NotFound, RateLimited, Rejected, RetryPolicy
 from integrations.printify import PrintifyClient, PrintifyLimits, TTLCache, variant_options, verify_webhook_signature
 from integrations.ratelimit import SharedRateLimiter
 
@@ -99,11 +99,30 @@ def test_upload_create_publish_get_flow(sandbox, client):
     assert client.list_products()["total"] == 0
 
 
+def test_v2_shipping_and_provider_locations_through_the_client(sandbox, client):
+    """The provider comparison's reads: v2 per-method shipping rows and the provider list with locations."""
+    locations = {p["id"]: p["location"]["country"] for p in client.all_print_providers()}
+    assert [locations[p["id"]] for p in client.print_providers(6)] == ["US", "US", "DE", "CA", "LV"]
+    standard = client.shipping_rates(6, 90011, "standard")
+    in_stock = {v["id"] for v in client.variants(6, 90011)["variants"]}
+    assert {rate.variant_id for rate in standard} >= in_stock
+    assert {rate.country for rate in standard} == {"DE", "REST_OF_THE_WORLD"}
+    assert all(rate.currency == "USD" and rate.first_item > rate.additional_items for rate in standard)
+    with pytest.raises(NotFound):
+        client.shipping_rates(6, 90012, "economy")  # Toronto ships standard only
+    routes = sandbox.state()["printify"]["requests_by_route"]
+    assert routes["GET /v2/catalog/blueprints/{blueprint}/print_providers/{provider}/shipping/{method}.json"] == 2
+
+
 def test_catalog_and_product_shapes_line_up_through_the_client(sandbox, client):
     """What a template built from the catalog needs: the catalog's option titles match the product's option ids,
     shipping covers the variants, and the mockups are PNGs a browser can load from the sandbox."""
     assert len(client.blueprints()) >= 6
-    assert client.print_providers(6) == [{"id": 99, "title": "Printify Choice"}, {"id": 29, "title": "Monster Digital"}]
+    assert client.print_providers(6)[:2] == [
+        {"id": 99, "title": "Printify Choice"},
+        {"id": 29, "title": "Monster Digital"},
+    ]
+    assert {provider["id"] for provider in client.print_providers(6)} == {99, 29, 90011, 90012, 90013}
     catalog = {variant["id"]: variant for variant in client.variants(6, 29)["variants"]}
     assert set(catalog) < {variant["id"] for variant in client.variants(6, 29, show_out_of_stock=True)["variants"]}
     shipping = client.shipping(6, 29)

@@ -28,7 +28,9 @@ from integrations.printify import (
     PUBLISH_PARTS,
     PrintifyClient,
     PrintifyLimits,
+    ShippingRate,
     catalog_cache,
+    shipping_rates_from,
     variant_options,
     verify_webhook_signature,
 )
@@ -87,6 +89,91 @@ def test_catalog_calls(client):
     assert client.print_providers(384) == [{"id": 1}]
     assert client.variants(384, 1)["variants"] == [{"id": 45740}]
     assert client.shipping(384, 1) == shipping
+
+
+V2 = "https://api.printify.com/v2"
+
+
+def v2_row(variant_id, country, first, additional, *, method="standard", currency="USD"):
+    """One row as Printify's catalog v2 reference shows it (JSON:API; see shipping_rates_from)."""
+    return {
+        "type": f"variant_shipping_{method}_{country.lower()}",
+        "id": str(variant_id),
+        "attributes": {
+            "shippingType": method,
+            "country": {"code": country},
+            "variantId": variant_id,
+            "shippingPlanId": "65a7c0825b50fcd56a018e02",
+            "handlingTime": {"from": 4, "to": 8},
+            "shippingCost": {
+                "firstItem": {"amount": first, "currency": currency},
+                "additionalItems": {"amount": additional, "currency": currency},
+            },
+        },
+    }
+
+
+@responses.activate
+def test_every_print_provider_with_its_location(client):
+    providers = [{"id": 29, "title": "Monster Digital", "location": {"city": "Irvine", "country": "US"}}]
+    responses.get(f"{API}/catalog/print_providers.json", match=[auth()], json=providers)
+    assert client.all_print_providers() == providers
+    assert client.all_print_providers() == providers  # cached: the list is the same for every account
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_v2_shipping_per_method_reads_rows_per_variant_and_country(client):
+    rows = [v2_row(60101, "US", 475, 240), v2_row(60101, "REST_OF_THE_WORLD", 1000, 400, currency="USD")]
+    responses.get(
+        f"{V2}/catalog/blueprints/6/print_providers/99/shipping/standard.json",
+        match=[auth()],
+        json={"data": rows, "links": {}},
+    )
+    responses.get(
+        f"{V2}/catalog/blueprints/6/print_providers/99/shipping/economy.json",
+        match=[auth()],
+        json={"data": [v2_row(60101, "US", 399, 219, method="economy")]},
+    )
+    standard = client.shipping_rates(6, 99, "standard")
+    assert standard == [
+        ShippingRate(60101, "US", 475, 240, "USD", (4, 8)),
+        ShippingRate(60101, "REST_OF_THE_WORLD", 1000, 400, "USD", (4, 8)),
+    ]
+    assert [rate.first_item for rate in client.shipping_rates(6, 99, "economy")] == [399]
+    assert client.shipping_rates(6, 99, "standard") == standard  # cached like the rest of the catalog
+    assert len(responses.calls) == 2
+    with pytest.raises(ValueError, match="Unknown shipping method"):
+        client.shipping_rates(6, 99, "teleport")
+
+
+@responses.activate
+def test_v2_lives_beside_v1_wherever_v1_is(fast_retry):
+    sandbox = PrintifyClient(TOKEN, 1, "http://127.0.0.1:9/printify/v1/", retry=fast_retry)
+    assert sandbox.v2_base_url == "http://127.0.0.1:9/printify/v2"
+    assert PrintifyClient(TOKEN, 1, "https://x.test/v1", v2_base_url="https://y.test/v2/").v2_base_url == (
+        "https://y.test/v2"
+    )
+    responses.get(f"{V2}/catalog/blueprints/6/print_providers/5/shipping/economy.json", status=404, json={})
+    with pytest.raises(NotFound):  # a method the provider does not offer (a guess: see shipping_rates)
+        PrintifyClient(TOKEN, 1, retry=fast_retry).shipping_rates(6, 5, "economy")
+
+
+def test_v2_shipping_rows_that_lack_a_number_are_left_out_never_guessed():
+    flat = {  # one Go client reads the rows flat and in snake_case: accepted too
+        "variant_id": 7,
+        "country": "gb",
+        "shipping_cost": {"first_item": {"amount": 500, "currency": "GBP"}, "additional_items": {"amount": 300}},
+    }
+    no_amount = v2_row(8, "US", 1, 1)
+    del no_amount["attributes"]["shippingCost"]["additionalItems"]["amount"]
+    no_country = v2_row(9, "US", 1, 1)
+    no_country["attributes"]["country"] = {}
+    assert shipping_rates_from({"data": [flat, no_amount, no_country, "junk"]}) == [
+        ShippingRate(7, "GB", 500, 300, "GBP", None)
+    ]
+    with pytest.raises(BadResponse, match="without a data list"):
+        shipping_rates_from({"errors": []})
 
 
 @responses.activate
@@ -482,6 +569,15 @@ def test_publish_budget_exhausted_means_no_request(limited_client):
     assert len(responses.calls) == 1
     assert caught.value.retry_after > 1700  # the publish window is 30 minutes
     assert "Printify allows 1 requests per 1800 s" in str(caught.value)
+
+
+@responses.activate
+def test_v2_shipping_takes_a_catalog_slot_too(limited_client):
+    responses.get(f"{V2}/catalog/blueprints/6/print_providers/99/shipping/standard.json", json={"data": []})
+    responses.get(f"{API}/catalog/print_providers.json", json=[])
+    limited_client.shipping_rates(6, 99, "standard")
+    limited_client.all_print_providers()
+    assert (hits(limited_client, "global"), hits(limited_client, "catalog")) == (2, 2)
 
 
 @responses.activate

@@ -590,7 +590,7 @@ def test_a_disconnected_shop_recovers_with_the_same_product(apis, make_design):
     assert design.status == Status.PUBLISH_FAILED
     first_product = design.products.get().printify_id
 
-    sandbox.configure(printify_sales_channel="sandbox")
+    sandbox.configure(printify_sales_channel="etsy")
     assert publish_service.retry_publish([design], actor=None, source=Source.ADMIN).moved == [design.pk]
     outcomes, _ = run_publish_tasks()
     design.refresh_from_db()

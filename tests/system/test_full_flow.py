@@ -276,9 +276,10 @@ class Browser:
 def make_template_from_catalog(browser: Browser, name: str, *, review_mockups: bool = False) -> ProductTemplate:
     """Product templates → fill from catalog: blueprint, provider, variants and prices (three pages and a form)."""
     blueprints = browser.get("/admin/designs/producttemplate/catalog/", q="delta 11736")
-    listed = next(f for f in forms_of(blueprints.text) if f.has("blueprint")).options("blueprint")
-    tee = next(value for label, value in listed.items() if label.startswith("Kids Regular Fit Tee"))
-    providers = browser.submit(blueprints, {"blueprint": tee, "to_provider": "Next"}, having="blueprint", method="get")
+    # Each blueprint is a card (a button with its picture, title, brand and model): clicking one chooses it.
+    cards = next(f for f in forms_of(blueprints.text) if f.method == "get" and f.has("blueprint"))
+    tee = next(card for card in cards.buttons() if "Kids Regular Fit Tee" in card.get("text", ""))
+    providers = browser.get("/admin/designs/producttemplate/catalog/", **dict(cards.data(press=tee["value"])))
     # The tee's one provider, The Dream Junction, is preselected.
     variants = browser.submit(providers, {"to_variants": "Next"}, having="provider", method="get")
     assert 'data-variant="17393"' in variants.text, "the editor's grid lists the catalog's variants"

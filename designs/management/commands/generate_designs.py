@@ -10,6 +10,7 @@ from designs.admin.display import counted, usd
 from designs.management.progress import report_outcome, wait_and_report
 from designs.models import Batch, GenerationPreset, PresetKind
 from designs.presets import default_preset
+from designs.selectors import selling_limits
 from designs.services.batches import PromptFileError, blocked_term_warnings, create_batch, parse_prompts
 from designs.services.generation import TooManyDesigns, estimated_cost, variations_problem
 from designs.workflow import FAILED, PENDING, Source, Status
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         name = options["file"]
         text = sys.stdin.read() if name == "-" else self._read(name)
         try:
-            rows = parse_prompts(text, csv_format=True if name.lower().endswith(".csv") else None)
+            csv_format = True if name.lower().endswith(".csv") else None
+            rows = parse_prompts(text, csv_format=csv_format, limits=selling_limits())
         except PromptFileError as error:
             raise CommandError(f"{name}: nothing was created.\n  " + "\n  ".join(error.errors)) from None
         for warning in blocked_term_warnings(rows):

@@ -31,7 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--error-rate", type=float, default=0.0, help="share of API requests answered 500")
         parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of API requests answered 429")
         parser.add_argument("--publish-delay", type=float, default=2.0, help="seconds until a publish completes")
-        parser.add_argument("--sales-channel", default="sandbox", help='"disconnected" makes publishing fail (8254)')
+        parser.add_argument(
+            "--sales-channel", default="etsy", help='shop 1\'s channel; "disconnected" makes publishing fail (8254)'
+        )
         parser.add_argument("--seed", type=int, default=0, help="seed for the fault dice")
         parser.add_argument("--quiet", action="store_true", help="do not log each request")
 

@@ -90,7 +90,8 @@ def test_the_publish_confirmation_of_thousands_answers_from_counts_and_a_sample(
     assert seconds < 2
     assert "<strong>2400</strong> designs will be published" in page  # the 600 below the minimum are refused
     assert "below 150 DPI" not in page  # the sample (the first 48) holds none of them…
-    assert "Blocked terms and titles already live are checked here for the designs shown" in page
+    checked = "Blocked terms, the shops' listing limits and titles already live are checked here for the designs shown"
+    assert checked in page
     assert 'name="post"' not in page  # …but the count does: the override is needed before confirming
     overridden = client.post(url, as_dict(form_with(page, "action").data({"override_low_dpi": "on"}, press="show")))
     assert "<strong>3000</strong> designs will be published" in overridden.content.decode()

@@ -46,6 +46,29 @@ def action(client, name, designs, **extra):
     return client.post(CHANGELIST, data, secure=True)
 
 
+def test_publish_confirmation_shows_each_shops_listing_limits_and_which_shop_refuses_a_design(
+    as_publisher, make_design
+):
+    from designs.shops import SalesChannel, Shop
+
+    etsy = Shop.objects.create(printify_id="31", title="My Etsy shop", channel=SalesChannel.ETSY, is_default=True)
+    ebay = Shop.objects.create(printify_id="32", title="My eBay", channel=SalesChannel.EBAY)
+    etsy_tee = make_template(name="Etsy tee", shop=etsy)
+    ebay_tee = make_template(name="eBay tee", shop=ebay, is_default=False)
+    design = make_design(status=Status.APPROVED, title="Winter fox in the snow, woodcut " * 3)
+
+    response = action(as_publisher, "publish_to_printify", [design], templates=[etsy_tee.pk, ebay_tee.pk], show="1")
+
+    page = response.content.decode()
+    assert "Listing limits of the shops" in page
+    assert (
+        "<strong>Etsy (My Etsy shop)</strong>: title at most 140 characters, 13 tags of at most 20 characters, "
+        "each of % : &amp; at most once in the title"
+    ) in page
+    assert "<strong>eBay (My eBay)</strong>: title at most 80 characters, no tags" in page
+    assert "Will be published (not as eBay tee: eBay (My eBay): the title is 95 characters; eBay allows 80)" in page
+
+
 def test_publish_confirmation_shows_template_variants_prices_and_counts(as_publisher, make_design):
     template = make_template()
     approved = make_design(status=Status.APPROVED, title="Fox")

@@ -85,6 +85,25 @@ def test_mockup_mode_shows_each_waiting_product_with_its_mockups_large_and_its_p
     assert "<script>" not in html  # CSP: static files only
 
 
+def test_mockup_mode_shows_one_shop_when_asked_and_its_decisions_keep_to_it(client, publisher, tee):
+    from designs.shops import Shop
+    from tests.form_support import forms_of
+
+    etsy = Shop.objects.create(printify_id="10", title="My Etsy", channel="etsy")
+    shopify = Shop.objects.create(printify_id="11", title="My Shopify", channel="shopify")
+    on_etsy = waiting(tee, 2, shop=etsy)
+    on_shopify = waiting(make_template(name="Mug", review_mockups=True, is_default=False), 1, shop=shopify)
+    client.force_login(publisher)
+
+    everything = client.get(MOCKUPS)
+    assert sorted(card_ids(everything)) == sorted(p.pk for p in on_etsy + on_shopify)
+    page = client.get(MOCKUPS, {"shop": shopify.pk})
+    assert card_ids(page) == [on_shopify[0].pk] and page.context["left"] == 1
+    assert page.context["focused"]["template"] == "Mug · My Shopify"
+    decide_form = next(form for form in forms_of(page.content.decode()) if form.action == DECIDE)
+    assert ("shop", str(shopify.pk)) in decide_form.data()  # the decision comes back for this shop's queue
+
+
 def test_only_https_mockups_are_shown(client, publisher, tee):
     (product,) = waiting(tee)
     Product.objects.filter(pk=product.pk).update(mockups=["javascript:alert(1)", "http://plain.test/a.jpg"])

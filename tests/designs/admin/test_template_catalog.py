@@ -1,5 +1,5 @@
-"""Filling a product template from the Printify catalog (the sandbox's): blueprint search, the provider with its
-location, the editor page (preview, save, costs, repricing) and who may use it."""
+"""Filling a product template from the Printify catalog (the sandbox's): blueprint cards and search, the providers
+compared side by side, the editor page (preview, save, costs, repricing) and who may use it."""
 
 import re
 from urllib.parse import urlencode
@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from designs.models import ProductTemplate, RepriceJob
+from designs.shops import Shop
 from designs.workers.costs import learn_costs
 from tests.designs.publishing_support import make_product, make_template
 from tests.designs.review_support import admin_settings  # noqa: F401  (fixture: static files, plain HTTP)
@@ -17,23 +18,96 @@ from tests.form_support import as_dict, form_with, forms_of
 pytestmark = pytest.mark.usefixtures("admin_settings", "printify_settings")
 
 
-def test_blueprint_search_is_by_title_brand_and_model_and_explains_empty_choices(as_superuser, catalog):
+def test_blueprints_are_cards_with_pictures_brand_and_model_found_by_words(as_superuser, catalog):
     page = page_of(as_superuser.get(CATALOG, {"q": "gildan 5000"}))
-    assert "Unisex Heavy Cotton Tee — Gildan 5000" in page and "Mug 11oz" not in page
-    assert 'size="16"' in page  # a list tall enough to read
+    assert "Unisex Heavy Cotton Tee" in page and "Gildan 5000" in page and "Mug 11oz" not in page
+    # The catalog's own picture (the sandbox serves it, as Printify's CDN would): an <img>, never fetched by us.
+    assert f'<img src="{catalog.url}/_sandbox/blueprints/6/0.png"' in page
+    assert "1 blueprint matching “gildan 5000”. Click one to compare who prints it." in page
     nothing = page_of(as_superuser.get(CATALOG, {"q": "zeppelin"}))
     assert "No blueprint matches “zeppelin”" in nothing
-    unchosen = page_of(as_superuser.get(CATALOG, {"q": "tee", "to_provider": "1"}))
-    assert "Choose a blueprint in the list first" in unchosen
+
+    # Clicking a card is choosing it: the browser sends the card's button and the search it came from.
+    cards = form_with(page, "blueprint", method="get")
+    chosen = as_superuser.get(CATALOG, as_dict(cards.data(press="6")))
+    compared = page_of(chosen)
+    assert "2. Print provider" in compared and "Unisex Heavy Cotton Tee" in compared
+    assert f'{CATALOG}?q=gildan%205000">Choose another blueprint' in compared
 
 
-def test_providers_show_their_location_and_an_empty_choice_is_explained(as_superuser, catalog):
+def test_the_provider_step_compares_where_they_print_print_areas_colours_sizes_costs_and_shipping(
+    as_superuser, catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as on_get:
+        page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    assert on_get == []  # opening the comparison queues nothing, makes no draft product
+    rows = re.findall(r'<tr class="pod-provider-row[^"]*" data-provider="(\d+)"', page)
+    assert rows == ["99", "29", "90011", "90012", "90013"]
+    assert "Chicago, IL, United States" in page and "Cologne, North Rhine-Westphalia, Germany" in page
+    assert "3,461 × 3,955" in page and "up to 4,200 × 4,800" in page  # Monster Digital's grow with the size
+    assert "4,500 × 5,400" in page and "(15.0 × 18.0 in)" in page
+    assert "S–3XL" in page and "Sport Grey" in page
+    assert "Standard shipping" in page and "to the United States" in page
+    assert "$11.49" in page and "rest-of-world rate" in page and 'id="pod-fallback-note"' in page
+    assert "not offered" in page  # Toronto has no economy shipping
+    assert page.count("pod-badge-nearest") >= 2 and "Cheapest</span>" not in page  # no costs known yet
+    assert "Costs not known yet for Printify Choice, Monster Digital" in page
+
+    # The costs button is a POST; each provider whose costs are missing is looked up on a worker.
+    ask = form_with(page, "country")
+    with django_capture_on_commit_callbacks() as on_post:
+        answered = as_superuser.post(ask.action, ask.post_data())
+    shop = Shop.objects.get(is_default=True)  # the install's PRINTIFY_SHOP_ID shop
+    assert answered.status_code == 302 and answered.url == f"{CATALOG}?blueprint=6&country=US&shop={shop.pk}"
+    assert len(on_post) == 5
+    assert as_superuser.get(ask.action).status_code == 405
+    for provider in (99, 29, 90011, 90012, 90013):
+        learn_costs(6, provider)  # what the workers do
+
     page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
-    assert "Printify Choice" in page and "Chicago, IL, US" in page and "Irvine, CA, US" in page
-    assert "Choose a print provider first" in page_of(as_superuser.get(CATALOG, {"blueprint": 6, "to_variants": "1"}))
-    # Arriving from the blueprint step (its own "Next") is not an empty choice.
-    arrived = page_of(as_superuser.get(CATALOG, {"blueprint": 6, "to_provider": "1"}))
-    assert "Choose a print provider first" not in arrived
+    assert "Cost of one M" in page and "$10.29" in page and "learned just now" in page
+    cheapest = re.search(r'<tr class="pod-provider-row pod-is-cheapest[^"]*" data-provider="(\d+)"', page)
+    assert cheapest[1] == "99" and "<strong>$15.04</strong>" in page  # 10.29 + 4.75 standard to the US
+    assert "Costs not known yet" not in page
+
+    assert "the main country of your shop “Shop 1”" in page  # the install's PRINTIFY_SHOP_ID shop, in the US
+
+    # To Germany: Cologne is nearest and cheapest; the order can follow either.
+    germany = page_of(as_superuser.get(CATALOG, {"blueprint": 6, "country": "DE", "sort": "cheapest"}))
+    rows = re.findall(r'<tr class="pod-provider-row([^"]*)" data-provider="(\d+)"', germany)
+    assert rows[0] == (" pod-is-cheapest pod-is-nearest", "90011")
+    assert "to Germany" in germany and "prints in Germany itself" in germany
+    assert "your shop “Shop 1” ships mainly to US" in germany
+
+    # A shop in Germany compares to Germany without being asked.
+    Shop.objects.filter(is_default=True).update(country="DE")
+    assert "prints in Germany itself" in page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+
+
+def test_the_template_s_shop_is_chosen_at_the_provider_step_and_comes_along_to_the_editor(as_superuser, catalog):
+    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    assert 'id="pod-shop"' not in page  # one shop: nothing to choose
+    canada = Shop.objects.create(printify_id="2", title="Maple Etsy", channel="etsy", country="CA")
+    Shop.objects.create(printify_id="4", title="Gone", channel="disconnected", country="FR")
+    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    chooser = form_with(page, "shop", method="get")
+    assert list(chooser.options("shop")) == ["Shop 1 (Other channel, US)", "Maple Etsy (Etsy, CA)"]
+    for_canada = page_of(as_superuser.get(CATALOG, as_dict(chooser.data({"shop": str(canada.pk)}))))
+    assert "to Canada" in for_canada and "the main country of your shop “Maple Etsy”" in for_canada
+    chosen = form_with(for_canada, "to_variants", method="get")
+    editor = page_of(as_superuser.get(CATALOG, as_dict(chosen.data({"provider": "90012"}, press="to_variants"))))
+    assert "Maple Leaf Prints" in editor
+    assert re.search(rf'<option value="{canada.pk}" selected>', editor), "the editor has the shop chosen"
+
+
+def test_choosing_no_provider_is_explained_and_a_missing_blueprint_too(as_superuser, catalog):
+    page = page_of(as_superuser.get(CATALOG, {"blueprint": 6}))
+    chosen = form_with(page, "to_variants", method="get")
+    assert "Choose a print provider first" in page_of(
+        as_superuser.get(CATALOG, as_dict(chosen.data(press="to_variants")))
+    )
+    # Arriving from the blueprint step is not an empty choice.
+    assert "Choose a print provider first" not in page
     missing = as_superuser.get(CATALOG, {"blueprint": 424242})
     assert missing.status_code == 302
     assert "no blueprint 424242" in page_of(as_superuser.get(missing.url))
@@ -134,22 +208,6 @@ def test_template_pages_need_permissions(as_publisher):
     # Publishers may look at templates but not create them from the catalog.
     assert as_publisher.get(reverse("admin:designs_producttemplate_catalog"), secure=True).status_code == 403
     assert as_publisher.get(reverse("admin:designs_producttemplate_import"), secure=True).status_code == 403
-
-
-def test_a_provider_location_is_city_region_country_or_said_to_be_missing():
-    from designs.admin.template_catalog import location_text
-
-    assert location_text({"location": {"city": "Chicago", "region": "IL", "country": "US"}}) == "Chicago, IL, US"
-    assert location_text({"location": {"country": "LV", "city": ""}}) == "LV"
-    assert location_text({"location": "Riga"}) == location_text({}) == "location not given"
-
-
-def test_every_word_searched_must_be_in_the_title_brand_or_model():
-    from designs.admin.template_catalog import matches
-
-    tee = {"title": "Unisex Heavy Cotton Tee", "brand": "Gildan", "model": "5000"}
-    assert matches(tee, ["gildan", "5000"]) and matches(tee, ["tee"]) and matches(tee, [])
-    assert not matches(tee, ["gildan", "mug"])
 
 
 def test_opening_the_editor_queues_nothing_its_button_asks_for_the_costs(

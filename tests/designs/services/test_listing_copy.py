@@ -69,6 +69,36 @@ def test_values_over_the_limits_are_refused_with_messages(make_design, reviewer)
     assert Design.objects.get(pk=design.pk).copy_revision == 0
 
 
+def test_an_edit_must_fit_the_strictest_of_the_shops_sold_in_and_says_which_refuses(make_design, reviewer):
+    from designs.shops import SalesChannel, Shop
+    from tests.designs.publishing_support import make_template
+
+    etsy = Shop.objects.create(printify_id="7", title="My Etsy shop", channel=SalesChannel.ETSY, is_default=True)
+    ebay = Shop.objects.create(printify_id="8", title="My eBay", channel=SalesChannel.EBAY)
+    make_template(shop=etsy)
+    make_template(name="eBay tee", shop=ebay, is_default=False)
+    design = make_design()
+
+    edit = save_copy(
+        design.pk,
+        revision=0,
+        title="Fox & Hen & Owl " * 6,
+        tags=[f"t{n}" for n in range(14)],
+        actor=reviewer,
+        source=Source.REVIEW,
+    )
+
+    assert edit.problems == {
+        "title": [
+            "The title is 95 characters; eBay (My eBay) allows 80.",
+            "The title has “&” 12 times; Etsy (My Etsy shop) allows each of % : & once.",
+        ],
+        "tags": ["14 tags; Etsy (My Etsy shop) allows 13."],
+    }
+    limits = copy_state(design)["limits"]
+    assert (limits["title"], limits["tags"], limits["once_each"]) == (80, 13, "%:&")
+
+
 def test_an_unchanged_save_writes_nothing(make_design, reviewer):
     design = make_design(title="Same")
     assert save_copy(design.pk, revision=0, title="Same", actor=reviewer, source=Source.REVIEW).changed == []
@@ -151,7 +181,15 @@ def test_review_state_flags_blocked_terms_and_titles_already_live(make_design):
         "Approval will be refused: it names the blocked term “Nike” (in the tags).",
         f"This title is already live: design {design.pk - 1}. Publishing it again needs a confirmation.",
     ]
-    assert state["limits"] == {"title": 140, "tags": 13, "tag": 20, "description": 50000}
+    assert state["limits"] == {
+        "title": 140,
+        "title_min": 0,
+        "once_each": "",
+        "tags": 13,
+        "tag": 20,
+        "description": 50000,
+        "name": "",
+    }
 
 
 def test_copy_after_ingest_only_when_asked_and_only_for_untitled_designs(make_design, llm_settings):  # noqa: F811

@@ -172,3 +172,74 @@ def test_a_title_naming_a_product_is_asked_again_without_it(queued_copy, rsps):
     assert retry.startswith("Your answer cannot be used: The title names the product (gildan, tee)")
     design.refresh_from_db()
     assert design.title == "Red Fox Woodcut"
+
+
+@pytest.fixture
+def three_shops(db):
+    from designs.shops import SalesChannel, Shop
+    from tests.designs.publishing_support import make_template
+
+    made = {}
+    for number, (channel, title) in enumerate(
+        [(SalesChannel.ETSY, "My Etsy shop"), (SalesChannel.EBAY, "My eBay"), (SalesChannel.TIKTOK, "Tok")]
+    ):
+        shop = Shop.objects.create(printify_id=str(200 + number), title=title, channel=channel, is_default=not number)
+        made[channel] = make_template(name=f"{title} tee", shop=shop, is_default=not number)
+    # A disconnected shop's templates do not count: nothing is published there.
+    gone = Shop.objects.create(
+        printify_id="299", title="Gone", channel=SalesChannel.EBAY, disconnected_at=timezone.now()
+    )
+    make_template(name="Gone tee", shop=gone, is_default=False, title_template="{{ title }}")
+    Shop.objects.filter(pk=gone.pk).update(title_max_chars=10)
+    return made
+
+
+def test_the_llm_is_asked_for_copy_that_fits_every_connected_shop_and_its_answer_is_checked_so(
+    queued_copy, rsps, three_shops
+):
+    design = queued_copy(prompt="a red fox in the snow")
+    rsps.post(LLM_URL, json=answer({**GOOD_COPY, "title": "Red fox in the snow, a woodcut print " * 3}))
+    rsps.post(LLM_URL, json=answer({**GOOD_COPY, "title": "Red fox in the snow, woodcut print"}))
+
+    assert run_write_copy(design.pk) == "written"
+
+    rules = json.loads(rsps.calls[0].request.body)["messages"][0]["content"]
+    # eBay's 80, TikTok Shop's 25, Etsy's % : & and tags (TikTok's are the settings', Etsy's by default).
+    assert "- title: between 25 and 80 characters; use each of the characters % : & at most once;" in rules
+    assert "- tags: at most 13 tags, each at most 20 characters" in rules
+    retry = json.loads(rsps.calls[1].request.body)["messages"]
+    assert retry[-1]["content"].startswith(
+        "Your answer cannot be used: The title is 110 characters; eBay (My eBay) allows 80."
+    )
+    design.refresh_from_db()
+    assert design.title == "Red fox in the snow, woodcut print"
+
+
+def test_copy_written_from_the_publish_confirmation_fits_the_shops_of_its_templates(
+    queued_copy, rsps, three_shops, django_capture_on_commit_callbacks, make_design
+):
+    from designs.shops import SalesChannel
+
+    etsy_tee = three_shops[SalesChannel.ETSY]
+    design = make_design(status=Status.REVIEW, prompt="a red fox in the snow")
+    with django_capture_on_commit_callbacks() as callbacks:
+        request_copy([design.pk], actor=None, source=Source.ADMIN, templates=[etsy_tee])
+    [wake] = callbacks
+    assert wake.args == ("write_listing_copy", design.pk, [etsy_tee.pk])  # the task carries the templates
+
+    rsps.post(LLM_URL, json=answer(GOOD_COPY))
+    assert run_write_copy(design.pk, [etsy_tee.pk]) == "written"
+    rules = json.loads(rsps.calls[0].request.body)["messages"][0]["content"]
+    assert "- title: at most 140 characters; use each of the characters % : & at most once;" in rules
+
+
+def test_a_channel_without_tags_is_asked_for_none(queued_copy, rsps, three_shops):
+    from designs.shops import SalesChannel
+
+    ebay_tee = three_shops[SalesChannel.EBAY]
+    design = queued_copy()
+    rsps.post(LLM_URL, json=answer(GOOD_COPY))
+    assert run_write_copy(design.pk, [ebay_tee.pk]) == "written"
+    rules = json.loads(rsps.calls[0].request.body)["messages"][0]["content"]
+    assert "- title: at most 80 characters;" in rules
+    assert "- tags: an empty list: the shop's sales channel has no tags." in rules

@@ -200,3 +200,24 @@ def test_a_product_deleted_while_being_made_is_forgotten_so_the_next_attempt_mak
     assert product.state == "publishing"  # its run decides what happens next
     assert (product.printify_id, product.mockups, product.deleted_at is not None) == ("", [], True)
     assert "deleted in Printify" in product.events.first().message
+
+
+def test_shop_disconnected_marks_the_shop_in_words_once(client, published):
+    from designs.shops import Shop
+
+    shopify = Shop.objects.create(printify_id="8802", title="My Shopify", channel="shopify")
+    gone = {
+        "id": "e-shop-1",
+        "type": "shop:disconnected",
+        "created_at": "2026-12-07 10:00:00+00:00",
+        "resource": {"id": 8802, "type": "shop", "data": None},  # the body is undocumented: the id as a shop's
+    }
+    assert post(client, gone).status_code == 200
+    assert post(client, {**gone, "id": "e-shop-2"}).status_code == 200  # said again: still one mark
+
+    shopify.refresh_from_db()
+    assert not shopify.connected
+    assert shopify.problem.startswith("Printify said the shop was disconnected from its sales channel.")
+    unknown = {**gone, "id": "e-shop-3", "resource": {"id": 5, "type": "shop", "data": None}}
+    assert post(client, unknown).status_code == 200
+    assert Shop.objects.filter(disconnected_at__isnull=False).count() == 1

@@ -297,6 +297,25 @@ def test_a_disconnected_shop_fails_at_publish_and_a_retry_publishes_the_same_pro
     assert printify.published[0][0] == product_of(design).printify_id
 
 
+def test_a_reconnected_store_8104_fails_in_words_on_the_product_and_the_shop_and_is_not_retried(
+    publishing_design, printify
+):
+    from designs.shops import Shop
+
+    shop = Shop.objects.get_or_create(printify_id=SHOP, defaults={"title": "My Etsy"})[0]
+    Product.objects.filter(design=publishing_design).update(shop=shop)
+    printify.fail("publish", 400, {"status": "error", "code": 8104, "message": "Product belongs to another shop."})
+
+    assert publish_run.run_publish(product_of(publishing_design).pk) == "failed"
+
+    product = product_of(publishing_design)
+    assert product.state == "failed" and product.attempts == 1  # a refusal, not a server error: no retry
+    assert "(8104): the product belongs to another shop. If the store was reconnected" in product.last_error
+    assert "Refresh shops" in product.last_error
+    shop.refresh_from_db()
+    assert shop.problem == product.last_error
+
+
 def test_bad_credentials_fail_without_showing_the_token(publishing_design):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/uploads/images.json", status=401, json={"error": "Unauthenticated"})

@@ -110,7 +110,12 @@ def test_bearer_and_user_agent_are_required_and_every_answer_has_a_correlation_i
 
 
 def test_shop_and_catalog_hold_the_reference_ids_and_placeholder_sizes(sandbox, printify):
-    assert printify.ok("GET", "shops.json") == [{"id": 1, "title": "Sandbox shop", "sales_channel": "sandbox"}]
+    assert printify.ok("GET", "shops.json") == [
+        {"id": 1, "title": "Sandbox Etsy shop", "sales_channel": "etsy"},
+        {"id": 2, "title": "Sandbox Shopify shop", "sales_channel": "shopify"},
+        {"id": 3, "title": "Sandbox API shop", "sales_channel": "custom_integration"},
+        {"id": 4, "title": "Old eBay shop", "sales_channel": "disconnected"},
+    ]
     assert {bp["id"] for bp in printify.ok("GET", "catalog/blueprints.json")} >= {3, 6, 68, 384}
     assert printify.ok("GET", "catalog/blueprints/384.json")["title"] == "Square Stickers"
     assert printify.ok("GET", "catalog/blueprints/6.json")["model"] == "5000"
@@ -185,6 +190,78 @@ def test_shipping_profiles_cover_every_variant_in_cents(printify):
             assert isinstance(cost["cost"], int) and cost["currency"] == "USD"
         assert profile["first_item"]["cost"] > profile["additional_items"]["cost"]
     assert printify.call("GET", "catalog/blueprints/384/print_providers/99/shipping.json").status_code == 404
+
+
+def test_blueprints_have_pictures_the_sandbox_draws_and_serves_itself(sandbox, printify):
+    for blueprint in printify.ok("GET", "catalog/blueprints.json"):
+        assert blueprint["images"] and blueprint["brand"] and blueprint["model"]
+        for url in blueprint["images"]:
+            assert url.startswith(f"{sandbox.url}/_sandbox/blueprints/{blueprint['id']}/")  # never Printify's CDN
+            picture = requests.get(url, timeout=5)
+            assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/png"
+            with Image.open(io.BytesIO(picture.content)) as image:
+                assert image.size == (400, 400)
+    assert printify.ok("GET", "catalog/blueprints/6.json")["images"] == [
+        f"{sandbox.url}/_sandbox/blueprints/6/0.png",
+        f"{sandbox.url}/_sandbox/blueprints/6/1.png",
+    ]
+    assert requests.get(f"{sandbox.url}/_sandbox/blueprints/6/7.png", timeout=5).status_code == 404
+    assert requests.get(f"{sandbox.url}/_sandbox/blueprints/4242/0.png", timeout=5).status_code == 404
+
+
+def test_the_tee_is_made_in_four_countries_at_different_costs(printify):
+    providers = {p["id"]: p for p in printify.ok("GET", "catalog/print_providers.json")}
+    offered = [p["id"] for p in printify.ok("GET", "catalog/blueprints/6/print_providers.json")]
+    assert {providers[p]["location"]["country"] for p in offered} == {"US", "DE", "CA", "LV"}
+
+
+def v2(printify, path) -> requests.Response:
+    return printify.session.get(f"{printify.base.removesuffix('/v1')}/v2/{path}", timeout=5)
+
+
+def test_v2_shipping_lists_methods_and_a_row_per_variant_and_country(sandbox, printify):
+    methods = v2(printify, "catalog/blueprints/6/print_providers/99/shipping.json").json()
+    assert [(m["id"], m["attributes"]["name"]) for m in methods["data"]] == [("1", "standard"), ("4", "economy")]
+    rows = v2(printify, "catalog/blueprints/6/print_providers/99/shipping/standard.json").json()["data"]
+    everything = {
+        v["id"]
+        for v in printify.ok("GET", "catalog/blueprints/6/print_providers/99/variants.json?show-out-of-stock=1")[
+            "variants"
+        ]
+    }
+    assert {(row["attributes"]["variantId"], row["attributes"]["country"]["code"]) for row in rows} == {
+        (variant, country) for variant in everything for country in ("US", "REST_OF_THE_WORLD")
+    }
+    row = rows[0]
+    assert row["type"] == "variant_shipping_standard_us" and row["id"] == str(row["attributes"]["variantId"])
+    assert set(row["attributes"]) == {
+        "shippingType",
+        "country",
+        "variantId",
+        "shippingPlanId",
+        "handlingTime",
+        "shippingCost",
+    }
+    assert row["attributes"]["shippingCost"] == {
+        "firstItem": {"amount": 475, "currency": "USD"},
+        "additionalItems": {"amount": 240, "currency": "USD"},
+    }
+    # Riga ships everywhere at one catch-all rate; Toronto offers no economy method (a 404: a guess).
+    riga = v2(printify, "catalog/blueprints/6/print_providers/90013/shipping/economy.json").json()["data"]
+    assert {row["attributes"]["country"]["code"] for row in riga} == {"REST_OF_THE_WORLD"}
+    assert v2(printify, "catalog/blueprints/6/print_providers/90012/shipping/economy.json").status_code == 404
+    assert v2(printify, "catalog/blueprints/6/print_providers/90012/shipping/teleport.json").status_code == 404
+    assert v2(printify, "catalog/blueprints/384/print_providers/99/shipping.json").status_code == 404
+    assert printify.call("GET", "v2/catalog/blueprints/6/print_providers/99/shipping.json").status_code == 404
+    routes = sandbox.state()["printify"]["requests_by_route"]
+    assert routes["GET /v2/catalog/blueprints/{blueprint}/print_providers/{provider}/shipping/{method}.json"] == 4
+
+
+def test_v2_calls_count_against_the_catalog_limit(sandbox, printify):
+    sandbox.configure(printify_catalog_limit=2)
+    assert printify.call("GET", "catalog/blueprints.json").status_code == 200
+    assert v2(printify, "catalog/blueprints/6/print_providers/99/shipping/standard.json").status_code == 200
+    assert v2(printify, "catalog/blueprints/6/print_providers/99/shipping/economy.json").status_code == 429
 
 
 # --- uploads ---------------------------------------------------------------------------------------------------
@@ -384,7 +461,10 @@ def test_product_list_get_and_delete(printify):
     assert printify.call("GET", f"shops/1/products/{ids[0]}.json").status_code == 404
     malformed = printify.call("GET", "shops/1/products/not-an-id.json")
     assert malformed.status_code == 422 and malformed.json() == {"error": "Invalid product ID format."}
-    assert printify.call("GET", "shops/2/products.json").status_code == 403
+    assert printify.call("GET", "shops/99/products.json").status_code == 403  # not a shop of this account
+    assert printify.ok("GET", "shops/2/products.json")["data"] == []  # the account's other shop has its own
+    other_shop = printify.call("GET", f"shops/2/products/{ids[1]}.json")
+    assert other_shop.status_code == 400 and other_shop.json()["code"] == 8104  # as a reconnected store's old ids
 
 
 def test_update_merges_variants_and_ignores_blueprint_changes(printify):
