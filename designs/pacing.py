@@ -55,10 +55,10 @@ class Pace:
             return "all day" if self.start == MIDNIGHT else f"a whole day from {_clock(self.start)}"
         return f"{_clock(self.start)}–{_clock(self.end)}"
 
-    def describe(self) -> str:
+    def describe(self, *, source: bool = True) -> str:
         """ "50 a day, 09:00–21:00 Europe/Berlin (the shop's pace)" """
         text = f"{self.per_day} a day, {self.hours_text()} {self.zone.key}"
-        return f"{text} ({self.source})" if self.source else text
+        return f"{text} ({self.source})" if self.source and source else text
 
 
 def _clock(moment: time) -> str:
@@ -210,13 +210,16 @@ def lane_of(product) -> Lane | None:
     return lane_for(product.template if product.template_id else None, product.shop if product.shop_id else None)
 
 
-def lanes_waiting() -> tuple[list[Lane], list[int]]:
-    """The lanes with scheduled products, and the scheduled products no pace holds any more (their pace was
-    taken away: they go at once)."""
+def lanes_waiting(*, due_by: datetime | None = None) -> tuple[list[Lane], list[int]]:
+    """The lanes with scheduled products (with `due_by`: only those with one planned by then), and the scheduled
+    products no pace holds any more (their pace was taken away: they go at once)."""
     from designs.models import Product, ProductTemplate
     from designs.shops import Shop
 
-    pairs = set(Product.objects.filter(state=P.SCHEDULED).values_list("template_id", "shop_id").distinct())
+    scheduled = Product.objects.filter(state=P.SCHEDULED)
+    if due_by is not None:
+        scheduled = scheduled.filter(Q(release_at__lte=due_by) | Q(release_at__isnull=True))
+    pairs = set(scheduled.values_list("template_id", "shop_id").distinct())
     templates = ProductTemplate.objects.in_bulk({t for t, _ in pairs if t is not None})
     shops = Shop.objects.in_bulk({s for _, s in pairs if s is not None})
     lanes: dict[str, Lane] = {}

@@ -112,7 +112,7 @@ def _shown_lane(view: release_queue.LaneQueue, now) -> dict:
     return {
         "name": view.lane.name,
         "key": view.lane.key,
-        "pace": pace.describe(),
+        "pace": pace.describe(source=view.lane.kind == "shop"),  # a template's lane is named after it already
         "window": window,
         "total": view.total,
         "hidden": view.hidden,

@@ -37,10 +37,12 @@ def loop_seconds() -> float:
     return min(LOOP_SECONDS, settings.Q_TASK_TIMEOUT / 3)
 
 
-def release_due(now=None) -> list[int]:
-    """One pass over every queue: let go what is due (and what no pace holds any more). Returns the ids."""
+def release_due(now=None, *, every_lane: bool = True) -> list[int]:
+    """One pass: let go what is due (and what no pace holds any more). Returns the ids. Every lane is planned again
+    (a pace the seller changed takes effect); with every_lane=False only the lanes with something due are looked at
+    (the loop's looks between the task's first pass and its end)."""
     now = now or timezone.now()
-    lanes, unpaced = pacing.lanes_waiting()
+    lanes, unpaced = pacing.lanes_waiting(due_by=None if every_lane else now)
     released: list[int] = []
     for lane in lanes:
         with transaction.atomic():
@@ -67,8 +69,10 @@ def run_release(*, sleep=time.sleep) -> dict:
             return {"busy": True}
         deadline = time.monotonic() + budget
         released: list[int] = []
+        every_lane = True  # the first pass plans every queue again; then only the due ones are looked at
         while not heartbeat.lost.is_set():
-            released += release_due()
+            released += release_due(every_lane=every_lane)
+            every_lane = False
             wait = _seconds_to_next()
             if wait is None or time.monotonic() + wait > deadline:
                 break

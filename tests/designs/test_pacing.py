@@ -239,3 +239,28 @@ def test_a_product_whose_pace_was_taken_away_goes_at_once(make_design, shop):
     lanes, unpaced = pacing.lanes_waiting()
     assert lanes == [] and unpaced == [product.pk]
     assert pacing.release_unpaced(unpaced, utc(2027, 1, 12, 6)) == [product.pk]
+
+
+def test_a_shops_lane_counts_only_products_of_templates_without_a_pace_of_their_own(make_design, shop):
+    shop.listings_per_day = 1
+    shop.save()
+    plain = make_template(name="Tee", shop=shop)
+    paced = make_template(name="Mug", shop=shop, is_default=False, listings_per_day=2)
+    shop_lane, mug_lane = pacing.lane_for(plain, shop), pacing.lane_for(paced, shop)
+    now = utc(2027, 1, 12, 6)
+    tees = [waiting_product(make_design, plain, shop, n) for n in range(2)]
+    mugs = [waiting_product(make_design, paced, shop, n) for n in range(2, 4)]
+    for product in tees:
+        pacing.schedule(product, shop_lane, now=now)
+    for product in mugs:
+        pacing.schedule(product, mug_lane, now=now)
+    assert set(shop_lane.queue()) == set(tees) and set(mug_lane.queue()) == set(mugs)
+    lanes, _ = pacing.lanes_waiting()
+    assert sorted(lane.key for lane in lanes) == sorted([shop_lane.key, mug_lane.key])
+    # One tee a day, two mugs a day: each lane counts its own.
+    assert [p.release_at for p in shop_lane.queue()] == [now, utc(2027, 1, 13, 6)]  # a day apart, steadily
+    assert [p.release_at for p in mug_lane.queue()] == [now, utc(2027, 1, 12, 18)]
+    assert pacing.take_due(shop_lane, now) == [tees[0].pk] and pacing.take_due(mug_lane, now) == [mugs[0].pk]
+    assert pacing.released_in(shop_lane, utc(2027, 1, 12), utc(2027, 1, 13))[0] == 1
+    # Only lanes with something due are looked at between a task's full passes.
+    assert pacing.lanes_waiting(due_by=utc(2027, 1, 12, 7)) == ([], [])
