@@ -2,7 +2,7 @@
 the store (scheduled); the release pass lets it go at its time, its run publishes it exactly once. Printify is the
 `responses` fake of the publishing tests; the clock is passed in or is the real one (short paces), never patched."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,7 +15,8 @@ from designs.services import publishing as publish_service
 from designs.shops import default_shop
 from designs.workers import publish_run, reconcile, release
 from designs.workflow import Source, Status
-from tests.designs.publishing_support import attach_image, make_template, product_of, reload
+from tests.designs.publishing_support import attach_image, make_product, make_template, product_of, reload
+from tests.race_support import WAIT_FOR_GO, race
 
 pytestmark = pytest.mark.usefixtures("printify_settings")
 P = ProductState
@@ -139,3 +140,40 @@ def test_a_scheduled_product_deleted_in_printify_leaves_the_queue_and_its_design
     printify_events.product_deleted(product_of(design), product_of(design).printify_id, source=Source.WEBHOOK)
     assert product_of(design).state == P.DELETED and reload(design).status == Status.APPROVED
     assert not Product.objects.filter(state=P.SCHEDULED).exists()
+
+
+RACER = (
+    "import django, sys\n"
+    "django.setup()\n"
+    "from datetime import datetime\n"
+    "from designs.workers.release import release_due\n"
+    + WAIT_FOR_GO
+    + "print(len(release_due(now=datetime.fromisoformat(sys.argv[2]))))\n"
+)
+
+
+def test_passes_racing_in_separate_processes_let_each_go_once_and_never_past_the_days_number(
+    child_env, make_design, tmp_path
+):
+    """Four clusters' passes at once, over six products planned under a pace the seller then lowered to three:
+    three go, once each (the lane's lock and the engine's conditional UPDATE)."""
+    template = make_template(listings_per_day=6)
+    lane = pacing.lane_for(template, default_shop())
+    day = datetime(2027, 1, 12, tzinfo=UTC)  # the clock passed in: six planned 4 h apart that day
+    products = [
+        make_product(
+            attach_image(make_design(status=Status.PUBLISHING, prompt=f"fox {n}")), template, state="publishing"
+        )
+        for n in range(6)
+    ]
+    for product in products:
+        pacing.schedule(product, lane, now=day)
+    template.listings_per_day = 3
+    template.save()
+    at = max(p.release_at for p in lane.queue())
+    assert at == day + timedelta(hours=20)
+    outcomes = race(RACER, [[at.isoformat()]] * 4, env=child_env, go_file=tmp_path / "go")
+    assert sum(int(n) for n in outcomes) == 3, outcomes
+    released = ProductEvent.objects.filter(from_state=P.SCHEDULED, to_state=P.PUBLISHING)
+    assert released.count() == 3 and len(set(released.values_list("product_id", flat=True))) == 3
+    assert Product.objects.filter(state=P.SCHEDULED).count() == 3
