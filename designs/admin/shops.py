@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
 
+from designs.channels import shop_limits
 from designs.services import shops as shop_service
 from designs.shops import Shop
 
@@ -17,7 +18,16 @@ class ShopAdmin(admin.ModelAdmin):
     list_filter = ["channel"]
     search_fields = ["title", "printify_id"]
     actions = ["make_default"]
-    readonly_fields = ["printify_id", "title", "sales_channel", "is_default", "state", "refreshed_at", "problem"]
+    readonly_fields = [
+        "printify_id",
+        "title",
+        "sales_channel",
+        "is_default",
+        "state",
+        "refreshed_at",
+        "problem",
+        "limits_in_use",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "printify_id", "sales_channel", "channel", "is_default", "state", "problem"]}),
         (
@@ -26,7 +36,7 @@ class ShopAdmin(admin.ModelAdmin):
         ),
         (
             "Listing limits (empty: the channel's)",
-            {"fields": ["title_min_chars", "title_max_chars", "max_tags", "tag_max_chars"]},
+            {"fields": ["limits_in_use", "title_min_chars", "title_max_chars", "max_tags", "tag_max_chars"]},
         ),
         (
             "Going live at a pace (empty: the channel's — TikTok Shop 100 a day — or none)",
@@ -48,6 +58,19 @@ class ShopAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_count=Count("products"))
+
+    @admin.display(description="Limits in use")
+    def limits_in_use(self, shop):
+        """What a listing in this shop must fit now: the channel's figures under this shop's own settings."""
+        limits = shop_limits(shop)
+        title = f"title {limits.title_min_chars}–{limits.title_max_chars} characters"
+        if not limits.title_min_chars:
+            title = f"title at most {limits.title_max_chars} characters"
+        tags = (
+            f"{limits.max_tags} tags of at most {limits.tag_max_chars} characters" if limits.takes_tags else "no tags"
+        )
+        once = f"; {' '.join(limits.once_each)} at most once each in the title" if limits.once_each else ""
+        return f"{title}; {tags}{once}."
 
     @admin.display(description="State")
     def state(self, shop):

@@ -7,6 +7,7 @@ import pytest
 from django.template import TemplateSyntaxError
 
 from designs.models import Batch, ProductTemplate
+from designs.shops import Shop
 from designs.product_templates import (
     TemplateInvalid,
     TextsInvalid,
@@ -30,6 +31,7 @@ def test_templates_read_plain_values_only_and_name_what_they_cannot_read(
         "{{ design.product_template }}{{ design.clear }}"
     )
     leaky = tee_template(title_template=model_reaches)
+    leaky.shop = Shop.objects.create(printify_id="31", title="My Etsy", channel="etsy")  # its limits: read already
 
     with django_assert_num_queries(0):
         texts = render_texts(leaky, design)

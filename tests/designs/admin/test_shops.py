@@ -67,3 +67,12 @@ def test_make_default_takes_exactly_one_shop(as_superuser, shops):
 def test_a_publisher_sees_the_shops_but_cannot_refresh_or_edit(as_publisher, shops):
     page = as_publisher.get(reverse("admin:designs_shop_changelist")).content.decode()
     assert "My Shopify" in page and "Refresh shops from Printify" not in page
+
+
+def test_the_shop_page_says_which_limits_a_listing_must_fit(as_superuser, shops):
+    etsy, _ = shops
+    page = as_superuser.get(reverse("admin:designs_shop_change", args=[etsy.pk])).content.decode()
+    assert "title at most 140 characters; 13 tags of at most 20 characters; % : &amp; at most once each" in page
+    Shop.objects.filter(pk=etsy.pk).update(title_max_chars=60, title_min_chars=10)
+    page = as_superuser.get(reverse("admin:designs_shop_change", args=[etsy.pk])).content.decode()
+    assert "title 10–60 characters" in page
