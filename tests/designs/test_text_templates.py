@@ -7,7 +7,6 @@ import pytest
 from django.template import TemplateSyntaxError
 
 from designs.models import Batch, ProductTemplate
-from designs.shops import Shop
 from designs.product_templates import (
     TemplateInvalid,
     TextsInvalid,
@@ -16,6 +15,7 @@ from designs.product_templates import (
     template_problems,
     text_problems,
 )
+from designs.shops import Shop
 from designs.text_templates import TEMPLATE_VALUE_MAX_CHARS
 from tests.designs.publishing_support import tee_template
 

@@ -98,3 +98,22 @@ def test_a_scheduled_product_says_when_it_goes_live_on_its_page(as_publisher, qu
 def test_an_empty_queue_page_says_how_to_pace_a_shop(as_publisher, db):
     html = as_publisher.get(URL).content.decode()
     assert "No shop or template goes live at a pace" in html
+
+
+def test_a_shops_pace_is_set_on_the_shops_page_and_its_queue_shows_it(as_superuser, db):
+    from tests.form_support import submit
+
+    shop = Shop.objects.create(printify_id="55", title="Berlin prints", channel=SalesChannel.ETSY, time_zone="UTC")
+    url = f"/admin/designs/shop/{shop.pk}/change/"
+    changes = {
+        "time_zone": "Europe/Berlin",
+        "listings_per_day": "30",
+        "listing_hours_start": "09:00",
+        "listing_hours_end": "21:00",
+    }
+    saved = submit(as_superuser, url, changes, "listings_per_day")
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    shop.refresh_from_db()
+    assert (shop.listings_per_day, shop.listing_hours_start, shop.listing_hours_end) == (30, time(9), time(21))
+    html = as_superuser.get(URL).content.decode()
+    assert "Shop “Berlin prints”: 30 a day, 09:00–21:00 Europe/Berlin (the shop&#x27;s pace)" in html
