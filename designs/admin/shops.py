@@ -14,7 +14,7 @@ from designs.shops import Shop
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["title", "channel", "printify_id", "is_default", "currency", "time_zone", "country", "state"]
+    list_display = ["title", "channel", "printify_id", "is_default", "currency", "time_zone", "country", "status"]
     list_filter = ["channel"]
     search_fields = ["title", "printify_id"]
     actions = ["make_default"]
@@ -71,6 +71,13 @@ class ShopAdmin(admin.ModelAdmin):
         )
         once = f"; {' '.join(limits.once_each)} at most once each in the title" if limits.once_each else ""
         return f"{title}; {tags}{once}."
+
+    @admin.display(description="State")
+    def status(self, shop):
+        """One word in the list (the whole story is on the shop's page)."""
+        if not shop.connected:
+            return "Disconnected"
+        return "Connected — see its problem" if shop.problem else "Connected"
 
     @admin.display(description="State")
     def state(self, shop):
