@@ -25,7 +25,7 @@ from designs.products import ON_SHOP, ProductState
 
 P = ProductState
 # Products that exist on Printify and no run is working on: their listing can be edited.
-EDITABLE = frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW})
+EDITABLE = frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.SCHEDULED})
 BUSY = (ListingSync.PENDING, ListingSync.UPDATING)
 CHANGE_WORDS = {"title": "title", "description": "description", "tags": "tags", "prices": "prices"}
 

@@ -11,6 +11,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -186,6 +187,22 @@ class ProductTemplate(models.Model):
     # Printify's upload id of the fixed image and the stored file it belongs to: uploaded once per file.
     fixed_upload_id = models.CharField(max_length=64, blank=True)
     fixed_upload_of = models.CharField(max_length=255, blank=True)
+    # --- going live at a pace (designs/pacing.py): set, it replaces the shop's pace for this template's products
+    listings_per_day = models.PositiveIntegerField(
+        "new listings a day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="At most this many of its products go into the store a day, spread evenly over the listing hours "
+        "(in the shop's time zone). Empty: the shop's pace.",
+    )
+    listing_hours_start = models.TimeField("listing hours from", null=True, blank=True, help_text="Empty: midnight.")
+    listing_hours_end = models.TimeField(
+        "listing hours until",
+        null=True,
+        blank=True,
+        help_text="Earlier than the start crosses midnight. Empty: the start, a whole day.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -454,12 +471,19 @@ class Product(models.Model):
     listing_error = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # --- the going-live queue (designs/pacing.py): while scheduled, when it is planned to go into the store and
+    # its place in the queue (smaller first); released_at: when the queue last let it go (release_at stays as it was)
+    release_at = models.DateTimeField(null=True, blank=True)
+    queue_position = models.BigIntegerField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["design_id", "pk"]
         indexes = [
+            # The release pass's look for what is due (few rows are ever scheduled).
+            models.Index(fields=["release_at"], condition=Q(state="scheduled"), name="product_release_due"),
             models.Index(fields=["state", "updated_at"], name="product_state_age"),
             # The reconciler's look for listing updates that lost their worker (few rows are ever not idle).
             models.Index(fields=["listing_sync", "updated_at"], condition=~Q(listing_sync=""), name="product_sync_age"),

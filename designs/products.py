@@ -4,7 +4,8 @@ A design published as a tee and a mug has two products. Each product moves throu
 conditional UPDATE (`… WHERE pk IN (…) AND state = <what we read>`) plus one ProductEvent, like designs do in
 workflow.py, and in the same transaction its design's status is set to the summary of its products:
 
-    any product being created or going live → publishing
+    any product being created, going live,
+         or scheduled to go live             → publishing
     else any failed                          → publish_failed
     else any waiting for its mockups' review
          (or being discarded after it)       → mockups
@@ -13,6 +14,11 @@ workflow.py, and in the same transaction its design's status is set to the summa
 
 A template that reviews mockups stops each new product once it exists on Printify (not in the store): a person
 looks at Printify's mockups and sends it live (→ going live) or discards it (→ being discarded → deleted on Printify).
+
+A product whose shop or template goes live at a pace (designs/pacing.py) stops where publishing would put it in the
+store: it exists on Printify (a draft) and waits, scheduled, in the going-live queue until its planned time; the
+release pass (workers/release.py) sends it on to going live, or a person takes it out of the queue (→ on Printify,
+or back to its mockup review when it came from there).
 
 The design rows are locked first (the cascade's parents), so two runs of one design's products finishing at once
 cannot both read the other as unfinished and leave the design in publishing. A design whose status the table does
@@ -38,6 +44,7 @@ class ProductState(models.TextChoices):
     ON_PRINTIFY = "on_printify", "On Printify, not in the store"
     MOCKUP_REVIEW = "mockup_review", "Mockups to review (on Printify, not live)"
     DISCARDING = "discarding", "Being discarded"
+    SCHEDULED = "scheduled", "Scheduled to go live (on Printify, waiting its turn)"
     LIVE = "live", "Live in the store"
     FAILED = "failed", "Failed"
     DELETED = "deleted", "Deleted from Printify"
@@ -48,10 +55,14 @@ P = ProductState
 PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
     # A run: upload → create → publish. Ends on Printify when the template does not publish to the store, and
     # waits for a person when it reviews mockups.
-    P.CREATING: frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.FAILED}),
+    # A paced shop or template: created on Printify, it waits in the going-live queue instead of being published.
+    P.CREATING: frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.FAILED, P.SCHEDULED}),
     # A run for a product that exists already (a retry after the create, publishing again, going live after the
     # mockups were approved, or an undo of that before the run began); back to creating when Printify lost it.
-    P.PUBLISHING: frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.FAILED, P.CREATING}),
+    P.PUBLISHING: frozenset({P.LIVE, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.FAILED, P.CREATING, P.SCHEDULED}),
+    # Its turn came (the release pass: → going live), a person took it out of the queue (→ on Printify, or back to
+    # its mockup review), or it was deleted in Printify meanwhile.
+    P.SCHEDULED: frozenset({P.PUBLISHING, P.ON_PRINTIFY, P.MOCKUP_REVIEW, P.DELETED}),
     # Go live, discard, or deleted in Printify by someone else.
     P.MOCKUP_REVIEW: frozenset({P.PUBLISHING, P.DISCARDING, P.DELETED}),
     # Deleted on Printify; back to review when Printify refused the deletion (or on undo before the run began).
@@ -64,6 +75,7 @@ PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
 # A worker owns the product (a publishing run is or should be under way); the reconciler watches these.
 MAKING = frozenset({P.CREATING, P.PUBLISHING})  # a run is making the product or putting it in the store
 IN_FLIGHT = MAKING | {P.DISCARDING}
+GOING_LIVE = MAKING | {P.SCHEDULED}  # the design says "publishing" while any of its products is on its way
 AWAITING_REVIEW = frozenset({P.MOCKUP_REVIEW, P.DISCARDING})  # a person decided or decides about its mockups
 ON_SHOP = frozenset({P.LIVE, P.ON_PRINTIFY})  # a product that exists in Printify and is ours
 
@@ -82,7 +94,7 @@ def restartable(template) -> frozenset[str]:
 def design_status_for(states: Iterable[str]) -> Status:
     """The design's status as the summary of its products' states (see the module docstring)."""
     states = set(states)
-    if states & MAKING:
+    if states & GOING_LIVE:
         return Status.PUBLISHING
     if P.FAILED in states:
         return Status.PUBLISH_FAILED
@@ -157,6 +169,8 @@ PRODUCT = Machine(
     history=History(model="designs.ProductEvent", owner="product_id", from_field="from_state", to_field="to_state"),
     subject="product",
     born_in=frozenset({P.CREATING}),
+    # Only the worker's release pass lets a product out of the queue (a person reorders or cancels instead).
+    worker_only=frozenset({(P.SCHEDULED, P.PUBLISHING)}),
     changed_at="state_changed_at",
     cascade=Cascade(parent="design_id", parent_model="designs.Design", run=summarise_designs),
 )

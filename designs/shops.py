@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -72,6 +73,24 @@ class Shop(models.Model):
     title_max_chars = models.PositiveIntegerField("longest title", null=True, blank=True)
     max_tags = models.PositiveIntegerField("most tags", null=True, blank=True)
     tag_max_chars = models.PositiveIntegerField("longest tag", null=True, blank=True)
+    # Going live at a pace (designs/pacing.py): blank takes the channel's (TikTok Shop: 100 a day), else no pace.
+    listings_per_day = models.PositiveIntegerField(
+        "new listings a day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="At most this many products go into the store a day, spread evenly over the listing hours; the "
+        "rest wait in the going-live queue. Empty: the channel's pace (TikTok Shop: 100 a day), or none.",
+    )
+    listing_hours_start = models.TimeField(
+        "listing hours from", null=True, blank=True, help_text="In the shop's time zone. Empty: from midnight."
+    )
+    listing_hours_end = models.TimeField(
+        "listing hours until",
+        null=True,
+        blank=True,
+        help_text="In the shop's time zone; earlier than the start crosses midnight. Empty: the start, a whole day.",
+    )
     # Set when Printify no longer lists the shop, says it is disconnected, or sends shop:disconnected.
     disconnected_at = models.DateTimeField(null=True, blank=True)
     problem = models.TextField(blank=True, help_text="What is wrong with the shop, in words (empty when all is well).")

@@ -19,6 +19,7 @@ from designs.workers import (
     printify_events,
     publish_run,
     pump,
+    release,
     repricing,
     shops,
     unpublish,
@@ -35,6 +36,12 @@ def reconcile():
 def resume_after_restart():
     """Sent by every starting qcluster worker (designs/apps.py): resume the work a killed cluster left."""
     return reconciler.resume_after_restart()
+
+
+def release_scheduled():
+    """Scheduled every minute (migration 0038), woken by the reconciler and by a product joining a queue: products
+    whose planned time has come go live (designs/workers/release.py)."""
+    return release.run_release()
 
 
 def run_generation_pump():

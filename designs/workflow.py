@@ -44,7 +44,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REVIEW: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.REVIEW, S.PUBLISHING}),
     S.REJECTED: frozenset({S.REVIEW}),
-    S.PUBLISHING: frozenset({S.PUBLISHED, S.PUBLISH_FAILED, S.MOCKUPS}),
+    # Approved: its only products were deleted in Printify while they waited in the going-live queue.
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.PUBLISH_FAILED, S.MOCKUPS, S.APPROVED}),
     # Publishing again; or its failed products were deleted (the design follows what is left of them).
     S.PUBLISH_FAILED: frozenset({S.PUBLISHING, S.APPROVED, S.PUBLISHED, S.MOCKUPS}),
     S.PUBLISHED: frozenset({S.APPROVED, S.PUBLISHING}),  # all its products deleted; another product for it

@@ -83,41 +83,53 @@ class _FormParser(HTMLParser):
         self._option: list | None = None
         self._textarea: str | None = None
         self._button: dict | None = None
-        self.owned: list[tuple[Form, str, str, str]] = []  # (form parsed in, its form="…" id, kind, name)
+        # Fields naming a form (form="id") that comes later in the page, gathered until it is read.
+        self.later: dict[str, Form] = {}
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
-        if self.forms and attrs.get("form") and tag in ("input", "button", "select", "textarea"):
-            # form="id": the field belongs to that form wherever it stands (moved there once the page is read)
-            self.owned.append((self.forms[-1], attrs["form"], tag, attrs.get("name", "")))
         if tag == "form":
             self.forms.append(Form(attrs.get("action", ""), attrs.get("method", "get").lower(), attrs))
-        elif not self.forms:
             return
-        elif tag == "input":
-            self.forms[-1].inputs.append(attrs)
+        owner = self._owner(attrs) if tag in ("input", "button", "select", "textarea") else None
+        if tag == "option" and self._select is not None:
+            owner = self._select_form
+        if owner is None:
+            return
+        if tag == "input":
+            owner.inputs.append(attrs)
         elif tag == "button":
             self._button = {"type": "submit", **attrs, "text": ""}
             if self._button["type"] == "submit":
-                self.forms[-1].inputs.append(self._button)
+                owner.inputs.append(self._button)
         elif tag == "select":
             self._select = attrs.get("name", "")
-            self.forms[-1].selects[self._select] = []
+            self._select_form = owner
+            owner.selects[self._select] = []
         elif tag == "option" and self._select is not None:
             self._option = [attrs.get("value", ""), "", "selected" in attrs]
-            self.forms[-1].selects[self._select].append(self._option)
+            self._select_form.selects[self._select].append(self._option)
         elif tag == "textarea":
             self._textarea = attrs.get("name", "")
-            self.forms[-1].textareas[self._textarea] = ""
+            self._textarea_form = owner
+            owner.textareas[self._textarea] = ""
+
+    def _owner(self, attrs) -> Form | None:
+        """The form a field belongs to: the one its form="id" attribute names (HTML5: a button outside its form, or
+        in another one), else the form it is written in."""
+        if attrs.get("form"):
+            found = next((form for form in self.forms if form.attrs.get("id") == attrs["form"]), None)
+            return found or self.later.setdefault(attrs["form"], Form("", "", {}))  # its form comes later
+        return self.forms[-1] if self.forms else None
 
     def handle_data(self, data):
         if self._option is not None:
             self._option[1] += data
         elif self._textarea is not None:
-            text = self.forms[-1].textareas[self._textarea]
+            text = self._textarea_form.textareas[self._textarea]
             if not text:  # a browser drops the newline right after <textarea> (Django writes one there)
                 data = data.removeprefix("\n")
-            self.forms[-1].textareas[self._textarea] = text + data
+            self._textarea_form.textareas[self._textarea] = text + data
         elif self._button is not None:
             self._button["text"] += data
 
@@ -135,19 +147,12 @@ class _FormParser(HTMLParser):
 def forms_of(html: str) -> list[Form]:
     parser = _FormParser()
     parser.feed(html)
-    by_id = {form.attrs["id"]: form for form in parser.forms if form.attrs.get("id")}
-    for parsed_in, owner_id, tag, name in parser.owned:
-        owner = by_id.get(owner_id)
-        if owner is None or owner is parsed_in:
-            continue
-        if tag == "select":
-            owner.selects[name] = parsed_in.selects.pop(name)
-        elif tag == "textarea":
-            owner.textareas[name] = parsed_in.textareas.pop(name)
-        else:
-            moved = [i for i in parsed_in.inputs if i.get("form") == owner_id and i.get("name", "") == name]
-            parsed_in.inputs = [i for i in parsed_in.inputs if not any(i is m for m in moved)]
-            owner.inputs += moved
+    for form in parser.forms:
+        gathered = parser.later.get(form.attrs.get("id", ""))
+        if gathered is not None:
+            form.inputs += gathered.inputs
+            form.selects.update(gathered.selects)
+            form.textareas.update(gathered.textareas)
     return parser.forms
 
 

@@ -137,6 +137,7 @@ class World:
     action_job: object = None  # a large action carried out on a worker, started by the superuser
     order: object = None  # an order of the published design's product, as Printify reported it
     fee_schedule: object = None  # the sales channel's fees in use (a data migration makes Etsy's)
+    scheduled_product: object = None  # a product waiting in the going-live queue of a paced template
     shop: object = None  # the default shop
 
     def design_ids(self) -> list[int]:
@@ -145,6 +146,8 @@ class World:
 
 
 def make_world(make_user) -> World:
+    from datetime import timedelta
+
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
     from django.utils import timezone
@@ -207,6 +210,15 @@ def make_world(make_user) -> World:
     waiting = attach_image(Design.objects.create(prompt="a heron", status="mockups"))
     world.mockup_product = make_product(
         waiting, world.template, state="mockup_review", printify_id="5d39b411749d0a000f30e0f5"
+    )
+    paced = make_template(name="Paced tee", is_default=False, listings_per_day=10)
+    world.scheduled_product = make_product(
+        attach_image(Design.objects.create(prompt="a crane", status="publishing")),
+        paced,
+        state="scheduled",
+        printify_id="5d39b411749d0a000f30e0f6",
+        release_at=now + timedelta(hours=1),
+        queue_position=1,
     )
     world.action_job = ActionJob.objects.create(
         action="approve_designs", label="Approve 3 designs", total=3, created_by=world.users[SUPERUSER]

@@ -576,6 +576,32 @@ def cases(world) -> list[Case]:
         delete=(),
         actions=[("delete_selected", [world.product.pk], {"post": "yes"}, (), False)],
     )
+    # The going-live queue: seen by whoever may view products, changed by publishers (moving the only product of
+    # its queue changes nothing; taking it out does).
+    scheduled = world.scheduled_product.pk
+    rows += [
+        Case("admin:designs_product_queue", "/admin/designs/product/queue/", page(*design_viewers)),
+        Case(
+            "admin:designs_product_queue_move",
+            "/admin/designs/product/queue/move/",
+            page(*STAFF_USERS, opened="method"),
+            [Post("move", {"move": f"{scheduled}:front"}, page(*publishers, opened="redirect"), allowed=publishers)],
+        ),
+        Case(
+            "admin:designs_product_queue_cancel",
+            "/admin/designs/product/queue/cancel/",
+            page(*STAFF_USERS, opened="method"),
+            [
+                Post(
+                    "take out",
+                    {"product": [scheduled]},
+                    page(*publishers, opened="redirect"),
+                    allowed=publishers,
+                    changes=publishers,
+                )
+            ],
+        ),
+    ]
     # Orders are Printify's: read-only, seen by superusers; marking a refund needs its own permission.
     rows += model_cases(
         "designs",

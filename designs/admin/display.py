@@ -76,6 +76,7 @@ _PRODUCT_WORDS = {
     "mockup_review": ("mockup to review", "mockups to review"),
     "creating": ("being created", "being created"),
     "publishing": ("going live", "going live"),
+    "scheduled": ("scheduled to go live", "scheduled to go live"),
     "discarding": ("being discarded", "being discarded"),
     "on_printify": ("on Printify", "on Printify"),
     "failed": ("failed", "failed"),
@@ -84,13 +85,13 @@ _PRODUCT_WORDS = {
 
 def products_summary(states) -> str:
     """ "1 live · 1 mockup to review" for a design with more than one product (deleted ones left out); "" for one
-    or none, whose state the design's status already says."""
+    or none, whose state the design's status already says (but "1 scheduled to go live")."""
     counts = {state: 0 for state in _PRODUCT_WORDS}
     for state in states:
         if state in counts:
             counts[state] += 1
-    if sum(counts.values()) < 2:
-        return ""
+    if sum(counts.values()) < 2 and not counts["scheduled"]:
+        return ""  # (a scheduled one is said: the design's "publishing" alone would not tell it waits)
     return " · ".join(f"{n} {_PRODUCT_WORDS[state][n != 1]}" for state, n in counts.items() if n)
 
 

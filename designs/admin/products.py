@@ -8,10 +8,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from designs import pacing
 from designs.admin.display import product_state_tag
 from designs.admin.listing_sync import sync_text
+from designs.admin.release_queue import ReleaseQueueMixin
 from designs.admin.sales_columns import product_sales
 from designs.models import Product, ProductEvent
 from designs.products import ProductState
@@ -57,11 +60,27 @@ def mockup_gallery(product: Product, *, limit: int = 12, width: int = 120):
 
 
 def state_with_review_link(product: Product):
-    """The state badge; a product waiting for its mockup review also links to it in the review page's mockup mode."""
+    """The state badge; a product waiting for its mockup review also links to it in the review page's mockup mode,
+    and a scheduled one says when it goes live and links to the going-live queue."""
+    if product.state == ProductState.SCHEDULED:
+        return scheduled_state(product)
     if product.state != ProductState.MOCKUP_REVIEW:
         return product_state_tag(product.state)
     url = reverse("admin:designs_design_review_mockups") + f"?focus={product.pk}"
     return format_html('{} <a href="{}">Review its mockups</a>', product_state_tag(product.state), url)
+
+
+def scheduled_state(product: Product):
+    lane = pacing.lane_of(product)
+    url = reverse("admin:designs_product_queue") + (f"?shop={product.shop_id}" if product.shop_id else "")
+    if product.release_at is None or lane is None:
+        when = "at the next release pass"
+    else:
+        now = timezone.now()
+        when = (
+            f"{pacing.local_text(product.release_at, lane.pace.zone)} ({pacing.relative_text(product.release_at, now)})"
+        )
+    return format_html('{} {} <a href="{}">Queue</a>', product_state_tag(product.state), when, url)
 
 
 class ProductInline(ReadOnlyInline):
@@ -131,7 +150,7 @@ class ProductEventInline(ReadOnlyInline):
 
 
 @admin.register(Product)
-class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, ReleaseQueueMixin, admin.ModelAdmin):
     list_display = ("__str__", "design_link", "shop", "template_name", "state_badge", "printify_id", "published_at")
     list_filter = ("state", "shop", "template")
     search_fields = ("=printify_id", "=design__id", "template_name")
@@ -150,6 +169,8 @@ class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "sku_prefix",
         "attempts",
         "published_at",
+        "release_at",
+        "released_at",
         "deleted_at",
         "created_at",
         "updated_at",
@@ -183,3 +204,6 @@ class ProductAdmin(AdminGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Sales")
     def sales(self, obj):
         return product_sales(obj)
+
+    def get_urls(self):
+        return self.get_release_queue_urls() + super().get_urls()  # before the defaults, or "queue/" reads as an id

@@ -14,7 +14,7 @@ from designs.shops import Shop
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["title", "channel", "printify_id", "is_default", "currency", "time_zone", "country", "state"]
+    list_display = ["title", "channel", "printify_id", "is_default", "currency", "time_zone", "country", "status"]
     list_filter = ["channel"]
     search_fields = ["title", "printify_id"]
     actions = ["make_default"]
@@ -37,6 +37,14 @@ class ShopAdmin(admin.ModelAdmin):
         (
             "Listing limits (empty: the channel's)",
             {"fields": ["limits_in_use", "title_min_chars", "title_max_chars", "max_tags", "tag_max_chars"]},
+        ),
+        (
+            "Going live at a pace (empty: the channel's — TikTok Shop 100 a day — or none)",
+            {
+                "fields": ["listings_per_day", "listing_hours_start", "listing_hours_end"],
+                "description": "New products are made on Printify at once and wait in the going-live queue "
+                "(Products → Going-live queue) until their planned time, spread evenly over the hours.",
+            },
         ),
         (None, {"fields": ["refreshed_at"]}),
     ]
@@ -63,6 +71,13 @@ class ShopAdmin(admin.ModelAdmin):
         )
         once = f"; {' '.join(limits.once_each)} at most once each in the title" if limits.once_each else ""
         return f"{title}; {tags}{once}."
+
+    @admin.display(description="State")
+    def status(self, shop):
+        """One word in the list (the whole story is on the shop's page)."""
+        if not shop.connected:
+            return "Disconnected"
+        return "Connected — see its problem" if shop.problem else "Connected"
 
     @admin.display(description="State")
     def state(self, shop):

@@ -119,6 +119,8 @@ def colour_entries(colours: list[str], swatches: dict) -> list[dict]:
 
 # Fields the editor shows as they are on the model.
 PLAIN_FIELDS = ("prompt_is_title", "review_mockups", "safety_information", "prepare_print_files", "needs_transparency")
+# Going live at a pace (designs/pacing.py); shown as they are on the model too.
+PACE_FIELDS = ("listings_per_day", "listing_hours_start", "listing_hours_end")
 
 
 class TemplateEditorForm(forms.Form):
@@ -183,6 +185,25 @@ class TemplateEditorForm(forms.Form):
         label="Needs a transparent background",
         help_text=ProductTemplate._meta.get_field("needs_transparency").help_text,
     )
+    listings_per_day = forms.IntegerField(
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        label=ProductTemplate._meta.get_field("listings_per_day").verbose_name.capitalize(),
+        help_text=ProductTemplate._meta.get_field("listings_per_day").help_text,
+    )
+    listing_hours_start = forms.TimeField(
+        required=False,
+        label=ProductTemplate._meta.get_field("listing_hours_start").verbose_name.capitalize(),
+        help_text=ProductTemplate._meta.get_field("listing_hours_start").help_text,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 1}),
+    )
+    listing_hours_end = forms.TimeField(
+        required=False,
+        label=ProductTemplate._meta.get_field("listing_hours_end").verbose_name.capitalize(),
+        help_text=ProductTemplate._meta.get_field("listing_hours_end").help_text,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 1}),
+    )
     publish_parts = forms.MultipleChoiceField(
         choices=[(part, part) for part in PUBLISH_PARTS],
         widget=forms.CheckboxSelectMultiple,
@@ -221,7 +242,7 @@ class TemplateEditorForm(forms.Form):
             "description_template": template.description_template,
             "tags_template": template.tags_template,
             "publish_after_create": template.publish_after_create,
-            **{name: getattr(template, name) for name in PLAIN_FIELDS},
+            **{name: getattr(template, name) for name in PLAIN_FIELDS + PACE_FIELDS},
             # A part the template does not name is sent as true (PrintifyClient.publish): shown ticked.
             "publish_parts": [part for part in PUBLISH_PARTS if publish_parts(template).get(part, True)],
             "advanced_placeholders": json.dumps(template.placeholders or {}, indent=1),
@@ -353,7 +374,7 @@ class TemplateEditorForm(forms.Form):
         template.description_template = data["description_template"]
         template.tags_template = data["tags_template"]
         template.publish_after_create = data["publish_after_create"]
-        for name in PLAIN_FIELDS:
+        for name in PLAIN_FIELDS + PACE_FIELDS:
             setattr(template, name, data[name])
         template.publish_parts = {part: part in data["publish_parts"] for part in PUBLISH_PARTS}
         if data.get("advanced_placeholders", "").strip():

@@ -7,7 +7,7 @@ import designs.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("designs", "0037_shops"),
+        ("designs", "0038_going_live_pace"),
     ]
 
     operations = [

@@ -25,7 +25,7 @@ from designs.products import ProductState
 from designs.workflow import PUBLISHABLE
 
 # Products in the store, or on their way there: a twin title among them competes with the new listing.
-LIVE = (ProductState.CREATING, ProductState.PUBLISHING, ProductState.LIVE)
+LIVE = (ProductState.CREATING, ProductState.PUBLISHING, ProductState.SCHEDULED, ProductState.LIVE)
 CHUNK = 2000
 TWIN_REASON = "its title"  # how every duplicate-title refusal starts (the form offers to publish those anyway)
 

@@ -9,6 +9,7 @@ from functools import partial
 from django.db import transaction
 
 PUMP_LEASE = "generation-pump"  # one pump at a time across all hosts (designs/workers/pump.py)
+RELEASE_LEASE = "release-pass"  # one release pass at a time (designs/workers/release.py)
 
 
 def enqueue(task: str, *args, **kwargs):
@@ -51,3 +52,11 @@ def wake_pump() -> None:
 
     if not leases.is_held(PUMP_LEASE):
         enqueue("run_generation_pump")
+
+
+def wake_release() -> None:
+    """Start a release pass unless one is running (a running pass looks for new work every second)."""
+    from designs import leases
+
+    if not leases.is_held(RELEASE_LEASE):
+        enqueue("release_scheduled")

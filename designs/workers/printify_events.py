@@ -150,15 +150,16 @@ def product_deleted(product: Product, printify_id: str, *, source: str) -> None:
     """Printify no longer has the product (its webhook said so, or an edit was answered 404): forget it."""
     message = f"The product was deleted in Printify (product {printify_id})."
     updates = {"deleted_at": timezone.now(), "printify_id": "", "external": {}, "mockups": []}
-    sources = ON_SHOP | {ProductState.MOCKUP_REVIEW}
+    sources = ON_SHOP | {ProductState.MOCKUP_REVIEW, ProductState.SCHEDULED}
     moved = move_products(
         [product], to=ProductState.DELETED, sources=sources, source=source, message=message, updates=updates
     ).moved
-    if moved and product.state == ProductState.MOCKUP_REVIEW:
+    if moved and product.state in (ProductState.MOCKUP_REVIEW, ProductState.SCHEDULED):
         template = product.template_name or "its template"
+        waiting = "its mockup review" if product.state == ProductState.MOCKUP_REVIEW else "its turn to go live"
         note(
             product.design_id,
-            f"The {template} product waiting for its mockup review was deleted in Printify "
+            f"The {template} product waiting for {waiting} was deleted in Printify "
             f"(product {printify_id}); publish it again to make a new one.",
             source=source,
         )

@@ -9,7 +9,9 @@ Staff ask through designs/services/publishing.py; a django-q2 task then runs run
 - saves each Printify id the moment it exists (printify_upload_id, printify_id) and skips the steps whose id is
   saved, so a retry or a run after a crash resumes where the last one stopped;
 - before creating a product that had an earlier attempt, looks for a product already carrying the product's SKU
-  marker (a crash between "Printify created it" and "we saved the id") and adopts it.
+  marker (a crash between "Printify created it" and "we saved the id") and adopts it;
+- where publishing would put the product in the store, a paced shop or template (designs/pacing.py) makes it wait
+  in the going-live queue instead (scheduled); the release pass starts the run again when its turn comes.
 
 Errors: a rate limit (ours or Printify's 429) puts the run back in the queue after the wait without counting an
 attempt; server errors and timeouts are retried a bounded number of times with backoff; a refusal (4xx) fails
@@ -32,7 +34,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from designs import compliance, fixed_images, garment_colours, leases, listing_changes
+from designs import compliance, fixed_images, garment_colours, leases, listing_changes, pacing
 from designs.machine import MoveConflict
 from designs.models import Design, Product
 from designs.print_gate import publishing_run_gate
@@ -49,7 +51,7 @@ from designs.product_templates import (
 )
 from designs.products import IN_FLIGHT, MAKING, ProductState, move_product, product_note, undo_grace
 from designs.shops import RECONNECT_ADVICE, record_problem
-from designs.workers import enqueue, enqueue_publish
+from designs.workers import enqueue, enqueue_publish, wake_release
 from designs.workflow import Source
 from integrations.http import AuthError, IntegrationError, NotFound, RateLimited, Rejected, int_or_none
 from integrations.printify import mockup_urls
@@ -278,6 +280,9 @@ def _steps(run: _Run) -> str:
     if template.publish_after_create and template.review_mockups and product.mockups_approved_at is None:
         return _stop_for_mockup_review(run)
 
+    if template.publish_after_create and (lane := _paced_lane(run)) is not None:
+        return _schedule(run, lane)
+
     if template.publish_after_create:
         run.renew()
         run.step = "the publish request"
@@ -326,6 +331,24 @@ def _stop_for_mockup_review(run: _Run) -> str:
         updates={"mockups": mockups, "last_error": ""},
     )
     return "mockups to review"
+
+
+def _paced_lane(run: _Run):
+    """The going-live queue this product waits in before the store (None: it goes now). A product let go by the
+    queue (its latest move) goes now; so does one whose shop and template set no pace."""
+    lane = pacing.lane_of(run.product)
+    if lane is None or pacing.released_from_queue(run.product):
+        return None
+    return lane
+
+
+def _schedule(run: _Run, lane) -> str:
+    """Created on Printify (not in the store): wait in the going-live queue for the release pass."""
+    run.renew()
+    planned = pacing.schedule(run.product, lane, now=timezone.now())
+    transaction.on_commit(wake_release)
+    logger.info("Product %s scheduled to go live at %s (%s).", run.product.pk, planned.isoformat(), lane.name)
+    return "scheduled"
 
 
 def _discard(run: _Run) -> str:

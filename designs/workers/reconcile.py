@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from designs import leases, selectors
 from designs.models import ActionJob, Design, Product
-from designs.products import IN_FLIGHT, summarise_designs
+from designs.products import GOING_LIVE, IN_FLIGHT, summarise_designs
 from designs.workers import (
     PUMP_LEASE,
     copywriter,
@@ -28,6 +28,7 @@ from designs.workers import (
     printify_events,
     publish_run,
     pump,
+    release,
     wake_pump,
 )
 from designs.workflow import Source, Status
@@ -52,7 +53,9 @@ def reconcile(*, stale_after: timedelta = STALE_AFTER) -> dict:
     copy = copywriter.wake_stale_copy()
     listings = listing_sync.wake_lost_updates(stale_after)
     action_jobs = _reconcile_action_jobs()
+    released = release.wake_if_due()  # the queue goes on at once after a restart (the schedule would wait a minute)
     return {
+        "release": released,
         "pump": woken_pump,
         "woken": woken,
         "refresh": needs_refresh,
@@ -117,7 +120,7 @@ def _reconcile_publishing(stale_after: timedelta) -> list[int]:
     if woken:
         logger.info("Reconcile: woke publishing for %d products: %s", len(woken), woken[:20])
     idle = Design.objects.filter(status=Status.PUBLISHING, status_changed_at__lte=cutoff).exclude(
-        products__state__in=IN_FLIGHT
+        products__state__in=GOING_LIVE
     )
     settled = list(idle.values_list("pk", flat=True)[:WAKE_AT_MOST])
     if settled:
