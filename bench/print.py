@@ -31,8 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._support import SandboxProcess, running_cluster, sandbox_environment  # noqa: E402
-from bench.generation import sample_rss  # noqa: E402
+from bench._support import SandboxProcess, running_cluster, sample_rss, sandbox_environment  # noqa: E402
 
 
 def main() -> int:

@@ -119,3 +119,27 @@ def test_title_templates_keep_their_titles_once_they_apply_to_every_design():
     assert render_title(plain, titled) == "Night Owl" and render_title(plain, untitled) == untitled.prompt
     snapshot = product.__class__.objects.get(pk=product.pk).template_snapshot
     assert render_title(template_from_snapshot(snapshot), titled) == "Night Owl"
+
+
+BEFORE_LINE_CURRENCY = [("designs", "0036_sales")]
+LINE_CURRENCY = [("designs", "0041_sales_line_currency")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lines_without_a_currency_take_their_orders():
+    """Migration 0041: the sales figures group by the line's own currency; a line stored without one takes its
+    order's (both of them), a line with its own keeps it."""
+    from django.utils import timezone
+
+    old = migrate(BEFORE_LINE_CURRENCY)
+    Order, OrderLine = old.get_model("designs", "Order"), old.get_model("designs", "OrderLine")
+    now = timezone.now()
+    euros = Order.objects.create(printify_id="o-eur", currency="EUR", cost_currency="USD", created_at=now)
+    bare = OrderLine.objects.create(order=euros, sold_at=now)
+    kept = OrderLine.objects.create(order=euros, sold_at=now, currency="GBP", cost_currency="GBP")
+
+    new = migrate(LINE_CURRENCY)
+    OrderLine = new.get_model("designs", "OrderLine")
+    assert OrderLine.objects.values_list("currency", "cost_currency").get(pk=bare.pk) == ("EUR", "USD")
+    assert OrderLine.objects.values_list("currency", "cost_currency").get(pk=kept.pk) == ("GBP", "GBP")
+    migrate(executor_leaf())

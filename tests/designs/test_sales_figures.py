@@ -116,6 +116,16 @@ def test_sell_through_counts_designs_published_n_days_ago_that_sold_since(make_d
     assert figures == {1: (3, 2, 67), 7: (2, 1, 50), 30: (2, 1, 50), 90: (0, 0, None)}
 
 
+def test_a_reprint_since_publishing_is_no_sale_in_the_sell_through(make_design):
+    reprinted = make_design()
+    make_product(reprinted, published_at=timezone.now() - timedelta(days=40))
+    sell(reprinted, days_ago=50)  # its one sale was before
+    reprint = sell(reprinted, days_ago=2, price=0, fees=0, counted=False)
+    OrderLine.objects.filter(pk=reprint.pk).update(reprint_cost=True, revenue=0, profit=-1500)
+    [cohort] = sales_figures.sell_through((30,))
+    assert (cohort.published, cohort.sold) == (1, 0)
+
+
 def test_never_sold_and_sold_recently(make_design):
     now = timezone.now()
     idle, seller, recent, gone = make_design(), make_design(), make_design(), make_design()
@@ -191,6 +201,21 @@ def test_with_sales_annotates_and_sorts_in_the_shops_currency(make_design, setti
         (fox.pk, 2, 5000, 2400),
         (idle.pk, 0, 0, 0),
     ]
+    # The currency is the line's own (designs/sales.py stores the order's on it): no order row is read.
+    assert '"designs_order"' not in str(sales_figures.with_sales(Design.objects.all()).query)
+
+
+def test_figures_group_by_the_currency_stored_on_each_line(make_design, settings):
+    """The dashboard's sums read the line's currency, not its order's: one order read before a change of the
+    shop's currency keeps its lines' figures in the currency they were recorded in."""
+    settings.SHOP_CURRENCY = "USD"
+    fox = make_design()
+    line = sell(fox, currency="EUR", price=3000, cost=1000, fees=0)
+    assert [f.currency for f in sales_figures.totals()] == ["EUR"]
+    assert sales_figures.Window().top("design")[0].figures.currency == "EUR"
+    assert sales_figures.with_sales(Design.objects.filter(pk=fox.pk), "EUR").get().revenue == 3000
+    assert '"designs_order"' not in str(sales_figures.sales_lines().values(sales_figures.CURRENCY).query)
+    assert line.currency == "EUR"
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])  # Kolkata: 5 h 30 from UTC
