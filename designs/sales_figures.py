@@ -409,10 +409,7 @@ def return_on_spend(dimension: str = "preset") -> list[Return]:
     hash join, not 20,000 index probes)."""
     key, name = {"preset": ("preset_id", "preset__name"), "batch": ("batch_id", "batch__name")}[dimension]
     rows = (
-        Design.objects.exclude(**{key: None})
-        .values(key, name)
-        .annotate(designs=Count("pk"), **_SPEND_SUMS)
-        .order_by()
+        Design.objects.exclude(**{key: None}).values(key, name).annotate(designs=Count("pk"), **_SPEND_SUMS).order_by()
     )
     returns = {row[key]: Return(row[key], row[name], row["designs"], _spend(row), []) for row in rows}
     sales = sales_lines().filter(**{f"design__{key}__isnull": False}).values(f"design__{key}", CURRENCY)
