@@ -219,11 +219,14 @@ class Window:
     """What sold in a period, read once for every top list: the counted lines summed per design, template and
     currency (one query over the period's lines, which SQLite reads by their time index), the designs' names,
     prompts, batches and presets (one query), and the templates' names (one query). The top designs, templates,
-    batches, presets and prompt words are then rolled up from these rows."""
+    batches, presets and prompt words are then rolled up from these rows: as plain sums (units, revenue, profit,
+    lines without a profit), one design's templates added up once for every list that goes by design, and a Figures
+    made only for the n that are shown (a year's window holds tens of thousands of rows)."""
 
     def __init__(self, since: datetime | None = None):
-        rows = sales_lines(since).values("design_id", "template_id", CURRENCY).annotate(**line_sums()).order_by()
-        self.rows = [(row["design_id"], row["template_id"], Figures.of(row)) for row in rows]
+        rows = sales_lines(since).values_list("design_id", "template_id", CURRENCY).annotate(**line_sums())
+        # (design, template, currency, (units, revenue, profit, without_profit)), in line_sums()' order.
+        self.rows = [(d, t, c, (u or 0, r or 0, p or 0, w or 0)) for d, t, c, u, r, p, w in rows.order_by()]
         sold = sales_lines(since).exclude(design_id=None).values("design_id")
         fields = ("pk", "title", "prompt", "batch_id", "batch__name", "preset_id", "preset__name")
         self.designs = {row["pk"]: row for row in Design.objects.filter(pk__in=sold).values(*fields).order_by()}
@@ -233,11 +236,11 @@ class Window:
             "preset": {d["preset_id"]: d["preset__name"] for d in self.designs.values()},
         }
         self._words: dict[int, list[str]] = {}
+        self._by_design: dict[tuple, list[int]] | None = None
 
-    def _keys(self, dimension: str, design_id, template_id) -> list:
-        """What a row counts toward under `dimension`: none for a line not linked to one, several for words."""
-        if dimension == "template":
-            return [template_id] if template_id else []
+    def _keys(self, dimension: str, design_id) -> list:
+        """What a design's sales count toward under `dimension` (not template): none for a line not linked to a
+        design, several for words."""
         design = self.designs.get(design_id)
         if design is None:
             return []
@@ -258,19 +261,49 @@ class Window:
             return key
         return self.names[dimension].get(key) or f"#{key}"
 
+    def _keyed(self, dimension: str):
+        """(key, currency, sums) for every row the list `dimension` adds up."""
+        if dimension == "template":
+            yield from ((template_id, currency, sums) for _, template_id, currency, sums in self.rows if template_id)
+            return
+        if self._by_design is None:
+            self._by_design = _summed(((design_id, currency, sums) for design_id, _, currency, sums in self.rows))
+        for (design_id, currency), sums in self._by_design.items():
+            for key in self._keys(dimension, design_id):
+                yield key, currency, sums
+
     def top(self, dimension: str, *, n: int = 10, by: str = "profit") -> list[Ranked]:
         """The n best designs / templates / batches / presets / prompt words by profit (or revenue, units), the
         shop's currency first (a design counts once per word of its prompt)."""
-        found: dict[tuple, Figures] = {}
-        for design_id, template_id, figures in self.rows:
-            for key in self._keys(dimension, design_id, template_id):
-                total = found.get((key, figures.currency))
-                if total is None:
-                    total = found[key, figures.currency] = Figures(figures.currency)
-                total.add(figures)
-        ranked = [Ranked(key, self._label(dimension, key), figures) for (key, _), figures in found.items()]
-        ranked.sort(key=lambda r: (_currency_first(r.figures.currency), -getattr(r.figures, by), r.label))
-        return ranked[:n]
+        column = ("units", "revenue", "profit").index(by)
+        found = _summed(self._keyed(dimension))
+        best = sorted(
+            found.items(),
+            key=lambda item: (_currency_first(item[0][1]), -item[1][column], self._label(dimension, item[0][0])),
+        )[:n]
+        return [
+            Ranked(
+                key,
+                self._label(dimension, key),
+                Figures(currency, units=units, revenue=revenue, profit=profit, without_profit=without),
+            )
+            for (key, currency), (units, revenue, profit, without) in best
+        ]
+
+
+def _summed(rows) -> dict[tuple, list[int]]:
+    """{(key, currency): [units, revenue, profit, without_profit]} added up over (key, currency, sums) rows."""
+    found: dict[tuple, list[int]] = {}
+    for key, currency, (units, revenue, profit, without) in rows:
+        total = found.get((key, currency))
+        if total is None:
+            found[key, currency] = [units, revenue, profit, without]
+        else:
+            total[0] += units
+            total[1] += revenue
+            total[2] += profit
+            total[3] += without
+    return found
 
 
 def top(dimension: str, *, since: datetime | None = None, n: int = 10, by: str = "profit") -> list[Ranked]:

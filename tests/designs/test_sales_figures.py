@@ -83,6 +83,30 @@ def test_top_designs_templates_batches_and_presets(make_design, preset):
     assert [r.key for r in sales_figures.top("design", by="revenue", since=timezone.now() - timedelta(hours=1))] == []
 
 
+def test_a_design_sold_on_two_templates_adds_up_once_per_list(make_design):
+    tee, mug = make_template(name="Tee"), make_template(name="Mug", is_default=False)
+    fox = make_design(prompt="red fox woodcut", title="Red Fox")
+    on_mug = make_product(fox, mug)
+    sell(product=make_product(fox, tee), quantity=2)  # profit 2 × 1300 − 200 = 2400
+    sell(product=on_mug)  # profit 1100
+    sell(product=on_mug, currency="EUR")  # another currency: its own row, after the shop's
+    window = sales_figures.Window()
+    assert [(r.key, r.figures.currency, r.figures.units, r.figures.profit) for r in window.top("design")] == [
+        (fox.pk, "USD", 3, 3500),
+        (fox.pk, "EUR", 1, 1100),
+    ]
+    assert [(r.label, r.figures.currency, r.figures.units) for r in window.top("template")] == [
+        ("Tee", "USD", 2),
+        ("Mug", "USD", 1),
+        ("Mug", "EUR", 1),
+    ]
+    assert {r.label: r.figures.revenue for r in window.top("word") if r.figures.currency == "USD"} == {
+        "red": 7500,
+        "fox": 7500,
+        "woodcut": 7500,
+    }
+
+
 def test_prompt_words_carry_the_sales_of_the_designs_that_hold_them(make_design):
     sell(make_design(prompt="A red fox in the snow, woodcut"), quantity=2)  # profit 2400
     sell(make_design(prompt="Red owl, woodcut style"))  # profit 1100
