@@ -783,6 +783,7 @@ def check_counts(args, run: Soak, state: dict, workdir: Path, endpoint: str) -> 
     designs = Design.objects.all()
     statuses = dict(designs.values_list("status").annotate(n=Count("pk")).order_by())
     published = statuses.get("published", 0)
+    kept = args.designs - statuses.get("rejected", 0)  # designs that get a product per template
     runpod, printify = state["runpod"], state["printify"]
     prints = designs.exclude(print_job_id="").count()
     products = Product.objects.all()
@@ -815,7 +816,7 @@ def check_counts(args, run: Soak, state: dict, workdir: Path, endpoint: str) -> 
         ),
         ("RunPod jobs: one per design and per print file", args.designs + prints, runpod["submissions"]),
         ("designs sharing a RunPod job", 0, args.designs - designs.values("runpod_job_id").distinct().count()),
-        ("products: one per design kept × template", 2 * (args.designs - statuses.get("rejected", 0)), products.count()),
+        ("products: one per design kept × template", 2 * kept, products.count()),
         ("products not live", 0, products.exclude(state="live").count()),
         ("products made on Printify (no second one)", products.count(), printify["products_created"]),
         ("products in the sandbox, each ours once", len(set(ids)), len(on_printify)),
