@@ -47,6 +47,7 @@ bench-smoke: install
 	$(BIN)/python bench/duplicates.py --designs 2000 --bases 50 --samples 20
 	$(BIN)/python bench/order_sync.py --orders 300 --rate 6000
 	$(BIN)/python bench/sales.py --designs 500 --lines 2000 --requests 2
+	$(BIN)/python bench/soak.py --designs 40 --time-limit 300 --requests 1
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -33,7 +33,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._support import SandboxProcess, percentile, running_cluster, sandbox_environment  # noqa: E402 (needs ROOT on sys.path)
+from bench._support import (  # noqa: E402 (needs ROOT on sys.path)
+    SandboxProcess,
+    machine_cpu_seconds,
+    percentile,
+    running_cluster,
+    sample_rss,
+    sandbox_environment,
+    tree_cpu_seconds,
+)
 
 
 def main() -> int:
@@ -140,9 +148,6 @@ def run_designs(args, cluster_pid: int):
     return wall, {"max": max(peak.values()), "sum": sum(peak.values()), "count": len(peak)}
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
 class CpuSample:
     """CPU seconds used so far: by the qcluster tree, the sandbox, this script, and the whole machine."""
 
@@ -167,45 +172,10 @@ class CpuSample:
 
 
 def cpu_sample(cluster_pid: int, sandbox_pid: int) -> CpuSample:
-    def tree_seconds(root_pid: int) -> float:
-        total = 0
-        for pid in process_tree(root_pid):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += sum(int(value) for value in fields[11:15])  # utime, stime, and of children it reaped
-        return total / CLOCK_TICKS
-
-    busy = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    # user nice system idle iowait irq softirq steal: everything but idle and iowait is a CPU at work.
-    machine = sum(int(value) for index, value in enumerate(busy[:8]) if index not in (3, 4)) / CLOCK_TICKS
     own = os.times()
-    return CpuSample(tree_seconds(cluster_pid), tree_seconds(sandbox_pid), own.user + own.system, machine)
-
-
-def sample_rss(root_pid: int, peak: dict[int, int]) -> None:
-    """VmHWM (peak resident set, kB) of every process in the tree under root_pid."""
-    for pid in process_tree(root_pid):
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak[pid] = max(peak.get(pid, 0), int(line.split()[1]))
-        except OSError:
-            pass
-
-
-def process_tree(root_pid: int) -> list[int]:
-    pids, queue = [], [root_pid]
-    while queue:
-        pid = queue.pop()
-        pids.append(pid)
-        try:
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                queue.extend(int(child) for child in (task / "children").read_text().split())
-        except OSError:
-            pass
-    return pids
+    return CpuSample(
+        tree_cpu_seconds(cluster_pid), tree_cpu_seconds(sandbox_pid), own.user + own.system, machine_cpu_seconds()
+    )
 
 
 def ingest_timings(samples: int, concurrency: int) -> list[float]:

@@ -42,9 +42,7 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -57,13 +55,21 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._support import create_tee_template, percentile  # noqa: E402 (needs ROOT on sys.path)
+from bench._support import (  # noqa: E402 (needs ROOT on sys.path)
+    POSTGRES_SERVER,
+    REDIS_SERVER,
+    Processes,
+    RedisClaim,
+    create_database,
+    create_tee_template,
+    drop_database,
+    free_port,
+    percentile,
+    server_url,
+)
 
 FINAL = ("published", "rejected", "generation_failed", "publish_failed")
 STATUSES = ("draft", "queued", "generating", "review", "approved", "publishing", *FINAL)
-POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
-REDIS_SERVER = "redis://127.0.0.1:6379"
-REDIS_CLAIM_KEY = "podsite-bench-load:claimed-by"  # the marker of the Redis database number this run uses
 LOCKED = re.compile(r"database is locked", re.IGNORECASE)
 CHANGELIST = "/admin/designs/design/"
 REVIEW = "/admin/designs/design/review/"
@@ -168,12 +174,6 @@ def main() -> int:
 # --- set-up -----------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def environment(args, workdir: Path, database: str | None, redis_claim: RedisClaim | None) -> dict:
     """The environment of every process; creates the PostgreSQL database when there is one."""
     web_port, sandbox_port = free_port(), free_port()
@@ -212,64 +212,6 @@ def environment(args, workdir: Path, database: str | None, redis_claim: RedisCla
     return env
 
 
-def server_url(server: str, path: str) -> str:
-    """`server` (a PostgreSQL or Redis URL, with or without a database) pointing at the database `path`."""
-    from urllib.parse import urlsplit
-
-    return urlsplit(server)._replace(path=path).geturl()
-
-
-def create_database(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url(server, "/postgres"), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url(server, "/postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@dataclass
-class RedisClaim:
-    """A Redis database number nobody else uses, held by this run: empty when claimed, flushed when released."""
-
-    url: str
-    token: str
-
-    @classmethod
-    def first_empty(cls, server: str) -> RedisClaim:
-        import redis
-
-        admin = redis.Redis.from_url(server_url(server, "/0"))
-        try:
-            count = int(admin.config_get("databases").get("databases", 16))
-        except redis.ResponseError:  # CONFIG may be disabled (managed Redis): the default
-            count = 16
-        token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        for number in range(count - 1, 0, -1):  # from the top: applications usually take the low numbers
-            url = server_url(server, f"/{number}")
-            client = redis.Redis.from_url(url)
-            if client.dbsize() or not client.set(REDIS_CLAIM_KEY, token, nx=True):
-                continue
-            if client.dbsize() == 1:  # only our claim: nobody wrote here between the two looks
-                return cls(url, token)
-            client.delete(REDIS_CLAIM_KEY)
-        raise SystemExit(f"No empty Redis database number on {server} (1–{count - 1} all hold keys): nothing run.")
-
-    def release(self) -> None:
-        import redis
-
-        client = redis.Redis.from_url(self.url)
-        if client.get(REDIS_CLAIM_KEY) == self.token.encode():
-            client.flushdb()  # every key here is this run's: the number was empty when claimed
-        else:
-            print(f"Redis {self.url}: the claim key is gone or not ours; left as it is, not flushed.", flush=True)
-
-
 def prepare_django(args) -> None:
     import django
 
@@ -296,40 +238,18 @@ def create_users(count: int, password: str) -> list[str]:
     return names
 
 
-class Stack:
-    """The processes of the run, each in its own process group with its output in a log file."""
+class Stack(Processes):
+    """The processes of the run (bench/_support.py), and what their logs say once they stopped."""
 
     def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.processes: dict[str, subprocess.Popen] = {}
+        super().__init__(workdir)
         self.locked_lines: list[str] = []
         self.access_5xx: collections.Counter = collections.Counter()
         # Requests the sessions do not make (RunPod webhooks, Printify fetching media): gunicorn's own timings.
         self.background: dict[str, list] = collections.defaultdict(list)
 
-    def start(self, name: str, argv: list[str], env: dict) -> None:
-        command = argv if argv[0].startswith("/") else [sys.executable, *argv]
-        with open(self.workdir / f"{name}.log", "wb") as log:
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def check_alive(self) -> None:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                tail = (self.workdir / f"{name}.log").read_text(errors="replace")[-2000:]
-                raise SystemExit(f"{name} exited with {process.returncode}:\n{tail}")
-
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            _signal_group(process, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-            _signal_group(process, signal.SIGKILL)  # forked workers may outlive their parent
-            process.wait(timeout=5)
+        super().stop_all()
         self.scan_logs()
 
     def scan_logs(self) -> None:
@@ -348,13 +268,6 @@ class Stack:
                         self.background[kind].append(
                             (int(status) if status.isdigit() else None, int(microseconds) / 1e6)
                         )
-
-
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def wait_for(url: str, stack: Stack, seconds: float = 60) -> None:

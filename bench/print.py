@@ -31,8 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._support import SandboxProcess, running_cluster, sandbox_environment  # noqa: E402
-from bench.generation import sample_rss  # noqa: E402
+from bench._support import SandboxProcess, running_cluster, sample_rss, sandbox_environment  # noqa: E402
 
 
 def main() -> int:
@@ -230,7 +229,7 @@ def review_page(count: int) -> int:
         client = Client()
         client.force_login(admin)
         url = reverse("admin:designs_design_review")
-        [(without_ms, _, without_queries)] = measure(client, {"review page": url}, 7).values()
+        [without] = measure(client, {"review page": url}, 7).values()
         Design.objects.update(
             print_status="ready",
             print_file="designs/print/b.png",
@@ -239,10 +238,11 @@ def review_page(count: int) -> int:
             print_height=5400,
             print_has_alpha=True,
         )
-        [(with_ms, _, with_queries)] = measure(client, {"review page": url}, 7).values()
+        [with_files] = measure(client, {"review page": url}, 7).values()
         print(
-            f"review page, {count} in review: {without_ms:.1f} ms / {without_queries[0]} queries without print files, "
-            f"{with_ms:.1f} ms / {with_queries[0]} queries all print-ready (ratio {with_ms / without_ms:.2f})"
+            f"review page, {count} in review: {without.wall_ms:.1f} ms / {without.queries[0]} queries without print "
+            f"files, {with_files.wall_ms:.1f} ms / {with_files.queries[0]} queries all print-ready "
+            f"(ratio {with_files.wall_ms / without.wall_ms:.2f})"
         )
     return 0
 

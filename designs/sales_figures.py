@@ -6,7 +6,8 @@ over 100,000 lines is one grouped query. Two rules hold everywhere:
 - What counts: `sales_lines()` (counted lines, plus reprint-cost lines so a reprint's cost reaches its original
   design) with `PROFIT`, `UNITS` and `ORDERS` (units and orders count sales only) are the one definition of a sale
   and its profit; every figure below is built from them.
-- Money keeps its currency: lines are grouped by their order's currency, never added across currencies. What a
+- Money keeps its currency: lines are grouped by their currency (each line stores its order's), never added across
+  currencies. What a
   design cost (RunPod generation and print preparation, LLM copy) is in SPEND_CURRENCY; a return on that spend is
   worked out only where the profit is in the same currency.
 
@@ -44,7 +45,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from designs.models import Batch, Design, Order, OrderLine, Product, ProductTemplate
+from designs.models import Batch, Design, OrderLine, Product, ProductTemplate
 from designs.products import ProductState
 
 SPEND_CURRENCY = "USD"  # RunPod and the LLM bill in dollars (designs/admin/display.py usd())
@@ -67,7 +68,9 @@ SALE = Q(counted=True)
 PROFIT = Sum("profit")  # None lines (currencies differ) are left out and counted apart
 UNITS = Sum("quantity", filter=SALE)
 ORDERS = Count("order_id", distinct=True, filter=SALE)
-CURRENCY = "order__currency"  # a line's money is in its order's (the sales channel's) currency
+# A line's money is in its order's (the sales channel's) currency, stored on the line when it is read
+# (designs/sales.py): grouping by it reads no order row.
+CURRENCY = "currency"
 
 
 def sales_lines(since: datetime | None = None, until: datetime | None = None) -> QuerySet[OrderLine]:
@@ -216,11 +219,14 @@ class Window:
     """What sold in a period, read once for every top list: the counted lines summed per design, template and
     currency (one query over the period's lines, which SQLite reads by their time index), the designs' names,
     prompts, batches and presets (one query), and the templates' names (one query). The top designs, templates,
-    batches, presets and prompt words are then rolled up from these rows."""
+    batches, presets and prompt words are then rolled up from these rows: as plain sums (units, revenue, profit,
+    lines without a profit), one design's templates added up once for every list that goes by design, and a Figures
+    made only for the n that are shown (a year's window holds tens of thousands of rows)."""
 
     def __init__(self, since: datetime | None = None):
-        rows = sales_lines(since).values("design_id", "template_id", CURRENCY).annotate(**line_sums()).order_by()
-        self.rows = [(row["design_id"], row["template_id"], Figures.of(row)) for row in rows]
+        rows = sales_lines(since).values_list("design_id", "template_id", CURRENCY).annotate(**line_sums())
+        # (design, template, currency, (units, revenue, profit, without_profit)), in line_sums()' order.
+        self.rows = [(d, t, c, (u or 0, r or 0, p or 0, w or 0)) for d, t, c, u, r, p, w in rows.order_by()]
         sold = sales_lines(since).exclude(design_id=None).values("design_id")
         fields = ("pk", "title", "prompt", "batch_id", "batch__name", "preset_id", "preset__name")
         self.designs = {row["pk"]: row for row in Design.objects.filter(pk__in=sold).values(*fields).order_by()}
@@ -230,11 +236,11 @@ class Window:
             "preset": {d["preset_id"]: d["preset__name"] for d in self.designs.values()},
         }
         self._words: dict[int, list[str]] = {}
+        self._by_design: dict[tuple, list[int]] | None = None
 
-    def _keys(self, dimension: str, design_id, template_id) -> list:
-        """What a row counts toward under `dimension`: none for a line not linked to one, several for words."""
-        if dimension == "template":
-            return [template_id] if template_id else []
+    def _keys(self, dimension: str, design_id) -> list:
+        """What a design's sales count toward under `dimension` (not template): none for a line not linked to a
+        design, several for words."""
         design = self.designs.get(design_id)
         if design is None:
             return []
@@ -255,19 +261,49 @@ class Window:
             return key
         return self.names[dimension].get(key) or f"#{key}"
 
+    def _keyed(self, dimension: str):
+        """(key, currency, sums) for every row the list `dimension` adds up."""
+        if dimension == "template":
+            yield from ((template_id, currency, sums) for _, template_id, currency, sums in self.rows if template_id)
+            return
+        if self._by_design is None:
+            self._by_design = _summed(((design_id, currency, sums) for design_id, _, currency, sums in self.rows))
+        for (design_id, currency), sums in self._by_design.items():
+            for key in self._keys(dimension, design_id):
+                yield key, currency, sums
+
     def top(self, dimension: str, *, n: int = 10, by: str = "profit") -> list[Ranked]:
         """The n best designs / templates / batches / presets / prompt words by profit (or revenue, units), the
         shop's currency first (a design counts once per word of its prompt)."""
-        found: dict[tuple, Figures] = {}
-        for design_id, template_id, figures in self.rows:
-            for key in self._keys(dimension, design_id, template_id):
-                total = found.get((key, figures.currency))
-                if total is None:
-                    total = found[key, figures.currency] = Figures(figures.currency)
-                total.add(figures)
-        ranked = [Ranked(key, self._label(dimension, key), figures) for (key, _), figures in found.items()]
-        ranked.sort(key=lambda r: (_currency_first(r.figures.currency), -getattr(r.figures, by), r.label))
-        return ranked[:n]
+        column = ("units", "revenue", "profit").index(by)
+        found = _summed(self._keyed(dimension))
+        best = sorted(
+            found.items(),
+            key=lambda item: (_currency_first(item[0][1]), -item[1][column], self._label(dimension, item[0][0])),
+        )[:n]
+        return [
+            Ranked(
+                key,
+                self._label(dimension, key),
+                Figures(currency, units=units, revenue=revenue, profit=profit, without_profit=without),
+            )
+            for (key, currency), (units, revenue, profit, without) in best
+        ]
+
+
+def _summed(rows) -> dict[tuple, list[int]]:
+    """{(key, currency): [units, revenue, profit, without_profit]} added up over (key, currency, sums) rows."""
+    found: dict[tuple, list[int]] = {}
+    for key, currency, (units, revenue, profit, without) in rows:
+        total = found.get((key, currency))
+        if total is None:
+            found[key, currency] = [units, revenue, profit, without]
+        else:
+            total[0] += units
+            total[1] += revenue
+            total[2] += profit
+            total[3] += without
+    return found
 
 
 def top(dimension: str, *, since: datetime | None = None, n: int = 10, by: str = "profit") -> list[Ranked]:
@@ -307,9 +343,11 @@ class SellThrough:
 
 def sell_through(days_list=SELL_THROUGH_DAYS) -> list[SellThrough]:
     """Of the designs first published `days` or more days ago, how many have sold since they were published: per
-    design its first publishing and its last sale (an index seek), counted per cohort in one query."""
+    design its first publishing and its last sale, counted per cohort in one query. A sale is a counted line (a
+    reprint is not one): its last one is the first entry of a backward seek into line_design_sales."""
     now = timezone.now()
-    last_sale = sales_lines().filter(design_id=OuterRef("design_id")).order_by("-sold_at").values("sold_at")[:1]
+    last_sale = OrderLine.objects.filter(SALE, design_id=OuterRef("design_id")).order_by("-sold_at")
+    last_sale = last_sale.values("sold_at")[:1]
     designs = (
         Product.objects.filter(published_at__isnull=False)
         .values("design_id")
@@ -399,28 +437,20 @@ class Return:
 
 def return_on_spend(dimension: str = "preset") -> list[Return]:
     """Per preset (or batch): all its designs' generation, print and copy spend against its designs' profit, all
-    time (a design that never sold still cost its generation). One pass over the designs, each design's sales in
-    the shop's currency summed from the covering index; the few lines in other currencies apart."""
+    time (a design that never sold still cost its generation). Two grouped reads: the designs' spend per preset, and
+    the sales lines joined to their designs per preset and currency (no per-design subquery: 20,000 designs cost one
+    hash join, not 20,000 index probes)."""
     key, name = {"preset": ("preset_id", "preset__name"), "batch": ("batch_id", "batch__name")}[dimension]
-    shop = settings.SHOP_CURRENCY
     rows = (
-        Design.objects.exclude(**{key: None})
-        .values(key, name)
-        .annotate(
-            designs=Count("pk"),
-            **_SPEND_SUMS,
-            shop_profit=Sum(design_total(PROFIT, shop)),  # None: none of its designs sold in the shop's currency
-        )
-        .order_by()
+        Design.objects.exclude(**{key: None}).values(key, name).annotate(designs=Count("pk"), **_SPEND_SUMS).order_by()
     )
-    returns = {}
-    for row in rows:
-        sales = [Figures(shop, profit=row["shop_profit"])] if row["shop_profit"] is not None else []
-        returns[row[key]] = Return(row[key], row[name], row["designs"], _spend(row), sales)
-    foreign = sales_lines().filter(order_id__in=Order.objects.exclude(currency=shop).values("pk"))
-    for row in foreign.values(f"design__{key}", CURRENCY).annotate(**line_sums()).order_by():
+    returns = {row[key]: Return(row[key], row[name], row["designs"], _spend(row), []) for row in rows}
+    sales = sales_lines().filter(**{f"design__{key}__isnull": False}).values(f"design__{key}", CURRENCY)
+    for row in sales.annotate(**line_sums()).order_by():
         if row[f"design__{key}"] in returns:
             returns[row[f"design__{key}"]].sales.append(Figures.of(row))
+    for item in returns.values():
+        item.sales.sort(key=lambda figures: _currency_first(figures.currency))
     return sorted(returns.values(), key=lambda r: (r.ratio is None, -(r.ratio or 0), r.label))
 
 
@@ -461,11 +491,9 @@ def design_net(design_id: int) -> DesignNet:
 
 
 def design_total(expression, currency: str) -> Subquery:
-    """A design's (OuterRef "pk") sum of `expression` over its counted lines in `currency`: it reads only the
-    line_design_figures index (no line row, no join). The currency is checked as "not one of the orders in another
-    currency" (a small set SQLite builds once) rather than by joining each line's order."""
-    foreign = Order.objects.exclude(currency=currency).values("pk")
-    lines = sales_lines().filter(design_id=OuterRef("pk")).exclude(order_id__in=foreign).values("design_id")
+    """A design's (OuterRef "pk") sum of `expression` over its counted lines in `currency`: a seek into the
+    line_design_figures index by design and currency that reads nothing else (no line row, no order)."""
+    lines = sales_lines().filter(design_id=OuterRef("pk"), currency=currency).values("design_id")
     return Subquery(lines.annotate(total=expression).values("total")[:1], output_field=IntegerField())
 
 

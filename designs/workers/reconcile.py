@@ -103,12 +103,26 @@ def _reconcile_generation() -> bool:
     return False
 
 
+def _queued_tasks() -> int:
+    """Tasks waiting in the broker's queue (all kinds: a publishing run there is not lost, only late)."""
+    from django_q.brokers import get_broker
+
+    return get_broker().queue_size() or 0
+
+
 def _reconcile_publishing(stale_after: timedelta) -> list[int]:
-    """Wake products whose run was lost; put right a design left in publishing with no product in flight."""
+    """Wake products whose run was lost; put right a design left in publishing with no product in flight.
+
+    A product untouched for `stale_after` with its lease free may have lost its run — or its run may only wait in
+    the queue behind a backlog (thousands of products asked for at once). The broker cannot say which, so the
+    wake-ups fill the queue up to WAKE_AT_MOST tasks at most: with a backlog there, nothing is woken (the runs
+    waiting are being worked through; a lost one is woken once the queue is short again). Without that bound every
+    pass added up to WAKE_AT_MOST duplicates to a long queue, which made it longer still (bench/soak.py)."""
     cutoff = timezone.now() - stale_after
     stuck = Product.objects.filter(state__in=IN_FLIGHT, updated_at__lte=cutoff).values_list("pk", flat=True)
+    room = WAKE_AT_MOST - _queued_tasks()
     woken = []
-    for product_id in list(stuck[:WAKE_AT_MOST]):
+    for product_id in list(stuck[: max(0, room)]):
         if leases.is_held(leases.product_key(product_id)):
             continue
         # Touch it, so the next pass waits another `stale_after` before waking it again.

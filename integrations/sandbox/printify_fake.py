@@ -852,6 +852,9 @@ class PrintifyFake(FakeService):
                 "unpublishes": self.counts["unpublishes"],
                 "webhooks": [_public_hook(hook) for hook in self.hooks.values()],
                 "orders": len(self.orders),
+                # What a counting client must end up with (every line once, however often it read the order).
+                "order_lines": sum(len(order["line_items"]) for order in self.orders.values()),
+                "order_units": sum(line["quantity"] for order in self.orders.values() for line in order["line_items"]),
                 "orders_by_status": dict(collections.Counter(order["status"] for order in self.orders.values())),
             }
 

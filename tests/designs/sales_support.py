@@ -60,6 +60,8 @@ def sell(
         quantity=quantity,
         unit_price=price,
         unit_cost=cost,
+        currency=order.currency,  # both on the line, as designs/sales.py writes them
+        cost_currency=order.cost_currency,
         counted=counted,
         revenue=revenue,
         fees=fees,

@@ -153,3 +153,27 @@ def test_an_install_with_one_shop_keeps_working_its_templates_and_products_move_
     assert set(moved.values_list("shop_id", flat=True)) == {shop.pk}
     assert shop_of(ProductTemplate.objects.get(pk=tee.pk)) == shop
     assert product_client(moved.first()).shop_id == "4242"
+
+
+BEFORE_LINE_CURRENCY = [("designs", "0039_placement_contrast_fixed_image")]
+LINE_CURRENCY = [("designs", "0040_sales_line_currency")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lines_without_a_currency_take_their_orders():
+    """Migration 0040: the sales figures group by the line's own currency; a line stored without one takes its
+    order's (both of them), a line with its own keeps it."""
+    from django.utils import timezone
+
+    old = migrate(BEFORE_LINE_CURRENCY)
+    Order, OrderLine = old.get_model("designs", "Order"), old.get_model("designs", "OrderLine")
+    now = timezone.now()
+    euros = Order.objects.create(printify_id="o-eur", currency="EUR", cost_currency="USD", created_at=now)
+    bare = OrderLine.objects.create(order=euros, sold_at=now)
+    kept = OrderLine.objects.create(order=euros, sold_at=now, currency="GBP", cost_currency="GBP")
+
+    new = migrate(LINE_CURRENCY)
+    OrderLine = new.get_model("designs", "OrderLine")
+    assert OrderLine.objects.values_list("currency", "cost_currency").get(pk=bare.pk) == ("EUR", "USD")
+    assert OrderLine.objects.values_list("currency", "cost_currency").get(pk=kept.pk) == ("GBP", "GBP")
+    migrate(executor_leaf())

@@ -83,6 +83,30 @@ def test_top_designs_templates_batches_and_presets(make_design, preset):
     assert [r.key for r in sales_figures.top("design", by="revenue", since=timezone.now() - timedelta(hours=1))] == []
 
 
+def test_a_design_sold_on_two_templates_adds_up_once_per_list(make_design):
+    tee, mug = make_template(name="Tee"), make_template(name="Mug", is_default=False)
+    fox = make_design(prompt="red fox woodcut", title="Red Fox")
+    on_mug = make_product(fox, mug)
+    sell(product=make_product(fox, tee), quantity=2)  # profit 2 × 1300 − 200 = 2400
+    sell(product=on_mug)  # profit 1100
+    sell(product=on_mug, currency="EUR")  # another currency: its own row, after the shop's
+    window = sales_figures.Window()
+    assert [(r.key, r.figures.currency, r.figures.units, r.figures.profit) for r in window.top("design")] == [
+        (fox.pk, "USD", 3, 3500),
+        (fox.pk, "EUR", 1, 1100),
+    ]
+    assert [(r.label, r.figures.currency, r.figures.units) for r in window.top("template")] == [
+        ("Tee", "USD", 2),
+        ("Mug", "USD", 1),
+        ("Mug", "EUR", 1),
+    ]
+    assert {r.label: r.figures.revenue for r in window.top("word") if r.figures.currency == "USD"} == {
+        "red": 7500,
+        "fox": 7500,
+        "woodcut": 7500,
+    }
+
+
 def test_prompt_words_carry_the_sales_of_the_designs_that_hold_them(make_design):
     sell(make_design(prompt="A red fox in the snow, woodcut"), quantity=2)  # profit 2400
     sell(make_design(prompt="Red owl, woodcut style"))  # profit 1100
@@ -114,6 +138,16 @@ def test_sell_through_counts_designs_published_n_days_ago_that_sold_since(make_d
     sell(new_seller, days_ago=1)
     figures = {row.days: (row.published, row.sold, row.rate) for row in sales_figures.sell_through((1, 7, 30, 90))}
     assert figures == {1: (3, 2, 67), 7: (2, 1, 50), 30: (2, 1, 50), 90: (0, 0, None)}
+
+
+def test_a_reprint_since_publishing_is_no_sale_in_the_sell_through(make_design):
+    reprinted = make_design()
+    make_product(reprinted, published_at=timezone.now() - timedelta(days=40))
+    sell(reprinted, days_ago=50)  # its one sale was before
+    reprint = sell(reprinted, days_ago=2, price=0, fees=0, counted=False)
+    OrderLine.objects.filter(pk=reprint.pk).update(reprint_cost=True, revenue=0, profit=-1500)
+    [cohort] = sales_figures.sell_through((30,))
+    assert (cohort.published, cohort.sold) == (1, 0)
 
 
 def test_never_sold_and_sold_recently(make_design):
@@ -191,6 +225,21 @@ def test_with_sales_annotates_and_sorts_in_the_shops_currency(make_design, setti
         (fox.pk, 2, 5000, 2400),
         (idle.pk, 0, 0, 0),
     ]
+    # The currency is the line's own (designs/sales.py stores the order's on it): no order row is read.
+    assert '"designs_order"' not in str(sales_figures.with_sales(Design.objects.all()).query)
+
+
+def test_figures_group_by_the_currency_stored_on_each_line(make_design, settings):
+    """The dashboard's sums read the line's currency, not its order's: one order read before a change of the
+    shop's currency keeps its lines' figures in the currency they were recorded in."""
+    settings.SHOP_CURRENCY = "USD"
+    fox = make_design()
+    line = sell(fox, currency="EUR", price=3000, cost=1000, fees=0)
+    assert [f.currency for f in sales_figures.totals()] == ["EUR"]
+    assert sales_figures.Window().top("design")[0].figures.currency == "EUR"
+    assert sales_figures.with_sales(Design.objects.filter(pk=fox.pk), "EUR").get().revenue == 3000
+    assert '"designs_order"' not in str(sales_figures.sales_lines().values(sales_figures.CURRENCY).query)
+    assert line.currency == "EUR"
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])  # Kolkata: 5 h 30 from UTC

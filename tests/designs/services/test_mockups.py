@@ -171,9 +171,12 @@ def test_a_snapshot_from_before_mockup_review_publishes_straight_away(make_desig
 def test_the_reconciler_wakes_a_lost_discard(waiting, printify, publisher):
     from datetime import timedelta
 
+    from django_q.brokers import get_broker
+
     from designs.models import Product
     from designs.workers.reconcile import reconcile
 
+    get_broker().purge_queue()  # wake-ups only fill a short queue: what earlier tests left in a shared Redis
     product = product_of(waiting)
     mockups.discard([product.pk], actor=publisher)  # … and the worker was killed before it ran
     Product.objects.filter(pk=product.pk).update(updated_at=timezone.now() - timedelta(minutes=10))

@@ -590,9 +590,12 @@ def test_a_database_error_mid_run_leaves_the_design_to_the_reconciler_not_failed
     assert (design.status, design.last_error) == (Status.PUBLISHING, "")
     assert (product.state, product.last_error, product.printify_id) == (ProductState.CREATING, "", "")
     # 15 s later the lease the locked run could not release has lapsed, and the reconciler wakes a new run.
+    from django_q.brokers import get_broker
+
     from designs.models import Lease
     from designs.workers.reconcile import reconcile
 
+    get_broker().purge_queue()  # wake-ups only fill a short queue: what earlier tests left in a shared Redis
     Lease.objects.filter(key=leases.product_key(product.pk)).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert reconcile(stale_after=timedelta(0))["woken"] == [product.pk]
     assert publish_run.run_publish(product.pk) == "published"

@@ -107,3 +107,26 @@ def test_resume_after_restart_does_not_wait_for_a_live_pump(make_design):
     outcome = resume_after_restart(sleep=sleep)
     assert waited == [1] and outcome["pump"] is False  # the live pump keeps the work
     leases.release(PUMP_LEASE, live_pump)
+
+
+def test_only_the_workers_a_cluster_starts_with_ask_to_resume(monkeypatch):
+    """post_spawn fires for every worker django-q2 starts, also one replacing a recycled worker (every 200 tasks):
+    only a starting cluster's workers ask for resume_after_restart (each resume woke every run waiting in the
+    queue again, so a long queue grew by thousands of duplicates)."""
+    import time
+
+    from django_q.brokers import get_broker
+
+    from designs import apps
+
+    broker = get_broker()
+    broker.purge_queue()
+    try:
+        monkeypatch.setattr(apps, "STARTED", time.monotonic())  # the cluster set up Django just now
+        apps.resume_when_a_worker_starts(sender="django_q", proc_name="Process-1:1")
+        assert broker.queue_size() == 1
+        monkeypatch.setattr(apps, "STARTED", time.monotonic() - apps.STARTING_SECONDS - 1)
+        apps.resume_when_a_worker_starts(sender="django_q", proc_name="Process-1:9")  # a recycled worker's heir
+        assert broker.queue_size() == 1
+    finally:
+        broker.purge_queue()

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.usefixtures("printify_settings")
 def test_reconcile_wakes_only_stale_products_without_a_live_run(
     make_design, template, django_capture_on_commit_callbacks
 ):
+    from django_q.brokers import get_broker
+
+    get_broker().purge_queue()  # wake-ups only fill a short queue: what earlier tests left in a shared Redis
     old = timezone.now() - timedelta(minutes=30)
     lost, running, recent = (
         make_product(make_design(status=Status.PUBLISHING), template, state="creating") for _ in range(3)
@@ -63,3 +66,26 @@ def test_reconcile_collects_missing_store_links(make_design, template, printify,
     assert product.external == {"id": "etsy-1", "handle": "https://shop.example/listing/1"}
     assert product.mockups == ["https://m/1.png"]
     assert reconciler.reconcile()["refresh"] is False
+
+
+def test_reconcile_never_piles_wake_ups_onto_a_long_queue(make_design, template):
+    """A product waiting behind a backlog looks like a lost run (untouched, lease free). Wake-ups fill the queue up
+    to WAKE_AT_MOST tasks and no further: with a backlog there, the runs waiting in it are not woken twice."""
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    broker.purge_queue()
+    old = timezone.now() - timedelta(minutes=30)
+    waiting = [make_product(make_design(status=Status.PUBLISHING), template, state="creating") for _ in range(3)]
+    Product.objects.filter(pk__in=[p.pk for p in waiting]).update(updated_at=old)
+    try:
+        for _ in range(reconciler.WAKE_AT_MOST - 1):
+            broker.enqueue("a task of the backlog")
+        assert len(reconciler.reconcile()["woken"]) == 1  # room for one more task
+        broker.enqueue("a task of the backlog")
+        Product.objects.filter(pk__in=[p.pk for p in waiting]).update(updated_at=old)
+        assert reconciler.reconcile()["woken"] == []  # a full queue: nothing added
+        broker.purge_queue()
+        assert len(reconciler.reconcile()["woken"]) == 3  # the backlog is gone: any still waiting were lost
+    finally:
+        broker.purge_queue()

@@ -730,4 +730,7 @@ def test_placed_orders_send_signed_order_webhooks(sandbox, printify, webhook_rec
     created = [json.loads(d["body"]) for d in webhook_receiver.wait_for(5)]
     assert {event["type"] for event in created} == {"order:created"}
     assert {event["resource"]["type"] for event in created} == {"order"}
-    assert sandbox.state()["printify"]["orders"] == 5
+    state = sandbox.state()["printify"]
+    assert state["orders"] == 5
+    lines = [line for order in sandbox.printify.orders.values() for line in order["line_items"]]
+    assert (state["order_lines"], state["order_units"]) == (len(lines), sum(line["quantity"] for line in lines))
