@@ -18,14 +18,16 @@ import them back and the rules would no longer sit beside every sum that uses th
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -58,6 +60,30 @@ _STOP_WORDS = frozenset(
     "style art design illustration image picture print high quality detailed background white black".split()
 )
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
+
+
+# PostgreSQL sorts and hashes in work_mem (4 MB by default) and spills to disk beyond it: a year's 100,000 lines
+# grouped by design or week did ("external merge", EXPLAIN ANALYZE in bench/sales.py). The dashboard's reads get
+# this much per sort, for their own transaction only.
+DASHBOARD_WORK_MEM = "32MB"
+
+
+@contextmanager
+def roomy_reads():
+    """The dashboard's reads in one transaction with room to sort and hash in memory (PostgreSQL; elsewhere just
+    the transaction)."""
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [DASHBOARD_WORK_MEM])
+            before = cursor.fetchone()[0]
+        yield
+        # Inside a caller's transaction the setting would outlive this block: put it back (an error rolls it back
+        # with the savepoint instead).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
 
 
 # --- the one definition of a sale and its profit ---------------------------------------------------------------
@@ -276,11 +302,17 @@ class Window:
         """The n best designs / templates / batches / presets / prompt words by profit (or revenue, units), the
         shop's currency first (a design counts once per word of its prompt)."""
         column = ("units", "revenue", "profit").index(by)
-        found = _summed(self._keyed(dimension))
-        best = sorted(
-            found.items(),
-            key=lambda item: (_currency_first(item[0][1]), -item[1][column], self._label(dimension, item[0][0])),
-        )[:n]
+        found = list(_summed(self._keyed(dimension)).items())
+
+        def rank(item) -> tuple:
+            return _currency_first(item[0][1]), -item[1][column]
+
+        # The n first by currency and figure (a heap, not a sort of every design), then those and any tied with the
+        # last of them ordered by label too: labels are made for the few shown, not for 20,000 designs.
+        shown = heapq.nsmallest(n, found, key=rank)
+        edge = rank(shown[-1]) if shown else None
+        tied = [item for item in found if rank(item) <= edge] if shown else []
+        best = sorted(tied, key=lambda item: (*rank(item), self._label(dimension, item[0][0])))[:n]
         return [
             Ranked(
                 key,

@@ -273,3 +273,32 @@ def test_a_reprint_is_a_cost_on_its_design_not_a_sale(make_design, settings):
     assert (row.units_sold, row.revenue, row.profit) == (2, 5000, 900)
     [usd] = sales_figures.design_net(fox.pk).sales
     assert (usd.units, usd.revenue, usd.profit) == (2, 5000, 900)
+
+
+def test_top_lists_break_ties_by_label_at_the_cut(make_design):
+    """Equal figures are ordered by their label, also across the last place shown."""
+    owl, fox, bee, yak = (make_design(title=title) for title in ("Owl", "Fox", "Bee", "Yak"))
+    sell(yak, quantity=2)  # the most profit
+    for design in (owl, fox, bee):
+        sell(design)  # equal profits: the cut after the second falls among them
+    tied = sorted(f"#{design.pk} {design.title}" for design in (owl, fox, bee))  # labels: "#<id> <title>"
+    assert [r.label for r in sales_figures.top("design", n=2)] == [f"#{yak.pk} Yak", tied[0]]
+    assert [r.label for r in sales_figures.top("design", n=3)] == [f"#{yak.pk} Yak", *tied[:2]]
+
+
+def test_the_dashboards_reads_get_room_to_sort_for_their_transaction_only(db):
+    from django.db import connection
+
+    def work_mem():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "postgresql":
+        with sales_figures.roomy_reads():
+            assert sales_figures.totals() == []  # SQLite: the same reads, in one transaction
+        return
+    before = work_mem()
+    with sales_figures.roomy_reads():
+        assert work_mem() == sales_figures.DASHBOARD_WORK_MEM
+    assert work_mem() == before
