@@ -850,7 +850,7 @@ def _answers(url: str) -> bool:
 
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer its first request
         return False
 
 
