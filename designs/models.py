@@ -1,7 +1,7 @@
 """The records podsite keeps: presets, batches, product templates and their costs, designs and their products, the
 history rows of their machines, blocked terms, webhook receipts and leases.
 
-Past 400 lines as one module on purpose: these models reference each other (a design's template, a product's
+Past 500 lines as one module on purpose: these models reference each other (a design's template, a product's
 design, their events) and Django finds an app's models here; the newer groups already live beside it
 (job_models.py, order_models.py, review_models.py, imported at the end) and their statuses are declared with
 their machines (workflow.py, products.py, print_status.py, task_states.py).

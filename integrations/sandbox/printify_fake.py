@@ -1,12 +1,12 @@
-"""Printify public API v1 (/v1/…) for one shop (id 1), and v2's catalog shipping (/v2/…), on loopback — see
-printify-api.md §8.
+"""Printify public API v1 (/v1/…) for one account's four shops (SHOPS: an Etsy, a Shopify, an API and a disconnected
+one), and v2's catalog shipping (/v2/…), on loopback — see printify-api.md §8.
 
 Where the reference is silent the sandbox has to pick a behaviour; each such place says "guess" in a comment
 (error texts for unknown ids, the 429 body, the locked-product code, delete ?host= matching, …).
 
-One job, one file (past 500 lines on purpose): one fake shop whose routes share the same in-memory state and
-limits (catalog, uploads, products, publishing, orders, webhooks); the catalog's data lives in catalog.py, mockup
-painting in images.py.
+One job, one file (past 500 lines on purpose): one fake account whose routes share the same in-memory state and
+limits (shops, catalog, uploads, products, publishing, orders, webhooks: a product, order or webhook belongs to one
+shop, another shop's product answers 8104); the catalog's data lives in catalog.py, mockup painting in images.py.
 """
 
 from __future__ import annotations
