@@ -103,6 +103,14 @@ def artifacts():
     return ARTIFACTS
 
 
+def log_in(page, username: str, to: str) -> None:
+    """Open `to` as a browser would: the admin's login page comes first, then `to` (every test user's password)."""
+    page.goto(to)
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("input[type=submit]")
+
+
 def artwork(index: int, size: int = 512) -> ContentFile:
     """A small, distinct, real PNG per design (stripes and a disc), so the page looks like a review session."""
     palette = [(233, 196, 106), (42, 157, 143), (231, 111, 81), (38, 70, 83), (244, 162, 97), (131, 56, 236)]

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from designs import print_quality
 from designs.models import ProductTemplate
 from designs.workflow import Status
-from tests.browser.conftest import artwork, thumbnail_of
-from tests.browser.test_template_editor import log_in, sandbox_template
+from tests.browser.conftest import artwork, log_in, thumbnail_of
+from tests.browser.test_template_editor import sandbox_template
 from tests.designs.contrast_support import ink_png, transparent_design
 
 pytestmark = pytest.mark.browser

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from designs.workers.costs import learn_costs
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +30,6 @@ def printify(settings, sandbox):
     )
     cache.clear()
     return sandbox
-
-
-def log_in(page, username, to):
-    page.goto(to)
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
 
 
 def pictures_loaded(page, selector: str) -> list[bool]:

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from designs.models import BlockedTerm, Design
 from designs.workflow import Status
-from tests.browser.conftest import artwork, thumbnail_of
+from tests.browser.conftest import artwork, log_in, thumbnail_of
 from tests.designs.publishing_support import configure_printify, make_product, make_template
 
 pytestmark = pytest.mark.browser
@@ -24,10 +24,7 @@ def test_publish_confirmation_reads_like_a_checklist(page, publisher, settings, 
         design.thumbnail.save("thumb.webp", thumbnail_of(original), save=False)
         design.image.save("original.png", original, save=False)
         design.save()
-    page.goto("/admin/designs/design/?status__exact=approved")
-    page.fill("#id_username", publisher.username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
+    log_in(page, publisher.username, "/admin/designs/design/?status__exact=approved")
     page.click("#action-toggle")
     page.select_option("select[name=action]", "publish_to_printify")
     page.click("button[name=index]")

@@ -7,7 +7,7 @@ from designs.models import Design, Product
 from designs.shops import Shop
 from designs.workers import publish_run
 from designs.workflow import Status
-from tests.browser.conftest import artwork, thumbnail_of
+from tests.browser.conftest import artwork, log_in, thumbnail_of
 from tests.designs.publishing_support import configure_printify, make_template
 
 pytestmark = pytest.mark.browser
@@ -27,10 +27,7 @@ def test_one_design_goes_to_two_shops_in_one_confirmation(page, publisher, setti
     design.image.save("original.png", original, save=False)
     design.save()
 
-    page.goto("/admin/designs/design/?status__exact=approved")
-    page.fill("#id_username", publisher.username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
+    log_in(page, publisher.username, "/admin/designs/design/?status__exact=approved")
     page.click("#action-toggle")
     page.select_option("select[name=action]", "publish_to_printify")
     page.click("button[name=index]")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from designs.models import ProductTemplate
 from designs.workers.costs import learn_costs
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +25,6 @@ def printify(settings, sandbox):
     settings.PUBLIC_BASE_URL = ""
     cache.clear()
     return sandbox
-
-
-def log_in(page, username, to):
-    page.goto(to)
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
 
 
 def box(page, variant_id):
