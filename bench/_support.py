@@ -202,6 +202,22 @@ def drop_database(server: str, name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def release_run(server: str, database: str | None, redis_claim, workdir: Path, *, keep: bool) -> None:
+    """After a run on its own PostgreSQL database and Redis db: close this process's connections, drop the
+    database, give the Redis db back, and remove the work folder unless asked to keep it."""
+    import shutil
+
+    from django.db import connections
+
+    connections.close_all()
+    if database:
+        drop_database(server, database)
+    if redis_claim:
+        redis_claim.release()
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 @dataclass
 class RedisClaim:
     """A Redis database number nobody else uses, held by this run: empty when claimed, flushed when released."""

@@ -40,7 +40,6 @@ import os
 import random
 import re
 import secrets
-import shutil
 import signal
 import statistics
 import sys
@@ -62,9 +61,9 @@ from bench._support import (  # noqa: E402 (needs ROOT on sys.path)
     RedisClaim,
     create_database,
     create_tee_template,
-    drop_database,
     free_port,
     percentile,
+    release_run,
     server_url,
 )
 
@@ -159,15 +158,7 @@ def main() -> int:
         sandbox_state = requests.get(f"{env['SANDBOX_URL']}/_sandbox/state", timeout=10).json()
     finally:
         stack.stop_all()
-        from django.db import connections
-
-        connections.close_all()
-        if database:
-            drop_database(args.postgres, database)
-        if redis_claim:
-            redis_claim.release()
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        release_run(args.postgres, database, redis_claim, workdir, keep=args.keep)
     return 0 if report(args, recorder, outcome, wall, sandbox_state, stack) else 1
 
 

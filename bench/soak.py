@@ -48,7 +48,6 @@ import argparse
 import math
 import os
 import secrets
-import shutil
 import signal
 import sys
 import tempfile
@@ -70,11 +69,11 @@ from bench._support import (  # noqa: E402 (needs ROOT on sys.path)
     SandboxProcess,
     create_catalog_template,
     create_database,
-    drop_database,
     free_port,
     machine_cpu_seconds,
     proc_status_kb,
     process_tree,
+    release_run,
     server_url,
     tree_cpu_seconds,
 )
@@ -163,15 +162,7 @@ def main() -> int:
         processes.stop_all()
         if sandbox:
             sandbox.close()
-        from django.db import connections
-
-        connections.close_all()
-        if created:
-            drop_database(args.postgres, database)
-        if redis_claim:
-            redis_claim.release()
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        release_run(args.postgres, database if created else None, redis_claim, workdir, keep=args.keep)
     return 0 if held else 1
 
 
